@@ -1,0 +1,44 @@
+# pairpad: `make run` starts the server, `make test` checks everything a change can break.
+
+GO        ?= go
+NODE_DEPS := testdata/yjs/node_modules/.package-lock.json
+FUZZTIME  ?= 60s
+# Packages whose Fuzz targets `make fuzz` runs (and `make test` runs briefly).
+FUZZ_PKGS := ./crdt/...
+
+.PHONY: run test test-go fuzz fuzz-short bench fixtures clean
+
+run:
+	$(GO) run ./cmd/pairpad
+
+test: $(NODE_DEPS) test-go fuzz-short
+
+test-go:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+# fuzz runs every Fuzz target for FUZZTIME each; fuzz-short is the quick pass make test runs.
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(FUZZ_PKGS)); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+# bench measures pairpad's CRDT and yjs on the editing traces in ../shared/traces in one run.
+bench: $(NODE_DEPS)
+	$(GO) run ./crdt/internal/tracebench -traces $(or $(TRACES),../shared/traces)
+
+# fixtures regenerates the yjs compatibility fixtures; the output is committed.
+fixtures: $(NODE_DEPS)
+	cd testdata/yjs && node generate.mjs
+
+$(NODE_DEPS): testdata/yjs/package.json testdata/yjs/package-lock.json
+	cd testdata/yjs && npm ci --no-audit --no-fund
+
+clean:
+	rm -rf testdata/yjs/node_modules

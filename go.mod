@@ -1,0 +1,3 @@
+module github.com/pairpad/pairpad
+
+go 1.26

@@ -1,0 +1,4 @@
+// Package store defines how pairpad keeps rooms durable: room metadata, the op log of accepted
+// updates and snapshots of encoded state. Each backend lives in a sub-package and passes the same
+// conformance suite.
+package store

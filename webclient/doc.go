@@ -1,0 +1,3 @@
+// Package webclient will embed the built browser app (Vite + React + CodeMirror 6 + yjs) so the
+// pairpad binary serves it without Node installed.
+package webclient
