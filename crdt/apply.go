@@ -1,0 +1,248 @@
+package crdt
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+)
+
+// ApplyUpdate integrates an update v1 (as produced by Y.encodeStateAsUpdate or a transaction)
+// into the document. Structs whose dependencies have not arrived are kept pending and integrated
+// as soon as they do; deletions of content not received yet are kept likewise. A malformed update
+// is an error and changes nothing. The document keeps no reference to update.
+func (d *Doc) ApplyUpdate(update []byte) error {
+	_, err := d.applyUpdate(update, false)
+	return err
+}
+
+// ApplyUpdateAndEncode is ApplyUpdate that also returns the update describing what the document
+// integrated (nil if nothing), as Yjs's 'update' event does for remote transactions.
+func (d *Doc) ApplyUpdateAndEncode(update []byte) ([]byte, error) {
+	return d.applyUpdate(update, true)
+}
+
+func (d *Doc) applyUpdate(update []byte, wantUpdate bool) ([]byte, error) {
+	u, err := decodeUpdate(bytes.Clone(update))
+	if err != nil {
+		return nil, err
+	}
+	if err := u.validate(); err != nil {
+		return nil, err
+	}
+	if d.tx != nil {
+		d.tx.integrateUpdate(u)
+		return nil, nil
+	}
+	tx := d.begin(false)
+	tx.integrateUpdate(u)
+	return d.commit(tx, wantUpdate), nil
+}
+
+// validate rejects structs that reference content of their own client at or after themselves:
+// no peer produces them, and integrating them would need content that can never exist.
+func (u *decodedUpdate) validate() error {
+	for _, cs := range u.clients {
+		for _, it := range cs.structs {
+			for _, dep := range [...]*ID{it.originPtr(), it.rightOriginPtr(), it.parentIDPtr()} {
+				if dep != nil && dep.Client == it.id.Client && dep.Clock >= it.id.Clock {
+					return fmt.Errorf("%w: %v references %v", ErrSelfReference, it.id, *dep)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// integrateUpdate integrates the structs of u together with any pending ones, then applies the
+// delete set (and pending deletions).
+func (tx *Transaction) integrateUpdate(u *decodedUpdate) {
+	d := tx.doc
+	work := make([]uint64, 0, len(u.clients))
+	for _, cs := range u.clients {
+		if d.pending.add(cs.structs) {
+			work = append(work, cs.client)
+		}
+	}
+	d.pending.drain(tx, work)
+	tx.applyDeleteSet(u.ds)
+}
+
+// applyDeleteSet deletes the ranges of ds that are integrated and keeps the rest pending, then
+// retries the pending deletions.
+func (tx *Transaction) applyDeleteSet(ds DeleteSet) {
+	d := tx.doc
+	unapplied := tx.deleteRanges(ds)
+	if len(d.pendingDs) > 0 {
+		old := d.pendingDs
+		d.pendingDs = nil
+		unapplied = mergeDeleteSets(unapplied, tx.deleteRanges(old))
+	}
+	if len(unapplied) == 0 {
+		unapplied = nil
+	}
+	d.pendingDs = unapplied
+}
+
+// deleteRanges deletes the integrated part of every range and returns the rest.
+func (tx *Transaction) deleteRanges(ds DeleteSet) DeleteSet {
+	store := &tx.doc.store
+	var unapplied DeleteSet
+	keep := func(client, clock, length uint64) {
+		if unapplied == nil {
+			unapplied = DeleteSet{}
+		}
+		unapplied.add(client, clock, length)
+	}
+	for _, client := range sortedClientsDesc(ds) {
+		state := store.state(client)
+		for _, r := range ds[client] {
+			end := r.Clock + r.Len
+			if r.Clock >= state {
+				keep(client, r.Clock, r.Len)
+				continue
+			}
+			if state < end {
+				keep(client, state, end-state)
+			}
+			tx.deleteRange(client, r.Clock, min(end, state))
+		}
+	}
+	return unapplied
+}
+
+// deleteRange deletes the integrated content of client in [clock, end).
+func (tx *Transaction) deleteRange(client, clock, end uint64) {
+	l := tx.doc.store.clients[client]
+	it := l.find(clock)
+	if !it.deleted() && it.id.Clock < clock {
+		it = tx.getItemCleanStart(ID{client, clock})
+	}
+	for ; it != nil && it.id.Clock < end; it = l.nextStruct(it) {
+		if it.deleted() {
+			continue
+		}
+		if end < it.endClock() {
+			tx.getItemCleanStart(ID{client, end})
+		}
+		tx.deleteItem(it)
+	}
+}
+
+// pendingStructs holds structs that wait for content they depend on, by client, sorted by
+// clock and without overlaps. Unlike Yjs, which re-merges and re-applies its whole pending update
+// on every update, it keeps a queue per client and wakes a client only when the state of a client
+// it waits for advances.
+type pendingStructs struct {
+	queues  map[uint64][]*item
+	waiters map[uint64][]uint64 // client -> clients whose head waits for it
+}
+
+func newPendingStructs() pendingStructs {
+	return pendingStructs{queues: make(map[uint64][]*item), waiters: make(map[uint64][]uint64)}
+}
+
+func (p *pendingStructs) empty() bool { return len(p.queues) == 0 }
+
+// add queues structs of one client (in clock order), skipping the parts already queued, and
+// reports whether anything was queued. Skips are dropped: they carry nothing to integrate.
+func (p *pendingStructs) add(structs []*item) bool {
+	added := false
+	for _, it := range structs {
+		if it.kind == kindSkip {
+			continue
+		}
+		q := p.queues[it.id.Client]
+		i, _ := slices.BinarySearchFunc(q, it.id.Clock, func(s *item, clock uint64) int {
+			if s.endClock() <= clock {
+				return -1
+			}
+			return 1
+		})
+		// q[i] is the first queued struct ending after it starts.
+		if i < len(q) && q[i].id.Clock <= it.id.Clock && q[i].endClock() >= it.endClock() {
+			continue // fully known
+		}
+		p.queues[it.id.Client] = slices.Insert(q, i, it)
+		added = true
+	}
+	return added
+}
+
+// drain integrates every queued struct whose dependencies are met, starting with the clients in
+// work and waking the clients that wait for a client whose state advanced.
+func (p *pendingStructs) drain(tx *Transaction, work []uint64) {
+	slices.Sort(work)
+	onStack := make(map[uint64]bool)
+	blocked := make(map[uint64]bool)
+	for len(work) > 0 {
+		client := work[len(work)-1]
+		work = work[:len(work)-1]
+		if blocked[client] {
+			continue
+		}
+		stack := []uint64{client}
+		onStack[client] = true
+		for len(stack) > 0 {
+			cur := stack[len(stack)-1]
+			dep, progressed, waiting := p.step(tx, cur)
+			if progressed {
+				// Clients that waited for cur may proceed now.
+				for _, w := range p.waiters[cur] {
+					delete(blocked, w)
+					work = append(work, w)
+				}
+				delete(p.waiters, cur)
+				continue
+			}
+			if waiting && !onStack[dep] && !blocked[dep] && len(p.queues[dep]) > 0 {
+				// Integrate what cur waits for first.
+				stack = append(stack, dep)
+				onStack[dep] = true
+				continue
+			}
+			if waiting {
+				blocked[cur] = true
+				if dep != cur && !slices.Contains(p.waiters[dep], cur) {
+					// A client waiting for its own earlier content is retried when that arrives.
+					p.waiters[dep] = append(p.waiters[dep], cur)
+				}
+			}
+			stack = stack[:len(stack)-1]
+			delete(onStack, cur)
+		}
+	}
+}
+
+// step tries to integrate the head of client's queue. It reports progress, or the client the head
+// waits for (waiting is false when the queue is empty).
+func (p *pendingStructs) step(tx *Transaction, client uint64) (dep uint64, progressed, waiting bool) {
+	q := p.queues[client]
+	if len(q) == 0 {
+		return 0, false, false
+	}
+	head := q[0]
+	state := tx.doc.store.state(client)
+	switch {
+	case head.endClock() <= state:
+		p.pop(client)
+		return 0, true, false
+	case head.id.Clock > state:
+		return client, false, true // a gap: wait for the client's own earlier content
+	}
+	if dep, isMissing, _ := tx.missing(head); isMissing {
+		return dep, false, true
+	}
+	p.pop(client)
+	tx.integrate(head, int(state-head.id.Clock))
+	return 0, true, false
+}
+
+func (p *pendingStructs) pop(client uint64) {
+	q := p.queues[client]
+	q[0] = nil
+	if len(q) == 1 {
+		delete(p.queues, client)
+		return
+	}
+	p.queues[client] = q[1:]
+}

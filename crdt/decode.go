@@ -1,0 +1,233 @@
+package crdt
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/pairpad/pairpad/crdt/internal/lib0"
+)
+
+// Errors of update decoding; DecodeError wraps them with the offset.
+var (
+	ErrUnknownContent = errors.New("crdt: unknown struct content kind")
+	ErrUnknownTypeRef = errors.New("crdt: unknown shared type reference")
+	ErrEmptyStruct    = errors.New("crdt: struct of length zero")
+	ErrInvalidJSON    = errors.New("crdt: invalid JSON in content")
+	ErrSelfReference  = errors.New("crdt: struct references its own client's later content")
+	errClockOverflow  = errors.New("crdt: clock beyond 2^53")
+)
+
+// decodedUpdate is an update v1 parsed into structs without integrating them.
+type decodedUpdate struct {
+	clients []clientStructs // in the order of the wire
+	ds      DeleteSet
+}
+
+// clientStructs are consecutive structs of one client as they appear in an update.
+type clientStructs struct {
+	client  uint64
+	structs []*item
+}
+
+// decodeUpdate parses update v1 bytes. Text and binary content alias update.
+func decodeUpdate(update []byte) (*decodedUpdate, error) {
+	d := lib0.NewDecoder(update)
+	u := &decodedUpdate{}
+	numClients := d.ReadVarUint()
+	for i := uint64(0); i < numClients && d.Err() == nil; i++ {
+		u.clients = append(u.clients, readClientStructs(d))
+	}
+	u.ds = readDeleteSet(d)
+	if err := d.Err(); err != nil {
+		return nil, fmt.Errorf("crdt: decode update: %w", err)
+	}
+	return u, nil
+}
+
+func readClientStructs(d *lib0.Decoder) clientStructs {
+	n := d.ReadVarUint()
+	client := d.ReadVarUint()
+	clock := d.ReadVarUint()
+	if d.Err() != nil {
+		return clientStructs{}
+	}
+	// Every struct takes at least two bytes: bound the allocation by what remains.
+	count := min(n, uint64(d.Remaining()/2)+1)
+	slab := make([]item, count)
+	cs := clientStructs{client: client, structs: make([]*item, 0, count)}
+	for j := uint64(0); j < n && d.Err() == nil; j++ {
+		var it *item
+		if j < count {
+			it = &slab[j]
+		} else {
+			it = new(item)
+		}
+		it.id = ID{client, clock}
+		readStruct(d, it)
+		if d.Err() != nil {
+			break
+		}
+		if it.length <= 0 {
+			d.Fail(ErrEmptyStruct)
+			break
+		}
+		clock += uint64(it.length)
+		if clock > lib0.MaxSafeInteger {
+			d.Fail(errClockOverflow)
+			break
+		}
+		cs.structs = append(cs.structs, it)
+	}
+	return cs
+}
+
+// readStruct reads one struct (GC, Skip or Item) into it, as Yjs's struct readers do.
+func readStruct(d *lib0.Decoder, it *item) {
+	info := d.ReadUint8()
+	kind := info & infoKindMask
+	it.kind = kind
+	switch kind {
+	case kindGC, kindSkip:
+		it.length = int(d.ReadVarUint())
+		return
+	case kindDeleted, kindJSON, kindBinary, kindString, kindEmbed, kindFormat, kindType, kindAny, kindDoc:
+	default:
+		d.Fail(ErrUnknownContent)
+		return
+	}
+	if info&infoHasOrigin != 0 {
+		it.origin = ID{d.ReadVarUint(), d.ReadVarUint()}
+		it.flags |= flagHasOrigin
+	}
+	if info&infoHasRightOrigin != 0 {
+		it.rightOrigin = ID{d.ReadVarUint(), d.ReadVarUint()}
+		it.flags |= flagHasRightOrigin
+	}
+	if info&(infoHasOrigin|infoHasRightOrigin) == 0 {
+		// The parent can't be copied from a neighbour: it is written out. A parent sub is only
+		// read here, as in Yjs; otherwise it is copied from the neighbour on integration.
+		ref := &parentRef{}
+		if d.ReadVarUint() == 1 {
+			ref.isName = true
+			ref.name = d.ReadVarString()
+		} else {
+			ref.id = ID{d.ReadVarUint(), d.ReadVarUint()}
+		}
+		it.ref = ref
+		if info&infoHasParentSub != 0 {
+			it.parentSub = d.ReadVarString()
+			it.flags |= flagHasParentSub
+		}
+	}
+	readContent(d, it)
+}
+
+func readContent(d *lib0.Decoder, it *item) {
+	switch it.kind {
+	case kindDeleted:
+		it.length = int(d.ReadVarUint())
+	case kindJSON:
+		n := d.ReadVarUint()
+		values := make([]string, 0, min(n, uint64(d.Remaining())))
+		for i := uint64(0); i < n && d.Err() == nil; i++ {
+			s := d.ReadVarString()
+			if s != "undefined" && !json.Valid([]byte(s)) {
+				d.Fail(ErrInvalidJSON)
+			}
+			values = append(values, s)
+		}
+		it.content = &jsonContent{values: values}
+		it.length = len(values)
+	case kindBinary:
+		it.content = &binaryContent{data: d.ReadVarUint8Array()}
+		it.length = 1
+	case kindString:
+		it.text = d.ReadVarStringBytes()
+		it.length = utf16Len(it.text)
+	case kindEmbed:
+		it.content = &embedContent{json: readJSON(d)}
+		it.length = 1
+	case kindFormat:
+		key := d.ReadVarString()
+		it.content = &formatContent{key: key, value: readJSON(d)}
+		it.length = 1
+	case kindType:
+		it.content = &typeContent{t: readTypeRef(d)}
+		it.length = 1
+	case kindAny:
+		n := d.ReadVarUint()
+		values := make([]any, 0, min(n, uint64(d.Remaining())))
+		for i := uint64(0); i < n && d.Err() == nil; i++ {
+			values = append(values, d.ReadAny())
+		}
+		it.content = &anyContent{values: values}
+		it.length = len(values)
+	case kindDoc:
+		guid := d.ReadVarString()
+		opts := d.ReadAny()
+		it.content = &docContent{guid: guid, opts: subdocOptions(opts)}
+		it.length = 1
+	}
+}
+
+func readJSON(d *lib0.Decoder) string {
+	s := d.ReadVarString()
+	if d.Err() == nil && !json.Valid([]byte(s)) {
+		d.Fail(ErrInvalidJSON)
+	}
+	return s
+}
+
+func readTypeRef(d *lib0.Decoder) *Type {
+	ref := d.ReadVarUint()
+	t := &Type{ref: uint8(ref)}
+	switch ref {
+	case typeRefXmlElement, typeRefXmlHook:
+		t.nodeName = d.ReadVarString()
+	case typeRefArray, typeRefMap, typeRefText, typeRefXmlFragment, typeRefXmlText:
+	default:
+		d.Fail(ErrUnknownTypeRef)
+	}
+	return t
+}
+
+// subdocOptions returns the options Yjs writes back for a subdocument read with opts: Yjs
+// creates the Doc from them and re-derives {gc: false} when gc is falsy, {autoLoad: true} when
+// autoLoad is truthy and meta when it is neither null nor undefined, in that order.
+func subdocOptions(opts any) lib0.Object {
+	in, _ := opts.(lib0.Object)
+	out := lib0.Object{}
+	if v, ok := in.Get("gc"); ok && !isUndefined(v) && !truthy(v) {
+		out = append(out, lib0.Field{Key: "gc", Value: false})
+	}
+	if v, ok := in.Get("autoLoad"); ok && truthy(v) {
+		out = append(out, lib0.Field{Key: "autoLoad", Value: true})
+	}
+	if v, ok := in.Get("meta"); ok && v != nil && !isUndefined(v) {
+		out = append(out, lib0.Field{Key: "meta", Value: v})
+	}
+	return out
+}
+
+func isUndefined(v any) bool {
+	_, ok := v.(lib0.Undefined)
+	return ok
+}
+
+// truthy reports JavaScript truthiness of a decoded any value.
+func truthy(v any) bool {
+	switch v := v.(type) {
+	case nil, lib0.Undefined:
+		return false
+	case bool:
+		return v
+	case float64:
+		return v != 0 && v == v
+	case string:
+		return v != ""
+	case lib0.BigInt:
+		return v != 0
+	}
+	return true
+}

@@ -1,0 +1,126 @@
+package crdt
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrInvalidClientID reports a client id above MaxClientID.
+var ErrInvalidClientID = errors.New("crdt: client id beyond 2^53-1")
+
+// ErrTypeMismatch reports a root type asked for as another kind than it was defined.
+var ErrTypeMismatch = errors.New("crdt: root type already defined with a different kind")
+
+// Options configure a Doc. The zero value is a document of client 0 with garbage collection on.
+type Options struct {
+	// ClientID identifies this replica's edits; it must be unique among the peers of a document
+	// and at most MaxClientID. Yjs picks a random 32-bit number.
+	ClientID uint64
+	// KeepDeleted turns garbage collection off: deleted content stays in the document (and in
+	// encoded state), as Yjs does with `new Y.Doc({ gc: false })`.
+	KeepDeleted bool
+}
+
+func (o Options) validate() error {
+	if o.ClientID > MaxClientID {
+		return fmt.Errorf("%w: %d", ErrInvalidClientID, o.ClientID)
+	}
+	return nil
+}
+
+// Doc is a Yjs document: a set of named root types and the structs that make them up.
+// A Doc is not safe for concurrent use.
+type Doc struct {
+	clientID uint64
+	gc       bool
+	store    structStore
+	share    map[string]*Type
+	pending  pendingStructs
+	// pendingDs holds deletions of content not integrated yet.
+	pendingDs DeleteSet
+	tx        *Transaction
+}
+
+// NewDoc returns an empty document.
+func NewDoc(opts Options) (*Doc, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	return &Doc{
+		clientID: opts.ClientID,
+		gc:       !opts.KeepDeleted,
+		store:    newStructStore(),
+		share:    make(map[string]*Type),
+		pending:  newPendingStructs(),
+	}, nil
+}
+
+// ClientID returns the client id of the document's local edits.
+func (d *Doc) ClientID() uint64 { return d.clientID }
+
+// StateVector returns the next expected clock of every client whose content is integrated.
+func (d *Doc) StateVector() StateVector { return d.store.stateVector() }
+
+// EncodeStateVector returns the encoded state vector, as Y.encodeStateVector.
+func (d *Doc) EncodeStateVector() []byte { return EncodeStateVector(d.StateVector()) }
+
+// HasPending reports whether the document holds structs or deletions that wait for content it
+// has not received.
+func (d *Doc) HasPending() bool { return !d.pending.empty() || len(d.pendingDs) > 0 }
+
+// root returns the root type name, creating it with kind ref if needed. A root first created
+// without a kind (by an update) takes the kind of its first typed access.
+func (d *Doc) root(name string, ref uint8) (*Type, error) {
+	t := d.share[name]
+	if t == nil {
+		t = &Type{doc: d, name: name, ref: ref}
+		d.share[name] = t
+	} else if t.ref == typeRefUnknown {
+		t.ref = ref
+	}
+	if t.ref == typeRefXmlElement && t.nodeName == "" {
+		t.nodeName = "UNDEFINED" // what Yjs names a root element
+	}
+	if ref != typeRefUnknown && t.ref != ref {
+		return nil, fmt.Errorf("%w: %q", ErrTypeMismatch, name)
+	}
+	return t, nil
+}
+
+// Roots returns the names of the document's root types.
+func (d *Doc) Roots() []string {
+	names := make([]string, 0, len(d.share))
+	for name := range d.share {
+		names = append(names, name)
+	}
+	return names
+}
+
+// Transact runs fn in a transaction and returns the update it produced (update v1), or nil if it
+// changed nothing. Calls nest: an inner Transact joins the outer transaction and returns nil.
+func (d *Doc) Transact(fn func(tx *Transaction)) []byte {
+	if d.tx != nil {
+		fn(d.tx)
+		return nil
+	}
+	tx := d.begin(true)
+	fn(tx)
+	return d.commit(tx, true)
+}
+
+func (d *Doc) begin(local bool) *Transaction {
+	tx := &Transaction{doc: d, local: local, deleteSet: DeleteSet{}}
+	d.tx = tx
+	return tx
+}
+
+// commit ends tx: it garbage-collects and merges structs as Yjs's cleanupTransactions does and,
+// if wantUpdate, returns the update describing the transaction.
+func (d *Doc) commit(tx *Transaction, wantUpdate bool) []byte {
+	defer func() { d.tx = nil }()
+	tx.cleanup()
+	if !wantUpdate {
+		return nil
+	}
+	return tx.encodeUpdate()
+}

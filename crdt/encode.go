@@ -1,0 +1,138 @@
+package crdt
+
+import (
+	"fmt"
+
+	"github.com/pairpad/pairpad/crdt/internal/lib0"
+)
+
+// writeStructsFrom writes, for every client with content beyond sm (clients absent from sm from
+// clock 0), its structs from that clock: Yjs's writeClientsStructs. Clients go in descending order.
+func writeStructsFrom(e *lib0.Encoder, store *structStore, sm StateVector) {
+	from := make(map[uint64]uint64)
+	for client, clock := range sm {
+		if store.state(client) > clock {
+			from[client] = clock
+		}
+	}
+	for client := range store.clients {
+		if _, ok := sm[client]; !ok {
+			from[client] = 0
+		}
+	}
+	e.WriteVarUint(uint64(len(from)))
+	for _, client := range sortedClientsDesc(from) {
+		writeClientStructs(e, store.clients[client], client, from[client])
+	}
+}
+
+// writeClientStructs writes one client's structs from clock on, the first one cut at clock.
+func writeClientStructs(e *lib0.Encoder, l *structList, client, clock uint64) {
+	clock = max(clock, l.first().id.Clock)
+	c, i := l.search(clock)
+	count := l.n
+	for k := 0; k < c; k++ {
+		count -= len(l.chunks[k])
+	}
+	count -= i
+	e.WriteVarUint(uint64(count))
+	e.WriteVarUint(client)
+	e.WriteVarUint(clock)
+	first := l.at(c, i)
+	first.write(e, int(clock-first.id.Clock))
+	for ok := true; ; {
+		c, i, ok = l.next(c, i)
+		if !ok {
+			break
+		}
+		l.at(c, i).write(e, 0)
+	}
+}
+
+// deleteSetFromStore returns the delete set of every deleted struct, as Yjs's
+// createDeleteSetFromStructStore.
+func (s *structStore) deleteSet() DeleteSet {
+	ds := DeleteSet{}
+	for client, l := range s.clients {
+		var ranges []DeleteRange
+		l.each(func(it *item) bool {
+			if !it.deleted() {
+				return true
+			}
+			if n := len(ranges); n > 0 && ranges[n-1].Clock+ranges[n-1].Len == it.id.Clock {
+				ranges[n-1].Len += uint64(it.length)
+			} else {
+				ranges = append(ranges, DeleteRange{it.id.Clock, uint64(it.length)})
+			}
+			return true
+		})
+		if len(ranges) > 0 {
+			ds[client] = ranges
+		}
+	}
+	return ds
+}
+
+// EncodeStateAsUpdate returns the whole document, or what a peer with the encoded state vector
+// lacks, as one update v1: Y.encodeStateAsUpdate(doc, targetStateVector). Pending structs and
+// deletions are included. A nil targetStateVector means an empty one.
+func (d *Doc) EncodeStateAsUpdate(targetStateVector []byte) ([]byte, error) {
+	sv := StateVector{}
+	if targetStateVector != nil {
+		var err error
+		if sv, err = DecodeStateVector(targetStateVector); err != nil {
+			return nil, err
+		}
+	}
+	var e lib0.Encoder
+	writeStructsFrom(&e, &d.store, sv)
+	writeDeleteSet(&e, d.store.deleteSet())
+	if !d.HasPending() {
+		return e.Bytes(), nil
+	}
+	updates := [][]byte{e.Bytes()}
+	if len(d.pendingDs) > 0 {
+		var pe lib0.Encoder
+		pe.WriteVarUint(0)
+		writeDeleteSet(&pe, d.pendingDs)
+		updates = append(updates, pe.Bytes())
+	}
+	if !d.pending.empty() {
+		diff, err := DiffUpdate(d.pending.encode(), EncodeStateVector(sv))
+		if err != nil {
+			return nil, fmt.Errorf("crdt: encode pending structs: %w", err)
+		}
+		updates = append(updates, diff)
+	}
+	return MergeUpdates(updates...)
+}
+
+// encode writes the pending structs as one update, with Skips over the gaps between them.
+func (p *pendingStructs) encode() []byte {
+	var e lib0.Encoder
+	e.WriteVarUint(uint64(len(p.queues)))
+	for _, client := range sortedClientsDesc(p.queues) {
+		q := p.queues[client]
+		var structs []*item
+		for _, it := range q {
+			if n := len(structs); n > 0 {
+				prev := structs[n-1]
+				if gap := it.id.Clock - prev.endClock(); gap > 0 {
+					structs = append(structs, &item{id: ID{client, prev.endClock()}, length: int(gap), kind: kindSkip})
+				} else if prev.kind == kindGC && it.kind == kindGC {
+					structs[n-1] = &item{id: prev.id, length: prev.length + it.length, kind: kindGC}
+					continue
+				}
+			}
+			structs = append(structs, it)
+		}
+		e.WriteVarUint(uint64(len(structs)))
+		e.WriteVarUint(client)
+		e.WriteVarUint(structs[0].id.Clock)
+		for _, it := range structs {
+			it.write(&e, 0)
+		}
+	}
+	e.WriteVarUint(0)
+	return e.Bytes()
+}

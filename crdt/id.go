@@ -1,0 +1,80 @@
+package crdt
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/pairpad/pairpad/crdt/internal/lib0"
+)
+
+// ID identifies one unit of content (a UTF-16 code unit, an array element, a map value) by the
+// client that created it and that client's clock at the time. Clients are 53-bit integers.
+type ID struct {
+	Client uint64
+	Clock  uint64
+}
+
+func (id ID) String() string { return fmt.Sprintf("%d:%d", id.Client, id.Clock) }
+
+// MaxClientID is the largest client id: Yjs client ids are JavaScript safe integers.
+const MaxClientID = lib0.MaxSafeInteger
+
+// StateVector maps each client to the next clock expected from it, that is the number of
+// content units of that client a document has integrated.
+type StateVector map[uint64]uint64
+
+// EncodeStateVector returns the encoding of sv as Yjs writes it (clients in descending order).
+func EncodeStateVector(sv StateVector) []byte {
+	var e lib0.Encoder
+	writeStateVector(&e, sv)
+	return e.Bytes()
+}
+
+func writeStateVector(e *lib0.Encoder, sv StateVector) {
+	e.WriteVarUint(uint64(len(sv)))
+	for _, client := range sortedClientsDesc(sv) {
+		e.WriteVarUint(client)
+		e.WriteVarUint(sv[client])
+	}
+}
+
+// DecodeStateVector parses an encoded state vector. Later entries for the same client win, as
+// in Yjs.
+func DecodeStateVector(b []byte) (StateVector, error) {
+	d := lib0.NewDecoder(b)
+	sv := readStateVector(d)
+	if err := d.Err(); err != nil {
+		return nil, fmt.Errorf("crdt: decode state vector: %w", err)
+	}
+	return sv, nil
+}
+
+func readStateVector(d *lib0.Decoder) StateVector {
+	n := d.ReadVarUint()
+	sv := make(StateVector, min(n, uint64(d.Remaining()/2)))
+	for i := uint64(0); i < n && d.Err() == nil; i++ {
+		client := d.ReadVarUint()
+		clock := d.ReadVarUint()
+		if d.Err() == nil {
+			sv[client] = clock
+		}
+	}
+	return sv
+}
+
+func sortedClientsDesc[V any](m map[uint64]V) []uint64 {
+	clients := make([]uint64, 0, len(m))
+	for c := range m {
+		clients = append(clients, c)
+	}
+	slices.SortFunc(clients, func(a, b uint64) int {
+		switch {
+		case a > b:
+			return -1
+		case a < b:
+			return 1
+		}
+		return 0
+	})
+	return clients
+}

@@ -1,0 +1,258 @@
+package crdt
+
+import (
+	"github.com/pairpad/pairpad/crdt/internal/lib0"
+)
+
+// Item flags.
+const (
+	flagKeep          = 1 << iota // never garbage-collect (Yjs's keep)
+	flagDeleted                   // the content is deleted
+	flagHasOrigin                 // origin is set
+	flagHasRightOrigin            // rightOrigin is set
+	flagHasParentSub              // parentSub is set (the item is a map entry)
+)
+
+// item is a struct of the document: an Item with content, a GC (kindGC: content gone, only a
+// length left) or, in updates only, a Skip (kindSkip: a gap). Items of one sequence form a doubly
+// linked list through left and right; map entries of one key form a list whose rightmost item is
+// the current value.
+type item struct {
+	id          ID
+	length      int // units of content: UTF-16 code units for text, elements otherwise
+	origin      ID  // the item to the left at creation (if flagHasOrigin)
+	rightOrigin ID  // the item to the right at creation (if flagHasRightOrigin)
+	left, right *item
+	parent      *Type      // the type this item belongs to, once integrated
+	ref         *parentRef // the parent as the wire named it, before integration
+	parentSub   string     // the map key (if flagHasParentSub)
+	redone      *ID
+	text        []byte // content of kindString, UTF-8
+	content     any    // content of the other kinds: *jsonContent, *anyContent, ...
+	kind        uint8
+	flags       uint8
+
+	// Position index (see posindex.go): a splay tree over the items of a sequence.
+	tp, tl, tr *item
+	tsum       int
+}
+
+// parentRef is an item's parent as written on the wire: a root type's name or the ID of the
+// item holding the parent type. Neither is set when the parent is copied from a neighbour.
+type parentRef struct {
+	name   string
+	id     ID
+	isName bool
+}
+
+func (it *item) deleted() bool    { return it.flags&flagDeleted != 0 || it.kind == kindGC }
+func (it *item) countable() bool  { return countableKind(it.kind) }
+func (it *item) keep() bool       { return it.flags&flagKeep != 0 }
+func (it *item) hasParentSub() bool { return it.flags&flagHasParentSub != 0 }
+func (it *item) isGC() bool       { return it.kind == kindGC }
+
+// visibleLen is the item's contribution to its sequence's length.
+func (it *item) visibleLen() int {
+	if it.flags&flagDeleted != 0 || !countableKind(it.kind) {
+		return 0
+	}
+	return it.length
+}
+
+func (it *item) lastID() ID { return ID{it.id.Client, it.id.Clock + uint64(it.length) - 1} }
+
+func (it *item) endClock() uint64 { return it.id.Clock + uint64(it.length) }
+
+func (it *item) originPtr() *ID {
+	if it.flags&flagHasOrigin == 0 {
+		return nil
+	}
+	return &it.origin
+}
+
+func (it *item) rightOriginPtr() *ID {
+	if it.flags&flagHasRightOrigin == 0 {
+		return nil
+	}
+	return &it.rightOrigin
+}
+
+func (it *item) setOrigin(id *ID) {
+	if id == nil {
+		it.flags &^= flagHasOrigin
+		return
+	}
+	it.origin = *id
+	it.flags |= flagHasOrigin
+}
+
+func (it *item) setRightOrigin(id *ID) {
+	if id == nil {
+		it.flags &^= flagHasRightOrigin
+		return
+	}
+	it.rightOrigin = *id
+	it.flags |= flagHasRightOrigin
+}
+
+func sameOrigin(a, b *ID) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// spliceContent cuts the item's content at offset (0 < offset < length), keeps the left part
+// and returns the right part as a new, unlinked item of the same kind with no origins set.
+func (it *item) spliceContent(offset int) *item {
+	right := &item{
+		id:     ID{it.id.Client, it.id.Clock + uint64(offset)},
+		length: it.length - offset,
+		kind:   it.kind,
+	}
+	switch it.kind {
+	case kindString:
+		it.text, right.text = splitText(it.text, it.length, offset)
+	case kindJSON:
+		c := it.content.(*jsonContent)
+		right.content = &jsonContent{values: c.values[offset:]}
+		c.values = c.values[:offset:offset]
+	case kindAny:
+		c := it.content.(*anyContent)
+		right.content = &anyContent{values: c.values[offset:]}
+		c.values = c.values[:offset:offset]
+	case kindDeleted, kindGC, kindSkip:
+		// Only a length.
+	default:
+		// Binary, embed, format, type and doc content are one unit long and never split.
+		panic("crdt: split of unsplittable content")
+	}
+	it.length = offset
+	return right
+}
+
+// appendContent appends right's content to it's, when both are of a mergeable kind.
+func (it *item) appendContent(right *item) bool {
+	switch it.kind {
+	case kindString:
+		it.text = append(it.text, right.text...)
+	case kindJSON:
+		c := it.content.(*jsonContent)
+		c.values = append(c.values, right.content.(*jsonContent).values...)
+	case kindAny:
+		c := it.content.(*anyContent)
+		c.values = append(c.values, right.content.(*anyContent).values...)
+	case kindDeleted, kindGC, kindSkip:
+	default:
+		return false
+	}
+	it.length += right.length
+	return true
+}
+
+// write encodes the item as Yjs's Item.write, GC.write or Skip.write do, starting offset units
+// into it. doc resolves a parent root type's name; it is nil for items that were never integrated.
+func (it *item) write(e *lib0.Encoder, offset int) {
+	switch it.kind {
+	case kindGC:
+		e.WriteUint8(kindGC)
+		e.WriteVarUint(uint64(it.length - offset))
+		return
+	case kindSkip:
+		e.WriteUint8(kindSkip)
+		e.WriteVarUint(uint64(it.length - offset))
+		return
+	}
+	origin := it.originPtr()
+	if offset > 0 {
+		origin = &ID{it.id.Client, it.id.Clock + uint64(offset) - 1}
+	}
+	rightOrigin := it.rightOriginPtr()
+	info := it.kind
+	if origin != nil {
+		info |= infoHasOrigin
+	}
+	if rightOrigin != nil {
+		info |= infoHasRightOrigin
+	}
+	if it.hasParentSub() {
+		info |= infoHasParentSub
+	}
+	e.WriteUint8(info)
+	if origin != nil {
+		e.WriteVarUint(origin.Client)
+		e.WriteVarUint(origin.Clock)
+	}
+	if rightOrigin != nil {
+		e.WriteVarUint(rightOrigin.Client)
+		e.WriteVarUint(rightOrigin.Clock)
+	}
+	if origin == nil && rightOrigin == nil {
+		it.writeParent(e)
+		if it.hasParentSub() {
+			e.WriteVarString(it.parentSub)
+		}
+	}
+	it.writeContent(e, offset)
+}
+
+// writeParent writes the parent as a root name or as the ID of the item holding the parent type.
+func (it *item) writeParent(e *lib0.Encoder) {
+	var ref parentRef
+	switch {
+	case it.parent != nil && it.parent.item == nil:
+		ref = parentRef{name: it.parent.name, isName: true}
+	case it.parent != nil:
+		ref = parentRef{id: it.parent.item.id}
+	case it.ref != nil:
+		ref = *it.ref
+	}
+	if ref.isName {
+		e.WriteVarUint(1)
+		e.WriteVarString(ref.name)
+	} else {
+		e.WriteVarUint(0)
+		e.WriteVarUint(ref.id.Client)
+		e.WriteVarUint(ref.id.Clock)
+	}
+}
+
+func (it *item) writeContent(e *lib0.Encoder, offset int) {
+	switch it.kind {
+	case kindDeleted:
+		e.WriteVarUint(uint64(it.length - offset))
+	case kindString:
+		e.WriteVarStringBytes(textFrom(it.text, it.length, offset))
+	case kindJSON:
+		values := it.content.(*jsonContent).values[offset:]
+		e.WriteVarUint(uint64(len(values)))
+		for _, v := range values {
+			e.WriteVarString(v)
+		}
+	case kindAny:
+		values := it.content.(*anyContent).values[offset:]
+		e.WriteVarUint(uint64(len(values)))
+		for _, v := range values {
+			// Values came from the wire or were checked when inserted: encoding cannot fail.
+			_ = e.WriteAny(v)
+		}
+	case kindBinary:
+		e.WriteVarUint8Array(it.content.(*binaryContent).data)
+	case kindEmbed:
+		e.WriteVarString(it.content.(*embedContent).json)
+	case kindFormat:
+		c := it.content.(*formatContent)
+		e.WriteVarString(c.key)
+		e.WriteVarString(c.value)
+	case kindType:
+		t := it.content.(*typeContent).t
+		e.WriteVarUint(uint64(t.ref))
+		if t.ref == typeRefXmlElement || t.ref == typeRefXmlHook {
+			e.WriteVarString(t.nodeName)
+		}
+	case kindDoc:
+		c := it.content.(*docContent)
+		e.WriteVarString(c.guid)
+		_ = e.WriteAny(c.opts)
+	}
+}

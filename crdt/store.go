@@ -1,0 +1,201 @@
+package crdt
+
+import "sort"
+
+// chunkSize bounds the structs in one chunk of a client's struct list, so that inserting a struct
+// in the middle (when an item is split) moves at most this many pointers.
+const chunkSize = 256
+
+// structList holds one client's structs sorted by clock, without gaps, in chunks.
+type structList struct {
+	chunks [][]*item
+	n      int
+}
+
+// structStore holds every struct of a document by client, as Yjs's StructStore does.
+type structStore struct {
+	clients map[uint64]*structList
+}
+
+func newStructStore() structStore { return structStore{clients: make(map[uint64]*structList)} }
+
+// state returns the next clock expected from client.
+func (s *structStore) state(client uint64) uint64 {
+	l := s.clients[client]
+	if l == nil {
+		return 0
+	}
+	return l.last().endClock()
+}
+
+func (s *structStore) stateVector() StateVector {
+	sv := make(StateVector, len(s.clients))
+	for client, l := range s.clients {
+		sv[client] = l.last().endClock()
+	}
+	return sv
+}
+
+// add appends a struct that continues its client's clock.
+func (s *structStore) add(it *item) {
+	l := s.clients[it.id.Client]
+	if l == nil {
+		l = &structList{}
+		s.clients[it.id.Client] = l
+	}
+	l.append(it)
+}
+
+// find returns the struct containing id. The caller checks id.Clock < state(id.Client).
+func (s *structStore) find(id ID) *item {
+	l := s.clients[id.Client]
+	c, i := l.search(id.Clock)
+	return l.chunks[c][i]
+}
+
+func (l *structList) last() *item {
+	c := l.chunks[len(l.chunks)-1]
+	return c[len(c)-1]
+}
+
+func (l *structList) first() *item { return l.chunks[0][0] }
+
+func (l *structList) append(it *item) {
+	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) >= chunkSize {
+		l.chunks = append(l.chunks, make([]*item, 0, 16))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, it)
+	l.n++
+}
+
+// search returns the chunk and index of the struct containing clock, which must exist.
+func (l *structList) search(clock uint64) (int, int) {
+	chunks := l.chunks
+	c := len(chunks) - 1
+	if len(chunks) > 1 && chunks[c][0].id.Clock > clock {
+		c = sort.Search(len(chunks), func(i int) bool { return chunks[i][0].id.Clock > clock }) - 1
+	}
+	chunk := chunks[c]
+	// Most lookups are for recent structs: try the end first.
+	last := len(chunk) - 1
+	if chunk[last].id.Clock <= clock {
+		return c, last
+	}
+	i := sort.Search(len(chunk), func(i int) bool { return chunk[i].id.Clock > clock }) - 1
+	return c, i
+}
+
+// insertAfter puts it right after position (c, i).
+func (l *structList) insertAfter(c, i int, it *item) {
+	chunk := l.chunks[c]
+	if len(chunk) >= chunkSize {
+		half := len(chunk) / 2
+		rightHalf := make([]*item, len(chunk)-half, chunkSize)
+		copy(rightHalf, chunk[half:])
+		clear(chunk[half:])
+		l.chunks[c] = chunk[:half]
+		l.chunks = append(l.chunks, nil)
+		copy(l.chunks[c+2:], l.chunks[c+1:])
+		l.chunks[c+1] = rightHalf
+		if i >= half {
+			c, i = c+1, i-half
+		}
+		chunk = l.chunks[c]
+	}
+	chunk = append(chunk, nil)
+	copy(chunk[i+2:], chunk[i+1:])
+	chunk[i+1] = it
+	l.chunks[c] = chunk
+	l.n++
+}
+
+// removeAt removes the struct at (c, i).
+func (l *structList) removeAt(c, i int) {
+	chunk := l.chunks[c]
+	copy(chunk[i:], chunk[i+1:])
+	chunk[len(chunk)-1] = nil
+	chunk = chunk[:len(chunk)-1]
+	l.n--
+	if len(chunk) == 0 {
+		l.chunks = append(l.chunks[:c], l.chunks[c+1:]...)
+		return
+	}
+	l.chunks[c] = chunk
+}
+
+// replace puts it in the place of the struct at the same clock.
+func (l *structList) replace(it *item) {
+	c, i := l.search(it.id.Clock)
+	l.chunks[c][i] = it
+}
+
+// prev returns the position before (c, i), ok false at the start.
+func (l *structList) prev(c, i int) (int, int, bool) {
+	if i > 0 {
+		return c, i - 1, true
+	}
+	if c > 0 {
+		return c - 1, len(l.chunks[c-1]) - 1, true
+	}
+	return 0, 0, false
+}
+
+// next returns the position after (c, i), ok false at the end.
+func (l *structList) next(c, i int) (int, int, bool) {
+	if i+1 < len(l.chunks[c]) {
+		return c, i + 1, true
+	}
+	if c+1 < len(l.chunks) {
+		return c + 1, 0, true
+	}
+	return 0, 0, false
+}
+
+func (l *structList) at(c, i int) *item { return l.chunks[c][i] }
+
+// each calls f for every struct in clock order until f returns false.
+func (l *structList) each(f func(*item) bool) {
+	for _, chunk := range l.chunks {
+		for _, it := range chunk {
+			if !f(it) {
+				return
+			}
+		}
+	}
+}
+
+// find returns the struct containing clock, which must exist.
+func (l *structList) find(clock uint64) *item {
+	c, i := l.search(clock)
+	return l.chunks[c][i]
+}
+
+// prevStruct returns the struct before it, or nil for the first one.
+func (l *structList) prevStruct(it *item) *item {
+	if it.id.Clock == 0 {
+		return nil
+	}
+	return l.find(it.id.Clock - 1)
+}
+
+// nextStruct returns the struct after it, or nil for the last one.
+func (l *structList) nextStruct(it *item) *item {
+	c, i := l.search(it.id.Clock)
+	if c, i, ok := l.next(c, i); ok {
+		return l.at(c, i)
+	}
+	return nil
+}
+
+// remove drops it from the list.
+func (l *structList) remove(it *item) {
+	c, i := l.search(it.id.Clock)
+	l.removeAt(c, i)
+}
+
+// insertStructAfter puts it right after left, which is in the list.
+func (l *structList) insertStructAfter(left, it *item) {
+	c, i := l.search(left.id.Clock)
+	l.insertAfter(c, i, it)
+}
