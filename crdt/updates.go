@@ -124,22 +124,7 @@ func MergeUpdates(updates ...[]byte) ([]byte, error) {
 			break
 		}
 		// Higher clients first, then by clock.
-		slices.SortStableFunc(readers, func(a, b *structReader) int {
-			ac, bc := a.curr(), b.curr()
-			if ac.id.Client != bc.id.Client {
-				return cmp.Compare(bc.id.Client, ac.id.Client)
-			}
-			if ac.id.Clock != bc.id.Clock {
-				return cmp.Compare(ac.id.Clock, bc.id.Clock)
-			}
-			switch {
-			case (ac.kind == kindSkip) == (bc.kind == kindSkip):
-				return 0
-			case ac.kind == kindSkip:
-				return 1
-			}
-			return -1
-		})
+		sortLikeV8(readers, compareReaders)
 		currDecoder := readers[0]
 		firstClient := currDecoder.curr().id.Client
 		if currWrite != nil {
@@ -199,6 +184,68 @@ func MergeUpdates(updates ...[]byte) ([]byte, error) {
 	}
 	writeDeleteSet(&e, mergeDeleteSets(sets...))
 	return e.Bytes(), nil
+}
+
+// compareReaders is Yjs's comparator of struct readers in mergeUpdates. It is inconsistent for
+// a GC and an Item at the same ID (each sorts before the other), so the order it gives depends on
+// the sort algorithm: see sortLikeV8.
+func compareReaders(a, b *structReader) int {
+	ac, bc := a.curr(), b.curr()
+	if ac.id.Client != bc.id.Client {
+		return cmp.Compare(bc.id.Client, ac.id.Client)
+	}
+	if ac.id.Clock != bc.id.Clock {
+		return cmp.Compare(ac.id.Clock, bc.id.Clock)
+	}
+	switch {
+	case ac.kind == bc.kind || (ac.kind != kindSkip && ac.kind != kindGC && bc.kind != kindSkip && bc.kind != kindGC):
+		return 0 // the same constructor
+	case ac.kind == kindSkip:
+		return 1
+	}
+	return -1
+}
+
+// sortLikeV8 sorts as V8's Array.prototype.sort (TimSort) does, so that Yjs's inconsistent
+// comparator gives the same order here as in node: arrays shorter than 64 elements are one run,
+// extended by binary insertion. Longer arrays use a stable merge sort, which agrees with V8
+// whenever the comparator is consistent.
+func sortLikeV8[T any](a []T, compare func(x, y T) int) {
+	n := len(a)
+	if n < 2 {
+		return
+	}
+	if n >= 64 {
+		slices.SortStableFunc(a, compare)
+		return
+	}
+	// Count the leading run, reversing it if strictly descending.
+	run := 2
+	descending := compare(a[1], a[0]) < 0
+	for i := 2; i < n; i++ {
+		order := compare(a[i], a[i-1])
+		if (descending && order >= 0) || (!descending && order < 0) {
+			break
+		}
+		run++
+	}
+	if descending {
+		slices.Reverse(a[:run])
+	}
+	for start := run; start < n; start++ {
+		pivot := a[start]
+		left, right := 0, start
+		for left < right {
+			mid := left + (right-left)/2
+			if compare(pivot, a[mid]) < 0 {
+				right = mid
+			} else {
+				left = mid + 1
+			}
+		}
+		copy(a[left+1:start+1], a[left:start])
+		a[left] = pivot
+	}
 }
 
 // mergeDecoded merges structs of an update as Yjs's mergeWith does for structs that are not

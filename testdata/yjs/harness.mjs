@@ -285,6 +285,7 @@ const add = (category, s) => {
     }
   }
   const merged = Y.mergeUpdates(updates)
+  const stateBytes = Y.encodeStateAsUpdate(receiver)
   const scenario = {
     name,
     description,
@@ -299,6 +300,13 @@ const add = (category, s) => {
     mergedStateVector: toBase64(Y.encodeStateVectorFromUpdate(merged)),
     diffs: svs.map(sv => ({ stateVector: toBase64(sv), update: toBase64(Y.diffUpdate(merged, sv)) })),
     pending
+  }
+  if (pending) {
+    // What a peer that receives the whole state at once holds: yjs may leave structs pending
+    // that it could integrate (it retries only when a recorded clock is passed), and a fresh
+    // receiver of the state settles them.
+    const settled = receive(gc, roots, [stateBytes])
+    scenario.settled = { json: rootsJSON(settled, roots), stateVector: toBase64(Y.encodeStateVector(settled)) }
   }
   if (!categories.has(category)) categories.set(category, [])
   categories.get(category).push(scenario)

@@ -255,7 +255,7 @@ func TestReadAnyErrors(t *testing.T) {
 		{name: "object missing a value", in: []byte{TagObject, 1, 1, 'a'}, wantErr: ErrUnexpectedEOF, wantOffset: 4},
 		{name: "array count beyond the input", in: []byte{TagArray, 0xff, 0xff, 0xff, 0xff, 0x0f, TagNull}, wantErr: ErrUnexpectedEOF, wantOffset: 7},
 		{name: "var-uint above 2^53-1", in: []byte{TagArray, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10}, wantErr: ErrIntegerOverflow, wantOffset: 9},
-		{name: "var-uint of ten bytes", in: []byte{TagArray, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0}, wantErr: ErrIntegerOverflow, wantOffset: 9},
+		{name: "var-uint of ten bytes", in: []byte{TagArray, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0}, wantErr: ErrIntegerOverflow, wantOffset: 10},
 		{name: "var-int above 2^53-1", in: []byte{TagInteger, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, wantErr: ErrIntegerOverflow, wantOffset: 9},
 		{name: "nested too deeply", in: nested(MaxAnyDepth + 1), wantErr: ErrTooDeep, wantOffset: 2 * (MaxAnyDepth + 1)},
 	}
