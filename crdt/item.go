@@ -6,11 +6,11 @@ import (
 
 // Item flags.
 const (
-	flagKeep          = 1 << iota // never garbage-collect (Yjs's keep)
-	flagDeleted                   // the content is deleted
-	flagHasOrigin                 // origin is set
-	flagHasRightOrigin            // rightOrigin is set
-	flagHasParentSub              // parentSub is set (the item is a map entry)
+	flagKeep           = 1 << iota // never garbage-collect (Yjs's keep)
+	flagDeleted                    // the content is deleted
+	flagHasOrigin                  // origin is set
+	flagHasRightOrigin             // rightOrigin is set
+	flagHasParentSub               // parentSub is set (the item is a map entry)
 )
 
 // item is a struct of the document: an Item with content, a GC (kindGC: content gone, only a
@@ -45,11 +45,11 @@ type parentRef struct {
 	isName bool
 }
 
-func (it *item) deleted() bool    { return it.flags&flagDeleted != 0 || it.kind == kindGC }
-func (it *item) countable() bool  { return countableKind(it.kind) }
-func (it *item) keep() bool       { return it.flags&flagKeep != 0 }
+func (it *item) deleted() bool      { return it.flags&flagDeleted != 0 || it.kind == kindGC }
+func (it *item) countable() bool    { return countableKind(it.kind) }
+func (it *item) keep() bool         { return it.flags&flagKeep != 0 }
 func (it *item) hasParentSub() bool { return it.flags&flagHasParentSub != 0 }
-func (it *item) isGC() bool       { return it.kind == kindGC }
+func (it *item) isGC() bool         { return it.kind == kindGC }
 
 // visibleLen is the item's contribution to its sequence's length.
 func (it *item) visibleLen() int {

@@ -3,7 +3,6 @@ package crdt
 import (
 	"encoding/json"
 	"strings"
-
 )
 
 // parseJSONValue parses JSON text as JSON.parse would: numbers become float64, objects Object
@@ -59,4 +58,3 @@ func readJSONValue(dec *json.Decoder) (any, error) {
 	}
 	return tok, nil
 }
-
