@@ -6,20 +6,26 @@ import (
 	"github.com/pairpad/pairpad/crdt/internal/lib0"
 )
 
-// writeStructsFrom writes, for every client with content beyond sm (clients absent from sm from
-// clock 0), its structs from that clock: Yjs's writeClientsStructs. Clients go in descending order.
-func writeStructsFrom(e *lib0.Encoder, store *structStore, sm StateVector) {
-	from := make(map[uint64]uint64)
-	for client, clock := range sm {
-		if store.state(client) > clock {
+// structsMissingFrom returns, for every client with content beyond sv, the clock from which a
+// peer at sv lacks it (clients absent from sv from 0), as Yjs's writeClientsStructs computes it.
+func (s *structStore) structsMissingFrom(sv StateVector) StateVector {
+	from := make(StateVector)
+	for client, clock := range sv {
+		if s.state(client) > clock {
 			from[client] = clock
 		}
 	}
-	for client := range store.clients {
-		if _, ok := sm[client]; !ok {
+	for client := range s.clients {
+		if _, ok := sv[client]; !ok {
 			from[client] = 0
 		}
 	}
+	return from
+}
+
+// writeStructsFrom writes the structs of every client in from, starting at its clock, clients
+// in descending order.
+func writeStructsFrom(e *lib0.Encoder, store *structStore, from StateVector) {
 	e.WriteVarUint(uint64(len(from)))
 	for _, client := range sortedClientsDesc(from) {
 		writeClientStructs(e, store.clients[client], client, from[client])
@@ -85,7 +91,7 @@ func (d *Doc) EncodeStateAsUpdate(targetStateVector []byte) ([]byte, error) {
 		}
 	}
 	var e lib0.Encoder
-	writeStructsFrom(&e, &d.store, sv)
+	writeStructsFrom(&e, &d.store, d.store.structsMissingFrom(sv))
 	writeDeleteSet(&e, d.store.deleteSet())
 	if !d.HasPending() {
 		return e.Bytes(), nil
