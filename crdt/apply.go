@@ -113,16 +113,22 @@ func (tx *Transaction) deleteRanges(ds DeleteSet) DeleteSet {
 // deleteRange deletes the integrated content of client in [clock, end).
 func (tx *Transaction) deleteRange(client, clock, end uint64) {
 	l := tx.doc.store.clients[client]
-	it := l.find(clock)
-	if !it.deleted() && it.id.Clock < clock {
-		it = tx.getItemCleanStart(ID{client, clock})
+	c, i := l.search(clock)
+	if it := l.at(c, i); !it.deleted() && it.id.Clock < clock {
+		tx.getItemCleanStart(ID{client, clock})
+		c, i = l.search(clock)
 	}
-	for ; it != nil && it.id.Clock < end; it = l.nextStruct(it) {
+	for ok := true; ok; c, i, ok = l.next(c, i) {
+		it := l.at(c, i)
+		if it.id.Clock >= end {
+			return
+		}
 		if it.deleted() {
 			continue
 		}
 		if end < it.endClock() {
 			tx.getItemCleanStart(ID{client, end})
+			c, i = l.search(it.id.Clock) // the split may have moved it to another chunk
 		}
 		tx.deleteItem(it)
 	}
@@ -133,7 +139,7 @@ func (tx *Transaction) deleteRange(client, clock, end uint64) {
 // on every update, it keeps a queue per client and wakes a client only when the state of a client
 // it waits for advances.
 type pendingStructs struct {
-	queues  map[uint64][]*item
+	queues  map[uint64][]*item // each queue's head is its first element
 	waiters map[uint64][]uint64 // client -> clients whose head waits for it
 }
 
@@ -147,11 +153,16 @@ func (p *pendingStructs) empty() bool { return len(p.queues) == 0 }
 // reports whether anything was queued. Skips are dropped: they carry nothing to integrate.
 func (p *pendingStructs) add(structs []*item) bool {
 	added := false
-	for _, it := range structs {
+	for k, it := range structs {
 		if it.kind == kindSkip {
 			continue
 		}
 		q := p.queues[it.id.Client]
+		if len(q) == 0 && !slices.ContainsFunc(structs[k:], func(s *item) bool { return s.kind == kindSkip }) {
+			// The common case: nothing queued for this client, structs in order without gaps.
+			p.queues[it.id.Client] = slices.Clone(structs[k:])
+			return true
+		}
 		i, _ := slices.BinarySearchFunc(q, it.id.Clock, func(s *item, clock uint64) int {
 			if s.endClock() <= clock {
 				return -1

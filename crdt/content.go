@@ -1,6 +1,9 @@
 package crdt
 
 import (
+	"encoding/binary"
+	"unicode/utf8"
+
 	"github.com/pairpad/pairpad/crdt/internal/lib0"
 )
 
@@ -91,6 +94,37 @@ func utf16Len(s []byte) int {
 		}
 	}
 	return n
+}
+
+// utf16LenValid returns the UTF-16 length of s and whether s is valid UTF-8, in one pass that
+// takes ASCII eight bytes at a time.
+func utf16LenValid(s []byte) (int, bool) {
+	n := 0
+	i := 0
+	for i < len(s) {
+		if i+8 <= len(s) && binary.LittleEndian.Uint64(s[i:])&0x8080808080808080 == 0 {
+			i += 8
+			n += 8
+			continue
+		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			n++
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return 0, false
+		}
+		i += size
+		if size == 4 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n, true
 }
 
 // utf16Offset returns the byte offset in UTF-8 text s of UTF-16 offset off, and whether off

@@ -143,8 +143,12 @@ func readContent(d *lib0.Decoder, it *item) {
 		it.content = &binaryContent{data: d.ReadVarUint8Array()}
 		it.length = 1
 	case kindString:
-		it.text = d.ReadVarStringBytes()
-		it.length = utf16Len(it.text)
+		it.text = d.ReadVarUint8Array()
+		n, ok := utf16LenValid(it.text)
+		if !ok {
+			d.Fail(lib0.ErrInvalidUTF8)
+		}
+		it.length = n
 	case kindEmbed:
 		it.content = &embedContent{json: readJSON(d)}
 		it.length = 1

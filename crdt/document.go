@@ -39,6 +39,8 @@ type Doc struct {
 	// pendingDs holds deletions of content not integrated yet.
 	pendingDs DeleteSet
 	tx        *Transaction
+	// encodedSizeHint is a little more than the last encoded state: the next buffer's capacity.
+	encodedSizeHint int
 }
 
 // NewDoc returns an empty document.

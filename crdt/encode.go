@@ -28,12 +28,14 @@ func (s *structStore) structsMissingFrom(sv StateVector) StateVector {
 func writeStructsFrom(e *lib0.Encoder, store *structStore, from StateVector) {
 	e.WriteVarUint(uint64(len(from)))
 	for _, client := range sortedClientsDesc(from) {
-		writeClientStructs(e, store.clients[client], client, from[client])
+		writeClientStructs(e, store.clients[client], client, from[client], nil)
 	}
 }
 
-// writeClientStructs writes one client's structs from clock on, the first one cut at clock.
-func writeClientStructs(e *lib0.Encoder, l *structList, client, clock uint64) {
+// writeClientStructs writes one client's structs from clock on, the first one cut at clock. If
+// deleted is not nil and every struct is written, it also collects the client's deleted ranges,
+// saving a second pass over the structs.
+func writeClientStructs(e *lib0.Encoder, l *structList, client, clock uint64, deleted *[]DeleteRange) {
 	clock = max(clock, l.first().id.Clock)
 	c, i := l.search(clock)
 	count := l.n
@@ -41,18 +43,35 @@ func writeClientStructs(e *lib0.Encoder, l *structList, client, clock uint64) {
 		count -= len(l.chunks[k])
 	}
 	count -= i
-	e.WriteVarUint(uint64(count))
-	e.WriteVarUint(client)
-	e.WriteVarUint(clock)
-	first := l.at(c, i)
-	first.write(e, int(clock-first.id.Clock))
-	for ok := true; ; {
-		c, i, ok = l.next(c, i)
-		if !ok {
-			break
+	collect := deleted != nil && c == 0 && i == 0
+	ranges := []DeleteRange(nil)
+	b := lib0.AppendVarUint(e.Buf, uint64(count))
+	b = lib0.AppendVarUint(b, client)
+	b = lib0.AppendVarUint(b, clock)
+	offset := int(clock - l.at(c, i).id.Clock)
+	for _, chunk := range l.chunks[c:] {
+		for _, en := range chunk[i:] {
+			it := en.it
+			b = it.appendTo(b, offset)
+			offset = 0
+			if collect && it.deleted() {
+				ranges = appendDeleteRange(ranges, it)
+			}
 		}
-		l.at(c, i).write(e, 0)
+		i = 0
 	}
+	e.Buf = b
+	if collect {
+		*deleted = ranges
+	}
+}
+
+func appendDeleteRange(ranges []DeleteRange, it *item) []DeleteRange {
+	if n := len(ranges); n > 0 && ranges[n-1].Clock+ranges[n-1].Len == it.id.Clock {
+		ranges[n-1].Len += uint64(it.length)
+		return ranges
+	}
+	return append(ranges, DeleteRange{it.id.Clock, uint64(it.length)})
 }
 
 // deleteSetFromStore returns the delete set of every deleted struct, as Yjs's
@@ -60,23 +79,23 @@ func writeClientStructs(e *lib0.Encoder, l *structList, client, clock uint64) {
 func (s *structStore) deleteSet() DeleteSet {
 	ds := DeleteSet{}
 	for client, l := range s.clients {
-		var ranges []DeleteRange
-		l.each(func(it *item) bool {
-			if !it.deleted() {
-				return true
-			}
-			if n := len(ranges); n > 0 && ranges[n-1].Clock+ranges[n-1].Len == it.id.Clock {
-				ranges[n-1].Len += uint64(it.length)
-			} else {
-				ranges = append(ranges, DeleteRange{it.id.Clock, uint64(it.length)})
-			}
-			return true
-		})
-		if len(ranges) > 0 {
+		if ranges := l.deletedRanges(); len(ranges) > 0 {
 			ds[client] = ranges
 		}
 	}
 	return ds
+}
+
+func (l *structList) deletedRanges() []DeleteRange {
+	var ranges []DeleteRange
+	for _, chunk := range l.chunks {
+		for _, en := range chunk {
+			if en.it.deleted() {
+				ranges = appendDeleteRange(ranges, en.it)
+			}
+		}
+	}
+	return ranges
 }
 
 // EncodeStateAsUpdate returns the whole document, or what a peer with the encoded state vector
@@ -90,9 +109,26 @@ func (d *Doc) EncodeStateAsUpdate(targetStateVector []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	var e lib0.Encoder
-	writeStructsFrom(&e, &d.store, d.store.structsMissingFrom(sv))
-	writeDeleteSet(&e, d.store.deleteSet())
+	e := lib0.Encoder{Buf: make([]byte, 0, d.encodedSizeHint)}
+	from := d.store.structsMissingFrom(sv)
+	ds := DeleteSet{}
+	e.WriteVarUint(uint64(len(from)))
+	for _, client := range sortedClientsDesc(from) {
+		var ranges []DeleteRange
+		writeClientStructs(&e, d.store.clients[client], client, from[client], &ranges)
+		if len(ranges) > 0 {
+			ds[client] = ranges
+		}
+	}
+	for client, l := range d.store.clients {
+		if _, written := ds[client]; !written {
+			if ranges := l.deletedRanges(); len(ranges) > 0 {
+				ds[client] = ranges
+			}
+		}
+	}
+	writeDeleteSet(&e, ds)
+	d.encodedSizeHint = e.Len() + e.Len()/8
 	if !d.HasPending() {
 		return e.Bytes(), nil
 	}
@@ -142,3 +178,4 @@ func (p *pendingStructs) encode() []byte {
 	e.WriteVarUint(0)
 	return e.Bytes()
 }
+

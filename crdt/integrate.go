@@ -39,9 +39,6 @@ func (tx *Transaction) splitItem(left *item, diff int) *item {
 	right.ref = left.ref
 	right.parentSub = left.parentSub
 	right.flags |= left.flags & (flagDeleted | flagKeep | flagHasParentSub)
-	if left.redone != nil {
-		right.redone = &ID{left.redone.Client, left.redone.Clock + uint64(diff)}
-	}
 	left.right = right
 	if right.right != nil {
 		right.right.left = right
@@ -81,7 +78,11 @@ func (tx *Transaction) missing(it *item) (client uint64, isMissing, ok bool) {
 		it.origin = it.left.lastID()
 	}
 	if rightOrigin := it.rightOriginPtr(); rightOrigin != nil {
-		it.right = tx.getItemCleanStart(*rightOrigin)
+		if it.left != nil && it.left.right != nil && it.left.right.id == *rightOrigin {
+			it.right = it.left.right // the usual case, without a search
+		} else {
+			it.right = tx.getItemCleanStart(*rightOrigin)
+		}
 		it.rightOrigin = it.right.id
 	}
 	switch {
@@ -336,8 +337,7 @@ func (it *item) mergeWith(right *item) bool {
 		it.right != right ||
 		!sameOrigin(it.rightOriginPtr(), right.rightOriginPtr()) ||
 		it.id.Client != right.id.Client || it.endClock() != right.id.Clock ||
-		it.deleted() != right.deleted() ||
-		it.redone != nil || right.redone != nil {
+		it.deleted() != right.deleted() {
 		return false
 	}
 	switch it.kind {

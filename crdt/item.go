@@ -26,15 +26,13 @@ type item struct {
 	parent      *Type      // the type this item belongs to, once integrated
 	ref         *parentRef // the parent as the wire named it, before integration
 	parentSub   string     // the map key (if flagHasParentSub)
-	redone      *ID
 	text        []byte // content of kindString, UTF-8
 	content     any    // content of the other kinds: *jsonContent, *anyContent, ...
 	kind        uint8
 	flags       uint8
 
-	// Position index (see posindex.go): a splay tree over the items of a sequence.
-	tp, tl, tr *item
-	tsum       int
+	// node places the item in its sequence's position index (posindex.go), once there is one.
+	node *posNode
 }
 
 // parentRef is an item's parent as written on the wire: a root type's name or the ID of the
@@ -105,11 +103,15 @@ func sameOrigin(a, b *ID) bool {
 // spliceContent cuts the item's content at offset (0 < offset < length), keeps the left part
 // and returns the right part as a new, unlinked item of the same kind with no origins set.
 func (it *item) spliceContent(offset int) *item {
-	right := &item{
-		id:     ID{it.id.Client, it.id.Clock + uint64(offset)},
-		length: it.length - offset,
-		kind:   it.kind,
+	var right *item
+	if it.node != nil {
+		right = newIndexedItem() // it will join the same position index
+	} else {
+		right = new(item)
 	}
+	right.id = ID{it.id.Client, it.id.Clock + uint64(offset)}
+	right.length = it.length - offset
+	right.kind = it.kind
 	switch it.kind {
 	case kindString:
 		it.text, right.text = splitText(it.text, it.length, offset)
@@ -151,21 +153,21 @@ func (it *item) appendContent(right *item) bool {
 }
 
 // write encodes the item as Yjs's Item.write, GC.write or Skip.write do, starting offset units
-// into it. doc resolves a parent root type's name; it is nil for items that were never integrated.
-func (it *item) write(e *lib0.Encoder, offset int) {
+// into it.
+func (it *item) write(e *lib0.Encoder, offset int) { e.Buf = it.appendTo(e.Buf, offset) }
+
+// appendTo is write on a plain slice: hot loops keep the buffer in a local variable.
+func (it *item) appendTo(b []byte, offset int) []byte {
 	switch it.kind {
-	case kindGC:
-		e.WriteUint8(kindGC)
-		e.WriteVarUint(uint64(it.length - offset))
-		return
-	case kindSkip:
-		e.WriteUint8(kindSkip)
-		e.WriteVarUint(uint64(it.length - offset))
-		return
+	case kindGC, kindSkip:
+		b = append(b, it.kind)
+		return lib0.AppendVarUint(b, uint64(it.length-offset))
 	}
 	origin := it.originPtr()
+	var cut ID
 	if offset > 0 {
-		origin = &ID{it.id.Client, it.id.Clock + uint64(offset) - 1}
+		cut = ID{it.id.Client, it.id.Clock + uint64(offset) - 1}
+		origin = &cut
 	}
 	rightOrigin := it.rightOriginPtr()
 	info := it.kind
@@ -178,26 +180,24 @@ func (it *item) write(e *lib0.Encoder, offset int) {
 	if it.hasParentSub() {
 		info |= infoHasParentSub
 	}
-	e.WriteUint8(info)
+	b = append(b, info)
 	if origin != nil {
-		e.WriteVarUint(origin.Client)
-		e.WriteVarUint(origin.Clock)
+		b = lib0.AppendVarUint(lib0.AppendVarUint(b, origin.Client), origin.Clock)
 	}
 	if rightOrigin != nil {
-		e.WriteVarUint(rightOrigin.Client)
-		e.WriteVarUint(rightOrigin.Clock)
+		b = lib0.AppendVarUint(lib0.AppendVarUint(b, rightOrigin.Client), rightOrigin.Clock)
 	}
 	if origin == nil && rightOrigin == nil {
-		it.writeParent(e)
+		b = it.appendParent(b)
 		if it.hasParentSub() {
-			e.WriteVarString(it.parentSub)
+			b = lib0.AppendVarString(b, it.parentSub)
 		}
 	}
-	it.writeContent(e, offset)
+	return it.appendContentBytes(b, offset)
 }
 
-// writeParent writes the parent as a root name or as the ID of the item holding the parent type.
-func (it *item) writeParent(e *lib0.Encoder) {
+// appendParent writes the parent as a root name or as the ID of the item holding the parent type.
+func (it *item) appendParent(b []byte) []byte {
 	var ref parentRef
 	switch {
 	case it.parent != nil && it.parent.item == nil:
@@ -208,51 +208,47 @@ func (it *item) writeParent(e *lib0.Encoder) {
 		ref = *it.ref
 	}
 	if ref.isName {
-		e.WriteVarUint(1)
-		e.WriteVarString(ref.name)
-	} else {
-		e.WriteVarUint(0)
-		e.WriteVarUint(ref.id.Client)
-		e.WriteVarUint(ref.id.Clock)
+		return lib0.AppendVarString(append(b, 1), ref.name)
 	}
+	return lib0.AppendVarUint(lib0.AppendVarUint(append(b, 0), ref.id.Client), ref.id.Clock)
 }
 
-func (it *item) writeContent(e *lib0.Encoder, offset int) {
+func (it *item) appendContentBytes(b []byte, offset int) []byte {
 	switch it.kind {
 	case kindDeleted:
-		e.WriteVarUint(uint64(it.length - offset))
+		b = lib0.AppendVarUint(b, uint64(it.length-offset))
 	case kindString:
-		e.WriteVarStringBytes(textFrom(it.text, it.length, offset))
+		b = lib0.AppendVarBytes(b, textFrom(it.text, it.length, offset))
 	case kindJSON:
 		values := it.content.(*jsonContent).values[offset:]
-		e.WriteVarUint(uint64(len(values)))
+		b = lib0.AppendVarUint(b, uint64(len(values)))
 		for _, v := range values {
-			e.WriteVarString(v)
+			b = lib0.AppendVarString(b, v)
 		}
 	case kindAny:
 		values := it.content.(*anyContent).values[offset:]
-		e.WriteVarUint(uint64(len(values)))
+		b = lib0.AppendVarUint(b, uint64(len(values)))
 		for _, v := range values {
 			// Values came from the wire or were checked when inserted: encoding cannot fail.
-			_ = e.WriteAny(v)
+			b, _ = lib0.AppendAny(b, v)
 		}
 	case kindBinary:
-		e.WriteVarUint8Array(it.content.(*binaryContent).data)
+		b = lib0.AppendVarBytes(b, it.content.(*binaryContent).data)
 	case kindEmbed:
-		e.WriteVarString(it.content.(*embedContent).json)
+		b = lib0.AppendVarString(b, it.content.(*embedContent).json)
 	case kindFormat:
 		c := it.content.(*formatContent)
-		e.WriteVarString(c.key)
-		e.WriteVarString(c.value)
+		b = lib0.AppendVarString(lib0.AppendVarString(b, c.key), c.value)
 	case kindType:
 		t := it.content.(*typeContent).t
-		e.WriteVarUint(uint64(t.ref))
+		b = lib0.AppendVarUint(b, uint64(t.ref))
 		if t.ref == typeRefXmlElement || t.ref == typeRefXmlHook {
-			e.WriteVarString(t.nodeName)
+			b = lib0.AppendVarString(b, t.nodeName)
 		}
 	case kindDoc:
 		c := it.content.(*docContent)
-		e.WriteVarString(c.guid)
-		_ = e.WriteAny(c.opts)
+		b = lib0.AppendVarString(b, c.guid)
+		b, _ = lib0.AppendAny(b, c.opts)
 	}
+	return b
 }

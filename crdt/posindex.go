@@ -6,38 +6,58 @@ package crdt
 // one, which is how people type. It is built on the first positional access and maintained from
 // then on; types that are only synced over the network never pay for it.
 
+// posNode is an item's node in the splay tree: tree parent, children and the visible length of
+// its subtree. Items get one only once their sequence is indexed.
+type posNode struct {
+	tp, tl, tr *item
+	tsum       int
+}
+
+// itemWithNode allocates an item and its tree node together: local edits create items in indexed
+// sequences, and one allocation is cheaper than two.
+type itemWithNode struct {
+	it item
+	n  posNode
+}
+
+func newIndexedItem() *item {
+	x := new(itemWithNode)
+	x.it.node = &x.n
+	return &x.it
+}
+
 func subtreeLen(n *item) int {
 	if n == nil {
 		return 0
 	}
-	return n.tsum
+	return n.node.tsum
 }
 
-func (n *item) recompute() { n.tsum = subtreeLen(n.tl) + subtreeLen(n.tr) + n.visibleLen() }
+func (n *item) recompute() { n.node.tsum = subtreeLen(n.node.tl) + subtreeLen(n.node.tr) + n.visibleLen() }
 
 func rotateUp(x *item) {
-	p := x.tp
-	g := p.tp
-	if p.tl == x {
-		p.tl = x.tr
-		if x.tr != nil {
-			x.tr.tp = p
+	p := x.node.tp
+	g := p.node.tp
+	if p.node.tl == x {
+		p.node.tl = x.node.tr
+		if x.node.tr != nil {
+			x.node.tr.node.tp = p
 		}
-		x.tr = p
+		x.node.tr = p
 	} else {
-		p.tr = x.tl
-		if x.tl != nil {
-			x.tl.tp = p
+		p.node.tr = x.node.tl
+		if x.node.tl != nil {
+			x.node.tl.node.tp = p
 		}
-		x.tl = p
+		x.node.tl = p
 	}
-	p.tp = x
-	x.tp = g
+	p.node.tp = x
+	x.node.tp = g
 	if g != nil {
-		if g.tl == p {
-			g.tl = x
+		if g.node.tl == p {
+			g.node.tl = x
 		} else {
-			g.tr = x
+			g.node.tr = x
 		}
 	}
 	p.recompute()
@@ -46,10 +66,10 @@ func rotateUp(x *item) {
 
 // splay moves x to the root of its tree.
 func splay(x *item) {
-	for x.tp != nil {
-		p := x.tp
-		if g := p.tp; g != nil {
-			if (g.tl == p) == (p.tl == x) {
+	for x.node.tp != nil {
+		p := x.node.tp
+		if g := p.node.tp; g != nil {
+			if (g.node.tl == p) == (p.node.tl == x) {
 				rotateUp(p)
 			} else {
 				rotateUp(x)
@@ -70,6 +90,12 @@ func (t *Type) buildIndex() {
 	for n := t.start; n != nil; n = n.right {
 		items = append(items, n)
 	}
+	nodes := make([]posNode, len(items))
+	for i, n := range items {
+		if n.node == nil {
+			n.node = &nodes[i]
+		}
+	}
 	t.root = buildBalanced(items, nil)
 	t.indexed = true
 }
@@ -80,9 +106,9 @@ func buildBalanced(items []*item, parent *item) *item {
 	}
 	mid := len(items) / 2
 	n := items[mid]
-	n.tp = parent
-	n.tl = buildBalanced(items[:mid], n)
-	n.tr = buildBalanced(items[mid+1:], n)
+	n.node.tp = parent
+	n.node.tl = buildBalanced(items[:mid], n)
+	n.node.tr = buildBalanced(items[mid+1:], n)
 	n.recompute()
 	return n
 }
@@ -103,7 +129,10 @@ func (t *Type) indexInsert(n *item) {
 	if !t.indexed {
 		return
 	}
-	n.tp, n.tl, n.tr = nil, nil, nil
+	if n.node == nil {
+		n.node = new(posNode)
+	}
+	n.node.tp, n.node.tl, n.node.tr = nil, nil, nil
 	n.recompute()
 	if t.root == nil {
 		t.root = n
@@ -111,23 +140,23 @@ func (t *Type) indexInsert(n *item) {
 	}
 	if n.left == nil {
 		m := t.root
-		for m.tl != nil {
-			m = m.tl
+		for m.node.tl != nil {
+			m = m.node.tl
 		}
-		m.tl = n
-		n.tp = m
+		m.node.tl = n
+		n.node.tp = m
 	} else {
 		t.splayRoot(n.left)
-		if n.left.tr == nil {
-			n.left.tr = n
-			n.tp = n.left
+		if n.left.node.tr == nil {
+			n.left.node.tr = n
+			n.node.tp = n.left
 		} else {
-			m := n.left.tr
-			for m.tl != nil {
-				m = m.tl
+			m := n.left.node.tr
+			for m.node.tl != nil {
+				m = m.node.tl
 			}
-			m.tl = n
-			n.tp = m
+			m.node.tl = n
+			n.node.tp = m
 		}
 	}
 	t.splayRoot(n)
@@ -158,24 +187,24 @@ func (t *Type) indexRemove(n *item) {
 		return
 	}
 	t.splayRoot(n)
-	l, r := n.tl, n.tr
-	n.tl, n.tr = nil, nil
+	l, r := n.node.tl, n.node.tr
+	n.node.tl, n.node.tr = nil, nil
 	switch {
 	case l == nil:
 		t.root = r
 		if r != nil {
-			r.tp = nil
+			r.node.tp = nil
 		}
 	default:
-		l.tp = nil
+		l.node.tp = nil
 		m := l
-		for m.tr != nil {
-			m = m.tr
+		for m.node.tr != nil {
+			m = m.node.tr
 		}
 		splay(m)
-		m.tr = r
+		m.node.tr = r
 		if r != nil {
-			r.tp = m
+			r.node.tp = m
 		}
 		m.recompute()
 		t.root = m
@@ -188,16 +217,16 @@ func (t *Type) itemAt(index int) (*item, int) {
 	t.ensureIndex()
 	n := t.root
 	for n != nil {
-		l := subtreeLen(n.tl)
+		l := subtreeLen(n.node.tl)
 		switch v := n.visibleLen(); {
 		case index < l:
-			n = n.tl
+			n = n.node.tl
 		case index < l+v:
 			t.splayRoot(n)
 			return n, index - l
 		default:
 			index -= l + v
-			n = n.tr
+			n = n.node.tr
 		}
 	}
 	return nil, 0
@@ -207,5 +236,5 @@ func (t *Type) itemAt(index int) (*item, int) {
 func (t *Type) offsetOf(n *item) int {
 	t.ensureIndex()
 	t.splayRoot(n)
-	return subtreeLen(n.tl)
+	return subtreeLen(n.node.tl)
 }

@@ -1,15 +1,21 @@
 package crdt
 
-import "sort"
 
 // chunkSize bounds the structs in one chunk of a client's struct list, so that inserting a struct
 // in the middle (when an item is split) moves at most this many pointers.
 const chunkSize = 256
 
-// structList holds one client's structs sorted by clock, without gaps, in chunks.
+// structList holds one client's structs sorted by clock, without gaps, in chunks. Each entry
+// keeps its struct's clock inline so that searches touch only the chunk's memory.
 type structList struct {
-	chunks [][]*item
+	chunks [][]entry
 	n      int
+	hint   int // the chunk of the last search
+}
+
+type entry struct {
+	clock uint64
+	it    *item
 }
 
 // structStore holds every struct of a document by client, as Yjs's StructStore does.
@@ -50,40 +56,60 @@ func (s *structStore) add(it *item) {
 func (s *structStore) find(id ID) *item {
 	l := s.clients[id.Client]
 	c, i := l.search(id.Clock)
-	return l.chunks[c][i]
+	return l.chunks[c][i].it
 }
 
 func (l *structList) last() *item {
 	c := l.chunks[len(l.chunks)-1]
-	return c[len(c)-1]
+	return c[len(c)-1].it
 }
 
-func (l *structList) first() *item { return l.chunks[0][0] }
+func (l *structList) first() *item { return l.chunks[0][0].it }
 
 func (l *structList) append(it *item) {
 	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) >= chunkSize {
-		l.chunks = append(l.chunks, make([]*item, 0, 16))
+		l.chunks = append(l.chunks, make([]entry, 0, 16))
 	}
 	last := &l.chunks[len(l.chunks)-1]
-	*last = append(*last, it)
+	*last = append(*last, entry{it.id.Clock, it})
 	l.n++
 }
 
 // search returns the chunk and index of the struct containing clock, which must exist.
 func (l *structList) search(clock uint64) (int, int) {
 	chunks := l.chunks
-	c := len(chunks) - 1
-	if len(chunks) > 1 && chunks[c][0].id.Clock > clock {
-		c = sort.Search(len(chunks), func(i int) bool { return chunks[i][0].id.Clock > clock }) - 1
+	// Lookups cluster: try the chunk of the previous lookup, then the last chunk, then search.
+	c := l.hint
+	if c >= len(chunks) || chunks[c][0].clock > clock || (c+1 < len(chunks) && chunks[c+1][0].clock <= clock) {
+		c = len(chunks) - 1
+		if chunks[c][0].clock > clock {
+			lo, hi := 0, c
+			for lo < hi { // first chunk starting after clock, minus one
+				mid := int(uint(lo+hi) >> 1)
+				if chunks[mid][0].clock > clock {
+					hi = mid
+				} else {
+					lo = mid + 1
+				}
+			}
+			c = lo - 1
+		}
+		l.hint = c
 	}
 	chunk := chunks[c]
-	// Most lookups are for recent structs: try the end first.
-	last := len(chunk) - 1
-	if chunk[last].id.Clock <= clock {
-		return c, last
+	lo, hi := 0, len(chunk)
+	if chunk[len(chunk)-1].clock <= clock {
+		return c, len(chunk) - 1
 	}
-	i := sort.Search(len(chunk), func(i int) bool { return chunk[i].id.Clock > clock }) - 1
-	return c, i
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if chunk[mid].clock > clock {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return c, lo - 1
 }
 
 // insertAfter puts it right after position (c, i).
@@ -91,7 +117,7 @@ func (l *structList) insertAfter(c, i int, it *item) {
 	chunk := l.chunks[c]
 	if len(chunk) >= chunkSize {
 		half := len(chunk) / 2
-		rightHalf := make([]*item, len(chunk)-half, chunkSize)
+		rightHalf := make([]entry, len(chunk)-half, chunkSize)
 		copy(rightHalf, chunk[half:])
 		clear(chunk[half:])
 		l.chunks[c] = chunk[:half]
@@ -103,9 +129,9 @@ func (l *structList) insertAfter(c, i int, it *item) {
 		}
 		chunk = l.chunks[c]
 	}
-	chunk = append(chunk, nil)
+	chunk = append(chunk, entry{})
 	copy(chunk[i+2:], chunk[i+1:])
-	chunk[i+1] = it
+	chunk[i+1] = entry{it.id.Clock, it}
 	l.chunks[c] = chunk
 	l.n++
 }
@@ -114,7 +140,7 @@ func (l *structList) insertAfter(c, i int, it *item) {
 func (l *structList) removeAt(c, i int) {
 	chunk := l.chunks[c]
 	copy(chunk[i:], chunk[i+1:])
-	chunk[len(chunk)-1] = nil
+	chunk[len(chunk)-1] = entry{}
 	chunk = chunk[:len(chunk)-1]
 	l.n--
 	if len(chunk) == 0 {
@@ -127,7 +153,7 @@ func (l *structList) removeAt(c, i int) {
 // replace puts it in the place of the struct at the same clock.
 func (l *structList) replace(it *item) {
 	c, i := l.search(it.id.Clock)
-	l.chunks[c][i] = it
+	l.chunks[c][i].it = it
 }
 
 // prev returns the position before (c, i), ok false at the start.
@@ -152,13 +178,13 @@ func (l *structList) next(c, i int) (int, int, bool) {
 	return 0, 0, false
 }
 
-func (l *structList) at(c, i int) *item { return l.chunks[c][i] }
+func (l *structList) at(c, i int) *item { return l.chunks[c][i].it }
 
 // each calls f for every struct in clock order until f returns false.
 func (l *structList) each(f func(*item) bool) {
 	for _, chunk := range l.chunks {
-		for _, it := range chunk {
-			if !f(it) {
+		for _, e := range chunk {
+			if !f(e.it) {
 				return
 			}
 		}
@@ -168,7 +194,7 @@ func (l *structList) each(f func(*item) bool) {
 // find returns the struct containing clock, which must exist.
 func (l *structList) find(clock uint64) *item {
 	c, i := l.search(clock)
-	return l.chunks[c][i]
+	return l.chunks[c][i].it
 }
 
 // prevStruct returns the struct before it, or nil for the first one.
@@ -199,3 +225,10 @@ func (l *structList) insertStructAfter(left, it *item) {
 	c, i := l.search(left.id.Clock)
 	l.insertAfter(c, i, it)
 }
+
+// search2 is search with an ok result, for loops over positions.
+func (l *structList) search2(clock uint64) (int, int, bool) {
+	c, i := l.search(clock)
+	return c, i, true
+}
+

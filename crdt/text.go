@@ -59,7 +59,9 @@ func (x *Text) Insert(tx *Transaction, index int, s string) error {
 		}
 	}
 	text := []byte(s)
-	tx.insertItem(t, left, right, &item{kind: kindString, text: text, length: utf16Len(text)})
+	it := newIndexedItem()
+	it.kind, it.text, it.length = kindString, text, utf16Len(text)
+	tx.insertItem(t, left, right, it)
 	return nil
 }
 

@@ -83,3 +83,36 @@ func BenchmarkRemoteMerge(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkEncode(b *testing.B) {
+	for _, tr := range loadTraces(b) {
+		doc, _, err := traces.Replay(tr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(tr.Name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := doc.EncodeStateAsUpdate(nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDecode(b *testing.B) {
+	for _, tr := range loadTraces(b) {
+		doc, _, err := traces.Replay(tr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		state, _ := doc.EncodeStateAsUpdate(nil)
+		b.Run(tr.Name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := crdt.DecodeUpdate(state); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -70,8 +70,11 @@ func (tx *Transaction) cleanup() {
 			first = l.find(first.endClock())
 		}
 		firstClock := first.id.Clock
-		for cur := l.last(); cur != nil && cur.id.Clock >= firstClock; {
-			cur = l.prevStruct(tryToMergeWithLefts(l, cur))
+		c := len(l.chunks) - 1
+		i := len(l.chunks[c]) - 1
+		for ok := true; ok && l.at(c, i).id.Clock >= firstClock; {
+			c, i = mergeWithLeftsAt(l, c, i)
+			c, i, ok = l.prev(c, i)
 		}
 	}
 	for k := len(tx.mergeStructs) - 1; k >= 0; k-- {
@@ -90,16 +93,29 @@ func (tx *Transaction) cleanup() {
 // tryToMergeWithLefts merges right into its left neighbours in the store while they allow it and
 // returns the struct that absorbed it (right itself when nothing merged).
 func tryToMergeWithLefts(l *structList, right *item) *item {
+	c, i := l.search(right.id.Clock)
+	c, i = mergeWithLeftsAt(l, c, i)
+	return l.at(c, i)
+}
+
+// mergeWithLeftsAt merges the struct at (c, i) into its left neighbours while they allow it, as
+// Yjs's tryToMergeWithLefts, and returns the position of the struct that absorbed it. Positions
+// before it stay valid.
+func mergeWithLeftsAt(l *structList, c, i int) (int, int) {
 	for {
-		left := l.prevStruct(right)
-		if left == nil || left.deleted() != right.deleted() || left.isGC() != right.isGC() || !left.mergeWith(right) {
-			return right
+		pc, pi, ok := l.prev(c, i)
+		if !ok {
+			return c, i
+		}
+		left, right := l.at(pc, pi), l.at(c, i)
+		if left.deleted() != right.deleted() || left.isGC() != right.isGC() || !left.mergeWith(right) {
+			return c, i
 		}
 		if right.hasParentSub() && right.parent != nil && right.parent.entries[right.parentSub] == right {
 			right.parent.entries[right.parentSub] = left
 		}
-		l.remove(right)
-		right = left
+		l.removeAt(c, i)
+		c, i = pc, pi
 	}
 }
 
@@ -111,8 +127,13 @@ func (tx *Transaction) gcDeleteSet() {
 		for k := len(ranges) - 1; k >= 0; k-- {
 			r := ranges[k]
 			end := r.Clock + r.Len
-			for it := l.find(r.Clock); it != nil && it.id.Clock < end; it = l.nextStruct(it) {
+			for c, i, ok := l.search2(r.Clock); ok; c, i, ok = l.next(c, i) {
+				it := l.at(c, i)
+				if it.id.Clock >= end {
+					break
+				}
 				if !it.isGC() && it.deleted() && !it.keep() {
+					// gc with parentGCd replaces structs in place: positions stay valid.
 					it.gc(store, false)
 				}
 			}
@@ -128,12 +149,13 @@ func (tx *Transaction) mergeDeleteSet() {
 		for k := len(ranges) - 1; k >= 0; k-- {
 			r := ranges[k]
 			// Start with the struct right of the last deleted one.
-			cur := l.find(r.Clock + r.Len - 1)
-			if next := l.nextStruct(cur); next != nil {
-				cur = next
+			c, i := l.search(r.Clock + r.Len - 1)
+			if nc, ni, ok := l.next(c, i); ok {
+				c, i = nc, ni
 			}
-			for cur != nil && cur != l.first() && cur.id.Clock >= r.Clock {
-				cur = l.prevStruct(tryToMergeWithLefts(l, cur))
+			for ok := true; ok && (c > 0 || i > 0) && l.at(c, i).id.Clock >= r.Clock; {
+				c, i = mergeWithLeftsAt(l, c, i)
+				c, i, ok = l.prev(c, i)
 			}
 		}
 	}

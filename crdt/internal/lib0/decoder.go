@@ -42,17 +42,25 @@ func (d *Decoder) Fail(err error) {
 
 // ReadUint8 reads one byte.
 func (d *Decoder) ReadUint8() uint8 {
-	if d.pos >= len(d.buf) {
-		d.Fail(ErrUnexpectedEOF)
-		return 0
+	if d.pos < len(d.buf) {
+		d.pos++
+		return d.buf[d.pos-1]
 	}
-	b := d.buf[d.pos]
-	d.pos++
-	return b
+	d.Fail(ErrUnexpectedEOF)
+	return 0
 }
 
 // ReadVarUint reads a var-uint and rejects values above MaxSafeInteger.
 func (d *Decoder) ReadVarUint() uint64 {
+	// Small enough to inline: one-byte values are the most common.
+	if d.pos < len(d.buf) && d.buf[d.pos] < 0x80 {
+		d.pos++
+		return uint64(d.buf[d.pos-1])
+	}
+	return d.readVarUintSlow()
+}
+
+func (d *Decoder) readVarUintSlow() uint64 {
 	var n uint64
 	for shift := uint(0); ; shift += 7 {
 		if d.pos >= len(d.buf) {

@@ -91,3 +91,20 @@ func (e *Encoder) WriteFloat64(f float64) {
 func (e *Encoder) WriteBigInt64(n int64) {
 	e.Buf = binary.BigEndian.AppendUint64(e.Buf, uint64(n))
 }
+
+// AppendVarString appends a length-prefixed UTF-8 string to b.
+func AppendVarString(b []byte, s string) []byte {
+	return append(AppendVarUint(b, uint64(len(s))), s...)
+}
+
+// AppendVarBytes appends a length-prefixed byte array (or UTF-8 string given as bytes) to b.
+func AppendVarBytes(b []byte, s []byte) []byte {
+	return append(AppendVarUint(b, uint64(len(s))), s...)
+}
+
+// AppendAny appends v in the "any" encoding to b; see Encoder.WriteAny.
+func AppendAny(b []byte, v any) ([]byte, error) {
+	e := Encoder{Buf: b}
+	err := e.WriteAny(v)
+	return e.Buf, err
+}
