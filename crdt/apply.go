@@ -139,7 +139,7 @@ func (tx *Transaction) deleteRange(client, clock, end uint64) {
 // on every update, it keeps a queue per client and wakes a client only when the state of a client
 // it waits for advances.
 type pendingStructs struct {
-	queues  map[uint64][]*item // each queue's head is its first element
+	queues  map[uint64][]*item  // each queue's head is its first element
 	waiters map[uint64][]uint64 // client -> clients whose head waits for it
 }
 

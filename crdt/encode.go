@@ -178,4 +178,3 @@ func (p *pendingStructs) encode() []byte {
 	e.WriteVarUint(0)
 	return e.Bytes()
 }
-

@@ -26,8 +26,8 @@ type item struct {
 	parent      *Type      // the type this item belongs to, once integrated
 	ref         *parentRef // the parent as the wire named it, before integration
 	parentSub   string     // the map key (if flagHasParentSub)
-	text        []byte // content of kindString, UTF-8
-	content     any    // content of the other kinds: *jsonContent, *anyContent, ...
+	text        []byte     // content of kindString, UTF-8
+	content     any        // content of the other kinds: *jsonContent, *anyContent, ...
 	kind        uint8
 	flags       uint8
 

@@ -33,7 +33,9 @@ func subtreeLen(n *item) int {
 	return n.node.tsum
 }
 
-func (n *item) recompute() { n.node.tsum = subtreeLen(n.node.tl) + subtreeLen(n.node.tr) + n.visibleLen() }
+func (n *item) recompute() {
+	n.node.tsum = subtreeLen(n.node.tl) + subtreeLen(n.node.tr) + n.visibleLen()
+}
 
 func rotateUp(x *item) {
 	p := x.node.tp

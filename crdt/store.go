@@ -1,6 +1,5 @@
 package crdt
 
-
 // chunkSize bounds the structs in one chunk of a client's struct list, so that inserting a struct
 // in the middle (when an item is split) moves at most this many pointers.
 const chunkSize = 256
@@ -231,4 +230,3 @@ func (l *structList) search2(clock uint64) (int, int, bool) {
 	c, i := l.search(clock)
 	return c, i, true
 }
-
