@@ -39,6 +39,7 @@ type Doc struct {
 	// pendingDs holds deletions of content not integrated yet.
 	pendingDs DeleteSet
 	tx        *Transaction
+	txSpare   Transaction
 	// encodedSizeHint is a little more than the last encoded state: the next buffer's capacity.
 	encodedSizeHint int
 }
@@ -111,7 +112,17 @@ func (d *Doc) Transact(fn func(tx *Transaction)) []byte {
 }
 
 func (d *Doc) begin(local bool) *Transaction {
-	tx := &Transaction{doc: d, local: local, deleteSet: DeleteSet{}}
+	// Transactions are reused: a Transaction is only valid inside the function it was passed to.
+	tx := &d.txSpare
+	*tx = Transaction{
+		doc:          d,
+		local:        local,
+		before:       tx.before[:0],
+		deleteSet:    tx.deleteSet,
+		mergeStructs: tx.mergeStructs[:0],
+		scratch:      tx.scratch[:0],
+	}
+	clear(tx.deleteSet)
 	d.tx = tx
 	return tx
 }

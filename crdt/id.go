@@ -63,6 +63,11 @@ func readStateVector(d *lib0.Decoder) StateVector {
 }
 
 func sortedClientsDesc[V any](m map[uint64]V) []uint64 {
+	if len(m) == 1 {
+		for c := range m {
+			return []uint64{c} // does not escape when inlined by the caller's loop
+		}
+	}
 	clients := make([]uint64, 0, len(m))
 	for c := range m {
 		clients = append(clients, c)

@@ -243,7 +243,7 @@ func (tx *Transaction) resolveConflicts(it *item) *item {
 func (tx *Transaction) integrateContent(it *item) {
 	switch it.kind {
 	case kindDeleted:
-		tx.deleteSet.add(it.id.Client, it.id.Clock, uint64(it.length))
+		tx.addDelete(it.id.Client, it.id.Clock, it.length)
 		it.flags |= flagDeleted
 	case kindType:
 		t := it.content.(*typeContent).t
@@ -267,7 +267,7 @@ func (tx *Transaction) deleteItem(it *item) {
 	if !it.hasParentSub() {
 		p.indexUpdate(it)
 	}
-	tx.deleteSet.add(it.id.Client, it.id.Clock, uint64(it.length))
+	tx.addDelete(it.id.Client, it.id.Clock, it.length)
 	if it.kind == kindType {
 		tx.deleteTypeContent(it.content.(*typeContent).t)
 	}

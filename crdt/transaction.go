@@ -1,6 +1,8 @@
 package crdt
 
 import (
+	"bytes"
+	"cmp"
 	"slices"
 
 	"github.com/pairpad/pairpad/crdt/internal/lib0"
@@ -16,6 +18,16 @@ type Transaction struct {
 	deleteSet DeleteSet
 	// mergeStructs are structs created by splits during the transaction, merged again at the end.
 	mergeStructs []*item
+	// scratch is the buffer updates are encoded in before being copied out.
+	scratch []byte
+}
+
+// addDelete records deleted content in the transaction's delete set.
+func (tx *Transaction) addDelete(client, clock uint64, length int) {
+	if tx.deleteSet == nil {
+		tx.deleteSet = DeleteSet{}
+	}
+	tx.deleteSet.add(client, clock, uint64(length))
 }
 
 type clientClock struct {
@@ -165,17 +177,22 @@ func (tx *Transaction) mergeDeleteSet() {
 // before the transaction, and the transaction's delete set. It returns nil for no change.
 func (tx *Transaction) encodeUpdate() []byte {
 	store := &tx.doc.store
-	sm := make(StateVector)
+	changed := tx.before[:0:0]
 	for _, cc := range tx.before {
 		if store.state(cc.client) > cc.clock {
-			sm[cc.client] = cc.clock
+			changed = append(changed, cc)
 		}
 	}
-	if len(sm) == 0 && len(tx.deleteSet) == 0 {
+	if len(changed) == 0 && len(tx.deleteSet) == 0 {
 		return nil
 	}
-	var e lib0.Encoder
-	writeStructsFrom(&e, store, sm)
+	slices.SortFunc(changed, func(a, b clientClock) int { return cmp.Compare(b.client, a.client) })
+	e := lib0.Encoder{Buf: tx.scratch[:0]}
+	e.WriteVarUint(uint64(len(changed)))
+	for _, cc := range changed {
+		writeClientStructs(&e, store.clients[cc.client], cc.client, cc.clock, nil)
+	}
 	writeDeleteSet(&e, tx.deleteSet)
-	return e.Bytes()
+	tx.scratch = e.Buf
+	return bytes.Clone(e.Buf)
 }
