@@ -59,7 +59,7 @@ func (tx *Transaction) integrateUpdate(u *decodedUpdate) {
 	d := tx.doc
 	work := make([]uint64, 0, len(u.clients))
 	for _, cs := range u.clients {
-		if d.pending.add(cs.structs) {
+		if d.pending.add(cs.structs, d.store.state(cs.client)) {
 			work = append(work, cs.client)
 		}
 	}
@@ -149,33 +149,42 @@ func newPendingStructs() pendingStructs {
 
 func (p *pendingStructs) empty() bool { return len(p.queues) == 0 }
 
-// add queues structs of one client (in clock order), skipping the parts already queued, and
-// reports whether anything was queued. Skips are dropped: they carry nothing to integrate.
-func (p *pendingStructs) add(structs []*item) bool {
+// add queues structs of one client (in clock order) whose content is not integrated yet (the
+// client's state is state), skipping those queued already, and reports whether anything was
+// queued. Skips are dropped: they carry nothing to integrate.
+func (p *pendingStructs) add(structs []*item, state uint64) bool {
+	for len(structs) > 0 && (structs[0].endClock() <= state || structs[0].kind == kindSkip) {
+		structs = structs[1:]
+	}
+	if len(structs) == 0 {
+		return false
+	}
+	client := structs[0].id.Client
+	q := p.queues[client]
+	if len(q) == 0 && !slices.ContainsFunc(structs, func(s *item) bool { return s.kind == kindSkip }) {
+		// The common case: nothing queued for this client, structs in order without gaps.
+		p.queues[client] = slices.Clone(structs)
+		return true
+	}
 	added := false
-	for k, it := range structs {
+	for _, it := range structs {
 		if it.kind == kindSkip {
 			continue
 		}
-		q := p.queues[it.id.Client]
-		if len(q) == 0 && !slices.ContainsFunc(structs[k:], func(s *item) bool { return s.kind == kindSkip }) {
-			// The common case: nothing queued for this client, structs in order without gaps.
-			p.queues[it.id.Client] = slices.Clone(structs[k:])
-			return true
-		}
+		// Keep the queue sorted by start clock: insert after every struct starting at or before it.
 		i, _ := slices.BinarySearchFunc(q, it.id.Clock, func(s *item, clock uint64) int {
-			if s.endClock() <= clock {
+			if s.id.Clock <= clock {
 				return -1
 			}
 			return 1
 		})
-		// q[i] is the first queued struct ending after it starts.
-		if i < len(q) && q[i].id.Clock <= it.id.Clock && q[i].endClock() >= it.endClock() {
-			continue // fully known
+		if i > 0 && q[i-1].endClock() >= it.endClock() {
+			continue // queued already
 		}
-		p.queues[it.id.Client] = slices.Insert(q, i, it)
+		q = slices.Insert(q, i, it)
 		added = true
 	}
+	p.queues[client] = q
 	return added
 }
 
@@ -250,10 +259,10 @@ func (p *pendingStructs) step(tx *Transaction, client uint64) (dep uint64, progr
 
 func (p *pendingStructs) pop(client uint64) {
 	q := p.queues[client]
-	q[0] = nil
 	if len(q) == 1 {
 		delete(p.queues, client)
 		return
 	}
+	q[0] = nil
 	p.queues[client] = q[1:]
 }

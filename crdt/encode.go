@@ -149,30 +149,44 @@ func (d *Doc) EncodeStateAsUpdate(targetStateVector []byte) ([]byte, error) {
 	return MergeUpdates(updates...)
 }
 
-// encode writes the pending structs as one update, with Skips over the gaps between them.
+// encode writes the pending structs as one update, with Skips over the gaps between them and the
+// parts already queued cut off, as Yjs's merged pending update holds them.
 func (p *pendingStructs) encode() []byte {
+	type part struct {
+		it     *item
+		offset int
+	}
 	var e lib0.Encoder
 	e.WriteVarUint(uint64(len(p.queues)))
 	for _, client := range sortedClientsDesc(p.queues) {
-		q := p.queues[client]
-		var structs []*item
-		for _, it := range q {
-			if n := len(structs); n > 0 {
-				prev := structs[n-1]
-				if gap := it.id.Clock - prev.endClock(); gap > 0 {
-					structs = append(structs, &item{id: ID{client, prev.endClock()}, length: int(gap), kind: kindSkip})
-				} else if prev.kind == kindGC && it.kind == kindGC {
-					structs[n-1] = &item{id: prev.id, length: prev.length + it.length, kind: kindGC}
+		var parts []part
+		var end uint64 // the clock after the last part
+		for _, it := range p.queues[client] {
+			offset := 0
+			if n := len(parts); n > 0 {
+				if it.endClock() <= end {
+					continue // queued already
+				}
+				if it.id.Clock < end {
+					offset = int(end - it.id.Clock)
+				} else if gap := it.id.Clock - end; gap > 0 {
+					parts = append(parts, part{&item{id: ID{client, end}, length: int(gap), kind: kindSkip}, 0})
+				} else if last := parts[n-1]; last.it.kind == kindGC && it.kind == kindGC {
+					merged := &item{id: ID{client, last.it.id.Clock + uint64(last.offset)}, kind: kindGC}
+					merged.length = int(it.endClock() - merged.id.Clock)
+					parts[n-1] = part{merged, 0}
+					end = it.endClock()
 					continue
 				}
 			}
-			structs = append(structs, it)
+			parts = append(parts, part{it, offset})
+			end = it.endClock()
 		}
-		e.WriteVarUint(uint64(len(structs)))
+		e.WriteVarUint(uint64(len(parts)))
 		e.WriteVarUint(client)
-		e.WriteVarUint(structs[0].id.Clock)
-		for _, it := range structs {
-			it.write(&e, 0)
+		e.WriteVarUint(parts[0].it.id.Clock + uint64(parts[0].offset))
+		for _, pt := range parts {
+			pt.it.write(&e, pt.offset)
 		}
 	}
 	e.WriteVarUint(0)

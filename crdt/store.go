@@ -10,6 +10,7 @@ type structList struct {
 	chunks [][]entry
 	n      int
 	hint   int // the chunk of the last search
+	hintI  int // the index in that chunk of the last search
 }
 
 type entry struct {
@@ -67,7 +68,7 @@ func (l *structList) first() *item { return l.chunks[0][0].it }
 
 func (l *structList) append(it *item) {
 	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) >= chunkSize {
-		l.chunks = append(l.chunks, make([]entry, 0, 16))
+		l.chunks = append(l.chunks, make([]entry, 0, chunkSize))
 	}
 	last := &l.chunks[len(l.chunks)-1]
 	*last = append(*last, entry{it.id.Clock, it})
@@ -77,8 +78,28 @@ func (l *structList) append(it *item) {
 // search returns the chunk and index of the struct containing clock, which must exist.
 func (l *structList) search(clock uint64) (int, int) {
 	chunks := l.chunks
-	// Lookups cluster: try the chunk of the previous lookup, then the last chunk, then search.
+	// Lookups cluster: try the struct of the previous lookup and its right neighbour, then its
+	// chunk, then the last chunk, then search.
 	c := l.hint
+	if c < len(chunks) {
+		chunk := chunks[c]
+		// endsBefore reports whether the struct at j of this chunk is the last one before clock.
+		endsBefore := func(j int) bool {
+			if j+1 < len(chunk) {
+				return chunk[j+1].clock > clock
+			}
+			return c+1 == len(chunks) || chunks[c+1][0].clock > clock
+		}
+		if i := l.hintI; i < len(chunk) && chunk[i].clock <= clock {
+			if endsBefore(i) {
+				return c, i
+			}
+			if i+1 < len(chunk) && endsBefore(i+1) {
+				l.hintI = i + 1
+				return c, i + 1
+			}
+		}
+	}
 	if c >= len(chunks) || chunks[c][0].clock > clock || (c+1 < len(chunks) && chunks[c+1][0].clock <= clock) {
 		c = len(chunks) - 1
 		if chunks[c][0].clock > clock {
@@ -96,19 +117,21 @@ func (l *structList) search(clock uint64) (int, int) {
 		l.hint = c
 	}
 	chunk := chunks[c]
-	lo, hi := 0, len(chunk)
-	if chunk[len(chunk)-1].clock <= clock {
-		return c, len(chunk) - 1
-	}
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if chunk[mid].clock > clock {
-			hi = mid
-		} else {
-			lo = mid + 1
+	i := len(chunk) - 1
+	if chunk[i].clock > clock {
+		lo, hi := 0, len(chunk)
+		for lo < hi {
+			mid := int(uint(lo+hi) >> 1)
+			if chunk[mid].clock > clock {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
 		}
+		i = lo - 1
 	}
-	return c, lo - 1
+	l.hintI = i
+	return c, i
 }
 
 // insertAfter puts it right after position (c, i).
