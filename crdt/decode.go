@@ -107,18 +107,18 @@ func readStruct(d *lib0.Decoder, it *item) {
 	if info&(infoHasOrigin|infoHasRightOrigin) == 0 {
 		// The parent can't be copied from a neighbour: it is written out. A parent sub is only
 		// read here, as in Yjs; otherwise it is copied from the neighbour on integration.
-		ref := &parentRef{}
+		ext := &itemExt{hasRef: true}
 		if d.ReadVarUint() == 1 {
-			ref.isName = true
-			ref.name = d.ReadVarString()
+			ext.ref.isName = true
+			ext.ref.name = d.ReadVarString()
 		} else {
-			ref.id = ID{d.ReadVarUint(), d.ReadVarUint()}
+			ext.ref.id = ID{d.ReadVarUint(), d.ReadVarUint()}
 		}
-		it.ref = ref
 		if info&infoHasParentSub != 0 {
-			it.parentSub = d.ReadVarString()
+			ext.parentSub = d.ReadVarString()
 			it.flags |= flagHasParentSub
 		}
+		it.ext = ext
 	}
 	readContent(d, it)
 }

@@ -36,8 +36,7 @@ func (tx *Transaction) splitItem(left *item, diff int) *item {
 	right.right = left.right
 	right.setRightOrigin(left.rightOriginPtr())
 	right.parent = left.parent
-	right.ref = left.ref
-	right.parentSub = left.parentSub
+	right.ext = left.ext
 	right.flags |= left.flags & (flagDeleted | flagKeep | flagHasParentSub)
 	left.right = right
 	if right.right != nil {
@@ -46,7 +45,7 @@ func (tx *Transaction) splitItem(left *item, diff int) *item {
 	tx.mergeStructs = append(tx.mergeStructs, right)
 	if p := right.parent; p != nil {
 		if right.hasParentSub() && right.right == nil {
-			p.entries[right.parentSub] = right
+			p.entries[right.parentSub()] = right
 		}
 		p.indexSplit(left, right)
 	}
@@ -88,18 +87,18 @@ func (tx *Transaction) missing(it *item) (client uint64, isMissing, ok bool) {
 	switch {
 	case (it.left != nil && it.left.isGC()) || (it.right != nil && it.right.isGC()):
 		it.parent = nil
-	case it.ref == nil:
+	case it.parentRef() == nil:
 		// Copy the parent from a neighbour.
 		if it.left != nil {
 			it.copyParentFrom(it.left)
 		} else if it.right != nil {
 			it.copyParentFrom(it.right)
 		}
-	case it.ref.isName:
-		t, _ := tx.doc.root(it.ref.name, typeRefUnknown)
+	case it.parentRef().isName:
+		t, _ := tx.doc.root(it.parentRef().name, typeRefUnknown)
 		it.parent = t
 	default:
-		parentItem := store.find(it.ref.id)
+		parentItem := store.find(it.parentRef().id)
 		if c, isType := parentItem.content.(*typeContent); isType && !parentItem.isGC() {
 			it.parent = c.t
 		} else {
@@ -110,15 +109,15 @@ func (tx *Transaction) missing(it *item) (client uint64, isMissing, ok bool) {
 }
 
 func (it *item) parentIDPtr() *ID {
-	if it.ref == nil || it.ref.isName {
-		return nil
+	if ref := it.parentRef(); ref != nil && !ref.isName {
+		return &ref.id
 	}
-	return &it.ref.id
+	return nil
 }
 
 func (it *item) copyParentFrom(n *item) {
 	it.parent = n.parent
-	it.parentSub = n.parentSub
+	it.ext = n.ext
 	it.flags = it.flags&^flagHasParentSub | n.flags&flagHasParentSub
 }
 
@@ -154,7 +153,7 @@ func (tx *Transaction) integrate(it *item, offset int) {
 	} else {
 		var r *item
 		if it.hasParentSub() {
-			r = p.entries[it.parentSub]
+			r = p.entries[it.parentSub()]
 			for r != nil && r.left != nil {
 				r = r.left
 			}
@@ -168,7 +167,7 @@ func (tx *Transaction) integrate(it *item, offset int) {
 		it.right.left = it
 	} else if it.hasParentSub() {
 		// The rightmost entry is the key's current value; the previous one is overwritten.
-		p.entries[it.parentSub] = it
+		p.entries[it.parentSub()] = it
 		if it.left != nil {
 			tx.deleteItem(it.left)
 		}
@@ -179,7 +178,7 @@ func (tx *Transaction) integrate(it *item, offset int) {
 		}
 		p.indexInsert(it)
 	}
-	it.ref = nil
+	it.dropParentRef()
 	tx.addStruct(it)
 	tx.integrateContent(it)
 	if (p.item != nil && p.item.deleted()) || (it.hasParentSub() && it.right != nil) {
@@ -197,7 +196,7 @@ func (tx *Transaction) resolveConflicts(it *item) *item {
 	case left != nil:
 		o = left.right
 	case it.hasParentSub():
-		o = it.parent.entries[it.parentSub]
+		o = it.parent.entries[it.parentSub()]
 		for o != nil && o.left != nil {
 			o = o.left
 		}

@@ -23,9 +23,8 @@ type item struct {
 	origin      ID  // the item to the left at creation (if flagHasOrigin)
 	rightOrigin ID  // the item to the right at creation (if flagHasRightOrigin)
 	left, right *item
-	parent      *Type      // the type this item belongs to, once integrated
-	ref         *parentRef // the parent as the wire named it, before integration
-	parentSub   string     // the map key (if flagHasParentSub)
+	parent      *Type    // the type this item belongs to, once integrated
+	ext         *itemExt // the map key and the parent as the wire named it, if any
 	text        []byte     // content of kindString, UTF-8
 	content     any        // content of the other kinds: *jsonContent, *anyContent, ...
 	kind        uint8
@@ -33,6 +32,43 @@ type item struct {
 
 	// node places the item in its sequence's position index (posindex.go), once there is one.
 	node *posNode
+}
+
+// itemExt holds what only some items need: the map key of map entries and, until integration,
+// the parent as the wire named it. It is never modified once set, so split parts share it.
+type itemExt struct {
+	parentSub string
+	ref       parentRef
+	hasRef    bool
+}
+
+// parentSub returns the item's map key ("" unless flagHasParentSub).
+func (it *item) parentSub() string {
+	if it.ext == nil {
+		return ""
+	}
+	return it.ext.parentSub
+}
+
+// parentRef returns the parent as the wire named it, or nil if it is to be copied from a
+// neighbour (or the item is integrated).
+func (it *item) parentRef() *parentRef {
+	if it.ext == nil || !it.ext.hasRef {
+		return nil
+	}
+	return &it.ext.ref
+}
+
+// dropParentRef forgets the wire's parent once the item is integrated.
+func (it *item) dropParentRef() {
+	if it.ext == nil || !it.ext.hasRef {
+		return
+	}
+	if it.hasParentSub() {
+		it.ext = &itemExt{parentSub: it.ext.parentSub}
+	} else {
+		it.ext = nil
+	}
 }
 
 // parentRef is an item's parent as written on the wire: a root type's name or the ID of the
@@ -190,7 +226,7 @@ func (it *item) appendTo(b []byte, offset int) []byte {
 	if origin == nil && rightOrigin == nil {
 		b = it.appendParent(b)
 		if it.hasParentSub() {
-			b = lib0.AppendVarString(b, it.parentSub)
+			b = lib0.AppendVarString(b, it.parentSub())
 		}
 	}
 	return it.appendContentBytes(b, offset)
@@ -204,8 +240,8 @@ func (it *item) appendParent(b []byte) []byte {
 		ref = parentRef{name: it.parent.name, isName: true}
 	case it.parent != nil:
 		ref = parentRef{id: it.parent.item.id}
-	case it.ref != nil:
-		ref = *it.ref
+	case it.parentRef() != nil:
+		ref = *it.parentRef()
 	}
 	if ref.isName {
 		return lib0.AppendVarString(append(b, 1), ref.name)

@@ -63,7 +63,7 @@ func (m *Map) Set(tx *Transaction, key string, value any) error {
 		it.setOrigin(&ID{left.id.Client, left.endClock() - 1})
 	}
 	it.parent = m.t
-	it.parentSub = key
+	it.ext = &itemExt{parentSub: key}
 	it.flags |= flagHasParentSub
 	tx.integrate(it, 0)
 	return nil

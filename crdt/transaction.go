@@ -123,8 +123,8 @@ func mergeWithLeftsAt(l *structList, c, i int) (int, int) {
 		if left.deleted() != right.deleted() || left.isGC() != right.isGC() || !left.mergeWith(right) {
 			return c, i
 		}
-		if right.hasParentSub() && right.parent != nil && right.parent.entries[right.parentSub] == right {
-			right.parent.entries[right.parentSub] = left
+		if right.hasParentSub() && right.parent != nil && right.parent.entries[right.parentSub()] == right {
+			right.parent.entries[right.parentSub()] = left
 		}
 		l.removeAt(c, i)
 		c, i = pc, pi

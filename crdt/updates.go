@@ -94,8 +94,7 @@ func sliceStruct(left *item, diff int) *item {
 	right := left.spliceContent(diff)
 	right.setOrigin(&ID{left.id.Client, left.id.Clock + uint64(diff) - 1})
 	right.setRightOrigin(left.rightOriginPtr())
-	right.ref = left.ref
-	right.parentSub = left.parentSub
+	right.ext = left.ext
 	right.flags |= left.flags & flagHasParentSub
 	return right
 }
