@@ -25,8 +25,8 @@ type item struct {
 	left, right *item
 	parent      *Type    // the type this item belongs to, once integrated
 	ext         *itemExt // the map key and the parent as the wire named it, if any
-	text        []byte     // content of kindString, UTF-8
-	content     any        // content of the other kinds: *jsonContent, *anyContent, ...
+	text        []byte   // content of kindString, UTF-8
+	content     any      // content of the other kinds: *jsonContent, *anyContent, ...
 	kind        uint8
 	flags       uint8
 
