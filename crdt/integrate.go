@@ -130,6 +130,13 @@ func (tx *Transaction) integrate(it *item, offset int) {
 		it.left = tx.getItemCleanEnd(ID{it.id.Client, it.id.Clock - 1})
 		it.origin = it.left.lastID()
 		it.flags |= flagHasOrigin
+		// Honest peers never send overlapping structs of one client with different parents; for
+		// those that do, keep the item in the list it is linked into (Yjs keeps the parent it
+		// named, linking the item into another type's list).
+		it.copyParentFrom(it.left)
+		if it.left.isGC() {
+			it.parent = nil
+		}
 		cut := it.spliceContent(offset)
 		it.text, it.content, it.length = cut.text, cut.content, cut.length
 	}

@@ -34,8 +34,9 @@ func (t *Type) RelativePosition(index, assoc int) RelativePosition {
 		index--
 	}
 	if index < t.length {
-		it, off := t.itemAt(index)
-		return t.relativePosition(&ID{it.id.Client, it.id.Clock + uint64(off)}, assoc)
+		if it, off := t.itemAt(index); it != nil {
+			return t.relativePosition(&ID{it.id.Client, it.id.Clock + uint64(off)}, assoc)
+		}
 	}
 	if assoc < 0 {
 		// Past the end, associated to the left: stick to the last item of the list.

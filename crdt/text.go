@@ -102,6 +102,9 @@ func (t *Type) splitAt(tx *Transaction, index int) *item {
 		return nil
 	}
 	it, off := t.itemAt(index - 1)
+	if it == nil {
+		return nil // unreachable while the length matches the list; callers checked the index
+	}
 	if off+1 < it.length {
 		tx.getItemCleanStart(ID{it.id.Client, it.id.Clock + uint64(off) + 1})
 	}

@@ -185,10 +185,6 @@ func (e *Encoder) WriteNumber(f float64) {
 	case float64(float32(f)) == f:
 		e.WriteUint8(TagFloat32)
 		e.WriteFloat32(float32(f))
-	case f != f:
-		// JavaScript has one NaN; DataView writes it as 0x7ff8000000000000.
-		e.WriteUint8(TagFloat64)
-		e.WriteBigInt64(0x7ff8000000000000)
 	default:
 		e.WriteUint8(TagFloat64)
 		e.WriteFloat64(f)
