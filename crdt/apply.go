@@ -135,16 +135,19 @@ func (tx *Transaction) deleteRange(client, clock, end uint64) {
 }
 
 // pendingStructs holds structs that wait for content they depend on, by client, sorted by
-// clock and without overlaps. Unlike Yjs, which re-merges and re-applies its whole pending update
+// clock (parts may overlap). Unlike Yjs, which re-merges and re-applies its whole pending update
 // on every update, it keeps a queue per client and wakes a client only when the state of a client
 // it waits for advances.
 type pendingStructs struct {
-	queues  map[uint64][]*item  // each queue's head is its first element
+	queues  map[uint64]*queue
 	waiters map[uint64][]uint64 // client -> clients whose head waits for it
 }
 
+// queue holds one client's waiting structs; its head is items[0].
+type queue struct{ items []*item }
+
 func newPendingStructs() pendingStructs {
-	return pendingStructs{queues: make(map[uint64][]*item), waiters: make(map[uint64][]uint64)}
+	return pendingStructs{queues: make(map[uint64]*queue), waiters: make(map[uint64][]uint64)}
 }
 
 func (p *pendingStructs) empty() bool { return len(p.queues) == 0 }
@@ -161,30 +164,32 @@ func (p *pendingStructs) add(structs []*item, state uint64) bool {
 	}
 	client := structs[0].id.Client
 	q := p.queues[client]
-	if len(q) == 0 && !slices.ContainsFunc(structs, func(s *item) bool { return s.kind == kindSkip }) {
-		// The common case: nothing queued for this client, structs in order without gaps.
-		p.queues[client] = slices.Clone(structs)
+	if q == nil || len(q.items) == 0 {
+		// The common case: nothing queued for this client. The queue takes over the slice; Skips
+		// in it are dropped when they reach the head.
+		p.queues[client] = &queue{items: structs}
 		return true
 	}
+	// Skips cover nothing: drop those the queue took over before comparing ranges.
+	q.items = slices.DeleteFunc(q.items, func(s *item) bool { return s.kind == kindSkip })
 	added := false
 	for _, it := range structs {
 		if it.kind == kindSkip {
 			continue
 		}
 		// Keep the queue sorted by start clock: insert after every struct starting at or before it.
-		i, _ := slices.BinarySearchFunc(q, it.id.Clock, func(s *item, clock uint64) int {
+		i, _ := slices.BinarySearchFunc(q.items, it.id.Clock, func(s *item, clock uint64) int {
 			if s.id.Clock <= clock {
 				return -1
 			}
 			return 1
 		})
-		if i > 0 && q[i-1].endClock() >= it.endClock() {
+		if i > 0 && q.items[i-1].endClock() >= it.endClock() {
 			continue // queued already
 		}
-		q = slices.Insert(q, i, it)
+		q.items = slices.Insert(q.items, i, it)
 		added = true
 	}
-	p.queues[client] = q
 	return added
 }
 
@@ -214,7 +219,7 @@ func (p *pendingStructs) drain(tx *Transaction, work []uint64) {
 				delete(p.waiters, cur)
 				continue
 			}
-			if waiting && !onStack[dep] && !blocked[dep] && len(p.queues[dep]) > 0 {
+			if waiting && !onStack[dep] && !blocked[dep] && p.queues[dep] != nil {
 				// Integrate what cur waits for first.
 				stack = append(stack, dep)
 				onStack[dep] = true
@@ -237,14 +242,15 @@ func (p *pendingStructs) drain(tx *Transaction, work []uint64) {
 // waits for (waiting is false when the queue is empty).
 func (p *pendingStructs) step(tx *Transaction, client uint64) (dep uint64, progressed, waiting bool) {
 	q := p.queues[client]
-	if len(q) == 0 {
+	if q == nil || len(q.items) == 0 {
+		delete(p.queues, client)
 		return 0, false, false
 	}
-	head := q[0]
+	head := q.items[0]
 	state := tx.doc.store.state(client)
 	switch {
-	case head.endClock() <= state:
-		p.pop(client)
+	case head.kind == kindSkip || head.endClock() <= state:
+		p.pop(client, q)
 		return 0, true, false
 	case head.id.Clock > state:
 		return client, false, true // a gap: wait for the client's own earlier content
@@ -252,17 +258,15 @@ func (p *pendingStructs) step(tx *Transaction, client uint64) (dep uint64, progr
 	if dep, isMissing, _ := tx.missing(head); isMissing {
 		return dep, false, true
 	}
-	p.pop(client)
+	p.pop(client, q)
 	tx.integrate(head, int(state-head.id.Clock))
 	return 0, true, false
 }
 
-func (p *pendingStructs) pop(client uint64) {
-	q := p.queues[client]
-	if len(q) == 1 {
+func (p *pendingStructs) pop(client uint64, q *queue) {
+	q.items[0] = nil
+	q.items = q.items[1:]
+	if len(q.items) == 0 {
 		delete(p.queues, client)
-		return
 	}
-	q[0] = nil
-	p.queues[client] = q[1:]
 }

@@ -161,7 +161,10 @@ func (p *pendingStructs) encode() []byte {
 	for _, client := range sortedClientsDesc(p.queues) {
 		var parts []part
 		var end uint64 // the clock after the last part
-		for _, it := range p.queues[client] {
+		for _, it := range p.queues[client].items {
+			if it.kind == kindSkip {
+				continue
+			}
 			offset := 0
 			if n := len(parts); n > 0 {
 				if it.endClock() <= end {

@@ -103,35 +103,35 @@ func (l *structList) search(clock uint64) (int, int) {
 	if c >= len(chunks) || chunks[c][0].clock > clock || (c+1 < len(chunks) && chunks[c+1][0].clock <= clock) {
 		c = len(chunks) - 1
 		if chunks[c][0].clock > clock {
-			lo, hi := 0, c
-			for lo < hi { // first chunk starting after clock, minus one
-				mid := int(uint(lo+hi) >> 1)
-				if chunks[mid][0].clock > clock {
-					hi = mid
-				} else {
-					lo = mid + 1
+			// The last chunk starting at or before clock; branch-free, which beats a branchy
+			// search on lookups that jump around (as integrating a whole document does).
+			base, n := 0, len(chunks)
+			for n > 1 {
+				half := n / 2
+				if chunks[base+half][0].clock <= clock {
+					base += half
 				}
+				n -= half
 			}
-			c = lo - 1
+			c = base
 		}
 		l.hint = c
 	}
 	chunk := chunks[c]
-	i := len(chunk) - 1
-	if chunk[i].clock > clock {
-		lo, hi := 0, len(chunk)
-		for lo < hi {
-			mid := int(uint(lo+hi) >> 1)
-			if chunk[mid].clock > clock {
-				hi = mid
-			} else {
-				lo = mid + 1
-			}
-		}
-		i = lo - 1
+	if last := len(chunk) - 1; chunk[last].clock <= clock {
+		l.hintI = last // appending structs looks up the last one
+		return c, last
 	}
-	l.hintI = i
-	return c, i
+	base, n := 0, len(chunk)
+	for n > 1 {
+		half := n / 2
+		if chunk[base+half].clock <= clock {
+			base += half
+		}
+		n -= half
+	}
+	l.hintI = base
+	return c, base
 }
 
 // insertAfter puts it right after position (c, i).
