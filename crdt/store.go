@@ -76,52 +76,61 @@ func (l *structList) append(it *item) {
 }
 
 // search returns the chunk and index of the struct containing clock, which must exist.
+//
+// Lookups cluster, so it tries, in order: the last struct (appending and integrating a document
+// in clock order look it up), a few structs around the previous result (delete sets and merges
+// walk through clocks), and only then searches.
 func (l *structList) search(clock uint64) (int, int) {
 	chunks := l.chunks
-	// Lookups cluster: try the struct of the previous lookup and its right neighbour, then its
-	// chunk, then the last chunk, then search.
-	c := l.hint
-	if c < len(chunks) {
-		chunk := chunks[c]
-		// endsBefore reports whether the struct at j of this chunk is the last one before clock.
-		endsBefore := func(j int) bool {
-			if j+1 < len(chunk) {
-				return chunk[j+1].clock > clock
-			}
-			return c+1 == len(chunks) || chunks[c+1][0].clock > clock
-		}
-		if i := l.hintI; i < len(chunk) && chunk[i].clock <= clock {
-			if endsBefore(i) {
-				return c, i
-			}
-			if i+1 < len(chunk) && endsBefore(i+1) {
-				l.hintI = i + 1
-				return c, i + 1
-			}
-		}
+	lc := len(chunks) - 1
+	if li := len(chunks[lc]) - 1; chunks[lc][li].clock <= clock {
+		return lc, li
 	}
-	if c >= len(chunks) || chunks[c][0].clock > clock || (c+1 < len(chunks) && chunks[c+1][0].clock <= clock) {
-		c = len(chunks) - 1
-		if chunks[c][0].clock > clock {
-			// The last chunk starting at or before clock; branch-free, which beats a branchy
-			// search on lookups that jump around (as integrating a whole document does).
-			base, n := 0, len(chunks)
-			for n > 1 {
-				half := n / 2
-				if chunks[base+half][0].clock <= clock {
-					base += half
-				}
-				n -= half
-			}
-			c = base
-		}
-		l.hint = c
+	c := l.hint
+	if c >= len(chunks) || chunks[c][0].clock > clock || (c < lc && chunks[c+1][0].clock <= clock) {
+		c = searchChunks(chunks, clock)
+		l.hint, l.hintI = c, 0
 	}
 	chunk := chunks[c]
-	if last := len(chunk) - 1; chunk[last].clock <= clock {
-		l.hintI = last // appending structs looks up the last one
-		return c, last
+	i := min(l.hintI, len(chunk)-1)
+	if chunk[i].clock <= clock {
+		for k := 0; k < 8 && i+1 < len(chunk) && chunk[i+1].clock <= clock; k++ {
+			i++
+		}
+		if i+1 == len(chunk) || chunk[i+1].clock > clock {
+			l.hintI = i
+			return c, i
+		}
+	} else {
+		for k := 0; k < 8 && i > 0 && chunk[i].clock > clock; k++ {
+			i--
+		}
+		if chunk[i].clock <= clock {
+			l.hintI = i
+			return c, i
+		}
 	}
+	i = searchChunk(chunk, clock)
+	l.hintI = i
+	return c, i
+}
+
+// searchChunks returns the last chunk starting at or before clock. The search is branch-free,
+// which beats a branchy one on lookups that jump around.
+func searchChunks(chunks [][]entry, clock uint64) int {
+	base, n := 0, len(chunks)
+	for n > 1 {
+		half := n / 2
+		if chunks[base+half][0].clock <= clock {
+			base += half
+		}
+		n -= half
+	}
+	return base
+}
+
+// searchChunk returns the index of the last entry starting at or before clock.
+func searchChunk(chunk []entry, clock uint64) int {
 	base, n := 0, len(chunk)
 	for n > 1 {
 		half := n / 2
@@ -130,8 +139,7 @@ func (l *structList) search(clock uint64) (int, int) {
 		}
 		n -= half
 	}
-	l.hintI = base
-	return c, base
+	return base
 }
 
 // insertAfter puts it right after position (c, i).
