@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/pairpad/pairpad/crdt/internal/lib0"
 )
@@ -82,14 +83,40 @@ func readClientStructs(d *lib0.Decoder) clientStructs {
 	return cs
 }
 
-// readStruct reads one struct (GC, Skip or Item) into it, as Yjs's struct readers do.
-func readStruct(d *lib0.Decoder, it *item) {
+// span locates bytes of an update: [start, end).
+type span struct{ start, end uint32 }
+
+// Where a struct's header says its parent is.
+const (
+	parentFromNeighbour = iota // copied from the origin or right origin on integration
+	parentByName               // a root type's name
+	parentByID                 // the item holding the parent type
+)
+
+// structHeader is a struct as its wire form describes it, content aside. It holds no pointers:
+// strings are spans of the update.
+type structHeader struct {
+	id          ID
+	length      int // of GC and Skip structs; of items once their content is read
+	origin      ID
+	rightOrigin ID
+	parentID    ID
+	parentName  span
+	parentSub   span
+	info        uint8 // the wire's info byte: kind and flags
+	parent      uint8 // parentFromNeighbour, parentByName or parentByID
+}
+
+func (h *structHeader) kind() uint8 { return h.info & infoKindMask }
+
+// readHeader reads a struct up to its content, as Yjs's struct readers do: a parent sub is only
+// read when the parent is written out; otherwise it is copied from the neighbour on integration.
+func readHeader(d *lib0.Decoder, h *structHeader) {
 	info := d.ReadUint8()
-	kind := info & infoKindMask
-	it.kind = kind
-	switch kind {
+	h.info = info
+	switch info & infoKindMask {
 	case kindGC, kindSkip:
-		it.length = int(d.ReadVarUint())
+		h.length = int(d.ReadVarUint())
 		return
 	case kindDeleted, kindJSON, kindBinary, kindString, kindEmbed, kindFormat, kindType, kindAny, kindDoc:
 	default:
@@ -97,30 +124,121 @@ func readStruct(d *lib0.Decoder, it *item) {
 		return
 	}
 	if info&infoHasOrigin != 0 {
-		it.origin = ID{d.ReadVarUint(), d.ReadVarUint()}
-		it.flags |= flagHasOrigin
+		h.origin = ID{d.ReadVarUint(), d.ReadVarUint()}
 	}
 	if info&infoHasRightOrigin != 0 {
-		it.rightOrigin = ID{d.ReadVarUint(), d.ReadVarUint()}
+		h.rightOrigin = ID{d.ReadVarUint(), d.ReadVarUint()}
+	}
+	if info&(infoHasOrigin|infoHasRightOrigin) != 0 {
+		h.info &^= infoHasParentSub
+		return
+	}
+	if d.ReadVarUint() == 1 {
+		h.parent = parentByName
+		h.parentName = readStringSpan(d)
+	} else {
+		h.parent = parentByID
+		h.parentID = ID{d.ReadVarUint(), d.ReadVarUint()}
+	}
+	if info&infoHasParentSub != 0 {
+		h.parentSub = readStringSpan(d)
+	}
+}
+
+// readStringSpan reads a string and returns where it lies, failing on invalid UTF-8.
+func readStringSpan(d *lib0.Decoder) span {
+	start, end := d.ReadSpan()
+	if d.Err() == nil && !utf8.Valid(d.Bytes(start, end)) {
+		d.Fail(lib0.ErrInvalidUTF8)
+	}
+	return span{uint32(start), uint32(end)}
+}
+
+// readStruct reads one struct (GC, Skip or Item) into it.
+func readStruct(d *lib0.Decoder, it *item) {
+	var h structHeader
+	readHeader(d, &h)
+	it.kind = h.kind()
+	if it.kind == kindGC || it.kind == kindSkip {
+		it.length = h.length
+		return
+	}
+	if h.info&infoHasOrigin != 0 {
+		it.origin = h.origin
+		it.flags |= flagHasOrigin
+	}
+	if h.info&infoHasRightOrigin != 0 {
+		it.rightOrigin = h.rightOrigin
 		it.flags |= flagHasRightOrigin
 	}
-	if info&(infoHasOrigin|infoHasRightOrigin) == 0 {
-		// The parent can't be copied from a neighbour: it is written out. A parent sub is only
-		// read here, as in Yjs; otherwise it is copied from the neighbour on integration.
+	if h.parent != parentFromNeighbour {
 		ext := &itemExt{hasRef: true}
-		if d.ReadVarUint() == 1 {
-			ext.ref.isName = true
-			ext.ref.name = d.ReadVarString()
+		if h.parent == parentByName {
+			ext.ref = parentRef{isName: true, name: string(d.Bytes(int(h.parentName.start), int(h.parentName.end)))}
 		} else {
-			ext.ref.id = ID{d.ReadVarUint(), d.ReadVarUint()}
+			ext.ref = parentRef{id: h.parentID}
 		}
-		if info&infoHasParentSub != 0 {
-			ext.parentSub = d.ReadVarString()
+		if h.info&infoHasParentSub != 0 {
+			ext.parentSub = string(d.Bytes(int(h.parentSub.start), int(h.parentSub.end)))
 			it.flags |= flagHasParentSub
 		}
 		it.ext = ext
 	}
 	readContent(d, it)
+}
+
+// skipContent reads past a struct's content, checking it as readContent does without building
+// it, and returns the content's length.
+func skipContent(d *lib0.Decoder, kind uint8) int {
+	switch kind {
+	case kindDeleted:
+		return int(d.ReadVarUint())
+	case kindJSON:
+		n := d.ReadVarUint()
+		for i := uint64(0); i < n && d.Err() == nil; i++ {
+			if s := d.ReadVarStringBytes(); string(s) != "undefined" && !json.Valid(s) {
+				d.Fail(ErrInvalidJSON)
+			}
+		}
+		return int(n)
+	case kindBinary:
+		d.ReadSpan()
+	case kindString:
+		n, ok := utf16LenValid(d.ReadVarUint8Array())
+		if !ok {
+			d.Fail(lib0.ErrInvalidUTF8)
+		}
+		return n
+	case kindEmbed:
+		skipJSON(d)
+	case kindFormat:
+		d.ReadVarStringBytes()
+		skipJSON(d)
+	case kindType:
+		switch d.ReadVarUint() {
+		case typeRefXmlElement, typeRefXmlHook:
+			d.ReadVarStringBytes()
+		case typeRefArray, typeRefMap, typeRefText, typeRefXmlFragment, typeRefXmlText:
+		default:
+			d.Fail(ErrUnknownTypeRef)
+		}
+	case kindAny:
+		n := d.ReadVarUint()
+		for i := uint64(0); i < n && d.Err() == nil; i++ {
+			d.SkipAny()
+		}
+		return int(n)
+	case kindDoc:
+		d.ReadVarStringBytes()
+		d.SkipAny()
+	}
+	return 1
+}
+
+func skipJSON(d *lib0.Decoder) {
+	if s := d.ReadVarStringBytes(); d.Err() == nil && !json.Valid(s) {
+		d.Fail(ErrInvalidJSON)
+	}
 }
 
 func readContent(d *lib0.Decoder, it *item) {

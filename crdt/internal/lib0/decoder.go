@@ -61,6 +61,17 @@ func (d *Decoder) ReadVarUint() uint64 {
 }
 
 func (d *Decoder) readVarUintSlow() uint64 {
+	// Two and three bytes cover clocks and lengths up to 2^21 without the general loop.
+	if b := d.buf[d.pos:]; len(b) >= 3 {
+		if b[1] < 0x80 {
+			d.pos += 2
+			return uint64(b[0]&0x7f) | uint64(b[1])<<7
+		}
+		if b[2] < 0x80 {
+			d.pos += 3
+			return uint64(b[0]&0x7f) | uint64(b[1]&0x7f)<<7 | uint64(b[2])<<14
+		}
+	}
 	var n uint64
 	for shift := uint(0); ; shift += 7 {
 		if d.pos >= len(d.buf) {
@@ -187,4 +198,65 @@ func (d *Decoder) ReadBigInt64() int64 {
 		return 0
 	}
 	return int64(binary.BigEndian.Uint64(b))
+}
+
+// ReadSpan reads a length-prefixed byte array and returns where its bytes lie in the input,
+// without copying or allocating.
+func (d *Decoder) ReadSpan() (start, end int) {
+	n := d.ReadVarUint()
+	if d.err != nil {
+		return 0, 0
+	}
+	if n > uint64(len(d.buf)-d.pos) {
+		d.Fail(ErrUnexpectedEOF)
+		return 0, 0
+	}
+	start = d.pos
+	d.pos += int(n)
+	return start, d.pos
+}
+
+// Bytes returns the input between two offsets, such as those ReadSpan returns.
+func (d *Decoder) Bytes(start, end int) []byte { return d.buf[start:end:end] }
+
+// SkipAny reads past a value in the "any" encoding, checking it as ReadAny would, without
+// building it.
+func (d *Decoder) SkipAny() { d.skipAny(0) }
+
+func (d *Decoder) skipAny(depth int) {
+	if depth > MaxAnyDepth {
+		d.Fail(ErrTooDeep)
+		return
+	}
+	tag := d.ReadUint8()
+	if d.err != nil {
+		return
+	}
+	switch tag {
+	case TagUndefined, TagNull, TagFalse, TagTrue:
+	case TagInteger:
+		d.ReadVarInt()
+	case TagFloat32:
+		d.ReadRaw(4)
+	case TagFloat64, TagBigInt:
+		d.ReadRaw(8)
+	case TagString:
+		d.ReadVarStringBytes()
+	case TagObject:
+		n := d.ReadVarUint()
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			d.ReadVarStringBytes()
+			d.skipAny(depth + 1)
+		}
+	case TagArray:
+		n := d.ReadVarUint()
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			d.skipAny(depth + 1)
+		}
+	case TagUint8Array:
+		d.ReadSpan()
+	default:
+		d.pos--
+		d.Fail(ErrUnknownAnyTag)
+	}
 }
