@@ -4,7 +4,7 @@
 //
 // Prints one JSON object per line on stdout:
 //   {"trace":"automerge-paper","op":"local-replay","value":1834.2,"unit":"ms"}
-// ops: local-replay, remote-merge, encode, decode (ms), update-size, heap (bytes).
+// ops: local-replay, remote-merge, encode, decode, out-of-order (ms), update-size, heap (bytes).
 // Every value is the median over --runs samples (default 3); the fast ops
 // (remote-merge, encode, decode) are averaged over enough inner iterations for
 // each sample to take at least MIN_SAMPLE_MS. Progress goes to stderr.
@@ -17,6 +17,7 @@ import * as Y from 'yjs'
 
 const MIN_SAMPLE_MS = 200
 const CLIENT_ID = 1
+const OUT_OF_ORDER = 1000 // transactions delivered in reverse order by the out-of-order figure
 
 function usage (msg) {
   console.error(`bench.mjs: ${msg}\nusage: node --expose-gc bench.mjs [--runs N] [--trace NAME]... <traces-dir>`)
@@ -81,6 +82,23 @@ function replay (patches) {
     })
   }
   return { doc, stats }
+}
+
+// The updates of the first n transactions of a replay, and the text they give.
+function prefixUpdates (patches, n) {
+  const doc = new Y.Doc()
+  doc.clientID = CLIENT_ID
+  const text = doc.getText('text')
+  const updates = []
+  doc.on('update', u => { updates.push(u) })
+  for (let i = 0; i < Math.min(n, patches.length); i++) {
+    const [pos, del, ins] = patches[i]
+    doc.transact(() => {
+      if (del) text.delete(pos, del)
+      if (ins) text.insert(pos, ins)
+    })
+  }
+  return { updates, text: text.toString() }
 }
 
 function checkText (doc, want, what) {
@@ -155,6 +173,17 @@ function benchTrace (name, file, runs) {
   gc()
   const decodeMs = timeFast(() => { sink ^= Y.decodeUpdate(update).structs.length }, runs)
   emit(name, 'decode', decodeMs, 'ms')
+
+  // out-of-order: the first OUT_OF_ORDER transactions' updates delivered newest first, so that
+  // all but the last wait as pending structs until the first one arrives.
+  const { updates, text: prefixText } = prefixUpdates(patches, OUT_OF_ORDER)
+  gc()
+  const outOfOrderMs = timeFast(() => {
+    const d = new Y.Doc()
+    for (let i = updates.length - 1; i >= 0; i--) Y.applyUpdate(d, updates[i])
+    if (d.getText('text').toString() !== prefixText) throw new Error(`${name} out-of-order: text mismatch`)
+  }, runs)
+  emit(name, 'out-of-order', outOfOrderMs, 'ms')
 
   // heap: separate pass, nothing retained but the doc
   doc = null

@@ -162,6 +162,7 @@ func measure(tr *traces.Trace, runs int) ([]figure, error) {
 
 	// The remaining operations work on the encoded document alone. Drop the trace's patches so
 	// that the collector does not trace them over and over while the operations allocate.
+	full := *tr
 	want := *tr
 	want.Patches = nil
 	doc, _, err = traces.Replay(tr)
@@ -199,11 +200,42 @@ func measure(tr *traces.Trace, runs int) ([]figure, error) {
 		}
 		sink ^= u.NumStructs()
 	}), "ms")
+	updates, prefixText, err := prefixUpdates(&full, outOfOrder)
+	if err != nil {
+		return nil, err
+	}
+	add("out-of-order", timeFast(runs, func() {
+		d, _ := crdt.NewDoc(crdt.Options{ClientID: 2})
+		for i := len(updates) - 1; i >= 0; i-- {
+			if err := d.ApplyUpdate(updates[i]); err != nil {
+				failed = err
+			}
+		}
+		if text, _ := d.GetText("text"); text.String() != prefixText {
+			failed = fmt.Errorf("%s out-of-order: text mismatch", tr.Name)
+		}
+	}), "ms")
 	if failed != nil {
 		return nil, failed
 	}
 	add("heap", float64(heap), "bytes")
 	return out, nil
+}
+
+// outOfOrder is how many transactions the out-of-order figure delivers in reverse order.
+const outOfOrder = 1000
+
+// prefixUpdates returns the updates of the first n transactions of a replay and their text.
+func prefixUpdates(tr *traces.Trace, n int) ([][]byte, string, error) {
+	prefix := *tr
+	prefix.Patches = tr.Patches[:min(n, len(tr.Patches))]
+	var updates [][]byte
+	doc, err := traces.ReplayFunc(&prefix, func(update []byte) { updates = append(updates, update) })
+	if err != nil {
+		return nil, "", err
+	}
+	text, _ := doc.GetText("text")
+	return updates, text.String(), nil
 }
 
 // checkRemoteMerge checks that the encoded document gives the trace's text to a fresh document.

@@ -75,15 +75,21 @@ const ClientID = 1
 // Replay applies every patch as a local edit, one transaction per patch, as a typing client
 // does, and returns the document and the total size of the updates the transactions produced.
 func Replay(tr *Trace) (*crdt.Doc, int, error) {
+	updateBytes := 0
+	doc, err := ReplayFunc(tr, func(update []byte) { updateBytes += len(update) })
+	return doc, updateBytes, err
+}
+
+// ReplayFunc is Replay calling onUpdate with each transaction's update.
+func ReplayFunc(tr *Trace, onUpdate func(update []byte)) (*crdt.Doc, error) {
 	doc, err := crdt.NewDoc(crdt.Options{ClientID: ClientID})
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	text, err := doc.GetText("text")
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	updateBytes := 0
 	for i, p := range tr.Patches {
 		var editErr error
 		update := doc.Transact(func(tx *crdt.Transaction) {
@@ -95,11 +101,13 @@ func Replay(tr *Trace) (*crdt.Doc, int, error) {
 			}
 		})
 		if editErr != nil {
-			return nil, 0, fmt.Errorf("%s: patch %d: %w", tr.Name, i, editErr)
+			return nil, fmt.Errorf("%s: patch %d: %w", tr.Name, i, editErr)
 		}
-		updateBytes += len(update)
+		if update != nil {
+			onUpdate(update)
+		}
 	}
-	return doc, updateBytes, nil
+	return doc, nil
 }
 
 // CheckText reports whether doc's text equals the trace's final content.
