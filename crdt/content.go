@@ -73,29 +73,6 @@ func countableKind(kind uint8) bool {
 	return kind != kindDeleted && kind != kindFormat && kind != kindGC && kind != kindSkip
 }
 
-// utf16Len returns the length of UTF-8 text in UTF-16 code units.
-func utf16Len(s []byte) int {
-	n := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c < 0x80:
-			i++
-			n++
-		case c < 0xe0:
-			i += 2
-			n++
-		case c < 0xf0:
-			i += 3
-			n++
-		default:
-			i += 4
-			n += 2
-		}
-	}
-	return n
-}
-
 // utf16LenValid returns the UTF-16 length of s and whether s is valid UTF-8, in one pass that
 // takes ASCII eight bytes at a time.
 func utf16LenValid(s []byte) (int, bool) {

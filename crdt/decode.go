@@ -69,13 +69,7 @@ func readClientStructs(d *lib0.Decoder) clientStructs {
 		if d.Err() != nil {
 			break
 		}
-		if it.length <= 0 {
-			d.Fail(ErrEmptyStruct)
-			break
-		}
-		clock += uint64(it.length)
-		if clock > lib0.MaxSafeInteger {
-			d.Fail(errClockOverflow)
+		if !advanceClock(d, &clock, it.length) {
 			break
 		}
 		cs.structs = append(cs.structs, it)
@@ -152,6 +146,21 @@ func readStringSpan(d *lib0.Decoder) span {
 		d.Fail(lib0.ErrInvalidUTF8)
 	}
 	return span{uint32(start), uint32(end)}
+}
+
+// advanceClock moves clock past a struct of length units, failing d on empty structs and clocks
+// beyond 2^53.
+func advanceClock(d *lib0.Decoder, clock *uint64, length int) bool {
+	if length <= 0 {
+		d.Fail(ErrEmptyStruct)
+		return false
+	}
+	*clock += uint64(length)
+	if *clock > lib0.MaxSafeInteger {
+		d.Fail(errClockOverflow)
+		return false
+	}
+	return true
 }
 
 // readStruct reads one struct (GC, Skip or Item) into it.

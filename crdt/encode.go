@@ -74,18 +74,6 @@ func appendDeleteRange(ranges []DeleteRange, it *item) []DeleteRange {
 	return append(ranges, DeleteRange{it.id.Clock, uint64(it.length)})
 }
 
-// deleteSetFromStore returns the delete set of every deleted struct, as Yjs's
-// createDeleteSetFromStructStore.
-func (s *structStore) deleteSet() DeleteSet {
-	ds := DeleteSet{}
-	for client, l := range s.clients {
-		if ranges := l.deletedRanges(); len(ranges) > 0 {
-			ds[client] = ranges
-		}
-	}
-	return ds
-}
-
 func (l *structList) deletedRanges() []DeleteRange {
 	var ranges []DeleteRange
 	for _, chunk := range l.chunks {

@@ -210,29 +210,10 @@ func (l *structList) next(c, i int) (int, int, bool) {
 
 func (l *structList) at(c, i int) *item { return l.chunks[c][i].it }
 
-// each calls f for every struct in clock order until f returns false.
-func (l *structList) each(f func(*item) bool) {
-	for _, chunk := range l.chunks {
-		for _, e := range chunk {
-			if !f(e.it) {
-				return
-			}
-		}
-	}
-}
-
 // find returns the struct containing clock, which must exist.
 func (l *structList) find(clock uint64) *item {
 	c, i := l.search(clock)
 	return l.chunks[c][i].it
-}
-
-// prevStruct returns the struct before it, or nil for the first one.
-func (l *structList) prevStruct(it *item) *item {
-	if it.id.Clock == 0 {
-		return nil
-	}
-	return l.find(it.id.Clock - 1)
 }
 
 // nextStruct returns the struct after it, or nil for the last one.
@@ -242,22 +223,4 @@ func (l *structList) nextStruct(it *item) *item {
 		return l.at(c, i)
 	}
 	return nil
-}
-
-// remove drops it from the list.
-func (l *structList) remove(it *item) {
-	c, i := l.search(it.id.Clock)
-	l.removeAt(c, i)
-}
-
-// insertStructAfter puts it right after left, which is in the list.
-func (l *structList) insertStructAfter(left, it *item) {
-	c, i := l.search(left.id.Clock)
-	l.insertAfter(c, i, it)
-}
-
-// search2 is search with an ok result, for loops over positions.
-func (l *structList) search2(clock uint64) (int, int, bool) {
-	c, i := l.search(clock)
-	return c, i, true
 }

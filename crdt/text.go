@@ -60,7 +60,8 @@ func (x *Text) Insert(tx *Transaction, index int, s string) error {
 	}
 	text := []byte(s)
 	it := newIndexedItem()
-	it.kind, it.text, it.length = kindString, text, utf16Len(text)
+	n, _ := utf16LenValid(text) // valid: s was made valid above
+	it.kind, it.text, it.length = kindString, text, n
 	tx.insertItem(t, left, right, it)
 	return nil
 }

@@ -139,7 +139,8 @@ func (tx *Transaction) gcDeleteSet() {
 		for k := len(ranges) - 1; k >= 0; k-- {
 			r := ranges[k]
 			end := r.Clock + r.Len
-			for c, i, ok := l.search2(r.Clock); ok; c, i, ok = l.next(c, i) {
+			c, i := l.search(r.Clock)
+			for ok := true; ok; c, i, ok = l.next(c, i) {
 				it := l.at(c, i)
 				if it.id.Clock >= end {
 					break

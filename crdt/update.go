@@ -47,13 +47,7 @@ func DecodeUpdate(update []byte) (*Update, error) {
 			if d.Err() != nil {
 				break
 			}
-			if h.length <= 0 {
-				d.Fail(ErrEmptyStruct)
-				break
-			}
-			clock += uint64(h.length)
-			if clock > lib0.MaxSafeInteger {
-				d.Fail(errClockOverflow)
+			if !advanceClock(d, &clock, h.length) {
 				break
 			}
 			u.content = append(u.content, span{uint32(start), uint32(d.Pos())})
