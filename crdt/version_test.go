@@ -1,0 +1,150 @@
+package crdt
+
+import (
+	"strings"
+	"testing"
+)
+
+// legacyEdit is an edit made to a version, as a whole-text client makes them.
+type legacyEdit struct {
+	insertAt int
+	insert   string
+	deleteAt int
+	delete   int
+}
+
+func TestVersionEditsKeepConcurrentWork(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		concurrent func(tx *Transaction, x *Text) // another peer's edit after the version was taken
+		edit       legacyEdit
+		want       string
+	}{
+		{
+			name:       "append after a concurrent insert",
+			concurrent: func(tx *Transaction, x *Text) { x.Insert(tx, 6, "big ") },
+			edit:       legacyEdit{insertAt: 11, insert: "!"},
+			want:       "hello big world!",
+		},
+		{
+			name:       "delete a word another peer typed into",
+			concurrent: func(tx *Transaction, x *Text) { x.Insert(tx, 8, "X") },
+			edit:       legacyEdit{deleteAt: 6, delete: 5},
+			want:       "hello X",
+		},
+		{
+			name:       "delete what another peer deleted already",
+			concurrent: func(tx *Transaction, x *Text) { x.Delete(tx, 0, 6) },
+			edit:       legacyEdit{deleteAt: 0, delete: 1, insertAt: 11, insert: "."},
+			want:       "world.",
+		},
+		{
+			// Same origins: as in Yjs, the lower client id (the server's, 1) goes first.
+			name:       "insert at the same place as another peer",
+			concurrent: func(tx *Transaction, x *Text) { x.Insert(tx, 5, ",") },
+			edit:       legacyEdit{insertAt: 5, insert: "!"},
+			want:       "hello!, world",
+		},
+		{
+			name:       "insert at the start",
+			concurrent: func(tx *Transaction, x *Text) { x.Insert(tx, 11, "?") },
+			edit:       legacyEdit{insertAt: 0, insert: "> "},
+			want:       "> hello world?",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			server, _ := NewDoc(Options{ClientID: 1})
+			text, _ := server.GetText("code")
+			server.Transact(func(tx *Transaction) { text.Insert(tx, 0, "hello world") })
+			v := text.Version()
+
+			// Another peer edits through the CRDT, and its update reaches the server first.
+			peer, _ := NewDoc(Options{ClientID: 2})
+			state, _ := server.EncodeStateAsUpdate(nil)
+			peer.ApplyUpdate(state)
+			peerText, _ := peer.GetText("code")
+			if err := server.ApplyUpdate(peer.Transact(func(tx *Transaction) { tc.concurrent(tx, peerText) })); err != nil {
+				t.Fatal(err)
+			}
+
+			var err error
+			fromLegacy := server.Transact(func(tx *Transaction) {
+				if tc.edit.delete > 0 {
+					err = text.DeleteAt(tx, v, tc.edit.deleteAt, tc.edit.delete)
+				}
+				if err == nil && tc.edit.insert != "" {
+					err = text.InsertAt(tx, v, tc.edit.insertAt, tc.edit.insert)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := text.String(); got != tc.want {
+				t.Errorf("server text = %q, want %q", got, tc.want)
+			}
+			// The peer converges on the same text from the server's update.
+			if err := peer.ApplyUpdate(fromLegacy); err != nil {
+				t.Fatal(err)
+			}
+			if got := peerText.String(); got != tc.want {
+				t.Errorf("peer text = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// A legacy client appends lines to stale versions while peers type: every line and every
+// character typed survives exactly once.
+func TestVersionAppendsFromStaleVersions(t *testing.T) {
+	server, _ := NewDoc(Options{ClientID: 1})
+	text, _ := server.GetText("code")
+	peer, _ := NewDoc(Options{ClientID: 2})
+	peerText, _ := peer.GetText("code")
+	var versions []*TextVersion
+	for i := range 50 {
+		versions = append(versions, text.Version())
+		update := peer.Transact(func(tx *Transaction) { peerText.Insert(tx, peerText.Len(), "p") })
+		if err := server.ApplyUpdate(update); err != nil {
+			t.Fatal(err)
+		}
+		// The legacy client's base lags two versions behind.
+		base := versions[max(0, len(versions)-3)]
+		line := "\nline" + string(rune('A'+i%26))
+		fromLegacy := server.Transact(func(tx *Transaction) {
+			if err := text.InsertAt(tx, base, base.Len(), line); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if err := peer.ApplyUpdate(fromLegacy); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := text.String()
+	if n := strings.Count(got, "p"); n != 50 {
+		t.Errorf("%d of 50 characters typed by the peer survive in %q", n, got)
+	}
+	if n := strings.Count(got, "\nline"); n != 50 {
+		t.Errorf("%d of 50 lines survive in %q", n, got)
+	}
+	if peerText.String() != got {
+		t.Errorf("peer and server differ:\n%q\n%q", peerText.String(), got)
+	}
+}
+
+func TestVersionRejectsOutOfRange(t *testing.T) {
+	doc, _ := NewDoc(Options{ClientID: 1})
+	text, _ := doc.GetText("code")
+	doc.Transact(func(tx *Transaction) { text.Insert(tx, 0, "abc") })
+	v := text.Version()
+	doc.Transact(func(tx *Transaction) {
+		if err := text.InsertAt(tx, v, 4, "x"); err == nil {
+			t.Error("InsertAt past the end: no error")
+		}
+		if err := text.DeleteAt(tx, v, 2, 2); err == nil {
+			t.Error("DeleteAt past the end: no error")
+		}
+	})
+	if got := text.String(); got != "abc" {
+		t.Errorf("text = %q after rejected edits", got)
+	}
+}
