@@ -1,37 +1,263 @@
-// Package server holds pairpad's HTTP routes, REST handlers and WebSocket sessions.
+// Package server holds pairpad's HTTP routes, REST handlers and WebSocket sessions: the
+// y-websocket protocol on /yjs/{roomId} and the seed's JSON protocol on /ws/{roomId}, both
+// attached to the same rooms.
 package server
 
 import (
-	"encoding/json"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
 	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/store"
 )
 
-// Server serves pairpad's HTTP API. The zero value is not usable; call New.
+// Options configure a Server. Store is required; the zero value of every other field means
+// its default.
+type Options struct {
+	Store store.Store
+	Log   zerolog.Logger
+	// AllowedOrigins lists the origins (scheme://host[:port], or "*") allowed to call the API
+	// from a browser and to open WebSockets; same-origin requests are always allowed.
+	AllowedOrigins []string
+	// MaxMessageBytes caps a WebSocket message (default 8 MiB); a bigger one closes the
+	// connection with 1009.
+	MaxMessageBytes int64
+	// MaxBodyBytes caps a REST request body (default 1 MiB); a bigger one is a 413.
+	MaxBodyBytes int64
+	// Completer answers POST /autocomplete (default: the built-in engine).
+	Completer Completer
+	Rooms     RoomOptions
+}
+
+func (o *Options) validate() error {
+	if o.Store == nil {
+		return errors.New("server: Options.Store is required")
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = 8 << 20
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultBodyLimit
+	}
+	if o.Completer == nil {
+		o.Completer = Builtin{}
+	}
+	return nil
+}
+
+// Server serves pairpad's HTTP API and WebSockets. Create it with New and stop it with Shutdown.
 type Server struct {
-	mux *http.ServeMux
+	opts    Options
+	log     zerolog.Logger
+	rooms   *rooms
+	handler http.Handler
 }
 
 // New returns a Server with every route registered.
-func New() *Server {
-	s := &Server{mux: http.NewServeMux()}
-	s.routes()
-	return s
+func New(opts Options) (*Server, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, log: opts.Log, rooms: newRooms(opts.Store, opts.Log, opts.Rooms)}
+	mux := http.NewServeMux()
+	s.routes(mux)
+	s.handler = CORS(opts.AllowedOrigins, mux)
+	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Shutdown closes every room's connections as going away and flushes every room to the store.
+// The HTTP server must have stopped accepting connections already.
+func (s *Server) Shutdown(ctx context.Context) error { return s.rooms.shutdown(ctx) }
 
 // routes registers every route of the API in one place.
-func (s *Server) routes() {
-	s.mux.HandleFunc("GET /health", s.health)
+func (s *Server) routes(mux *http.ServeMux) {
+	h := func(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc { return Handle(s.log, fn) }
+	mux.HandleFunc("GET /health", h(s.health))
+	mux.HandleFunc("GET /ready", h(s.ready))
+	mux.HandleFunc("POST /rooms", h(s.createRoom))
+	mux.HandleFunc("GET /rooms/{roomId}", h(s.getRoom))
+	mux.HandleFunc("PATCH /rooms/{roomId}", h(s.patchRoom))
+	mux.HandleFunc("POST /autocomplete", h(s.autocomplete))
+	mux.Handle("GET /openapi.json", OpenAPIHandler())
+	mux.Handle("GET /docs", DocsHandler())
+	mux.HandleFunc("GET /yjs/{roomId}", s.serveYjs)
+	mux.HandleFunc("GET /ws/{roomId}", s.serveLegacy)
+	mux.HandleFunc("/", h(func(http.ResponseWriter, *http.Request) error { return NotFound("no such route") }))
 }
 
-func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+func (s *Server) health(w http.ResponseWriter, _ *http.Request) error {
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.opts.Store.Ping(ctx); err != nil {
+		return Unavailable("the store is unreachable", err)
+	}
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+// roomResponse is the seed's room shape; field names are a contract with its clients.
+type roomResponse struct {
+	RoomID    string `json:"roomId"`
+	Code      string `json:"code"`
+	Language  string `json:"language"`
+	CreatedAt string `json:"created_at"`
+}
+
+func newRoomID() (string, error) {
+	b := make([]byte, 16) // 128 bits
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Language *string `json:"language"`
+	}
+	if err := DecodeOptionalJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	langID := DefaultLanguage
+	if req.Language != nil {
+		langID = *req.Language
+	}
+	lang, ok := LookupLanguage(langID)
+	if !ok {
+		return UnknownLanguage(langID)
+	}
+	id, err := newRoomID()
+	if err != nil {
+		return Internal(err)
+	}
+	initial, err := newRoomDoc(lang.Starter, lang.ID)
+	if err != nil {
+		return Internal(err)
+	}
+	room := store.Room{ID: id, Language: lang.ID, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+	if err := s.opts.Store.CreateRoom(r.Context(), room, initial); err != nil {
+		return Unavailable("could not create the room", err)
+	}
+	s.log.Info().Str("room", id).Str("language", lang.ID).Msg("room created")
+	WriteJSON(w, http.StatusCreated, roomResponse{RoomID: id, Code: lang.Starter, Language: lang.ID, CreatedAt: formatTime(room.CreatedAt)})
+	return nil
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
+	resp, err := s.roomState(r.Context(), r.PathValue("roomId"))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// roomState returns a room's current code and language, as its live document has them.
+func (s *Server) roomState(ctx context.Context, id string) (roomResponse, error) {
+	meta, err := s.opts.Store.Room(ctx, id)
+	if err != nil {
+		return roomResponse{}, storeError(err)
+	}
+	resp := roomResponse{RoomID: id, Language: meta.Language, CreatedAt: formatTime(meta.CreatedAt)}
+	err = s.rooms.withRoom(ctx, id, func(rm *room) error {
+		resp.Code = rm.text.String()
+		if lang := rm.language(); lang != "" {
+			resp.Language = lang
+		}
+		return nil
+	})
+	return resp, storeError(err)
+}
+
+func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("roomId")
+	var req struct {
+		Language *string `json:"language"`
+	}
+	if err := DecodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	if req.Language == nil {
+		return Validation(`"language" is required`)
+	}
+	lang, ok := LookupLanguage(*req.Language)
+	if !ok {
+		return UnknownLanguage(*req.Language)
+	}
+	if _, err := s.opts.Store.Room(r.Context(), id); err != nil {
+		return storeError(err)
+	}
+	err := s.rooms.withRoom(r.Context(), id, func(rm *room) error {
+		var setErr error
+		rm.transact(nil, func(tx *crdt.Transaction) { setErr = rm.meta.Set(tx, "language", lang.ID) })
+		return setErr
+	})
+	if err != nil {
+		return storeError(err)
+	}
+	if err := s.opts.Store.SetLanguage(r.Context(), id, lang.ID); err != nil {
+		return storeError(err)
+	}
+	resp, err := s.roomState(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// storeError maps store and room errors to API errors.
+func storeError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case isNotFound(err):
+		return NotFound("no room with that id")
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, errRoomClosed):
+		return Unavailable("the room is not available right now", err)
+	}
+	return Unavailable("the store is unavailable", fmt.Errorf("room: %w", err))
+}
+
+func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Code           *string `json:"code"`
+		CursorPosition *int    `json:"cursorPosition"`
+		Language       *string `json:"language"`
+	}
+	// The body carries a whole file of code: it may be as big as a WebSocket message.
+	if err := DecodeJSON(w, r, s.opts.MaxMessageBytes, &req); err != nil {
+		return err
+	}
+	if req.Code == nil || req.CursorPosition == nil {
+		return Validation(`"code" and "cursorPosition" are required`)
+	}
+	lang := DefaultLanguage
+	if req.Language != nil {
+		lang = *req.Language
+	}
+	if _, ok := LookupLanguage(lang); !ok {
+		return UnknownLanguage(lang)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	WriteJSON(w, http.StatusOK, s.opts.Completer.Complete(ctx, *req.Code, *req.CursorPosition, lang))
+	return nil
 }

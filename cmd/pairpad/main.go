@@ -1,9 +1,15 @@
 // Command pairpad runs the pairpad collaboration server.
+//
+//	pairpad [flags] [serve]   serve the API, the WebSockets and the web app (the default)
+//	pairpad [flags] migrate   apply the Postgres schema (DATABASE_URL) and exit
+//
+// Configuration comes from flags and the environment: see LoadConfig.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,46 +19,116 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/pairpad/pairpad/server"
+	"github.com/pairpad/pairpad/store"
+	"github.com/pairpad/pairpad/store/embedded"
+	"github.com/pairpad/pairpad/store/postgres"
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
 		fmt.Fprintln(os.Stderr, "pairpad:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "8000"
+func run(args []string) error {
+	cfg, err := LoadConfig(args, os.Getenv)
+	if err != nil {
+		return err
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("PORT %q is not a port number", port)
-	}
-
+	log := NewLogger(cfg, os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	httpServer := &http.Server{
-		Addr:              net.JoinHostPort("", port),
-		Handler:           server.New(),
-		ReadHeaderTimeout: 10 * time.Second,
+	command := "serve"
+	if len(cfg.Args) > 0 {
+		command = cfg.Args[0]
 	}
+	switch command {
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "migrate":
+		return migrate(ctx, cfg, log)
+	}
+	return fmt.Errorf("unknown command %q (want serve or migrate)", command)
+}
+
+// openStore opens Postgres when DATABASE_URL is set, the embedded store under DATA_DIR otherwise.
+func openStore(ctx context.Context, cfg Config, log zerolog.Logger) (store.Store, error) {
+	if cfg.DatabaseURL != "" {
+		st, err := postgres.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("open Postgres (DATABASE_URL): %w", err)
+		}
+		log.Info().Str("store", "postgres").Msg("store open")
+		return st, nil
+	}
+	st, err := embedded.Open(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("open the embedded store in DATA_DIR %q: %w", cfg.DataDir, err)
+	}
+	log.Info().Str("store", "embedded").Str("dir", cfg.DataDir).Msg("store open")
+	return st, nil
+}
+
+func migrate(ctx context.Context, cfg Config, log zerolog.Logger) error {
+	if cfg.DatabaseURL == "" {
+		return errors.New("migrate needs DATABASE_URL: the embedded store needs no migration")
+	}
+	st, err := openStore(ctx, cfg, log) // Open applies the migrations
+	if err != nil {
+		return err
+	}
+	log.Info().Msg("schema up to date")
+	return st.Close()
+}
+
+func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(server.Options{
+		Store:           st,
+		Log:             log,
+		AllowedOrigins:  cfg.AllowedOrigins,
+		MaxMessageBytes: cfg.MaxMessageBytes,
+		Completer:       server.Builtin{},
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listen on PORT %d: %w", cfg.Port, err)
+	}
+	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
-	go func() { errc <- httpServer.ListenAndServe() }()
-	fmt.Fprintf(os.Stderr, "pairpad: listening on :%s\n", port)
+	go func() { errc <- httpServer.Serve(ln) }()
+	log.Info().Str("addr", ln.Addr().String()).Msg("listening")
 
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	log.Info().Msg("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	// Stop accepting, close the rooms' connections as going away and flush every room.
+	httpErr := httpServer.Shutdown(shutdownCtx)
+	roomsErr := srv.Shutdown(shutdownCtx)
+	if err := errors.Join(httpErr, roomsErr); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	log.Info().Msg("stopped")
 	return nil
 }

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Config is pairpad's configuration, read from flags and the environment by
+// LoadConfig. Every field holds a validated value.
+type Config struct {
+	// Port is the TCP port to listen on; 0 picks a free one.
+	Port int
+	// DatabaseURL selects the Postgres store when set (a postgres:// URL or a
+	// key=value connection string); empty selects the embedded store.
+	DatabaseURL string
+	// DataDir is where the embedded store keeps its files.
+	DataDir string
+	// AllowedOrigins are the browser origins allowed cross-origin (CORS and
+	// WebSocket), each "scheme://host[:port]" or "*"; empty allows only the
+	// same origin.
+	AllowedOrigins []string
+	LogLevel       zerolog.Level
+	// LogFormat is "json" (one JSON object per line) or "console" (human-readable).
+	LogFormat string
+	// MaxMessageBytes caps one WebSocket message (and request bodies that carry code).
+	MaxMessageBytes int64
+	// AutocompleteProvider names the Completer: "builtin" (rule-based, offline).
+	AutocompleteProvider string
+	// Args are the command-line arguments left after the flags.
+	Args []string
+}
+
+// Defaults.
+const (
+	DefaultPort                 = 8000
+	DefaultDataDir              = "./data"
+	DefaultLogFormat            = "json"
+	DefaultMaxMessageBytes      = 8 << 20
+	DefaultAutocompleteProvider = "builtin"
+)
+
+// setting is one configuration value: its environment variable, its flag,
+// its default and how to store a raw string into Config.
+type setting struct {
+	env, flag, def, usage string
+	parse                 func(c *Config, raw string) error
+}
+
+var settings = []setting{
+	{"PORT", "port", strconv.Itoa(DefaultPort), "TCP port to listen on (0: any free port)", parsePort},
+	{"DATABASE_URL", "database-url", "", "Postgres connection string; empty: embedded store in the data directory", parseDatabaseURL},
+	{"DATA_DIR", "data-dir", DefaultDataDir, "directory of the embedded store", parseDataDir},
+	{"ALLOWED_ORIGINS", "allowed-origins", "", `comma-separated browser origins allowed cross-origin, e.g. "http://localhost:5173", or "*"; empty: same origin only`, parseOrigins},
+	{"LOG_LEVEL", "log-level", "info", "log level: trace, debug, info, warn, error, disabled", parseLogLevel},
+	{"LOG_FORMAT", "log-format", DefaultLogFormat, "log format: json or console", parseLogFormat},
+	{"MAX_MESSAGE_BYTES", "max-message-bytes", strconv.Itoa(DefaultMaxMessageBytes), "largest WebSocket message, in bytes (suffixes KiB, MiB allowed)", parseMaxMessageBytes},
+	{"AUTOCOMPLETE_PROVIDER", "autocomplete-provider", DefaultAutocompleteProvider, "autocomplete engine: builtin", parseAutocompleteProvider},
+}
+
+// LoadConfig reads the configuration from args (the command line without the
+// program name) and the environment (through getenv, typically os.Getenv).
+// A flag overrides its environment variable, which overrides the default.
+//
+// A bad value is an error that names the variable or flag it came from, e.g.
+// `PORT "abc" is not a port number`. With -h or -help the error wraps
+// flag.ErrHelp and its text is the usage message.
+func LoadConfig(args []string, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet("pairpad", flag.ContinueOnError)
+	var usage bytes.Buffer
+	fs.SetOutput(&usage)
+	raw := make([]*string, len(settings))
+	for i, s := range settings {
+		raw[i] = fs.String(s.flag, s.def, s.usage+" (env "+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage.Reset()
+			fs.SetOutput(&usage)
+			fmt.Fprintln(&usage, "usage: pairpad [flags] [command]")
+			fs.PrintDefaults()
+			return Config{}, &helpError{usage: usage.String()}
+		}
+		return Config{}, err
+	}
+	fromFlag := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { fromFlag[f.Name] = true })
+
+	var c Config
+	for i, s := range settings {
+		v, source := *raw[i], "flag -"+s.flag
+		if !fromFlag[s.flag] {
+			if e := getenv(s.env); e != "" {
+				v, source = e, s.env
+			} else {
+				source = "default " + s.env
+			}
+		}
+		if err := s.parse(&c, v); err != nil {
+			return Config{}, fmt.Errorf("%s %w", source, err)
+		}
+	}
+	c.Args = fs.Args()
+	return c, nil
+}
+
+// helpError carries the usage text when -h is given.
+type helpError struct{ usage string }
+
+func (e *helpError) Error() string { return strings.TrimRight(e.usage, "\n") }
+func (e *helpError) Unwrap() error { return flag.ErrHelp }
+
+// Each parse function returns an error that reads well after the name of the
+// setting, e.g. `"abc" is not a port number`.
+
+func parsePort(c *Config, raw string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(raw))
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q is not a port number (0-65535)", raw)
+	}
+	c.Port = n
+	return nil
+}
+
+// parseDatabaseURL checks the form of a connection string without echoing it:
+// it may hold a password.
+func parseDatabaseURL(c *Config, raw string) error {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		c.DatabaseURL = ""
+		return nil
+	}
+	if strings.Contains(raw, "://") {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return errors.New("is not a valid URL")
+		}
+		if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+			return fmt.Errorf("has scheme %q; want postgres:// or postgresql://", u.Scheme)
+		}
+	} else if !strings.Contains(raw, "=") {
+		return errors.New("is neither a postgres:// URL nor a key=value connection string")
+	}
+	c.DatabaseURL = raw
+	return nil
+}
+
+func parseDataDir(c *Config, raw string) error {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return errors.New("is empty; want a directory path")
+	}
+	c.DataDir = raw
+	return nil
+}
+
+// parseOrigins splits a comma-separated list of origins. Each must be "*" or
+// scheme://host[:port] with scheme http or https and nothing after the host;
+// a trailing slash is dropped, since browsers never send one.
+func parseOrigins(c *Config, raw string) error {
+	var origins []string
+	for o := range strings.SplitSeq(raw, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if o != "*" {
+			o = strings.TrimSuffix(o, "/")
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+				u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+				return fmt.Errorf("entry %q is not an origin (http[s]://host[:port]) or \"*\"", o)
+			}
+		}
+		origins = append(origins, o)
+	}
+	c.AllowedOrigins = origins
+	return nil
+}
+
+func parseLogLevel(c *Config, raw string) error {
+	s := strings.ToLower(strings.TrimSpace(raw))
+	if s == "warning" {
+		s = "warn"
+	}
+	lvl, err := zerolog.ParseLevel(s)
+	if err != nil || s == "" {
+		return fmt.Errorf("%q is not a log level (trace, debug, info, warn, error, fatal, panic, disabled)", raw)
+	}
+	c.LogLevel = lvl
+	return nil
+}
+
+func parseLogFormat(c *Config, raw string) error {
+	s := strings.ToLower(strings.TrimSpace(raw))
+	if s != "json" && s != "console" {
+		return fmt.Errorf("%q is not a log format (json or console)", raw)
+	}
+	c.LogFormat = s
+	return nil
+}
+
+// maxMessageLimit bounds MAX_MESSAGE_BYTES: one message is held in memory
+// whole, so a typo must not allow gigabyte frames.
+const maxMessageLimit = 1 << 30
+
+func parseMaxMessageBytes(c *Config, raw string) error {
+	s := strings.TrimSpace(raw)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > maxMessageLimit/mult {
+		return fmt.Errorf("%q is not a size between 1 byte and 1 GiB", raw)
+	}
+	c.MaxMessageBytes = n * mult
+	return nil
+}
+
+func parseAutocompleteProvider(c *Config, raw string) error {
+	s := strings.ToLower(strings.TrimSpace(raw))
+	if s != "builtin" {
+		return fmt.Errorf("%q is not an autocomplete provider (builtin)", raw)
+	}
+	c.AutocompleteProvider = s
+	return nil
+}
+
+// NewLogger returns the logger described by cfg, writing to w: one event per
+// line with a UTC timestamp (millisecond precision) in the "time" field, as a
+// JSON object or, with LogFormat "console", as human-readable text without
+// colour codes. It changes no zerolog globals.
+func NewLogger(cfg Config, w io.Writer) zerolog.Logger {
+	out := w
+	if cfg.LogFormat == "console" {
+		out = zerolog.ConsoleWriter{Out: w, NoColor: true, TimeFormat: "15:04:05.000"}
+	}
+	return zerolog.New(out).Level(cfg.LogLevel).Hook(timestampHook{})
+}
+
+// timestampHook adds the time to each event. zerolog's own Timestamp() has
+// second precision unless a package global is changed.
+type timestampHook struct{}
+
+func (timestampHook) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
+	e.Str(zerolog.TimestampFieldName, time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/rs/zerolog"
+)
+
+func defaultConfig() Config {
+	return Config{
+		Port:                 8000,
+		DataDir:              "./data",
+		LogLevel:             zerolog.InfoLevel,
+		LogFormat:            "json",
+		MaxMessageBytes:      8 << 20,
+		AutocompleteProvider: "builtin",
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	with := func(f func(*Config)) Config {
+		c := defaultConfig()
+		f(&c)
+		return c
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    Config
+		wantErr string // a fragment of the error; empty for success
+	}{
+		{name: "defaults", want: defaultConfig()},
+		{name: "environment", env: map[string]string{
+			"PORT":                  "9000",
+			"DATABASE_URL":          "postgres://pairpad:pw@db:5432/pairpad?sslmode=disable",
+			"DATA_DIR":              "/var/lib/pairpad",
+			"ALLOWED_ORIGINS":       " http://localhost:5173 , https://pairpad.example/ ,,",
+			"LOG_LEVEL":             "DEBUG",
+			"LOG_FORMAT":            "console",
+			"MAX_MESSAGE_BYTES":     "1048576",
+			"AUTOCOMPLETE_PROVIDER": "builtin",
+		}, want: Config{
+			Port:                 9000,
+			DatabaseURL:          "postgres://pairpad:pw@db:5432/pairpad?sslmode=disable",
+			DataDir:              "/var/lib/pairpad",
+			AllowedOrigins:       []string{"http://localhost:5173", "https://pairpad.example"},
+			LogLevel:             zerolog.DebugLevel,
+			LogFormat:            "console",
+			MaxMessageBytes:      1 << 20,
+			AutocompleteProvider: "builtin",
+		}},
+		{name: "flags override environment",
+			args: []string{"-port", "7000", "--log-level=warn", "-allowed-origins", "*", "-data-dir", "/tmp/d", "-max-message-bytes", "2MiB"},
+			env:  map[string]string{"PORT": "9000", "LOG_LEVEL": "debug", "ALLOWED_ORIGINS": "http://a.example", "DATA_DIR": "/x"},
+			want: with(func(c *Config) {
+				c.Port = 7000
+				c.LogLevel = zerolog.WarnLevel
+				c.AllowedOrigins = []string{"*"}
+				c.DataDir = "/tmp/d"
+				c.MaxMessageBytes = 2 << 20
+			})},
+		{name: "empty environment value means unset", env: map[string]string{"PORT": "", "LOG_FORMAT": ""}, want: defaultConfig()},
+		{name: "remaining arguments", args: []string{"-port", "1", "migrate", "up"},
+			want: with(func(c *Config) { c.Port = 1; c.Args = []string{"migrate", "up"} })},
+		{name: "port zero", env: map[string]string{"PORT": "0"}, want: with(func(c *Config) { c.Port = 0 })},
+		{name: "key=value database", env: map[string]string{"DATABASE_URL": "host=localhost user=postgres dbname=test"},
+			want: with(func(c *Config) { c.DatabaseURL = "host=localhost user=postgres dbname=test" })},
+		{name: "size suffix KiB", env: map[string]string{"MAX_MESSAGE_BYTES": "64KiB"}, want: with(func(c *Config) { c.MaxMessageBytes = 64 << 10 })},
+		{name: "warning alias", env: map[string]string{"LOG_LEVEL": "warning"}, want: with(func(c *Config) { c.LogLevel = zerolog.WarnLevel })},
+		{name: "disabled logs", env: map[string]string{"LOG_LEVEL": "disabled"}, want: with(func(c *Config) { c.LogLevel = zerolog.Disabled })},
+
+		{name: "bad PORT", env: map[string]string{"PORT": "abc"}, wantErr: `PORT "abc" is not a port number`},
+		{name: "PORT out of range", env: map[string]string{"PORT": "70000"}, wantErr: `PORT "70000" is not a port number`},
+		{name: "bad port flag", args: []string{"-port", "-1"}, wantErr: `flag -port "-1" is not a port number`},
+		{name: "bad DATABASE_URL scheme", env: map[string]string{"DATABASE_URL": "mysql://u:secretpw@h/db"}, wantErr: `DATABASE_URL has scheme "mysql"`},
+		{name: "bad DATABASE_URL form", env: map[string]string{"DATABASE_URL": "localhost"}, wantErr: `DATABASE_URL is neither`},
+		{name: "empty data dir flag", args: []string{"-data-dir", " "}, wantErr: `flag -data-dir is empty`},
+		{name: "bad origin path", env: map[string]string{"ALLOWED_ORIGINS": "http://localhost:5173/app"}, wantErr: `ALLOWED_ORIGINS entry "http://localhost:5173/app" is not an origin`},
+		{name: "bad origin scheme", env: map[string]string{"ALLOWED_ORIGINS": "localhost:5173"}, wantErr: `ALLOWED_ORIGINS entry "localhost:5173" is not an origin`},
+		{name: "bad LOG_LEVEL", env: map[string]string{"LOG_LEVEL": "loud"}, wantErr: `LOG_LEVEL "loud" is not a log level`},
+		{name: "bad LOG_FORMAT", env: map[string]string{"LOG_FORMAT": "xml"}, wantErr: `LOG_FORMAT "xml" is not a log format (json or console)`},
+		{name: "bad MAX_MESSAGE_BYTES", env: map[string]string{"MAX_MESSAGE_BYTES": "lots"}, wantErr: `MAX_MESSAGE_BYTES "lots" is not a size`},
+		{name: "zero MAX_MESSAGE_BYTES", env: map[string]string{"MAX_MESSAGE_BYTES": "0"}, wantErr: `MAX_MESSAGE_BYTES "0" is not a size`},
+		{name: "huge MAX_MESSAGE_BYTES", env: map[string]string{"MAX_MESSAGE_BYTES": "2GiB"}, wantErr: `MAX_MESSAGE_BYTES "2GiB" is not a size`},
+		{name: "bad provider", env: map[string]string{"AUTOCOMPLETE_PROVIDER": "gpt"}, wantErr: `AUTOCOMPLETE_PROVIDER "gpt" is not an autocomplete provider`},
+		{name: "unknown flag", args: []string{"-verbose"}, wantErr: "flag provided but not defined: -verbose"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string { return tt.env[k] }
+			got, err := LoadConfig(tt.args, getenv)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("LoadConfig error = %v, want one containing %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "secretpw") {
+					t.Errorf("error %q echoes a password", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("config mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadConfigHelp(t *testing.T) {
+	_, err := LoadConfig([]string{"-h"}, func(string) string { return "" })
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("LoadConfig(-h) error = %v, want flag.ErrHelp", err)
+	}
+	for _, want := range []string{"usage: pairpad", "-port", "env PORT", "-allowed-origins", "env MAX_MESSAGE_BYTES"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("usage lacks %q:\n%s", want, err)
+		}
+	}
+}
+
+func TestNewLoggerJSON(t *testing.T) {
+	cfg := defaultConfig()
+	var buf bytes.Buffer
+	log := NewLogger(cfg, &buf)
+	log.Debug().Msg("hidden") // below info
+	log.Info().Str("room", "a1b2c3d4").Msg("room loaded")
+	log.Error().Str("conn", "c1").Msg("multi\nline")
+
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines, want 2 (one event per line):\n%s", len(lines), buf.String())
+	}
+	var got []map[string]any
+	for _, l := range lines {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatalf("line %q is not JSON: %v", l, err)
+		}
+		ts, _ := ev["time"].(string)
+		if _, err := time.Parse(time.RFC3339Nano, ts); err != nil || !strings.HasSuffix(ts, "Z") {
+			t.Errorf("time %q is not an RFC 3339 UTC timestamp", ts)
+		}
+		delete(ev, "time")
+		got = append(got, ev)
+	}
+	want := []map[string]any{
+		{"level": "info", "room": "a1b2c3d4", "message": "room loaded"},
+		{"level": "error", "conn": "c1", "message": "multi\nline"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("events mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestNewLoggerConsole(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.LogFormat = "console"
+	cfg.LogLevel = zerolog.WarnLevel
+	var buf bytes.Buffer
+	log := NewLogger(cfg, &buf)
+	log.Info().Msg("hidden")
+	log.Warn().Str("room", "r1").Msg("slow consumer closed")
+
+	out := buf.String()
+	if strings.Count(out, "\n") != 1 {
+		t.Fatalf("want one line, got %q", out)
+	}
+	for _, want := range []string{"WRN", "slow consumer closed", "room=r1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console line %q lacks %q", out, want)
+		}
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("console line %q has colour codes", out)
+	}
+}

@@ -1,0 +1,163 @@
+package server
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestUTF16ToByteOffset(t *testing.T) {
+	tests := []struct {
+		s    string
+		pos  int
+		want int
+	}{
+		{"", 0, 0},
+		{"", 5, 0},
+		{"abc", -1, 0},
+		{"abc", 0, 0},
+		{"abc", 2, 2},
+		{"abc", 3, 3},
+		{"abc", 4, 3}, // past the end: clamped
+		// U+1F600 is 4 bytes in UTF-8 and a surrogate pair (2 units) in UTF-16.
+		{"a😀b", 1, 1},
+		{"a😀b", 2, 1}, // between the surrogates: back to the start of the emoji
+		{"a😀b", 3, 5},
+		{"a😀b", 4, 6},
+		{"a😀b", 100, 6},
+		{"😀😀", 2, 4},
+		{"😀😀", 4, 8},
+		// Flag: two regional indicators, each a surrogate pair.
+		{"🇫🇷x", 4, 8},
+		{"🇫🇷x", 5, 9},
+		// BMP characters: one unit, 2 or 3 bytes.
+		{"é日本", 1, 2},
+		{"é日本", 2, 5},
+		{"é日本", 3, 8},
+		// Invalid UTF-8 counts one unit per byte.
+		{"\xff\xfex", 2, 2},
+	}
+	for _, tt := range tests {
+		if got := UTF16ToByteOffset(tt.s, tt.pos); got != tt.want {
+			t.Errorf("UTF16ToByteOffset(%q, %d) = %d, want %d", tt.s, tt.pos, got, tt.want)
+		}
+	}
+}
+
+// TestUTF16ToByteOffsetRandom checks, at every character boundary of random
+// strings, that the UTF-16 length of a prefix maps back to its byte length.
+func TestUTF16ToByteOffsetRandom(t *testing.T) {
+	alphabet := []rune{'a', '\n', 'é', '日', '😀', '🎉', '\U00010000', '\uFFFF'}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		var b strings.Builder
+		for range rng.IntN(30) {
+			b.WriteRune(alphabet[rng.IntN(len(alphabet))])
+		}
+		s := b.String()
+		units := 0
+		for i, r := range s {
+			if got := UTF16ToByteOffset(s, units); got != i {
+				t.Fatalf("UTF16ToByteOffset(%q, %d) = %d, want %d", s, units, got, i)
+			}
+			units += len(utf16.Encode([]rune{r}))
+		}
+		if got := UTF16ToByteOffset(s, units); got != len(s) {
+			t.Fatalf("UTF16ToByteOffset(%q, %d) = %d, want %d", s, units, got, len(s))
+		}
+	}
+}
+
+// utf16Pos returns the UTF-16 position of the end of s, as a browser would send it.
+func utf16Pos(s string) int { return len(utf16.Encode([]rune(s))) }
+
+func TestBuiltinComplete(t *testing.T) {
+	none := Suggestion{Type: "completion"}
+	end := -1 // cursor at the end of code
+	tests := []struct {
+		name     string
+		language string
+		code     string
+		cursor   int
+		want     Suggestion
+	}{
+		// The seed's own example: the cursor (25) is one past the end of the code (24).
+		{"seed example", "python", "def hello():\n    print(", 25, Suggestion{"'Hello, World!')", 0.85, "completion"}},
+		{"python def", "python", "def add(a, b", end, Suggestion{"):", 0.7, "completion"}},
+		{"python def empty args", "python", "class A:\n    def run(", end, Suggestion{"):", 0.7, "completion"}},
+		{"python else", "python", "if x:\n    pass\nelse", end, Suggestion{":", 0.8, "completion"}},
+		{"python main guard", "python", "if __name__ == ", end, Suggestion{`"__main__":`, 0.9, "completion"}},
+		{"editor auto-closed paren", "python", "print()", 6, Suggestion{"'Hello, World!'", 0.85, "completion"}},
+		{"cursor on an earlier line", "python", "print(\nx = 1", 6, Suggestion{"'Hello, World!')", 0.85, "completion"}},
+		{"emoji before the cursor", "python", "# 😀😀\nprint(", utf16Pos("# 😀😀\nprint("), Suggestion{"'Hello, World!')", 0.85, "completion"}},
+		{"emoji after the cursor", "python", "print(\n# 😀", 6, Suggestion{"'Hello, World!')", 0.85, "completion"}},
+		{"javascript", "javascript", "console.log(", end, Suggestion{"'Hello, World!');", 0.85, "completion"}},
+		{"javascript function", "javascript", "export async function load(id", end, Suggestion{") {", 0.7, "completion"}},
+		{"typescript generic function", "typescript", "function id<T>(x: T", end, Suggestion{") {", 0.7, "completion"}},
+		{"go println", "go", "func main() {\n\tfmt.Println(", end, Suggestion{`"Hello, World!")`, 0.85, "completion"}},
+		{"go method", "go", "func (s *Server) routes(", end, Suggestion{") {", 0.7, "completion"}},
+		{"java main", "java", "  public static void main(", end, Suggestion{"String[] args) {", 0.85, "completion"}},
+		{"c printf", "c", "  printf(", end, Suggestion{`"Hello, World!\n");`, 0.85, "completion"}},
+		{"cpp cout", "cpp", "std::cout << ", end, Suggestion{`"Hello, World!" << std::endl;`, 0.85, "completion"}},
+		{"rust println", "rust", "println!(", end, Suggestion{`"Hello, World!");`, 0.85, "completion"}},
+		{"ruby puts", "ruby", "puts ", end, Suggestion{"'Hello, World!'", 0.85, "completion"}},
+		{"generic brackets", "python", "xs = foo(bar, [1, 2", end, Suggestion{"])", 0.5, "completion"}},
+		{"generic string", "javascript", `const s = f("abc`, end, Suggestion{`")`, 0.5, "completion"}},
+		{"escaped quote stays open", "javascript", `s = "a\"b`, end, Suggestion{`"`, 0.5, "completion"}},
+		{"rust lifetime is not a quote", "rust", "fn f<'a>(x: &'a str", end, Suggestion{") {", 0.7, "completion"}},
+		{"rust generic closer ignores lifetimes", "rust", "let v: Vec<&'a str> = vec![1", end, Suggestion{"]", 0.5, "completion"}},
+		{"json", "json", `{"a": [1, 2`, end, Suggestion{"]}", 0.5, "completion"}},
+		{"balanced line", "python", "x = f(1)", end, none},
+		{"block opener", "go", "if x {", end, none},
+		{"unbalanced closer", "python", "x = 1)", end, none},
+		{"comment", "python", "# call print(", end, none},
+		{"trailing comment", "go", "x := f( // todo (", end, none},
+		{"sql comment", "sql", "-- select (", end, none},
+		{"mid-line", "python", "print(x + y)", 6, none},
+		{"empty line", "python", "def f():\n    ", end, none},
+		{"empty code", "python", "", 0, none},
+		{"negative cursor", "python", "print(", -5, none},
+		{"unknown language", "cobol", "DISPLAY (", end, none},
+		{"prose", "markdown", "it's (nice", end, none},
+		{"case-sensitive language", "Python", "print(", end, none},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cursor := tt.cursor
+			if cursor == end {
+				cursor = utf16Pos(tt.code)
+			}
+			got := Builtin{}.Complete(context.Background(), tt.code, cursor, tt.language)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Complete(%q, %d, %q) mismatch (-want +got):\n%s", tt.code, cursor, tt.language, diff)
+			}
+		})
+	}
+}
+
+func TestBuiltinCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var c Completer = Builtin{}
+	got := c.Complete(ctx, "print(", 6, "python")
+	if diff := cmp.Diff(Suggestion{Type: "completion"}, got); diff != "" {
+		t.Errorf("canceled context mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// FuzzBuiltinComplete checks that any code and cursor give an answer without panicking.
+func FuzzBuiltinComplete(f *testing.F) {
+	f.Add("def hello():\n    print(", 25, "python")
+	f.Add("a😀b", 2, "go")
+	f.Add("\xff(\"", -3, "rust")
+	f.Fuzz(func(t *testing.T, code string, cursor int, language string) {
+		got := Builtin{}.Complete(context.Background(), code, cursor, language)
+		if got.Type != "completion" || (got.Suggestion == "") != (got.Confidence == 0) {
+			t.Errorf("Complete(%q, %d, %q) = %+v: want type completion, confidence 0 exactly when empty", code, cursor, language, got)
+		}
+	})
+}
