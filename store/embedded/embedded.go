@@ -1,0 +1,318 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pairpad/pairpad/store"
+)
+
+// FileName is the name of the database file in the directory given to Open.
+const FileName = "pairpad.db"
+
+// lockTimeout bounds how long Open waits for another process to release the database file.
+const lockTimeout = time.Second
+
+var (
+	bucketRooms = []byte("rooms")
+	bucketLog   = []byte("log")
+
+	keyLanguage    = []byte("language")
+	keyCreatedAt   = []byte("created_at")
+	keyLastSeq     = []byte("last_seq")
+	keySnapshotSeq = []byte("snapshot_seq")
+	keySnapshot    = []byte("snapshot")
+)
+
+var (
+	errEmptyID = errors.New("store/embedded: empty room id")
+	errCorrupt = errors.New("store/embedded: corrupt room record")
+)
+
+// Store is a store.Store kept in one bbolt file. It is safe for concurrent use: bbolt runs one
+// write transaction at a time and read transactions in parallel with it.
+//
+// bbolt calls cannot be interrupted, so ctx is checked before a transaction starts and again
+// before it commits: a cancelled call returns ctx's error and changes nothing, but a call
+// waiting for another write to finish waits until it has.
+type Store struct {
+	db *bolt.DB
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens the store in dir, creating the directory and the database file if needed. It fails
+// if another process has the store open.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store/embedded: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("store/embedded: %s is in use by another process", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store/embedded: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketRooms)
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store/embedded: open %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// CreateRoom stores a new room and its initial snapshot in one transaction.
+func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte) error {
+	if room.ID == "" {
+		return errEmptyID
+	}
+	createdAt, err := room.CreatedAt.UTC().MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("store/embedded: create room %q: %w", room.ID, err)
+	}
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		rooms := tx.Bucket(bucketRooms)
+		if rooms.Bucket([]byte(room.ID)) != nil {
+			return store.ErrExists
+		}
+		b, err := rooms.CreateBucket([]byte(room.ID))
+		if err != nil {
+			return err
+		}
+		if _, err := b.CreateBucket(bucketLog); err != nil {
+			return err
+		}
+		return putAll(b,
+			keyLanguage, []byte(room.Language),
+			keyCreatedAt, createdAt,
+			keyLastSeq, seqKey(0),
+			keySnapshotSeq, seqKey(0),
+			keySnapshot, initial,
+		)
+	})
+	if err != nil {
+		return fmt.Errorf("store/embedded: create room %q: %w", room.ID, err)
+	}
+	return nil
+}
+
+// Room returns a room's metadata, or store.ErrNotFound.
+func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
+	room := store.Room{ID: id}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		b, err := roomBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		room.Language = string(b.Get(keyLanguage))
+		if err := room.CreatedAt.UnmarshalBinary(b.Get(keyCreatedAt)); err != nil {
+			return fmt.Errorf("%w: created_at: %w", errCorrupt, err)
+		}
+		room.CreatedAt = room.CreatedAt.UTC()
+		return nil
+	})
+	if err != nil {
+		return store.Room{}, fmt.Errorf("store/embedded: room %q: %w", id, err)
+	}
+	return room, nil
+}
+
+// SetLanguage changes a room's language, or returns store.ErrNotFound.
+func (s *Store) SetLanguage(ctx context.Context, id, language string) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		b, err := roomBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		return b.Put(keyLanguage, []byte(language))
+	})
+	if err != nil {
+		return fmt.Errorf("store/embedded: set language of room %q: %w", id, err)
+	}
+	return nil
+}
+
+// Load returns a room's snapshot and the log entries after it, copied out of the database.
+func (s *Store) Load(ctx context.Context, id string) (store.Snapshot, []store.Entry, error) {
+	var snap store.Snapshot
+	var log []store.Entry
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		b, err := roomBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		if snap.Seq, err = getSeq(b, keySnapshotSeq); err != nil {
+			return err
+		}
+		// Values point into bbolt's memory map, valid only inside the transaction.
+		snap.State = bytes.Clone(b.Get(keySnapshot))
+		c := b.Bucket(bucketLog).Cursor()
+		for k, v := c.Seek(seqKey(snap.Seq + 1)); k != nil; k, v = c.Next() {
+			log = append(log, store.Entry{Seq: binary.BigEndian.Uint64(k), Update: bytes.Clone(v)})
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Snapshot{}, nil, fmt.Errorf("store/embedded: load room %q: %w", id, err)
+	}
+	return snap, log, nil
+}
+
+// Append adds updates to a room's log in one transaction, fsynced before it returns. With no
+// updates it only reads the room's last seq.
+func (s *Store) Append(ctx context.Context, id string, updates [][]byte) (uint64, error) {
+	var last uint64
+	run := s.update
+	if len(updates) == 0 {
+		run = s.view // nothing to commit: skip the write lock and the fsync
+	}
+	err := run(ctx, func(tx *bolt.Tx) error {
+		b, err := roomBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		if last, err = getSeq(b, keyLastSeq); err != nil || len(updates) == 0 {
+			return err
+		}
+		log := b.Bucket(bucketLog)
+		// Keys only ever go at the end of the log: fill pages completely instead of half.
+		log.FillPercent = 1
+		for _, u := range updates {
+			last++
+			if err := log.Put(seqKey(last), u); err != nil {
+				return err
+			}
+		}
+		return b.Put(keyLastSeq, seqKey(last))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store/embedded: append to room %q: %w", id, err)
+	}
+	return last, nil
+}
+
+// Compact replaces a room's snapshot and deletes the log entries it covers in one transaction.
+// A snapshot past the room's last seq is an error.
+func (s *Store) Compact(ctx context.Context, id string, snap store.Snapshot) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		b, err := roomBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		stored, err := getSeq(b, keySnapshotSeq)
+		if err != nil {
+			return err
+		}
+		last, err := getSeq(b, keyLastSeq)
+		if err != nil {
+			return err
+		}
+		switch {
+		case snap.Seq < stored:
+			return fmt.Errorf("%w: seq %d, stored %d", store.ErrStaleSnapshot, snap.Seq, stored)
+		case snap.Seq > last:
+			return fmt.Errorf("snapshot at seq %d is past the last seq %d", snap.Seq, last)
+		}
+		if err := putAll(b, keySnapshotSeq, seqKey(snap.Seq), keySnapshot, snap.State); err != nil {
+			return err
+		}
+		// Covered entries are a prefix of the log. A cursor must not step with Next after
+		// Delete (it would skip a key), so each round starts again from First.
+		c := b.Bucket(bucketLog).Cursor()
+		for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= snap.Seq; k, _ = c.First() {
+			if err := c.Delete(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store/embedded: compact room %q: %w", id, err)
+	}
+	return nil
+}
+
+// Ping reports an error once the store is closed.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.view(ctx, func(*bolt.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("store/embedded: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database file. Calls after the first do nothing.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("store/embedded: close: %w", err)
+	}
+	return nil
+}
+
+// update runs fn in a write transaction that commits only if ctx is still live when fn returns.
+func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return ctx.Err()
+	})
+}
+
+// view runs fn in a read transaction unless ctx is already done.
+func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(fn)
+}
+
+// roomBucket returns the bucket of room id, or store.ErrNotFound.
+func roomBucket(tx *bolt.Tx, id string) (*bolt.Bucket, error) {
+	if id == "" {
+		return nil, store.ErrNotFound
+	}
+	b := tx.Bucket(bucketRooms).Bucket([]byte(id))
+	if b == nil {
+		return nil, store.ErrNotFound
+	}
+	return b, nil
+}
+
+// seqKey encodes seq as 8 big-endian bytes, so that byte order is seq order.
+func seqKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq)
+}
+
+func getSeq(b *bolt.Bucket, key []byte) (uint64, error) {
+	v := b.Get(key)
+	if len(v) != 8 {
+		return 0, fmt.Errorf("%w: %s is %d bytes", errCorrupt, key, len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// putAll puts alternating keys and values into b.
+func putAll(b *bolt.Bucket, kv ...[]byte) error {
+	for i := 0; i < len(kv); i += 2 {
+		if err := b.Put(kv[i], kv[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,18 @@
+// Package postgres is the store.Store pairpad uses when DATABASE_URL is set: rooms, snapshots
+// and the op log in Postgres, through a pgxpool.Pool.
+//
+// The schema lives only in the numbered SQL files of migrations/, embedded in the binary.
+// Migrate applies the pending ones in order, each in its own transaction, and records them in
+// schema_migrations; Open calls it, and so does `pairpad migrate`.
+//
+// Appends to one room serialize on its rooms row: rooms.last_seq holds the highest seq ever
+// given out, and an Append raises it and inserts the entries it numbered in a single
+// statement, so a batch of updates costs one round trip and one commit whatever its size, and
+// seqs are never reused after compaction.
+//
+// When the database goes away, every method returns an error (after at most ctx's deadline)
+// and the pool reconnects once it is back. pgxpool pings a connection that sat idle for over a
+// second before handing it out, but one that broke within the last second fails the call that
+// uses it. The store does not retry: it cannot always know whether a failed Append committed,
+// so that is the caller's decision (reads are safe to retry).
+package postgres

@@ -1,0 +1,222 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pairpad/pairpad/store"
+)
+
+var errEmptyID = errors.New("store/postgres: empty room id")
+
+// Store is a store.Store in a Postgres database. It owns its pool and is safe for concurrent
+// use. Every method runs in one transaction, so it commits (durably: Postgres flushes the
+// write-ahead log at commit) or has no effect.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to databaseURL (a URL or key=value string, as pgxpool.ParseConfig reads it)
+// and applies pending migrations. It fails if the database cannot be reached.
+func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: %w", err)
+	}
+	return OpenConfig(ctx, cfg)
+}
+
+// OpenConfig is Open with a parsed configuration, for settings a URL does not carry (pool
+// sizes, hooks, runtime parameters such as search_path). cfg must come from
+// pgxpool.ParseConfig.
+func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: %w", err)
+	}
+	if err := Migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{pool: pool}, nil
+}
+
+// createRoom inserts the room and its seq-0 snapshot in one statement; when the id is taken,
+// ON CONFLICT inserts neither and the statement reports no rows.
+const createRoom = `
+	WITH room AS (
+		INSERT INTO rooms (id, language, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (id) DO NOTHING
+		RETURNING id
+	)
+	INSERT INTO room_snapshots (room_id, seq, state) SELECT id, 0, $4 FROM room`
+
+// CreateRoom stores a new room and its initial snapshot atomically.
+func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte) error {
+	if room.ID == "" {
+		return errEmptyID
+	}
+	tag, err := s.pool.Exec(ctx, createRoom, room.ID, room.Language, room.CreatedAt, initial)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = store.ErrExists
+	}
+	if err != nil {
+		return fmt.Errorf("store/postgres: create room %q: %w", room.ID, err)
+	}
+	return nil
+}
+
+// Room returns a room's metadata, or store.ErrNotFound.
+func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
+	room := store.Room{ID: id}
+	err := s.pool.QueryRow(ctx, `SELECT language, created_at FROM rooms WHERE id = $1`, id).
+		Scan(&room.Language, &room.CreatedAt)
+	if err != nil {
+		return store.Room{}, fmt.Errorf("store/postgres: room %q: %w", id, notFound(err))
+	}
+	room.CreatedAt = room.CreatedAt.UTC()
+	return room, nil
+}
+
+// SetLanguage changes a room's language, or returns store.ErrNotFound.
+func (s *Store) SetLanguage(ctx context.Context, id, language string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE rooms SET language = $2 WHERE id = $1`, id, language)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store/postgres: set language of room %q: %w", id, err)
+	}
+	return nil
+}
+
+// Load reads a room's snapshot and the entries after it in one repeatable-read transaction, so
+// a Compact committing in between cannot make it miss entries.
+func (s *Store) Load(ctx context.Context, id string) (store.Snapshot, []store.Entry, error) {
+	var snap store.Snapshot
+	var log []store.Entry
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	err := pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT seq, state FROM room_snapshots WHERE room_id = $1`, id).
+			Scan(&snap.Seq, &snap.State)
+		if err != nil {
+			return notFound(err)
+		}
+		rows, _ := tx.Query(ctx, `SELECT seq, update FROM room_log WHERE room_id = $1 AND seq > $2 ORDER BY seq`, id, snap.Seq)
+		log, err = pgx.CollectRows(rows, pgx.RowToStructByPos[store.Entry])
+		return err
+	})
+	if err != nil {
+		return store.Snapshot{}, nil, fmt.Errorf("store/postgres: load room %q: %w", id, err)
+	}
+	return snap, log, nil
+}
+
+// appendLog numbers and inserts a batch ($2) in one statement, so in one implicit transaction:
+// the UPDATE locks the room's row until commit and allocates the batch's seqs, and the INSERT
+// gives them out in array order. It returns no row for an unknown room.
+const appendLog = `
+	WITH room AS (
+		UPDATE rooms SET last_seq = last_seq + cardinality($2::bytea[])
+		WHERE id = $1
+		RETURNING last_seq
+	), logged AS (
+		INSERT INTO room_log (room_id, seq, update)
+		SELECT $1, room.last_seq - cardinality($2::bytea[]) + u.ord, u.data
+		FROM room, unnest($2::bytea[]) WITH ORDINALITY AS u(data, ord)
+	)
+	SELECT last_seq FROM room`
+
+// Append adds updates to a room's log in one statement, committed before it returns. The batch
+// travels as one bytea[] parameter: one round trip and one commit whatever its size. With no
+// updates it only reads the room's last seq.
+func (s *Store) Append(ctx context.Context, id string, updates [][]byte) (uint64, error) {
+	var last uint64
+	var err error
+	if len(updates) == 0 {
+		err = s.pool.QueryRow(ctx, `SELECT last_seq FROM rooms WHERE id = $1`, id).Scan(&last)
+	} else {
+		err = s.pool.QueryRow(ctx, appendLog, id, nonNull(updates)).Scan(&last)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store/postgres: append to room %q: %w", id, notFound(err))
+	}
+	return last, nil
+}
+
+// Compact replaces a room's snapshot and deletes the entries it covers in one transaction,
+// holding the room's row lock so no Append interleaves. A snapshot past the room's last seq is
+// an error.
+func (s *Store) Compact(ctx context.Context, id string, snap store.Snapshot) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var stored, last uint64
+		err := tx.QueryRow(ctx, `
+			SELECT s.seq, r.last_seq
+			FROM rooms r JOIN room_snapshots s ON s.room_id = r.id
+			WHERE r.id = $1
+			FOR UPDATE OF r`, id).Scan(&stored, &last)
+		switch {
+		case err != nil:
+			return notFound(err)
+		case snap.Seq < stored:
+			return fmt.Errorf("%w: seq %d, stored %d", store.ErrStaleSnapshot, snap.Seq, stored)
+		case snap.Seq > last:
+			return fmt.Errorf("snapshot at seq %d is past the last seq %d", snap.Seq, last)
+		}
+		var b pgx.Batch
+		b.Queue(`UPDATE room_snapshots SET seq = $2, state = $3 WHERE room_id = $1`, id, snap.Seq, snap.State)
+		b.Queue(`DELETE FROM room_log WHERE room_id = $1 AND seq <= $2`, id, snap.Seq)
+		return tx.SendBatch(ctx, &b).Close()
+	})
+	if err != nil {
+		return fmt.Errorf("store/postgres: compact room %q: %w", id, err)
+	}
+	return nil
+}
+
+// Ping checks that a connection to the database works, within ctx's deadline.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("store/postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool, waiting for connections in use to be released. Later calls do nothing.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// notFound turns "no row" into store.ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// nonNull returns updates with nil ones replaced by empty ones: pgx sends a nil []byte as SQL
+// NULL, and room_log.update is NOT NULL.
+func nonNull(updates [][]byte) [][]byte {
+	var out [][]byte
+	for i, u := range updates {
+		if u == nil {
+			if out == nil {
+				out = slices.Clone(updates)
+			}
+			out[i] = []byte{}
+		}
+	}
+	if out == nil {
+		return updates
+	}
+	return out
+}

@@ -1,0 +1,381 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/goleak"
+
+	"github.com/pairpad/pairpad/store"
+	"github.com/pairpad/pairpad/store/postgres"
+	"github.com/pairpad/pairpad/store/storetest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func TestStore(t *testing.T) {
+	requireDB(t)
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t, newSchema(t)) })
+}
+
+func TestDurable(t *testing.T) {
+	requireDB(t)
+	cfg := newSchema(t)
+	storetest.RunDurable(t, func(t *testing.T) store.Store { return open(t, cfg) })
+}
+
+func BenchmarkAppend(b *testing.B) {
+	requireDB(b)
+	storetest.BenchmarkAppend(b, func(b *testing.B) store.Store { return open(b, newSchema(b)) })
+}
+
+func TestMigrateIdempotent(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t, newSchema(t))
+	for range 3 {
+		if err := postgres.Migrate(t.Context(), pool); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+	}
+	checkMigrated(t, pool)
+}
+
+// TestMigrateConcurrent migrates one schema from several pools at once, as processes starting
+// together do: each must succeed, and each migration must run once.
+func TestMigrateConcurrent(t *testing.T) {
+	t.Parallel()
+	cfg := newSchema(t)
+	const migrators = 6
+	pools := make([]*pgxpool.Pool, migrators)
+	for i := range pools {
+		pools[i] = newPool(t, cfg)
+		if err := pools[i].Ping(t.Context()); err != nil { // connect before the race starts
+			t.Fatal(err)
+		}
+	}
+	start := make(chan struct{})
+	errs := make([]error, migrators)
+	var wg sync.WaitGroup
+	for i, pool := range pools {
+		wg.Go(func() {
+			<-start
+			errs[i] = postgres.Migrate(t.Context(), pool)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("migrator %d: %v", i, err)
+		}
+	}
+	checkMigrated(t, pools[0])
+}
+
+// checkMigrated checks that schema_migrations lists every file of migrations/ once, and that
+// the schema works.
+func checkMigrated(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	files, err := os.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range files {
+		want = append(want, f.Name())
+	}
+	rows, _ := pool.Query(t.Context(), `SELECT name FROM schema_migrations ORDER BY version`)
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("schema_migrations mismatch (-want +got):\n%s", diff)
+	}
+	for _, table := range []string{"rooms", "room_snapshots", "room_log"} {
+		if _, err := pool.Exec(t.Context(), "SELECT count(*) FROM "+table); err != nil {
+			t.Errorf("table %s: %v", table, err)
+		}
+	}
+}
+
+// TestDatabaseGone cuts the network between the store and Postgres: Ping and every method
+// must fail within their ctx deadline, without a panic and without effect; once the network
+// is back the store must work again, with everything committed before still there.
+func TestDatabaseGone(t *testing.T) {
+	t.Parallel()
+	cfg := newSchema(t)
+	p := startProxy(t, cfg.ConnConfig.Host, cfg.ConnConfig.Port)
+	cfg.ConnConfig.Host, cfg.ConnConfig.Port = p.host, p.port
+	cfg.ConnConfig.Fallbacks = nil
+	s := open(t, cfg)
+
+	room := store.Room{ID: "r", Language: "go", CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := s.CreateRoom(t.Context(), room, []byte("init")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(t.Context(), "r", [][]byte{[]byte("a"), []byte("b")}); err != nil {
+		t.Fatal(err)
+	}
+
+	p.setCut(true)
+	const deadline = 300 * time.Millisecond
+	ops := storeOps(s)
+	for _, op := range ops {
+		ctx, cancel := context.WithTimeout(t.Context(), deadline)
+		start := time.Now()
+		err := op.call(ctx)
+		cancel()
+		if err == nil {
+			t.Errorf("%s with the database unreachable: err = nil, want an error", op.name)
+		}
+		if elapsed := time.Since(start); elapsed > deadline+time.Second {
+			t.Errorf("%s with the database unreachable took %v, past its %v deadline", op.name, elapsed, deadline)
+		}
+	}
+
+	p.setCut(false)
+	waitPing(t, s)
+	checkRoom(t, s, room)
+	if _, err := s.Room(t.Context(), "new"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Room(new) after a failed CreateRoom: err = %v, want ErrNotFound", err)
+	}
+	checkLog(t, s, "r", store.Snapshot{State: []byte("init")}, "a", "b")
+	if got, err := s.Append(t.Context(), "r", [][]byte{[]byte("c")}); err != nil || got != 3 {
+		t.Fatalf("Append after the database came back = %d, %v; want 3, nil", got, err)
+	}
+}
+
+// TestTerminatedConnections kills the pool's server processes (as a database restart or an
+// administrator does). Calls after it either fail with an error or succeed on a new connection;
+// retried, they succeed; nothing committed is lost.
+func TestTerminatedConnections(t *testing.T) {
+	t.Parallel()
+	cfg := newSchema(t)
+	admin := connect(t, cfg.ConnConfig) // before the store's connections get their name
+	app := cfg.ConnConfig.RuntimeParams["search_path"]
+	cfg.ConnConfig.RuntimeParams["application_name"] = app
+	s := open(t, cfg)
+
+	room := store.Room{ID: "r", Language: "go", CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := s.CreateRoom(t.Context(), room, []byte("init")); err != nil {
+		t.Fatal(err)
+	}
+	// Several connections in the pool, all idle, to be killed.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { s.Append(t.Context(), "r", [][]byte{[]byte("x")}) })
+	}
+	wg.Wait()
+	want := []string{"x", "x", "x", "x"}
+
+	var killed int
+	err := admin.QueryRow(t.Context(), `
+		SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&killed)
+	if err != nil || killed == 0 {
+		t.Fatalf("terminated %d backends: %v", killed, err)
+	}
+	// Wait until they are gone, so that no call below can commit on a dying backend.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var n int
+		err := admin.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d terminated backends still there", n)
+		}
+	}
+
+	for _, op := range storeOps(s) {
+		if op.name == "CreateRoom" {
+			continue // its success would change the room set the checks below expect
+		}
+		var failures int
+		for {
+			err := op.call(t.Context())
+			if err == nil {
+				break
+			}
+			if failures++; failures > 6 {
+				t.Fatalf("%s still failing after %d tries: %v", op.name, failures, err)
+			}
+			t.Logf("%s after the backends were terminated: %v", op.name, err)
+		}
+		if op.name == "Append" {
+			want = append(want, "c")
+		}
+	}
+	room.Language = "c" // what storeOps' SetLanguage sets
+	checkRoom(t, s, room)
+	checkLog(t, s, "r", store.Snapshot{State: []byte("init")}, want...)
+}
+
+// storeOps calls every method of s once, each with an effect the checks above can see.
+func storeOps(s store.Store) []struct {
+	name string
+	call func(context.Context) error
+} {
+	return []struct {
+		name string
+		call func(context.Context) error
+	}{
+		{"Ping", s.Ping},
+		{"CreateRoom", func(ctx context.Context) error {
+			return s.CreateRoom(ctx, store.Room{ID: "new", Language: "go", CreatedAt: time.Now()}, nil)
+		}},
+		{"Room", func(ctx context.Context) error { _, err := s.Room(ctx, "r"); return err }},
+		{"SetLanguage", func(ctx context.Context) error { return s.SetLanguage(ctx, "r", "c") }},
+		{"Load", func(ctx context.Context) error { _, _, err := s.Load(ctx, "r"); return err }},
+		{"Append", func(ctx context.Context) error { _, err := s.Append(ctx, "r", [][]byte{[]byte("c")}); return err }},
+		{"Append empty", func(ctx context.Context) error { _, err := s.Append(ctx, "r", nil); return err }},
+		{"Compact at 0", func(ctx context.Context) error {
+			return s.Compact(ctx, "r", store.Snapshot{Seq: 0, State: []byte("init")})
+		}},
+	}
+}
+
+func waitPing(t *testing.T, s store.Store) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		err := s.Ping(ctx)
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Ping still failing: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func checkRoom(t *testing.T, s store.Store, want store.Room) {
+	t.Helper()
+	got, err := s.Room(t.Context(), want.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Room mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// checkLog checks a room's snapshot and that its log holds updates with seqs from 1.
+func checkLog(t *testing.T, s store.Store, id string, wantSnap store.Snapshot, updates ...string) {
+	t.Helper()
+	snap, log, err := s.Load(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []store.Entry
+	for i, u := range updates {
+		want = append(want, store.Entry{Seq: uint64(i + 1), Update: []byte(u)})
+	}
+	if diff := cmp.Diff(wantSnap, snap); diff != "" {
+		t.Errorf("snapshot mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, log); diff != "" {
+		t.Errorf("log mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// requireDB skips tb when TEST_DATABASE_URL is unset, or fails it when REQUIRE_DB=1.
+func requireDB(tb testing.TB) string {
+	tb.Helper()
+	url := os.Getenv("TEST_DATABASE_URL")
+	if url == "" {
+		if os.Getenv("REQUIRE_DB") == "1" {
+			tb.Fatal("REQUIRE_DB=1 but TEST_DATABASE_URL is unset")
+		}
+		tb.Skip("TEST_DATABASE_URL is unset; README.md (Quick start) says how to run the Postgres tests")
+	}
+	return url
+}
+
+// newSchema creates a schema of its own for tb, dropped when tb ends, and returns a pool
+// configuration whose connections use it (search_path), so tests run in parallel on one
+// database without seeing each other or other data.
+func newSchema(tb testing.TB) *pgxpool.Config {
+	tb.Helper()
+	base, err := pgxpool.ParseConfig(requireDB(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	adminCfg := base.ConnConfig
+	name := "pairpad_test_" + strings.ToLower(rand.Text())
+	schema := pgx.Identifier{name}.Sanitize()
+	admin, err := pgx.ConnectConfig(tb.Context(), adminCfg.Copy())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, err = admin.Exec(tb.Context(), "CREATE SCHEMA "+schema)
+	admin.Close(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, err := pgx.ConnectConfig(ctx, adminCfg.Copy())
+		if err != nil {
+			tb.Errorf("drop schema %s: %v", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("drop schema %s: %v", name, err)
+		}
+	})
+	cfg := base.Copy()
+	cfg.ConnConfig.RuntimeParams["search_path"] = name
+	cfg.MaxConns = 4
+	return cfg
+}
+
+// connect opens a plain connection, closed when tb ends.
+func connect(tb testing.TB, cfg *pgx.ConnConfig) *pgx.Conn {
+	tb.Helper()
+	conn, err := pgx.ConnectConfig(tb.Context(), cfg.Copy())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+func newPool(tb testing.TB, cfg *pgxpool.Config) *pgxpool.Pool {
+	tb.Helper()
+	pool, err := pgxpool.NewWithConfig(tb.Context(), cfg.Copy())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(pool.Close)
+	return pool
+}
+
+func open(tb testing.TB, cfg *pgxpool.Config) *postgres.Store {
+	tb.Helper()
+	s, err := postgres.OpenConfig(tb.Context(), cfg.Copy())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}

@@ -1,0 +1,860 @@
+// Package storetest is the conformance suite of store.Store. Every backend's test file calls Run,
+// and RunDurable when its storage can be closed and opened again, so all backends keep one
+// contract.
+//
+// Where store.Store's documentation leaves a case open, the suite settles it, and every backend
+// must agree:
+//   - Append with no updates (nil or empty) is a no-op that returns the room's current last seq:
+//     0 before any append, and still the highest seq ever given out after compaction. It commits
+//     nothing, so the room layer may flush an empty batch for free. An unknown room is still
+//     ErrNotFound.
+//   - A zero-length (or nil) update is a valid entry; it loads back as a zero-length update.
+//   - Compact at the same Seq as the stored snapshot replaces it (only a higher stored Seq makes
+//     ErrStaleSnapshot). Compact past the last seq given out is an error and changes nothing:
+//     accepting it would let the next Append reuse a seq the snapshot claims to cover.
+//   - Byte slices compare with bytes.Equal: nil and empty are the same state or update.
+//   - Room ids are non-empty valid UTF-8 without NUL bytes (Postgres text holds no NUL);
+//     CreateRoom rejects "" with an error.
+//   - CreatedAt loads back in UTC, within a millisecond of the stored instant, and exactly when
+//     that instant is a whole millisecond.
+//   - A cancelled ctx makes every method return an error wrapping context.Canceled, with no
+//     effect on the stored data.
+//   - A store does not keep the caller's slices: changing them after a call changes nothing
+//     stored, and changing returned slices changes nothing either.
+//   - After Close every method returns an error (never a panic); Close may be called again.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/pairpad/pairpad/store"
+)
+
+// Run checks that the stores newStore returns keep the store.Store contract. newStore must
+// return a new, empty store each time, and close it when t ends (t.Cleanup); the suite closes
+// some stores itself too, so Close must be safe to call twice. Subtests run in parallel.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"CreateAndGet", testCreateAndGet},
+		{"CreatedAt", testCreatedAt},
+		{"CreateExisting", testCreateExisting},
+		{"CreateEmptyID", testCreateEmptyID},
+		{"NotFound", testNotFound},
+		{"SetLanguage", testSetLanguage},
+		{"AppendSeqs", testAppendSeqs},
+		{"AppendEmpty", testAppendEmpty},
+		{"AppendEmptyUpdate", testAppendEmptyUpdate},
+		{"RoomsIndependent", testRoomsIndependent},
+		{"Compact", testCompact},
+		{"CompactSameSeq", testCompactSameSeq},
+		{"CompactStale", testCompactStale},
+		{"CompactPastLastSeq", testCompactPastLastSeq},
+		{"SeqsNeverReused", testSeqsNeverReused},
+		{"LargeUpdates", testLargeUpdates},
+		{"BinaryRoundTrip", testBinaryRoundTrip},
+		{"CallerOwnsSlices", testCallerOwnsSlices},
+		{"ConcurrentRooms", testConcurrentRooms},
+		{"ConcurrentSameRoom", testConcurrentSameRoom},
+		{"ConcurrentCreate", testConcurrentCreate},
+		{"CancelledContext", testCancelledContext},
+		{"Close", testClose},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, newStore(t))
+		})
+	}
+}
+
+// created is the CreatedAt the helpers give rooms: a whole millisecond, so it round-trips exactly.
+var created = time.Date(2025, 3, 14, 15, 9, 26, 535_000_000, time.UTC)
+
+func testCreateAndGet(t *testing.T, s store.Store) {
+	tests := []struct {
+		name    string
+		room    store.Room
+		initial []byte
+	}{
+		{"plain", store.Room{ID: "abc123", Language: "python", CreatedAt: created}, []byte("# Write your Python code here\n\n")},
+		{"url-safe", store.Room{ID: "Room-1_x.y~z", Language: "go", CreatedAt: created}, []byte{0, 1, 2}},
+		{"unicode and slashes", store.Room{ID: "ünï/cødé ✓?&=", Language: "typescript", CreatedAt: created}, []byte("x")},
+		{"long id", store.Room{ID: strings.Repeat("r", 1000), Language: "rust", CreatedAt: created}, []byte("y")},
+		{"empty language", store.Room{ID: "nolang", Language: "", CreatedAt: created}, []byte("z")},
+		{"nil initial", store.Room{ID: "nil-initial", Language: "c", CreatedAt: created}, nil},
+		{"prefix of another", store.Room{ID: "abc", Language: "python", CreatedAt: created}, []byte("p")},
+	}
+	for _, tt := range tests {
+		if err := s.CreateRoom(t.Context(), tt.room, tt.initial); err != nil {
+			t.Fatalf("%s: CreateRoom: %v", tt.name, err)
+		}
+	}
+	for _, tt := range tests {
+		got, err := s.Room(t.Context(), tt.room.ID)
+		if err != nil {
+			t.Fatalf("%s: Room: %v", tt.name, err)
+		}
+		if diff := cmp.Diff(tt.room, got); diff != "" {
+			t.Errorf("%s: Room mismatch (-want +got):\n%s", tt.name, diff)
+		}
+		checkLoad(t, s, tt.room.ID, store.Snapshot{Seq: 0, State: tt.initial}, nil)
+	}
+}
+
+func testCreatedAt(t *testing.T, s store.Store) {
+	tests := []struct {
+		name  string
+		at    time.Time
+		exact bool // a whole millisecond must come back exactly
+	}{
+		{"whole millisecond", created, true},
+		{"nanoseconds", time.Date(2024, 2, 29, 23, 59, 59, 123_456_789, time.UTC), false},
+		{"microseconds", time.Date(2024, 2, 29, 23, 59, 59, 999_999_000, time.UTC), false},
+		{"other zone", time.Date(2025, 1, 2, 3, 4, 5, 6_000_000, time.FixedZone("X", 5*3600+1800)), true},
+		{"unix epoch", time.Unix(0, 0), true},
+		{"last century", time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC), true},
+		{"far future", time.Date(2999, 6, 1, 0, 0, 0, 1_000_000, time.UTC), true},
+		{"monotonic clock reading", time.Now(), false},
+	}
+	for i, tt := range tests {
+		id := fmt.Sprintf("room%d", i)
+		if err := s.CreateRoom(t.Context(), store.Room{ID: id, Language: "go", CreatedAt: tt.at}, nil); err != nil {
+			t.Fatalf("%s: CreateRoom: %v", tt.name, err)
+		}
+		got, err := s.Room(t.Context(), id)
+		if err != nil {
+			t.Fatalf("%s: Room: %v", tt.name, err)
+		}
+		if loc := got.CreatedAt.Location(); loc != time.UTC {
+			t.Errorf("%s: CreatedAt location = %v, want UTC", tt.name, loc)
+		}
+		if d := got.CreatedAt.Sub(tt.at); d <= -time.Millisecond || d >= time.Millisecond {
+			t.Errorf("%s: CreatedAt = %v, want %v (±1ms)", tt.name, got.CreatedAt, tt.at)
+		}
+		if tt.exact && !got.CreatedAt.Equal(tt.at) {
+			t.Errorf("%s: CreatedAt = %v, want exactly %v", tt.name, got.CreatedAt, tt.at)
+		}
+	}
+}
+
+func testCreateExisting(t *testing.T, s store.Store) {
+	want := store.Room{ID: "taken", Language: "python", CreatedAt: created}
+	mustCreate(t, s, want, []byte("first"))
+	mustAppend(t, s, "taken", []byte("u1"))
+
+	other := store.Room{ID: "taken", Language: "go", CreatedAt: created.Add(time.Hour)}
+	if err := s.CreateRoom(t.Context(), other, []byte("second")); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("CreateRoom of a taken id: err = %v, want ErrExists", err)
+	}
+	checkRoom(t, s, want)
+	checkLoad(t, s, "taken", store.Snapshot{State: []byte("first")}, []store.Entry{{Seq: 1, Update: []byte("u1")}})
+}
+
+func testCreateEmptyID(t *testing.T, s store.Store) {
+	if err := s.CreateRoom(t.Context(), store.Room{ID: "", Language: "go", CreatedAt: created}, nil); err == nil {
+		t.Fatal("CreateRoom with an empty id: err = nil, want an error")
+	}
+	if _, err := s.Room(t.Context(), ""); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Room(\"\"): err = %v, want ErrNotFound", err)
+	}
+}
+
+func testNotFound(t *testing.T, s store.Store) {
+	// The store is not empty, and holds ids that share a prefix with the ones looked up.
+	mustCreate(t, s, store.Room{ID: "room", Language: "go", CreatedAt: created}, []byte("s"))
+	mustAppend(t, s, "room", []byte("u"))
+
+	ops := []struct {
+		name string
+		call func(ctx context.Context, id string) error
+	}{
+		{"Room", func(ctx context.Context, id string) error { _, err := s.Room(ctx, id); return err }},
+		{"SetLanguage", func(ctx context.Context, id string) error { return s.SetLanguage(ctx, id, "c") }},
+		{"Load", func(ctx context.Context, id string) error { _, _, err := s.Load(ctx, id); return err }},
+		{"Append", func(ctx context.Context, id string) error {
+			_, err := s.Append(ctx, id, [][]byte{[]byte("x")})
+			return err
+		}},
+		{"Append empty", func(ctx context.Context, id string) error { _, err := s.Append(ctx, id, nil); return err }},
+		{"Compact", func(ctx context.Context, id string) error { return s.Compact(ctx, id, store.Snapshot{}) }},
+	}
+	for _, op := range ops {
+		for _, id := range []string{"roo", "room2", "ROOM", "nope"} {
+			if err := op.call(t.Context(), id); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("%s(%q): err = %v, want ErrNotFound", op.name, id, err)
+			}
+		}
+	}
+	// Nothing above created a room or touched the existing one.
+	for _, id := range []string{"roo", "room2", "ROOM", "nope"} {
+		if _, err := s.Room(t.Context(), id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("after the calls, Room(%q): err = %v, want ErrNotFound", id, err)
+		}
+	}
+	checkRoom(t, s, store.Room{ID: "room", Language: "go", CreatedAt: created})
+	checkLoad(t, s, "room", store.Snapshot{State: []byte("s")}, []store.Entry{{Seq: 1, Update: []byte("u")}})
+}
+
+func testSetLanguage(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", Language: "python", CreatedAt: created}, []byte("s"))
+	mustAppend(t, s, "r", []byte("u"))
+	for _, lang := range []string{"go", "", "c++", "python"} {
+		if err := s.SetLanguage(t.Context(), "r", lang); err != nil {
+			t.Fatalf("SetLanguage(%q): %v", lang, err)
+		}
+		checkRoom(t, s, store.Room{ID: "r", Language: lang, CreatedAt: created})
+	}
+	checkLoad(t, s, "r", store.Snapshot{State: []byte("s")}, []store.Entry{{Seq: 1, Update: []byte("u")}})
+}
+
+func testAppendSeqs(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, []byte("init"))
+	steps := []struct {
+		updates [][]byte
+		want    uint64
+	}{
+		{[][]byte{[]byte("a")}, 1},
+		{[][]byte{[]byte("b"), []byte("c"), []byte("d")}, 4},
+		{[][]byte{[]byte("e")}, 5},
+		{[][]byte{[]byte("f"), []byte("g")}, 7},
+	}
+	var want []store.Entry
+	for _, st := range steps {
+		got, err := s.Append(t.Context(), "r", st.updates)
+		if err != nil {
+			t.Fatalf("Append: %v", err)
+		}
+		if got != st.want {
+			t.Fatalf("Append of %d updates: lastSeq = %d, want %d", len(st.updates), got, st.want)
+		}
+		for _, u := range st.updates {
+			want = append(want, store.Entry{Seq: uint64(len(want) + 1), Update: u})
+		}
+	}
+	checkLoad(t, s, "r", store.Snapshot{State: []byte("init")}, want)
+}
+
+func testAppendEmpty(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, nil)
+	checkAppendEmpty := func(want uint64) {
+		t.Helper()
+		for _, updates := range [][][]byte{nil, {}} {
+			got, err := s.Append(t.Context(), "r", updates)
+			if err != nil {
+				t.Fatalf("Append(%#v): %v", updates, err)
+			}
+			if got != want {
+				t.Fatalf("Append(%#v) = %d, want the current last seq %d", updates, got, want)
+			}
+		}
+	}
+	checkAppendEmpty(0)
+	mustAppend(t, s, "r", []byte("a"), []byte("b"))
+	checkAppendEmpty(2)
+	checkLoad(t, s, "r", store.Snapshot{}, []store.Entry{{Seq: 1, Update: []byte("a")}, {Seq: 2, Update: []byte("b")}})
+	mustCompact(t, s, "r", store.Snapshot{Seq: 2, State: []byte("ab")})
+	checkAppendEmpty(2)
+	checkLoad(t, s, "r", store.Snapshot{Seq: 2, State: []byte("ab")}, nil)
+}
+
+func testAppendEmptyUpdate(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, nil)
+	if got := mustAppend(t, s, "r", []byte{}, nil, []byte{7}); got != 3 {
+		t.Fatalf("Append = %d, want 3", got)
+	}
+	checkLoad(t, s, "r", store.Snapshot{}, []store.Entry{{Seq: 1}, {Seq: 2}, {Seq: 3, Update: []byte{7}}})
+}
+
+func testRoomsIndependent(t *testing.T, s store.Store) {
+	for _, id := range []string{"a", "b", "ab"} {
+		mustCreate(t, s, store.Room{ID: id, Language: "go", CreatedAt: created}, []byte("init-"+id))
+	}
+	want := map[string][]store.Entry{}
+	for i := range 4 {
+		for _, id := range []string{"a", "b", "ab"} {
+			u := []byte(fmt.Sprintf("%s-%d", id, i))
+			if got := mustAppend(t, s, id, u); got != uint64(i+1) {
+				t.Fatalf("Append to %q = %d, want %d", id, got, i+1)
+			}
+			want[id] = append(want[id], store.Entry{Seq: uint64(i + 1), Update: u})
+		}
+	}
+	mustCompact(t, s, "b", store.Snapshot{Seq: 3, State: []byte("b-state")})
+	if err := s.SetLanguage(t.Context(), "ab", "c"); err != nil {
+		t.Fatal(err)
+	}
+	checkLoad(t, s, "a", store.Snapshot{State: []byte("init-a")}, want["a"])
+	checkLoad(t, s, "b", store.Snapshot{Seq: 3, State: []byte("b-state")}, want["b"][3:])
+	checkLoad(t, s, "ab", store.Snapshot{State: []byte("init-ab")}, want["ab"])
+	checkRoom(t, s, store.Room{ID: "a", Language: "go", CreatedAt: created})
+	checkRoom(t, s, store.Room{ID: "ab", Language: "c", CreatedAt: created})
+}
+
+func testCompact(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, []byte("init"))
+	log := entries(1, "u1", "u2", "u3", "u4", "u5")
+	mustAppend(t, s, "r", updatesOf(log)...)
+
+	mustCompact(t, s, "r", store.Snapshot{Seq: 3, State: []byte("s3")})
+	checkLoad(t, s, "r", store.Snapshot{Seq: 3, State: []byte("s3")}, log[3:])
+
+	if got := mustAppend(t, s, "r", []byte("u6")); got != 6 {
+		t.Fatalf("Append after Compact = %d, want 6", got)
+	}
+	log = append(log, store.Entry{Seq: 6, Update: []byte("u6")})
+	checkLoad(t, s, "r", store.Snapshot{Seq: 3, State: []byte("s3")}, log[3:])
+
+	mustCompact(t, s, "r", store.Snapshot{Seq: 5, State: []byte("s5")})
+	checkLoad(t, s, "r", store.Snapshot{Seq: 5, State: []byte("s5")}, log[5:])
+
+	mustCompact(t, s, "r", store.Snapshot{Seq: 6, State: []byte("s6")})
+	checkLoad(t, s, "r", store.Snapshot{Seq: 6, State: []byte("s6")}, nil)
+}
+
+func testCompactSameSeq(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, []byte("init"))
+	// Seq 0 replaces the initial state.
+	mustCompact(t, s, "r", store.Snapshot{Seq: 0, State: []byte("init2")})
+	checkLoad(t, s, "r", store.Snapshot{State: []byte("init2")}, nil)
+
+	mustAppend(t, s, "r", []byte("a"), []byte("b"), []byte("c"))
+	mustCompact(t, s, "r", store.Snapshot{Seq: 2, State: []byte("A")})
+	mustCompact(t, s, "r", store.Snapshot{Seq: 2, State: []byte("B")})
+	checkLoad(t, s, "r", store.Snapshot{Seq: 2, State: []byte("B")}, entries(3, "c"))
+}
+
+func testCompactStale(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, []byte("init"))
+	log := entries(1, "a", "b", "c", "d", "e")
+	mustAppend(t, s, "r", updatesOf(log)...)
+	mustCompact(t, s, "r", store.Snapshot{Seq: 4, State: []byte("s4")})
+	for _, seq := range []uint64{3, 1, 0} {
+		err := s.Compact(t.Context(), "r", store.Snapshot{Seq: seq, State: []byte("old")})
+		if !errors.Is(err, store.ErrStaleSnapshot) {
+			t.Errorf("Compact at %d after 4: err = %v, want ErrStaleSnapshot", seq, err)
+		}
+	}
+	checkLoad(t, s, "r", store.Snapshot{Seq: 4, State: []byte("s4")}, log[4:])
+}
+
+func testCompactPastLastSeq(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, []byte("init"))
+	if err := s.Compact(t.Context(), "r", store.Snapshot{Seq: 1, State: []byte("s1")}); err == nil {
+		t.Error("Compact at 1 in an empty log: err = nil, want an error")
+	}
+	mustAppend(t, s, "r", []byte("a"), []byte("b"))
+	if err := s.Compact(t.Context(), "r", store.Snapshot{Seq: 3, State: []byte("s3")}); err == nil {
+		t.Error("Compact at 3 after 2 appends: err = nil, want an error")
+	}
+	checkLoad(t, s, "r", store.Snapshot{State: []byte("init")}, entries(1, "a", "b"))
+	if got := mustAppend(t, s, "r", []byte("c")); got != 3 {
+		t.Fatalf("Append = %d, want 3", got)
+	}
+}
+
+func testSeqsNeverReused(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, nil)
+	mustAppend(t, s, "r", []byte("a"), []byte("b"), []byte("c"))
+	// Compact the whole log away: the next seq must still be 4.
+	mustCompact(t, s, "r", store.Snapshot{Seq: 3, State: []byte("abc")})
+	if got := mustAppend(t, s, "r", []byte("d"), []byte("e")); got != 5 {
+		t.Fatalf("Append after compacting everything = %d, want 5", got)
+	}
+	checkLoad(t, s, "r", store.Snapshot{Seq: 3, State: []byte("abc")}, entries(4, "d", "e"))
+	mustCompact(t, s, "r", store.Snapshot{Seq: 5, State: []byte("abcde")})
+	if got := mustAppend(t, s, "r", []byte("f")); got != 6 {
+		t.Fatalf("Append = %d, want 6", got)
+	}
+	checkLoad(t, s, "r", store.Snapshot{Seq: 5, State: []byte("abcde")}, entries(6, "f"))
+}
+
+func testLargeUpdates(t *testing.T, s store.Store) {
+	const size = 8 << 20
+	rng := rand.NewChaCha8([32]byte{1, 2, 3})
+	big := func() []byte {
+		b := make([]byte, size)
+		rng.Read(b)
+		return b
+	}
+	initial, u1, u3, state := big(), big(), big(), big()
+	mustCreate(t, s, store.Room{ID: "big", Language: "go", CreatedAt: created}, initial)
+	if got := mustAppend(t, s, "big", u1, []byte("small"), u3); got != 3 {
+		t.Fatalf("Append = %d, want 3", got)
+	}
+	snap, log := mustLoad(t, s, "big")
+	checkBytes(t, "initial state", snap.State, initial)
+	if len(log) != 3 {
+		t.Fatalf("Load: %d entries, want 3", len(log))
+	}
+	for i, want := range [][]byte{u1, []byte("small"), u3} {
+		if log[i].Seq != uint64(i+1) {
+			t.Errorf("entry %d: Seq = %d, want %d", i, log[i].Seq, i+1)
+		}
+		checkBytes(t, fmt.Sprintf("entry %d", i), log[i].Update, want)
+	}
+	mustCompact(t, s, "big", store.Snapshot{Seq: 2, State: state})
+	snap, log = mustLoad(t, s, "big")
+	if snap.Seq != 2 || len(log) != 1 || log[0].Seq != 3 {
+		t.Fatalf("Load after Compact: snapshot seq %d and %d entries, want seq 2 and one entry (3)", snap.Seq, len(log))
+	}
+	checkBytes(t, "compacted state", snap.State, state)
+	checkBytes(t, "entry 3", log[0].Update, u3)
+}
+
+func testBinaryRoundTrip(t *testing.T, s store.Store) {
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	reversed := make([]byte, 256)
+	for i := range reversed {
+		reversed[i] = byte(255 - i)
+	}
+	mustCreate(t, s, store.Room{ID: "bin", Language: "go", CreatedAt: created}, all)
+	checkLoad(t, s, "bin", store.Snapshot{State: all}, nil)
+
+	// Every byte value as an update of its own, then the whole range in both orders.
+	var want []store.Entry
+	var updates [][]byte
+	for i := range 256 {
+		updates = append(updates, []byte{byte(i)})
+		want = append(want, store.Entry{Seq: uint64(i + 1), Update: []byte{byte(i)}})
+	}
+	mustAppend(t, s, "bin", updates...)
+	mustAppend(t, s, "bin", all, reversed)
+	want = append(want, store.Entry{Seq: 257, Update: all}, store.Entry{Seq: 258, Update: reversed})
+	checkLoad(t, s, "bin", store.Snapshot{State: all}, want)
+
+	mustCompact(t, s, "bin", store.Snapshot{Seq: 257, State: reversed})
+	checkLoad(t, s, "bin", store.Snapshot{Seq: 257, State: reversed}, want[257:])
+}
+
+func testCallerOwnsSlices(t *testing.T, s store.Store) {
+	// Slices passed in are not kept.
+	initial := []byte("init")
+	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, initial)
+	copy(initial, "XXXX")
+	u1, u2 := []byte("one"), []byte("two")
+	updates := [][]byte{u1, u2}
+	mustAppend(t, s, "r", updates...)
+	copy(u1, "XXX")
+	updates[1] = []byte("XXX")
+	checkLoad(t, s, "r", store.Snapshot{State: []byte("init")}, entries(1, "one", "two"))
+
+	state := []byte("state1")
+	mustCompact(t, s, "r", store.Snapshot{Seq: 1, State: state})
+	copy(state, "XXXXXX")
+	checkLoad(t, s, "r", store.Snapshot{Seq: 1, State: []byte("state1")}, entries(2, "two"))
+
+	// Slices returned belong to the caller.
+	snap, log := mustLoad(t, s, "r")
+	for i := range snap.State {
+		snap.State[i] = 0xff
+	}
+	for _, e := range log {
+		for i := range e.Update {
+			e.Update[i] = 0xff
+		}
+	}
+	log[0].Seq = 99
+	_ = append(log[:0], store.Entry{Seq: 42, Update: []byte("junk")})
+	checkLoad(t, s, "r", store.Snapshot{Seq: 1, State: []byte("state1")}, entries(2, "two"))
+}
+
+func testConcurrentRooms(t *testing.T, s store.Store) {
+	const rooms, appends = 8, 12
+	var wg sync.WaitGroup
+	errs := make(chan error, rooms)
+	for r := range rooms {
+		id := fmt.Sprintf("room-%d", r)
+		wg.Go(func() {
+			if err := s.CreateRoom(t.Context(), store.Room{ID: id, Language: "go", CreatedAt: created}, []byte(id)); err != nil {
+				errs <- err
+				return
+			}
+			var seq uint64
+			for i := range appends {
+				n := 1 + i%3
+				batch := make([][]byte, n)
+				for k := range batch {
+					batch[k] = []byte(fmt.Sprintf("%s/%d/%d", id, i, k))
+				}
+				got, err := s.Append(t.Context(), id, batch)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if seq += uint64(n); got != seq {
+					errs <- fmt.Errorf("%s: Append = %d, want %d", id, got, seq)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for r := range rooms {
+		id := fmt.Sprintf("room-%d", r)
+		var want []store.Entry
+		for i := range appends {
+			for k := range 1 + i%3 {
+				want = append(want, store.Entry{Seq: uint64(len(want) + 1), Update: []byte(fmt.Sprintf("%s/%d/%d", id, i, k))})
+			}
+		}
+		checkLoad(t, s, id, store.Snapshot{State: []byte(id)}, want)
+	}
+}
+
+func testConcurrentSameRoom(t *testing.T, s store.Store) {
+	const writers, appends = 8, 12
+	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, nil)
+	type call struct {
+		last  uint64
+		batch [][]byte
+	}
+	calls := make([][]call, writers)
+	errs := make(chan error, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range appends {
+				batch := make([][]byte, 1+(w+i)%3)
+				for k := range batch {
+					batch[k] = []byte(fmt.Sprintf("w%d/%d/%d", w, i, k))
+				}
+				last, err := s.Append(t.Context(), "r", batch)
+				if err != nil {
+					errs <- err
+					return
+				}
+				calls[w] = append(calls[w], call{last, batch})
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	_, log := mustLoad(t, s, "r")
+	total := 0
+	for _, cs := range calls {
+		for _, c := range cs {
+			total += len(c.batch)
+		}
+	}
+	if len(log) != total {
+		t.Fatalf("Load: %d entries, want %d", len(log), total)
+	}
+	seen := map[string]bool{}
+	for i, e := range log {
+		if e.Seq != uint64(i+1) {
+			t.Fatalf("entry %d: Seq = %d, want %d (seqs must be contiguous)", i, e.Seq, i+1)
+		}
+		if seen[string(e.Update)] {
+			t.Fatalf("update %q stored twice", e.Update)
+		}
+		seen[string(e.Update)] = true
+	}
+	// Each call's updates are contiguous and end at the seq it returned.
+	for _, cs := range calls {
+		for _, c := range cs {
+			first := int(c.last) - len(c.batch)
+			if first < 0 {
+				t.Fatalf("Append of %d updates returned %d", len(c.batch), c.last)
+			}
+			for k, u := range c.batch {
+				if got := log[first+k].Update; !bytes.Equal(got, u) {
+					t.Fatalf("seq %d = %q, want %q (the batch that returned %d)", first+k+1, got, u, c.last)
+				}
+			}
+		}
+	}
+}
+
+func testConcurrentCreate(t *testing.T, s store.Store) {
+	const creators = 8
+	results := make([]error, creators)
+	var wg sync.WaitGroup
+	for c := range creators {
+		wg.Go(func() {
+			room := store.Room{ID: "contested", Language: fmt.Sprintf("lang%d", c), CreatedAt: created}
+			results[c] = s.CreateRoom(t.Context(), room, []byte(room.Language))
+		})
+	}
+	wg.Wait()
+	winner := -1
+	for c, err := range results {
+		switch {
+		case err == nil && winner >= 0:
+			t.Fatalf("CreateRoom succeeded for both creator %d and %d", winner, c)
+		case err == nil:
+			winner = c
+		case !errors.Is(err, store.ErrExists):
+			t.Fatalf("creator %d: err = %v, want nil or ErrExists", c, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no CreateRoom succeeded")
+	}
+	lang := fmt.Sprintf("lang%d", winner)
+	checkRoom(t, s, store.Room{ID: "contested", Language: lang, CreatedAt: created})
+	checkLoad(t, s, "contested", store.Snapshot{State: []byte(lang)}, nil)
+}
+
+func testCancelledContext(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, []byte("init"))
+	mustAppend(t, s, "r", []byte("a"), []byte("b"))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	ops := []struct {
+		name string
+		call func() error
+	}{
+		{"CreateRoom", func() error {
+			return s.CreateRoom(ctx, store.Room{ID: "new", Language: "go", CreatedAt: created}, nil)
+		}},
+		{"Room", func() error { _, err := s.Room(ctx, "r"); return err }},
+		{"SetLanguage", func() error { return s.SetLanguage(ctx, "r", "c") }},
+		{"Load", func() error { _, _, err := s.Load(ctx, "r"); return err }},
+		{"Append", func() error { _, err := s.Append(ctx, "r", [][]byte{[]byte("c")}); return err }},
+		{"Compact", func() error { return s.Compact(ctx, "r", store.Snapshot{Seq: 2, State: []byte("ab")}) }},
+		{"Ping", func() error { return s.Ping(ctx) }},
+	}
+	for _, op := range ops {
+		if err := op.call(); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with a cancelled ctx: err = %v, want context.Canceled", op.name, err)
+		}
+	}
+	if _, err := s.Room(t.Context(), "new"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Room(new) after a cancelled CreateRoom: err = %v, want ErrNotFound", err)
+	}
+	checkRoom(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created})
+	checkLoad(t, s, "r", store.Snapshot{State: []byte("init")}, entries(1, "a", "b"))
+}
+
+func testClose(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, nil)
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	ops := []struct {
+		name string
+		call func(ctx context.Context) error
+	}{
+		{"Ping", s.Ping},
+		{"CreateRoom", func(ctx context.Context) error {
+			return s.CreateRoom(ctx, store.Room{ID: "new", Language: "go", CreatedAt: created}, nil)
+		}},
+		{"Room", func(ctx context.Context) error { _, err := s.Room(ctx, "r"); return err }},
+		{"SetLanguage", func(ctx context.Context) error { return s.SetLanguage(ctx, "r", "c") }},
+		{"Load", func(ctx context.Context) error { _, _, err := s.Load(ctx, "r"); return err }},
+		{"Append", func(ctx context.Context) error { _, err := s.Append(ctx, "r", [][]byte{[]byte("c")}); return err }},
+		{"Compact", func(ctx context.Context) error { return s.Compact(ctx, "r", store.Snapshot{}) }},
+	}
+	for _, op := range ops {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		if err := op.call(ctx); err == nil {
+			t.Errorf("%s after Close: err = nil, want an error", op.name)
+		}
+		cancel()
+	}
+	_ = s.Close() // must not panic
+}
+
+// RunDurable checks that what a store commits survives Close and a new open of the same
+// storage: open must return a store on the same underlying data each time it is called. The
+// suite closes every store it opens.
+func RunDurable(t *testing.T, open func(t *testing.T) store.Store) {
+	ctx := t.Context()
+	rooms := []store.Room{
+		{ID: "durable-a", Language: "python", CreatedAt: created},
+		{ID: "durable-b", Language: "go", CreatedAt: created.Add(time.Minute)},
+		{ID: "durable-c", Language: "rust", CreatedAt: created.Add(time.Hour)},
+	}
+	binary := make([]byte, 8<<10)
+	for i := range binary {
+		binary[i] = byte(i * 7)
+	}
+
+	s := open(t)
+	for _, r := range rooms {
+		mustCreate(t, s, r, []byte("init-"+r.ID))
+	}
+	logA := entries(1, "a1", "a2", "a3", "a4", "a5")
+	mustAppend(t, s, "durable-a", updatesOf(logA[:2])...)
+	mustAppend(t, s, "durable-a", updatesOf(logA[2:])...)
+	mustCompact(t, s, "durable-a", store.Snapshot{Seq: 3, State: []byte("a-state")})
+	if err := s.SetLanguage(ctx, "durable-b", "typescript"); err != nil {
+		t.Fatal(err)
+	}
+	rooms[1].Language = "typescript"
+	mustAppend(t, s, "durable-b", binary)
+	// c's whole log is compacted away: only its last seq remembers it.
+	mustAppend(t, s, "durable-c", []byte("c1"), []byte("c2"))
+	mustCompact(t, s, "durable-c", store.Snapshot{Seq: 2, State: []byte("c-state")})
+	closeStore(t, s)
+
+	check := func(s store.Store) {
+		t.Helper()
+		for _, r := range rooms {
+			checkRoom(t, s, r)
+		}
+		checkLoad(t, s, "durable-a", store.Snapshot{Seq: 3, State: []byte("a-state")}, logA[3:])
+		checkLoad(t, s, "durable-b", store.Snapshot{State: []byte("init-durable-b")}, []store.Entry{{Seq: 1, Update: binary}})
+	}
+
+	s = open(t)
+	check(s)
+	checkLoad(t, s, "durable-c", store.Snapshot{Seq: 2, State: []byte("c-state")}, nil)
+	if err := s.CreateRoom(ctx, rooms[0], nil); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("CreateRoom of a room stored before reopening: err = %v, want ErrExists", err)
+	}
+	if got, err := s.Append(ctx, "durable-c", nil); err != nil || got != 2 {
+		t.Fatalf("empty Append after reopening = %d, %v; want 2, nil", got, err)
+	}
+	if got := mustAppend(t, s, "durable-c", []byte("c3")); got != 3 {
+		t.Fatalf("Append after reopening = %d, want 3 (seqs are never reused)", got)
+	}
+	closeStore(t, s)
+
+	s = open(t)
+	check(s)
+	checkLoad(t, s, "durable-c", store.Snapshot{Seq: 2, State: []byte("c-state")}, entries(3, "c3"))
+	closeStore(t, s)
+}
+
+// BenchmarkAppend measures Append of one small update per call against batches of 100, each
+// call one durable commit, and reports updates/s: the difference is what the room layer's group
+// commit buys. newStore returns a new, empty store and closes it when b ends.
+func BenchmarkAppend(b *testing.B, newStore func(b *testing.B) store.Store) {
+	for _, batch := range []int{1, 100} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			s := newStore(b)
+			ctx := b.Context()
+			if err := s.CreateRoom(ctx, store.Room{ID: "bench", Language: "go", CreatedAt: created}, nil); err != nil {
+				b.Fatal(err)
+			}
+			// About the size of one keystroke's Yjs update.
+			updates := make([][]byte, batch)
+			for i := range updates {
+				updates[i] = bytes.Repeat([]byte{byte(i)}, 24)
+			}
+			calls := 0
+			for b.Loop() {
+				if _, err := s.Append(ctx, "bench", updates); err != nil {
+					b.Fatal(err)
+				}
+				calls++
+			}
+			b.ReportMetric(float64(calls*batch)/b.Elapsed().Seconds(), "updates/s")
+		})
+	}
+}
+
+func mustCreate(t *testing.T, s store.Store, room store.Room, initial []byte) {
+	t.Helper()
+	if err := s.CreateRoom(t.Context(), room, initial); err != nil {
+		t.Fatalf("CreateRoom(%q): %v", room.ID, err)
+	}
+}
+
+func mustAppend(t *testing.T, s store.Store, id string, updates ...[]byte) uint64 {
+	t.Helper()
+	seq, err := s.Append(t.Context(), id, updates)
+	if err != nil {
+		t.Fatalf("Append(%q): %v", id, err)
+	}
+	return seq
+}
+
+func mustCompact(t *testing.T, s store.Store, id string, snap store.Snapshot) {
+	t.Helper()
+	if err := s.Compact(t.Context(), id, snap); err != nil {
+		t.Fatalf("Compact(%q, seq %d): %v", id, snap.Seq, err)
+	}
+}
+
+func mustLoad(t *testing.T, s store.Store, id string) (store.Snapshot, []store.Entry) {
+	t.Helper()
+	snap, log, err := s.Load(t.Context(), id)
+	if err != nil {
+		t.Fatalf("Load(%q): %v", id, err)
+	}
+	return snap, log
+}
+
+func closeStore(t *testing.T, s store.Store) {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
+
+func checkRoom(t *testing.T, s store.Store, want store.Room) {
+	t.Helper()
+	got, err := s.Room(t.Context(), want.ID)
+	if err != nil {
+		t.Fatalf("Room(%q): %v", want.ID, err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Room(%q) mismatch (-want +got):\n%s", want.ID, diff)
+	}
+}
+
+func checkLoad(t *testing.T, s store.Store, id string, wantSnap store.Snapshot, wantLog []store.Entry) {
+	t.Helper()
+	snap, log := mustLoad(t, s, id)
+	if diff := cmp.Diff(wantSnap, snap, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("Load(%q) snapshot mismatch (-want +got):\n%s", id, diff)
+	}
+	if diff := cmp.Diff(wantLog, log, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("Load(%q) entries mismatch (-want +got):\n%s", id, diff)
+	}
+}
+
+// checkBytes compares large values without printing them.
+func checkBytes(t *testing.T, what string, got, want []byte) {
+	t.Helper()
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s: got %d bytes, want %d bytes, and they differ", what, len(got), len(want))
+	}
+}
+
+// entries returns log entries with seqs from first on, one per update.
+func entries(first uint64, updates ...string) []store.Entry {
+	es := make([]store.Entry, len(updates))
+	for i, u := range updates {
+		es[i] = store.Entry{Seq: first + uint64(i), Update: []byte(u)}
+	}
+	return es
+}
+
+func updatesOf(log []store.Entry) [][]byte {
+	us := make([][]byte, len(log))
+	for i, e := range log {
+		us[i] = e.Update
+	}
+	return us
+}
