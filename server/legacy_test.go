@@ -200,7 +200,7 @@ func TestLegacyMergeKeepsConcurrentEdits(t *testing.T) {
 		}
 	}
 	for _, line := range lines {
-		if n := len(regexp.MustCompile(regexp.QuoteMeta(line) + `(\D|$)`).FindAllStringIndex(code, -1)); n != 1 {
+		if n := len(regexp.MustCompile(regexp.QuoteMeta(line)+`(\D|$)`).FindAllStringIndex(code, -1)); n != 1 {
 			t.Errorf("legacy line %q appears %d times", line, n)
 		}
 	}
