@@ -312,3 +312,20 @@ func TestYjsRefusals(t *testing.T) {
 		return strings.HasPrefix(fmt.Sprint(got["code"]), "ok ")
 	})
 }
+
+func TestReadyFailsWithoutStore(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	id := ts.createRoom(t, "")
+	ts.store.Close()
+	status, got := ts.do(t, "GET", "/ready", "")
+	if status != http.StatusServiceUnavailable || got["error"] != "unavailable" {
+		t.Errorf("GET /ready with the store closed = %d %v, want 503 unavailable", status, got)
+	}
+	if status, _ := ts.do(t, "GET", "/health", ""); status != http.StatusOK {
+		t.Errorf("GET /health = %d: health does not depend on the store", status)
+	}
+	status, got = ts.do(t, "GET", "/rooms/"+id, "")
+	if status != http.StatusServiceUnavailable || got["error"] != "unavailable" {
+		t.Errorf("GET /rooms with the store closed = %d %v, want 503 unavailable", status, got)
+	}
+}
