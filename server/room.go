@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/coder/websocket"
@@ -313,9 +314,10 @@ func (r *room) handleYjs(p *peer, msg protocol.Message) error {
 		if err != nil {
 			return err
 		}
-		for _, c := range changes.Added {
-			p.awarenessClients = append(p.awarenessClients, c)
-		}
+		// The connection controls the clients it added until it removes them, as in
+		// y-websocket's server; they are announced gone when it closes.
+		p.awarenessClients = append(p.awarenessClients, changes.Added...)
+		p.awarenessClients = slices.DeleteFunc(p.awarenessClients, func(c uint64) bool { return slices.Contains(changes.Removed, c) })
 		if !changes.Empty() {
 			r.broadcast(p, protocol.EncodeAwarenessMessage(msg.Payload))
 		}
