@@ -26,6 +26,7 @@ type lclient struct {
 	count  int // the last user_count
 	errors []map[string]string
 	done   chan struct{}
+	err    error // how the connection ended
 }
 
 func dialLegacy(t *testing.T, ts *testServer, id string) *lclient {
@@ -47,6 +48,7 @@ func (c *lclient) readLoop() {
 	for {
 		_, data, err := c.conn.Read(context.Background())
 		if err != nil {
+			c.err = err
 			return
 		}
 		var msg map[string]any
