@@ -182,6 +182,11 @@ func (m *rooms) count() int {
 // post queues fn for the room's goroutine without waiting for it to run.
 func (r *room) post(ctx context.Context, fn func()) error {
 	select {
+	case <-r.done:
+		return errRoomClosed
+	default:
+	}
+	select {
 	case r.inbox <- fn:
 		return nil
 	case <-r.done:

@@ -68,6 +68,15 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, legacy 
 	writer.Add(1)
 	go func() { defer writer.Done(); p.writeLoop(ctx) }()
 	defer writer.Wait()
+	// A room that exits (a failed commit, shutdown) may leave work it never ran, this peer's
+	// join among it: close the peer whenever its room is gone.
+	go func() {
+		select {
+		case <-rm.done:
+			p.close(websocket.StatusGoingAway, "room closed")
+		case <-ctx.Done():
+		}
+	}()
 	defer p.close(websocket.StatusNormalClosure, "")
 
 	if rm.post(ctx, func() { rm.join(p) }) != nil {
