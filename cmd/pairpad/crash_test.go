@@ -38,15 +38,7 @@ func TestCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is not in PATH; TestCrash builds the binary with it")
-	}
-	bin := filepath.Join(t.TempDir(), "pairpad")
-	build := exec.Command(gobin, "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	seed := *crashSeed
 	if seed == 0 {
 		seed = mrand.Uint64()
@@ -61,6 +53,21 @@ func TestCrash(t *testing.T) {
 		t.Parallel()
 		crash(t, bin, seed, "DATABASE_URL="+newSchemaURL(t))
 	})
+}
+
+// buildBinary builds pairpad into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not in PATH; the test builds the binary with it")
+	}
+	bin := filepath.Join(t.TempDir(), "pairpad")
+	build := exec.Command(gobin, "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 func crash(t *testing.T, bin string, seed uint64, storeEnv string) {
