@@ -93,3 +93,27 @@ func TestRoomCompactsItsLog(t *testing.T) {
 		t.Errorf("reloaded text %q, want %q", text.String(), want)
 	}
 }
+
+// An idle client still gets a message every KeepaliveInterval (y-websocket clients reconnect
+// after 30 s without one); the keepalive is an awareness update that changes nothing.
+func TestKeepalive(t *testing.T) {
+	ts := newTestServer(t, Options{Rooms: RoomOptions{KeepaliveInterval: 40 * time.Millisecond}})
+	id := ts.createRoom(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, wsURL(ts, "/yjs/"+id), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(websocket.StatusNormalClosure, "")
+	keepalives := 0
+	for keepalives < 3 {
+		_, data, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("after %d keepalives: %v", keepalives, err)
+		}
+		if string(data) == "\x01\x01\x00" { // awareness, an update with no entries
+			keepalives++
+		}
+	}
+}
