@@ -2,13 +2,10 @@ package server
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/store"
@@ -35,18 +32,7 @@ func TestGroupCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	cs := &countingStore{Store: st}
-	srv, err := New(Options{Store: cs, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{Server: httptest.NewServer(srv), srv: srv, store: cs}
-	t.Cleanup(func() {
-		ts.Server.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		st.Close()
-	})
+	ts := serveStore(t, cs, Options{})
 	id := ts.createRoom(t, "")
 	clients := []*yclient{dialYjs(t, ts, id, 21), dialYjs(t, ts, id, 22), dialYjs(t, ts, id, 23)}
 	eventually(t, "sync", func() bool { return clients[2].String() != "" })

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/rs/zerolog"
 
 	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/crdt/protocol"
@@ -113,32 +111,6 @@ func (c *rawClient) waitDone(t *testing.T, timeout time.Duration) websocket.Stat
 		t.Fatalf("connection still open after %v", timeout)
 	}
 	return closeStatus(t, c.err)
-}
-
-// newTestServerIn is newTestServer on an embedded store in dir.
-func newTestServerIn(t *testing.T, dir string, opts Options) *testServer {
-	t.Helper()
-	st, err := embedded.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.Store = st
-	opts.Log = zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
-	srv, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{Server: httptest.NewServer(srv), srv: srv, store: st}
-	t.Cleanup(func() {
-		ts.Server.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		st.Close()
-	})
-	return ts
 }
 
 // randomEdits returns the update of a new document of client in which n random inserts of
@@ -606,21 +578,7 @@ func newFailingServer(t *testing.T) (*testServer, *failingStore) {
 		t.Fatal(err)
 	}
 	fs := &failingStore{Store: st, gates: make(chan chan struct{}, 1)}
-	srv, err := New(Options{Store: fs, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{Server: httptest.NewServer(srv), srv: srv, store: fs}
-	t.Cleanup(func() {
-		ts.Server.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		st.Close()
-	})
-	return ts, fs
+	return serveStore(t, fs, Options{}), fs
 }
 
 // failNextAppend makes the next Append fail, and returns once the room is inside it; fail

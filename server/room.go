@@ -203,9 +203,7 @@ func (r *room) commit() bool {
 	r.lastSeq = seq
 	clear(r.batch)
 	r.batch = r.batch[:0]
-	for _, rl := range r.relays {
-		r.broadcast(rl.from, protocol.EncodeSyncUpdate(rl.update))
-	}
+	r.relay()
 	if len(r.relays) > 0 {
 		r.markLegacyDirty()
 	}
@@ -229,6 +227,50 @@ func (r *room) compact() {
 		return
 	}
 	r.logEntries, r.logBytes = 0, 0
+}
+
+// relay sends the committed updates to the Yjs peers, each peer one message with every update
+// but its own: a batch of hundreds of updates must not flood (and overflow) send queues.
+func (r *room) relay() {
+	if len(r.relays) == 0 {
+		return
+	}
+	bySender := make(map[*peer][][]byte)
+	var all [][]byte
+	for _, rl := range r.relays {
+		all = append(all, rl.update)
+		bySender[rl.from] = append(bySender[rl.from], rl.update)
+	}
+	merged := func(updates [][]byte) []byte {
+		u, err := crdt.MergeUpdates(updates...)
+		if err != nil {
+			// The updates came from the document itself; this cannot happen.
+			r.log.Error().Err(err).Msg("merge updates to relay")
+			return nil
+		}
+		return protocol.EncodeSyncUpdate(u)
+	}
+	toAll := merged(all)
+	for p := range r.peers {
+		if p.legacy {
+			continue
+		}
+		own, sent := bySender[p]
+		switch {
+		case !sent && toAll != nil:
+			p.send(outMessage{data: toAll})
+		case len(own) < len(all):
+			others := make([][]byte, 0, len(all)-len(own))
+			for _, rl := range r.relays {
+				if rl.from != p {
+					others = append(others, rl.update)
+				}
+			}
+			if msg := merged(others); msg != nil {
+				p.send(outMessage{data: msg})
+			}
+		}
+	}
 }
 
 // tick sends keepalives and expires awareness states nobody renewed.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -58,6 +59,9 @@ type Server struct {
 	log     zerolog.Logger
 	rooms   *rooms
 	handler http.Handler
+	// sockets counts the WebSocket handlers running, so that Shutdown returns only once their
+	// close frames are written.
+	sockets sync.WaitGroup
 }
 
 // New returns a Server with every route registered.
@@ -75,9 +79,22 @@ func New(opts Options) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Shutdown closes every room's connections as going away and flushes every room to the store.
-// The HTTP server must have stopped accepting connections already.
-func (s *Server) Shutdown(ctx context.Context) error { return s.rooms.shutdown(ctx) }
+// Shutdown closes every room's connections as going away, flushes every room to the store and
+// waits until every connection is closed. The HTTP server must have stopped accepting
+// connections already.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if err := s.rooms.shutdown(ctx); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { s.sockets.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // routes registers every route of the API in one place.
 func (s *Server) routes(mux *http.ServeMux) {

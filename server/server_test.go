@@ -32,10 +32,22 @@ type testServer struct {
 
 func newTestServer(t *testing.T, opts Options) *testServer {
 	t.Helper()
-	st, err := embedded.Open(t.TempDir())
+	return newTestServerIn(t, t.TempDir(), opts)
+}
+
+// newTestServerIn is newTestServer on an embedded store in dir.
+func newTestServerIn(t *testing.T, dir string, opts Options) *testServer {
+	t.Helper()
+	st, err := embedded.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveStore(t, st, opts)
+}
+
+// serveStore runs a server on st until the test ends, then shuts it down and closes st.
+func serveStore(t *testing.T, st store.Store, opts Options) *testServer {
+	t.Helper()
 	opts.Store = st
 	opts.Log = zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
 	srv, err := New(opts)

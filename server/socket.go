@@ -34,6 +34,8 @@ func (s *Server) serveYjs(w http.ResponseWriter, r *http.Request) { s.serveRoomS
 func (s *Server) serveLegacy(w http.ResponseWriter, r *http.Request) { s.serveRoomSocket(w, r, true) }
 
 func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, legacy bool) {
+	s.sockets.Add(1)
+	defer s.sockets.Done()
 	id := r.PathValue("roomId")
 	// The origin is checked after the upgrade, so that a refused client gets a close code it
 	// does not retry rather than an HTTP error it would.
