@@ -2,16 +2,34 @@
 
 GO        ?= go
 NODE_DEPS := testdata/yjs/node_modules/.package-lock.json
+WEB_DEPS  := webclient/node_modules/.package-lock.json
 FUZZTIME  ?= 60s
 # Packages whose Fuzz targets `make fuzz` runs (and `make test` runs briefly).
 FUZZ_PKGS := ./crdt/...
 
-.PHONY: run test test-go fuzz fuzz-short bench fixtures clean
+.PHONY: run test test-go test-web webclient fuzz fuzz-short bench fixtures clean
 
 run:
 	$(GO) run ./cmd/pairpad
 
-test: $(NODE_DEPS) test-go fuzz-short
+test: $(NODE_DEPS) test-web test-go fuzz-short
+
+# test-web runs the web app's unit tests and, in CI, checks that the committed build in
+# webclient/dist is what the sources build to. The browser end-to-end test is a Go test
+# (cmd/pairpad) run by test-go against the real binary.
+test-web: $(WEB_DEPS)
+	cd webclient && npm test
+	@if [ -n "$$CI" ]; then \
+	  cd webclient && npm run build >/dev/null && cd .. && \
+	  if [ -n "$$(git status --porcelain -- webclient/dist)" ]; then \
+	    git status --short -- webclient/dist; \
+	    echo "webclient/dist differs from a fresh build of the sources: run make webclient and commit it"; exit 1; \
+	  fi; \
+	fi
+
+# webclient rebuilds the web app into webclient/dist, which the binary embeds; commit the result.
+webclient: $(WEB_DEPS)
+	cd webclient && npm run build
 
 test-go:
 	$(GO) vet ./...
@@ -40,5 +58,8 @@ fixtures: $(NODE_DEPS)
 $(NODE_DEPS): testdata/yjs/package.json testdata/yjs/package-lock.json
 	cd testdata/yjs && npm ci --no-audit --no-fund
 
+$(WEB_DEPS): webclient/package.json webclient/package-lock.json
+	cd webclient && npm ci --no-audit --no-fund
+
 clean:
-	rm -rf testdata/yjs/node_modules
+	rm -rf testdata/yjs/node_modules webclient/node_modules

@@ -34,6 +34,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// Completer answers POST /autocomplete (default: the built-in engine).
 	Completer Completer
+	// App, if set, serves the web app: every GET that no API route takes (/, /r/{roomId},
+	// its assets).
+	App http.Handler
 	Rooms     RoomOptions
 }
 
@@ -109,7 +112,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /docs", DocsHandler())
 	mux.HandleFunc("GET /yjs/{roomId}", s.serveYjs)
 	mux.HandleFunc("GET /ws/{roomId}", s.serveLegacy)
-	mux.HandleFunc("/", h(func(http.ResponseWriter, *http.Request) error { return NotFound("no such route") }))
+	notFound := h(func(http.ResponseWriter, *http.Request) error { return NotFound("no such route") })
+	if s.opts.App != nil {
+		mux.Handle("GET /", s.opts.App)
+	}
+	mux.HandleFunc("/", notFound)
 }
 
 func (s *Server) health(w http.ResponseWriter, _ *http.Request) error {

@@ -25,6 +25,7 @@ import (
 	"github.com/pairpad/pairpad/store"
 	"github.com/pairpad/pairpad/store/embedded"
 	"github.com/pairpad/pairpad/store/postgres"
+	"github.com/pairpad/pairpad/webclient"
 )
 
 func main() {
@@ -102,6 +103,7 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		AllowedOrigins:  cfg.AllowedOrigins,
 		MaxMessageBytes: cfg.MaxMessageBytes,
 		Completer:       server.Builtin{},
+		App:             webclient.Handler(),
 	})
 	if err != nil {
 		return err

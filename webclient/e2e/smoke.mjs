@@ -1,0 +1,99 @@
+// smoke drives two headless Chromium users through a room on a running pairpad server that
+// serves this app (BASE, default http://127.0.0.1:8000). It exits non-zero on the first failure.
+// Usage: BASE=http://127.0.0.1:8000 npm run e2e   (SHOTS=dir also saves screenshots)
+import { chromium } from 'playwright-core'
+import assert from 'node:assert/strict'
+
+const base = process.env.BASE ?? 'http://127.0.0.1:8000'
+const shots = process.env.SHOTS
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+})
+
+// textOf returns the editor's document as lines, leaving out ghost text and remote cursor labels.
+const textOf = (page) =>
+  page.evaluate(() => {
+    const c = document.querySelector('.cm-content').cloneNode(true)
+    c.querySelectorAll('.cm-ghost-text, .cm-ySelectionInfo').forEach((g) => g.remove())
+    return [...c.querySelectorAll('.cm-line')].map((l) => l.textContent).join('\n')
+  })
+const waitText = (page, s) => page.waitForFunction((s) => document.querySelector('.cm-content').textContent.includes(s), s, { timeout: 5000 })
+const shot = (page, name) => shots && page.screenshot({ path: `${shots}/${name}.png` })
+const step = (name) => console.log('ok', name)
+
+try {
+  const a = await (await browser.newContext()).newPage()
+  const errors = []
+  a.on('pageerror', (e) => errors.push(e.message))
+  await a.goto(base + '/')
+  await shot(a, 'home')
+  await a.selectOption('select', 'python')
+  await a.click('[data-testid=create-room]')
+  await a.waitForURL(/\/r\//)
+  await a.waitForSelector('.cm-content')
+  await a.waitForSelector('[data-state=connected]')
+  step('create room')
+
+  const b = await (await browser.newContext()).newPage()
+  await b.goto(a.url())
+  await b.waitForSelector('[data-state=connected]')
+  await a.click('.cm-content')
+  await a.keyboard.press('Control+End')
+  await a.keyboard.type('def hello():\n')
+  await waitText(b, 'def hello():')
+  await b.click('.cm-content')
+  await b.keyboard.press('Control+End')
+  await b.keyboard.type('x = 1')
+  await waitText(a, 'x = 1')
+  assert.equal(await a.locator('[data-testid=participants] li').count(), 2)
+  await a.waitForSelector('.cm-ySelectionCaret')
+  step('two users edit and see each other')
+
+  await a.keyboard.press('Control+End')
+  await a.keyboard.type('\nprint(')
+  const ghost = await a.waitForSelector('.cm-ghost-text', { timeout: 5000 })
+  assert.equal(await ghost.textContent(), "'Hello, World!'")
+  await a.keyboard.type("'He")
+  assert.equal(await a.locator('.cm-ghost-text').textContent(), "llo, World!'")
+  await b.keyboard.press('Control+Home')
+  await b.keyboard.type('# hi\n')
+  await waitText(a, '# hi')
+  assert.equal(await a.locator('.cm-ghost-text').count(), 1, 'a remote edit elsewhere keeps the suggestion')
+  assert.ok(!(await textOf(b)).includes('World'), 'ghost text never reaches the shared document')
+  await shot(a, 'room-a')
+  await shot(b, 'room-b')
+  const before = await textOf(a)
+  await a.keyboard.press('Tab')
+  assert.ok((await textOf(a)).includes("print('Hello, World!')"))
+  await waitText(b, 'Hello, World!')
+  await a.keyboard.press('Control+z')
+  assert.equal(await textOf(a), before, 'undo removes the accepted suggestion in one step')
+  await a.keyboard.press('Control+End')
+  await a.keyboard.type('\nprint(')
+  await a.waitForSelector('.cm-ghost-text', { timeout: 5000 })
+  await a.keyboard.press('Escape')
+  assert.equal(await a.locator('.cm-ghost-text').count(), 0)
+  step('ghost text')
+
+  await a.click('text=You are')
+  await a.fill('input[aria-label="Your name"]', 'Ada')
+  await a.keyboard.press('Enter')
+  await b.waitForSelector('[data-testid=participants] >> text=Ada', { timeout: 5000 })
+  step('rename reaches the other user')
+
+  const [download] = await Promise.all([a.waitForEvent('download'), a.click('[aria-label="Download code"]')])
+  assert.match(download.suggestedFilename(), /^pairpad-.+\.py$/)
+  step('download')
+
+  await a.selectOption('header select', 'go')
+  await b.waitForFunction(() => document.querySelector('header select').value === 'go', null, { timeout: 5000 })
+  step('language switch reaches the other user')
+
+  await b.goto(base + '/r/no-such-room-here')
+  await b.waitForSelector('[data-testid=not-found]', { timeout: 5000 })
+  step('unknown room')
+  assert.deepEqual(errors, [])
+} finally {
+  await browser.close()
+}

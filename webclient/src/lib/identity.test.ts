@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { cleanName, colorFor, initials, lighten, palette, randomName } from './identity'
+
+describe('colorFor', () => {
+  it('is stable and always in the palette', () => {
+    for (const seed of [0, 1, 11, 12, -5, 2 ** 52, 123456789]) {
+      expect(palette).toContain(colorFor(seed))
+      expect(colorFor(seed)).toBe(colorFor(seed))
+    }
+  })
+  it('spreads neighbouring seeds', () => {
+    expect(colorFor(1)).not.toBe(colorFor(2))
+  })
+})
+
+it('randomName uses the random source', () => {
+  expect(randomName(() => 0)).toBe('Swift Otter')
+  expect(randomName(() => 0.999)).toBe('Witty Seal')
+})
+
+describe('cleanName', () => {
+  const cases: [string, string][] = [
+    ['  Ada   Lovelace ', 'Ada Lovelace'],
+    ['', ''],
+    ['x'.repeat(40), 'x'.repeat(32)],
+  ]
+  for (const [input, want] of cases) it(JSON.stringify(input), () => expect(cleanName(input)).toBe(want))
+})
+
+describe('initials', () => {
+  const cases: [string, string][] = [
+    ['Ada Lovelace', 'AL'],
+    ['grace', 'GR'],
+    ['  ', '?'],
+  ]
+  for (const [input, want] of cases) it(JSON.stringify(input), () => expect(initials(input)).toBe(want))
+})
+
+it('lighten adds transparency', () => {
+  expect(lighten('#123456')).toBe('#12345633')
+})
