@@ -36,8 +36,8 @@ type Options struct {
 	Completer Completer
 	// App, if set, serves the web app: every GET that no API route takes (/, /r/{roomId},
 	// its assets).
-	App http.Handler
-	Rooms     RoomOptions
+	App   http.Handler
+	Rooms RoomOptions
 }
 
 func (o *Options) validate() error {
