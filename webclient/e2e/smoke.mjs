@@ -15,7 +15,7 @@ const browser = await chromium.launch({
 const textOf = (page) =>
   page.evaluate(() => {
     const c = document.querySelector('.cm-content').cloneNode(true)
-    c.querySelectorAll('.cm-ghost-text, .cm-ySelectionInfo').forEach((g) => g.remove())
+    c.querySelectorAll('.cm-ghost-text, .cm-ySelectionCaret, .cm-ySelectionInfo').forEach((g) => g.remove())
     return [...c.querySelectorAll('.cm-line')].map((l) => l.textContent).join('\n')
   })
 const waitText = (page, s) => page.waitForFunction((s) => document.querySelector('.cm-content').textContent.includes(s), s, { timeout: 5000 })
@@ -48,7 +48,71 @@ try {
   await waitText(a, 'x = 1')
   assert.equal(await a.locator('[data-testid=participants] li').count(), 2)
   await a.waitForSelector('.cm-ySelectionCaret')
+  await a.waitForSelector('.cm-ySelectionInfo')
+  await shot(a, 'two-users')
   step('two users edit and see each other')
+
+  // Both type at once, then end with identical text, equal to what the server serves.
+  const roomId = new URL(a.url()).pathname.split('/').pop()
+  await Promise.all([
+    (async () => { await a.keyboard.press('Control+End'); await a.keyboard.type('\n# from a: abcdefghij', { delay: 15 }) })(),
+    (async () => { await b.keyboard.press('Control+Home'); await b.keyboard.type('# from b: 0123456789\n', { delay: 15 }) })(),
+  ])
+  await waitText(a, '0123456789')
+  await waitText(b, 'abcdefghij')
+  const serverCode = async () => (await (await fetch(`${base}/rooms/${roomId}`)).json()).code
+  const settle = async () => {
+    for (let i = 0; i < 50; i++) {
+      const [ta, tb, ts] = [await textOf(a), await textOf(b), await serverCode()]
+      if (ta === tb && tb === ts) return ta
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    assert.fail(`texts differ:\n${await textOf(a)}\n---\n${await textOf(b)}\n---\n${await serverCode()}`)
+  }
+  await settle()
+  await shot(b, 'concurrent-typing')
+  step('concurrent typing converges, equal to GET /rooms/{id}')
+
+  // A client of the original JSON protocol in the same room sees the code and its edits land.
+  const beforeLegacy = await textOf(a)
+  const legacy = await a.evaluate(async (url) => {
+    const ws = new WebSocket(url)
+    const first = await new Promise((resolve, reject) => {
+      ws.onmessage = (e) => { const m = JSON.parse(e.data); if (m.type === 'code_update') resolve(m.code) }
+      ws.onerror = () => reject(new Error('legacy socket failed'))
+    })
+    ws.send(JSON.stringify({ type: 'code_update', code: first + '\n# from legacy' }))
+    await new Promise((r) => setTimeout(r, 300))
+    ws.close()
+    return first
+  }, `${base.replace(/^http/, 'ws')}/ws/${roomId}`)
+  assert.equal(legacy, beforeLegacy, 'the legacy client gets the same code')
+  await waitText(b, '# from legacy')
+  step('a legacy JSON client sees the code and edits it')
+
+  // A reload restores the text from the server.
+  const beforeReload = await settle()
+  await b.reload()
+  await b.waitForSelector('[data-state=connected]')
+  await b.waitForFunction((want) => document.querySelector('.cm-content') && [...document.querySelectorAll('.cm-line')].map((l) => l.textContent).join('\n').includes(want.split('\n').pop()), beforeReload, { timeout: 5000 })
+  assert.equal(await textOf(b), beforeReload)
+  step('a reload restores the text')
+
+  // Offline edits stay and merge when the connection returns.
+  await b.context().setOffline(true)
+  await b.waitForSelector('[data-state=offline], [data-state=reconnecting]', { timeout: 10000 })
+  await b.click('.cm-content')
+  await b.keyboard.press('Control+End')
+  await b.keyboard.type('\n# typed offline')
+  await a.keyboard.press('Control+Home')
+  await a.keyboard.type('# while b was away\n')
+  await shot(b, 'offline')
+  await b.context().setOffline(false)
+  await b.waitForSelector('[data-state=connected]', { timeout: 15000 })
+  await waitText(a, '# typed offline')
+  await waitText(b, '# while b was away')
+  await settle()
+  step('offline edits merge when the connection returns')
 
   await a.keyboard.press('Control+End')
   await a.keyboard.type('\nprint(')
@@ -86,12 +150,17 @@ try {
   assert.match(download.suggestedFilename(), /^pairpad-.+\.py$/)
   step('download')
 
+  const highlightOf = (page) => page.evaluate(() => document.querySelector('.cm-content').innerHTML)
+  const pythonHighlight = await highlightOf(b)
   await a.selectOption('header select', 'go')
   await b.waitForFunction(() => document.querySelector('header select').value === 'go', null, { timeout: 5000 })
-  step('language switch reaches the other user')
+  await b.waitForFunction((old) => document.querySelector('.cm-content').innerHTML !== old, pythonHighlight, { timeout: 5000 })
+  await shot(b, 'language-switched')
+  step('language switch re-highlights on the other page')
 
   await b.goto(base + '/r/no-such-room-here')
   await b.waitForSelector('[data-testid=not-found]', { timeout: 5000 })
+  await shot(b, 'unknown-room')
   step('unknown room')
   assert.deepEqual(errors, [])
 } finally {
