@@ -49,6 +49,11 @@ try {
   assert.equal(await a.locator('[data-testid=participants] li').count(), 2)
   await a.waitForSelector('.cm-ySelectionCaret')
   await a.waitForSelector('.cm-ySelectionInfo')
+  const colours = () => a.$$eval('[data-testid=participants] li span[style]', (els) => els.map((e) => e.style.backgroundColor))
+  await a.waitForFunction(() => {
+    const c = [...document.querySelectorAll('[data-testid=participants] li span[style]')].map((e) => e.style.backgroundColor)
+    return c.length === 2 && c[0] !== c[1]
+  }, null, { timeout: 5000 }).catch(async () => assert.fail(`two people share a colour: ${await colours()}`))
   await shot(a, 'two-users')
   step('two users edit and see each other')
 

@@ -92,12 +92,18 @@ export function useRoomSession(roomId: string, name: string, initialLanguage: st
   }, [roomId])
 
   // The identity is published separately so renaming does not reconnect. The colour follows
-  // the Yjs client id, so it is stable for the connection and differs between neighbours.
+  // the Yjs client id, so it is stable for the connection; it skips the colours of those who
+  // were in the room first (lower client ids keep theirs), so two people never look alike.
+  const taken = participants
+    .filter((p) => !p.isSelf && session !== null && p.clientId < session.doc.clientID)
+    .map((p) => p.color)
+    .sort()
+    .join(' ')
   useEffect(() => {
     if (!session) return
-    const color = colorFor(session.doc.clientID)
+    const color = colorFor(session.doc.clientID, taken === '' ? [] : taken.split(' '))
     session.provider.awareness.setLocalStateField('user', { name, color, colorLight: lighten(color) })
-  }, [session, name])
+  }, [session, name, taken])
 
   return { session, status, notFound, language, setLanguage, participants }
 }

@@ -11,6 +11,17 @@ describe('colorFor', () => {
   it('spreads neighbouring seeds', () => {
     expect(colorFor(1)).not.toBe(colorFor(2))
   })
+  it('skips colours others took', () => {
+    expect(colorFor(0, [palette[0]])).toBe(palette[1])
+    expect(colorFor(0, [palette[0], palette[1]])).toBe(palette[2])
+    expect(colorFor(3, [palette[0]])).toBe(palette[3])
+  })
+  it('falls back to its own colour when every colour is taken', () => {
+    expect(colorFor(4, palette)).toBe(palette[4])
+  })
+  it('has no two colours alike', () => {
+    expect(new Set(palette).size).toBe(palette.length)
+  })
 })
 
 it('randomName uses the random source', () => {

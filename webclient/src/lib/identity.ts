@@ -1,9 +1,9 @@
 // identity: how a person appears to others in a room (name and cursor colour).
 
-// palette holds cursor colours readable on light and dark backgrounds.
+// palette holds cursor colours readable on light and dark backgrounds, each a distinct hue.
 export const palette: readonly string[] = [
-  '#e11d48', '#db2777', '#9333ea', '#4f46e5', '#2563eb', '#0891b2',
-  '#059669', '#65a30d', '#ca8a04', '#ea580c', '#dc2626', '#0d9488',
+  '#e11d48', '#2563eb', '#059669', '#ca8a04', '#9333ea',
+  '#0891b2', '#ea580c', '#db2777', '#65a30d', '#4f46e5',
 ]
 
 const adjectives = ['Swift', 'Calm', 'Bright', 'Clever', 'Brave', 'Quiet', 'Lucky', 'Keen', 'Bold', 'Witty']
@@ -14,11 +14,16 @@ export function randomName(rand: () => number): string {
   return pick(adjectives, rand) + ' ' + pick(animals, rand)
 }
 
-// colorFor picks a palette colour from a seed (e.g. the Yjs client id) so a person
-// keeps the same colour for the life of their connection.
-export function colorFor(seed: number): string {
-  const i = ((Math.trunc(seed) % palette.length) + palette.length) % palette.length
-  return palette[i]
+// colorFor picks a palette colour from a seed (e.g. the Yjs client id) so a person keeps the
+// same colour for the life of their connection, skipping colours others took already (while
+// the palette lasts) so that two people in a room do not look alike.
+export function colorFor(seed: number, taken: readonly string[] = []): string {
+  const start = ((Math.trunc(seed) % palette.length) + palette.length) % palette.length
+  for (let k = 0; k < palette.length; k++) {
+    const color = palette[(start + k) % palette.length]
+    if (!taken.includes(color)) return color
+  }
+  return palette[start]
 }
 
 // lighten returns the colour with an alpha channel, for selection backgrounds.
