@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 	"unicode/utf8"
@@ -148,7 +149,7 @@ func (r *room) scheduleLegacy() {
 	}
 	if wait := time.Until(r.legacyLastAt.Add(r.m.opts.LegacyInterval)); wait > 0 {
 		r.legacyTimer = time.AfterFunc(wait, func() {
-			_ = r.post(contextNoCancel, func() {
+			_ = r.post(context.Background(), func() {
 				r.legacyTimer = nil
 				r.scheduleLegacy()
 			})

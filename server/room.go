@@ -321,7 +321,8 @@ func (r *room) leave(p *peer) {
 }
 
 func (r *room) sendUserCount() {
-	msg, _ := json.Marshal(map[string]any{"type": "user_count", "count": len(r.peers)})
+	count := len(r.peers)
+	msg, _ := json.Marshal(legacyMessage{Type: "user_count", Count: &count})
 	for p := range r.peers {
 		if p.legacy {
 			p.send(outMessage{text: true, data: msg})

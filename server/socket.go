@@ -20,9 +20,6 @@ const (
 	closeOriginNotAllowed websocket.StatusCode = 4403
 )
 
-// contextNoCancel is for posts from timers, which no request bounds.
-var contextNoCancel = context.Background()
-
 var connIDs atomic.Uint64
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
