@@ -1,6 +1,6 @@
 module github.com/pairpad/pairpad
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/coder/websocket v1.8.15
@@ -10,6 +10,7 @@ require (
 	github.com/sergi/go-diff v1.4.0
 	go.etcd.io/bbolt v1.4.3
 	go.uber.org/goleak v1.3.0
+	golang.org/x/time v0.16.0
 )
 
 require (

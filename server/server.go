@@ -15,6 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/pairpad/pairpad/completion"
 	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/store"
 )
@@ -33,7 +34,13 @@ type Options struct {
 	// MaxBodyBytes caps a REST request body (default 1 MiB); a bigger one is a 413.
 	MaxBodyBytes int64
 	// Completer answers POST /autocomplete (default: the built-in engine).
-	Completer Completer
+	Completer completion.Completer
+	// AutocompleteTimeout bounds one POST /autocomplete (default 2 s); a
+	// Completer that waits for a model should give up before it.
+	AutocompleteTimeout time.Duration
+	// AutocompleteRate limits POST /autocomplete per client address: Rate
+	// requests per second with bursts of Burst (defaults 10 and 20).
+	AutocompleteRate RateLimit
 	// App, if set, serves the web app: every GET that no API route takes (/, /r/{roomId},
 	// its assets).
 	App   http.Handler
@@ -51,8 +58,12 @@ func (o *Options) validate() error {
 		o.MaxBodyBytes = DefaultBodyLimit
 	}
 	if o.Completer == nil {
-		o.Completer = Builtin{}
+		o.Completer = completion.Builtin{}
 	}
+	if o.AutocompleteTimeout <= 0 {
+		o.AutocompleteTimeout = 2 * time.Second
+	}
+	o.AutocompleteRate = o.AutocompleteRate.withDefaults()
 	return nil
 }
 
@@ -65,6 +76,9 @@ type Server struct {
 	// sockets counts the WebSocket handlers running, so that Shutdown returns only once their
 	// close frames are written.
 	sockets sync.WaitGroup
+	// completing keeps one autocomplete request in flight per client.
+	completing completion.Latest
+	limiter    *limiter
 }
 
 // New returns a Server with every route registered.
@@ -72,7 +86,12 @@ func New(opts Options) (*Server, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: opts.Log, rooms: newRooms(opts.Store, opts.Log, opts.Rooms)}
+	s := &Server{
+		opts:    opts,
+		log:     opts.Log,
+		rooms:   newRooms(opts.Store, opts.Log, opts.Rooms),
+		limiter: newLimiter(opts.AutocompleteRate),
+	}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.handler = CORS(opts.AllowedOrigins, mux)
@@ -260,7 +279,15 @@ func storeError(err error) error {
 	return Unavailable("the store is unavailable", fmt.Errorf("room: %w", err))
 }
 
+// autocomplete answers POST /autocomplete. Whatever the code and cursor, the
+// answer is 200 with a suggestion (possibly empty) or a 4xx: the Completer
+// never fails, and a request replaced by a newer one from the same client gets
+// an empty suggestion.
 func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) error {
+	client := clientAddr(r)
+	if ok, retry := s.limiter.allow(client, time.Now()); !ok {
+		return RateLimited("too many autocomplete requests; slow down", retry)
+	}
 	var req struct {
 		Code           *string `json:"code"`
 		CursorPosition *int    `json:"cursorPosition"`
@@ -280,8 +307,10 @@ func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := LookupLanguage(lang); !ok {
 		return UnknownLanguage(lang)
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.AutocompleteTimeout)
 	defer cancel()
+	ctx, done := s.completing.Begin(ctx, client)
+	defer done()
 	WriteJSON(w, http.StatusOK, s.opts.Completer.Complete(ctx, *req.Code, *req.CursorPosition, lang))
 	return nil
 }

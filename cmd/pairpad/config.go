@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -33,8 +34,22 @@ type Config struct {
 	LogFormat string
 	// MaxMessageBytes caps one WebSocket message (and request bodies that carry code).
 	MaxMessageBytes int64
-	// AutocompleteProvider names the Completer: "builtin" (rule-based, offline).
+	// AutocompleteProvider names the autocomplete engine: "builtin"
+	// (rule-based, offline), or a model server: "openai" (an
+	// OpenAI-compatible /v1/completions), "ollama" or "llamacpp" (llama.cpp's
+	// /infill), with the built-in engine as fallback.
 	AutocompleteProvider string
+	// AutocompleteURL is the model server's base URL (required unless builtin).
+	AutocompleteURL string
+	// AutocompleteModel is the model name (required for openai and ollama).
+	AutocompleteModel string
+	// AutocompleteAPIKey is sent as a bearer token to an openai provider.
+	AutocompleteAPIKey string
+	// AutocompleteTimeout is how long to wait for the model per request.
+	AutocompleteTimeout time.Duration
+	// AutocompleteRate is how many autocomplete requests per second one client
+	// address may make on average (bursts of twice as many); 0 means no limit.
+	AutocompleteRate float64
 	// Args are the command-line arguments left after the flags.
 	Args []string
 }
@@ -46,6 +61,8 @@ const (
 	DefaultLogFormat            = "json"
 	DefaultMaxMessageBytes      = 8 << 20
 	DefaultAutocompleteProvider = "builtin"
+	DefaultAutocompleteTimeout  = 2 * time.Second
+	DefaultAutocompleteRate     = 10
 )
 
 // setting is one configuration value: its environment variable, its flag,
@@ -63,7 +80,18 @@ var settings = []setting{
 	{"LOG_LEVEL", "log-level", "info", "log level: trace, debug, info, warn, error, disabled", parseLogLevel},
 	{"LOG_FORMAT", "log-format", DefaultLogFormat, "log format: json or console", parseLogFormat},
 	{"MAX_MESSAGE_BYTES", "max-message-bytes", strconv.Itoa(DefaultMaxMessageBytes), "largest WebSocket message, in bytes (suffixes KiB, MiB allowed)", parseMaxMessageBytes},
-	{"AUTOCOMPLETE_PROVIDER", "autocomplete-provider", DefaultAutocompleteProvider, "autocomplete engine: builtin", parseAutocompleteProvider},
+	{"AUTOCOMPLETE_PROVIDER", "autocomplete-provider", DefaultAutocompleteProvider, "autocomplete engine: builtin, openai, ollama or llamacpp", parseAutocompleteProvider},
+	{"AUTOCOMPLETE_URL", "autocomplete-url", "", "base URL of the autocomplete model server (not for builtin)", parseAutocompleteURL},
+	{"AUTOCOMPLETE_MODEL", "autocomplete-model", "", "autocomplete model name (openai, ollama)", func(c *Config, raw string) error {
+		c.AutocompleteModel = strings.TrimSpace(raw)
+		return nil
+	}},
+	{"AUTOCOMPLETE_API_KEY", "autocomplete-api-key", "", "API key sent to an openai autocomplete provider", func(c *Config, raw string) error {
+		c.AutocompleteAPIKey = strings.TrimSpace(raw)
+		return nil
+	}},
+	{"AUTOCOMPLETE_TIMEOUT", "autocomplete-timeout", DefaultAutocompleteTimeout.String(), "how long to wait for the autocomplete model per request, e.g. 1500ms", parseAutocompleteTimeout},
+	{"AUTOCOMPLETE_RATE", "autocomplete-rate", strconv.Itoa(DefaultAutocompleteRate), "autocomplete requests per second per client address (0: no limit)", parseAutocompleteRate},
 }
 
 // LoadConfig reads the configuration from args (the command line without the
@@ -108,8 +136,25 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s %w", source, err)
 		}
 	}
+	if err := c.checkAutocomplete(); err != nil {
+		return Config{}, err
+	}
 	c.Args = fs.Args()
 	return c, nil
+}
+
+// checkAutocomplete checks the settings a model provider needs together.
+func (c *Config) checkAutocomplete() error {
+	if c.AutocompleteProvider == "builtin" {
+		return nil
+	}
+	if c.AutocompleteURL == "" {
+		return fmt.Errorf("AUTOCOMPLETE_URL is required with AUTOCOMPLETE_PROVIDER %s", c.AutocompleteProvider)
+	}
+	if c.AutocompleteModel == "" && c.AutocompleteProvider != "llamacpp" {
+		return fmt.Errorf("AUTOCOMPLETE_MODEL is required with AUTOCOMPLETE_PROVIDER %s", c.AutocompleteProvider)
+	}
+	return nil
 }
 
 // helpError carries the usage text when -h is given.
@@ -234,10 +279,46 @@ func parseMaxMessageBytes(c *Config, raw string) error {
 
 func parseAutocompleteProvider(c *Config, raw string) error {
 	s := strings.ToLower(strings.TrimSpace(raw))
-	if s != "builtin" {
-		return fmt.Errorf("%q is not an autocomplete provider (builtin)", raw)
+	switch s {
+	case "builtin", "openai", "ollama", "llamacpp":
+	default:
+		return fmt.Errorf("%q is not an autocomplete provider (builtin, openai, ollama, llamacpp)", raw)
 	}
 	c.AutocompleteProvider = s
+	return nil
+}
+
+// parseAutocompleteURL checks the form of the model server's URL without
+// echoing it: it may hold credentials.
+func parseAutocompleteURL(c *Config, raw string) error {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		c.AutocompleteURL = ""
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("is not an http:// or https:// URL")
+	}
+	c.AutocompleteURL = raw
+	return nil
+}
+
+func parseAutocompleteTimeout(c *Config, raw string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(raw))
+	if err != nil || d <= 0 || d > time.Minute {
+		return fmt.Errorf("%q is not a duration between 1ns and 1m (e.g. 2s, 1500ms)", raw)
+	}
+	c.AutocompleteTimeout = d
+	return nil
+}
+
+func parseAutocompleteRate(c *Config, raw string) error {
+	r, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	if err != nil || r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+		return fmt.Errorf("%q is not a number of requests per second (0: no limit)", raw)
+	}
+	c.AutocompleteRate = r
 	return nil
 }
 

@@ -22,6 +22,8 @@ func defaultConfig() Config {
 		LogFormat:            "json",
 		MaxMessageBytes:      8 << 20,
 		AutocompleteProvider: "builtin",
+		AutocompleteTimeout:  2 * time.Second,
+		AutocompleteRate:     10,
 	}
 }
 
@@ -57,7 +59,27 @@ func TestLoadConfig(t *testing.T) {
 			LogFormat:            "console",
 			MaxMessageBytes:      1 << 20,
 			AutocompleteProvider: "builtin",
+			AutocompleteTimeout:  2 * time.Second,
+			AutocompleteRate:     10,
 		}},
+		{name: "model provider", env: map[string]string{
+			"AUTOCOMPLETE_PROVIDER": "Ollama",
+			"AUTOCOMPLETE_URL":      "http://localhost:11434",
+			"AUTOCOMPLETE_MODEL":    "qwen2.5-coder:1.5b",
+			"AUTOCOMPLETE_API_KEY":  "sk-test",
+			"AUTOCOMPLETE_TIMEOUT":  "1500ms",
+			"AUTOCOMPLETE_RATE":     "2.5",
+		}, want: with(func(c *Config) {
+			c.AutocompleteProvider = "ollama"
+			c.AutocompleteURL = "http://localhost:11434"
+			c.AutocompleteModel = "qwen2.5-coder:1.5b"
+			c.AutocompleteAPIKey = "sk-test"
+			c.AutocompleteTimeout = 1500 * time.Millisecond
+			c.AutocompleteRate = 2.5
+		})},
+		{name: "llamacpp needs no model", env: map[string]string{"AUTOCOMPLETE_PROVIDER": "llamacpp", "AUTOCOMPLETE_URL": "http://127.0.0.1:8080"},
+			want: with(func(c *Config) { c.AutocompleteProvider = "llamacpp"; c.AutocompleteURL = "http://127.0.0.1:8080" })},
+		{name: "rate zero means no limit", env: map[string]string{"AUTOCOMPLETE_RATE": "0"}, want: with(func(c *Config) { c.AutocompleteRate = 0 })},
 		{name: "flags override environment",
 			args: []string{"-port", "7000", "--log-level=warn", "-allowed-origins", "*", "-data-dir", "/tmp/d", "-max-message-bytes", "2MiB"},
 			env:  map[string]string{"PORT": "9000", "LOG_LEVEL": "debug", "ALLOWED_ORIGINS": "http://a.example", "DATA_DIR": "/x"},
@@ -92,6 +114,11 @@ func TestLoadConfig(t *testing.T) {
 		{name: "zero MAX_MESSAGE_BYTES", env: map[string]string{"MAX_MESSAGE_BYTES": "0"}, wantErr: `MAX_MESSAGE_BYTES "0" is not a size`},
 		{name: "huge MAX_MESSAGE_BYTES", env: map[string]string{"MAX_MESSAGE_BYTES": "2GiB"}, wantErr: `MAX_MESSAGE_BYTES "2GiB" is not a size`},
 		{name: "bad provider", env: map[string]string{"AUTOCOMPLETE_PROVIDER": "gpt"}, wantErr: `AUTOCOMPLETE_PROVIDER "gpt" is not an autocomplete provider`},
+		{name: "provider without URL", env: map[string]string{"AUTOCOMPLETE_PROVIDER": "openai", "AUTOCOMPLETE_MODEL": "m"}, wantErr: `AUTOCOMPLETE_URL is required with AUTOCOMPLETE_PROVIDER openai`},
+		{name: "provider without model", env: map[string]string{"AUTOCOMPLETE_PROVIDER": "ollama", "AUTOCOMPLETE_URL": "http://localhost:11434"}, wantErr: `AUTOCOMPLETE_MODEL is required with AUTOCOMPLETE_PROVIDER ollama`},
+		{name: "bad AUTOCOMPLETE_URL", env: map[string]string{"AUTOCOMPLETE_URL": "ftp://u:secretpw@host"}, wantErr: `AUTOCOMPLETE_URL is not an http:// or https:// URL`},
+		{name: "bad AUTOCOMPLETE_TIMEOUT", env: map[string]string{"AUTOCOMPLETE_TIMEOUT": "soon"}, wantErr: `AUTOCOMPLETE_TIMEOUT "soon" is not a duration`},
+		{name: "bad AUTOCOMPLETE_RATE", env: map[string]string{"AUTOCOMPLETE_RATE": "-1"}, wantErr: `AUTOCOMPLETE_RATE "-1" is not a number`},
 		{name: "unknown flag", args: []string{"-verbose"}, wantErr: "flag provided but not defined: -verbose"},
 	}
 	for _, tt := range tests {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/pairpad/pairpad/completion"
 	"github.com/pairpad/pairpad/server"
 	"github.com/pairpad/pairpad/store"
 	"github.com/pairpad/pairpad/store/embedded"
@@ -91,6 +92,34 @@ func migrate(ctx context.Context, cfg Config, log zerolog.Logger) error {
 	return st.Close()
 }
 
+// newCompleter returns the autocomplete engine AUTOCOMPLETE_PROVIDER names:
+// the built-in one, or a model server with the built-in one as fallback.
+func newCompleter(cfg Config, log zerolog.Logger) completion.Completer {
+	var m completion.Model
+	switch cfg.AutocompleteProvider {
+	case "openai":
+		m = &completion.OpenAI{URL: cfg.AutocompleteURL, Model: cfg.AutocompleteModel, APIKey: cfg.AutocompleteAPIKey}
+	case "ollama":
+		m = &completion.Ollama{URL: cfg.AutocompleteURL, Model: cfg.AutocompleteModel}
+	case "llamacpp":
+		m = &completion.LlamaCpp{URL: cfg.AutocompleteURL}
+	default:
+		return completion.Builtin{}
+	}
+	log.Info().Str("provider", cfg.AutocompleteProvider).Str("model", cfg.AutocompleteModel).Msg("autocomplete model configured")
+	remote := completion.NewRemote(m, completion.RemoteOptions{Name: cfg.AutocompleteProvider + ":" + cfg.AutocompleteModel})
+	return completion.WithFallback(remote, completion.Builtin{}, cfg.AutocompleteTimeout,
+		log.With().Str("component", "autocomplete").Logger())
+}
+
+// autocompleteRate turns AUTOCOMPLETE_RATE into the server's per-client limit.
+func autocompleteRate(cfg Config) server.RateLimit {
+	if cfg.AutocompleteRate == 0 {
+		return server.RateLimit{Rate: -1} // no limit
+	}
+	return server.RateLimit{Rate: cfg.AutocompleteRate, Burst: max(1, int(2*cfg.AutocompleteRate))}
+}
+
 func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
@@ -102,8 +131,11 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		Log:             log,
 		AllowedOrigins:  cfg.AllowedOrigins,
 		MaxMessageBytes: cfg.MaxMessageBytes,
-		Completer:       server.Builtin{},
-		App:             webclient.Handler(),
+		Completer:       newCompleter(cfg, log),
+		// The model gets AUTOCOMPLETE_TIMEOUT; the fallback needs a moment more.
+		AutocompleteTimeout: cfg.AutocompleteTimeout + time.Second,
+		AutocompleteRate:    autocompleteRate(cfg),
+		App:                 webclient.Handler(),
 	})
 	if err != nil {
 		return err

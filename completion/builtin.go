@@ -1,57 +1,10 @@
-package server
+package completion
 
 import (
 	"context"
 	"regexp"
 	"strings"
-	"unicode/utf16"
 )
-
-// Suggestion is the answer to POST /autocomplete: text to insert at the
-// cursor. An empty Suggestion with Confidence 0 means "nothing to suggest".
-type Suggestion struct {
-	Suggestion string  `json:"suggestion"`
-	Confidence float64 `json:"confidence"`
-	Type       string  `json:"type"`
-}
-
-// SuggestionCompletion is the Type of a suggestion that continues the text at
-// the cursor.
-const SuggestionCompletion = "completion"
-
-// Completer suggests text to insert at a cursor.
-//
-// cursor counts UTF-16 code units (JavaScript and CodeMirror positions) and
-// may lie outside [0, length of code]: implementations clamp it. language is
-// a language ID (see LookupLanguage); implementations treat an unknown one as
-// plain text. Complete never fails: when it cannot help (including when ctx is
-// done) it returns an empty suggestion with confidence 0. Implementations must
-// be safe for concurrent use.
-type Completer interface {
-	Complete(ctx context.Context, code string, cursor int, language string) Suggestion
-}
-
-// UTF16ToByteOffset converts pos, an offset in UTF-16 code units into s, to a
-// byte offset into s. pos is clamped to [0, length of s]; a pos that falls
-// between the two halves of a surrogate pair is moved back to the start of
-// that character. Invalid UTF-8 bytes count as one unit each (as U+FFFD).
-func UTF16ToByteOffset(s string, pos int) int {
-	if pos <= 0 {
-		return 0
-	}
-	units := 0
-	for i, r := range s {
-		n := utf16.RuneLen(r)
-		if n < 0 { // not representable (cannot happen for runes from range)
-			n = 1
-		}
-		if units+n > pos {
-			return i
-		}
-		units += n
-	}
-	return len(s)
-}
 
 // Builtin is a small rule-based Completer that needs no network: it completes
 // the rest of the current line from language-aware patterns (closing a
@@ -143,6 +96,15 @@ var lineComment = map[string]string{
 	"sql": "--",
 }
 
+// knownLanguages are the language IDs the builtin rules understand: the
+// server's catalogue (server.Languages). Any other ID is plain text.
+var knownLanguages = map[string]bool{
+	"python": true, "javascript": true, "typescript": true, "go": true, "java": true,
+	"c": true, "cpp": true, "csharp": true, "rust": true, "kotlin": true, "swift": true,
+	"ruby": true, "php": true, "shell": true, "sql": true, "html": true, "css": true,
+	"json": true, "markdown": true, "plaintext": true,
+}
+
 // proseLanguages get no suggestions: brackets and apostrophes in prose are
 // not code.
 var proseLanguages = map[string]bool{"markdown": true, "plaintext": true}
@@ -156,7 +118,7 @@ func (Builtin) Complete(ctx context.Context, code string, cursor int, language s
 	if ctx.Err() != nil || proseLanguages[language] {
 		return none
 	}
-	if _, ok := LookupLanguage(language); !ok {
+	if !knownLanguages[language] {
 		return none // unknown: plain text
 	}
 	off := UTF16ToByteOffset(code, cursor)
