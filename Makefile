@@ -7,7 +7,7 @@ FUZZTIME  ?= 60s
 # Packages whose Fuzz targets `make fuzz` runs (and `make test` runs briefly).
 FUZZ_PKGS := ./crdt/... ./completion/...
 
-.PHONY: run test test-go test-web webclient fuzz fuzz-short bench fixtures clean
+.PHONY: run test test-go test-web webclient fuzz fuzz-short bench eval fixtures clean
 
 run:
 	$(GO) run ./cmd/pairpad
@@ -50,6 +50,10 @@ fuzz-short:
 # bench measures pairpad's CRDT and yjs on the editing traces in ../shared/traces in one run.
 bench: $(NODE_DEPS)
 	$(GO) run ./crdt/internal/tracebench -traces $(or $(TRACES),../shared/traces)
+
+# eval measures the autocomplete engines on the Go and Python standard libraries (see completion/eval).
+eval:
+	$(GO) run ./completion/eval -full
 
 # fixtures regenerates the yjs compatibility fixtures; the output is committed.
 fixtures: $(NODE_DEPS)

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestScore(t *testing.T) {
+	tests := []struct {
+		name, suggestion, hidden string
+		want                     Outcome
+	}{
+		{"empty", "", "x)", Outcome{Hidden: 2}},
+		{"exact", "):", "):", Outcome{Hidden: 2, Accepted: 2, Shown: true, NextToken: true}},
+		{"prefix", "err != nil", "err != nil {", Outcome{Hidden: 12, Accepted: 10, Shown: true, NextToken: true}},
+		{"only first line counts", ") {\n\treturn", ") {", Outcome{Hidden: 3, Accepted: 3, Shown: true, NextToken: true}},
+		{"longer than hidden", "'Hello, World!')", "'x')", Outcome{Hidden: 4, Shown: true, Wrong: true, NextToken: true}},
+		{"wrong token", "i in range(10):", "name in names:", Outcome{Hidden: 14, Shown: true, Wrong: true}},
+		{"same token, wrong text", "name in range(10):", "name in names:", Outcome{Hidden: 14, Shown: true, Wrong: true, NextToken: true}},
+		{"leading line break", "\n\treturn", "return", Outcome{Hidden: 6, Shown: true, Wrong: true, NextToken: true}},
+		{"runes not bytes", "é)", "é) + 1", Outcome{Hidden: 6, Accepted: 2, Shown: true, NextToken: true}},
+		{"space before token", " := 1", " := 2", Outcome{Hidden: 5, Shown: true, Wrong: true, NextToken: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Score(tt.suggestion, tt.hidden)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Score(%q, %q) mismatch (-want +got):\n%s", tt.suggestion, tt.hidden, diff)
+			}
+		})
+	}
+}
+
+func TestFirstToken(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"   ", ""},
+		{"foo_bar1(x)", "foo_bar1"},
+		{"  3.14)", "3.14"},
+		{"0x1F, 2", "0x1F"},
+		{"!= nil", "!"},
+		{"'Hello')", "'"},
+		{"été = 1", "été"},
+	}
+	for _, tt := range tests {
+		if got := firstToken(tt.in); got != tt.want {
+			t.Errorf("firstToken(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestMetricsRatios(t *testing.T) {
+	var m Metrics
+	for _, o := range []Outcome{
+		Score("", "abc"),           // empty
+		Score("ab", "abc"),         // accepted 2 of 3, but token ab is not abc
+		Score("x", "abcd"),         // wrong
+		Score("abcd", "abcd, e f"), // accepted 4 of 9
+	} {
+		m.add(o)
+	}
+	want := Metrics{Samples: 4, Shown: 3, Wrong: 1, Empty: 1, NextToken: 1, HiddenChars: 19, AcceptedChars: 6}
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Fatalf("metrics mismatch (-want +got):\n%s", diff)
+	}
+	got := []float64{m.CharsSaved(), m.NextTokenMatch(), m.WrongShare(), m.EmptyShare()}
+	if diff := cmp.Diff([]float64{6.0 / 19, 0.25, 1.0 / 3, 0.25}, got); diff != "" {
+		t.Errorf("ratios mismatch (-want +got):\n%s", diff)
+	}
+	if got := (Metrics{}).WrongShare(); got != 0 {
+		t.Errorf("WrongShare with nothing shown = %v, want 0", got)
+	}
+}
+
+func TestPercentiles(t *testing.T) {
+	tests := []struct {
+		n        int
+		p50, p99 time.Duration
+	}{
+		{0, 0, 0},
+		{1, 1, 1},
+		{2, 1, 2},
+		{100, 50, 99},
+		{1000, 500, 990},
+	}
+	for _, tt := range tests {
+		d := make([]time.Duration, tt.n)
+		for i := range d {
+			d[i] = time.Duration(tt.n - i) // reversed: percentiles sorts
+		}
+		p50, p99 := percentiles(d)
+		if p50 != tt.p50 || p99 != tt.p99 {
+			t.Errorf("percentiles(1..%d) = %v, %v; want %v, %v", tt.n, p50, p99, tt.p50, tt.p99)
+		}
+	}
+}
+
+func TestPositionsAndCut(t *testing.T) {
+	text := "a := 1\n\n    \n\tif x {\r\nz\nπ(y)  \n"
+	var got []sample
+	for _, off := range positions(text) {
+		got = append(got, cut(text, off))
+	}
+	rest := "\n\n    \n\tif x {\r\nz\nπ(y)  \n"
+	want := []sample{
+		{code: "a" + rest, cursor: 1, hidden: " := 1"},
+		{code: "a " + rest, cursor: 2, hidden: ":= 1"},
+		{code: "a :" + rest, cursor: 3, hidden: "= 1"},
+		{code: "a :=" + rest, cursor: 4, hidden: " 1"},
+		{code: "a := " + rest, cursor: 5, hidden: "1"},
+		{code: "a := 1\n\n    \n\ti\r\nz\nπ(y)  \n", cursor: 15, hidden: "f x {"},
+		{code: "a := 1\n\n    \n\tif\r\nz\nπ(y)  \n", cursor: 16, hidden: " x {"},
+		{code: "a := 1\n\n    \n\tif \r\nz\nπ(y)  \n", cursor: 17, hidden: "x {"},
+		{code: "a := 1\n\n    \n\tif x\r\nz\nπ(y)  \n", cursor: 18, hidden: " {"},
+		{code: "a := 1\n\n    \n\tif x \r\nz\nπ(y)  \n", cursor: 19, hidden: "{"},
+		{code: "a := 1\n\n    \n\tif x {\r\nz\nπ\n", cursor: 25, hidden: "(y)"},
+		{code: "a := 1\n\n    \n\tif x {\r\nz\nπ(\n", cursor: 26, hidden: "y)"},
+		{code: "a := 1\n\n    \n\tif x {\r\nz\nπ(y\n", cursor: 27, hidden: ")"},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(sample{})); diff != "" {
+		t.Errorf("samples mismatch (-want +got):\n%s", diff)
+	}
+
+	// A character outside the BMP is two UTF-16 units.
+	got2 := cut("s = '😀x'", 9)
+	want2 := sample{code: "s = '😀", cursor: 7, hidden: "x'"}
+	if diff := cmp.Diff(want2, got2, cmp.AllowUnexported(sample{})); diff != "" {
+		t.Errorf("cut mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestBaseline(t *testing.T) {
+	tests := []struct{ code, want string }{
+		{"def hello():\n    print(", "'Hello, World!')"},
+		{"def ", "function_name():"},
+		{"    for ", "i in range(10):"},
+		{"if ", "condition:"},
+		{"console.log(", "'Hello');"},
+		{"x = 1", ""},
+		{"fmt.Println(", ""},
+	}
+	for _, tt := range tests {
+		got := Baseline{}.Complete(context.Background(), tt.code+"\nmore", utf16Len(tt.code), "python")
+		if got.Suggestion != tt.want {
+			t.Errorf("Baseline.Complete(%q) = %q, want %q", tt.code, got.Suggestion, tt.want)
+		}
+	}
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Markdown formats r as a table with one row per language and every engine's
+// figure side by side in each cell ("builtin / baseline").
+func (r Report) Markdown() string {
+	var b strings.Builder
+	names := strings.Join(r.Engines, " / ")
+	fmt.Fprintf(&b, "Seed %d, %d samples per language; each cell: %s.\n\n", r.Seed, r.Samples, names)
+	b.WriteString("| language | files | samples | chars saved | next token | wrong shown | empty | p50 | p99 |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for i := 0; i < len(r.Results); i += len(r.Engines) {
+		row := r.Results[i : i+len(r.Engines)]
+		cell := func(f func(Result) string) string {
+			parts := make([]string, len(row))
+			for j, res := range row {
+				parts[j] = f(res)
+			}
+			return strings.Join(parts, " / ")
+		}
+		pct := func(f func(Metrics) float64) string {
+			return cell(func(res Result) string { return fmt.Sprintf("%.1f%%", 100*f(res.Metrics)) })
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s | %s |\n",
+			row[0].Language, row[0].Files, row[0].Samples,
+			pct(Metrics.CharsSaved), pct(Metrics.NextTokenMatch), cell(wrongShare), pct(Metrics.EmptyShare),
+			cell(func(res Result) string { return formatDuration(res.P50) }),
+			cell(func(res Result) string { return formatDuration(res.P99) }))
+	}
+	return b.String()
+}
+
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond))
+	default:
+		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+	}
+}
+
+// wrongShare is "n/a" when nothing was shown: 0% would read as "always right".
+func wrongShare(r Result) string {
+	if r.Shown == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f%%", 100*r.WrongShare())
+}
