@@ -6,12 +6,16 @@ import (
 	"strings"
 )
 
-// Builtin is a small rule-based Completer that needs no network: it completes
-// the rest of the current line from language-aware patterns (closing a
-// function signature, a hello-world print call, unclosed brackets and quotes).
+// Builtin is a Completer that needs no network: it completes the rest of the
+// current line from the document around the cursor (lines that start the same
+// way, what follows the same tokens elsewhere, identifiers and members in use,
+// weighted by frequency and proximity) and, when the document says nothing,
+// from a few language patterns (a hello-world print call, block keywords).
 // It only suggests at the end of a line, or before closing characters an
-// editor inserted automatically, and stays silent when unsure. The zero value
-// is ready to use.
+// editor inserted automatically, and stays silent unless one candidate
+// clearly dominates: Confidence is the share of the evidence that agrees,
+// discounted when there is little of it. The zero value is ready to use and
+// safe for concurrent use.
 type Builtin struct{}
 
 // completionRule suggests text when the line before the cursor matches re.
@@ -31,22 +35,17 @@ func rule(pattern, suggestion string, confidence float64) completionRule {
 var builtinRules = map[string][]completionRule{
 	"python": {
 		rule(`(?:^|[^\w.])print\($`, "'Hello, World!')", 0.85),
-		rule(`^\s*(?:async\s+)?def\s+[A-Za-z_]\w*\([^()]*$`, "):", 0.7),
-		rule(`^\s*class\s+[A-Za-z_]\w*\([^()]*$`, "):", 0.6),
 		rule(`^\s*(?:else|try|finally)$`, ":", 0.8),
 		rule(`^\s*if\s+__name__\s*==\s*$`, `"__main__":`, 0.9),
 	},
 	"javascript": {
 		rule(`console\.log\($`, "'Hello, World!');", 0.85),
-		rule(`^\s*(?:export\s+)?(?:async\s+)?function\s*\*?\s*[A-Za-z_$][\w$]*\s*\([^()]*$`, ") {", 0.7),
 	},
 	"typescript": {
 		rule(`console\.log\($`, "'Hello, World!');", 0.85),
-		rule(`^\s*(?:export\s+)?(?:async\s+)?function\s*\*?\s*[A-Za-z_$][\w$]*\s*(?:<[^<>]*>)?\([^()]*$`, ") {", 0.7),
 	},
 	"go": {
 		rule(`fmt\.Println\($`, `"Hello, World!")`, 0.85),
-		rule(`^\s*func\s+(?:\([^()]*\)\s*)?[A-Za-z_]\w*\s*(?:\[[^\[\]]*\])?\([^()]*$`, ") {", 0.7),
 	},
 	"java": {
 		rule(`System\.out\.println\($`, `"Hello, World!");`, 0.85),
@@ -65,22 +64,18 @@ var builtinRules = map[string][]completionRule{
 	},
 	"rust": {
 		rule(`println!\($`, `"Hello, World!");`, 0.85),
-		rule(`^\s*(?:pub\s+)?(?:async\s+)?fn\s+[A-Za-z_]\w*\s*(?:<[^<>]*>)?\([^()]*$`, ") {", 0.7),
 	},
 	"kotlin": {
 		rule(`(?:^|[^\w.])println\($`, `"Hello, World!")`, 0.85),
-		rule(`^\s*fun\s+[A-Za-z_]\w*\([^()]*$`, ") {", 0.7),
 	},
 	"swift": {
 		rule(`(?:^|[^\w.])print\($`, `"Hello, World!")`, 0.85),
-		rule(`^\s*func\s+[A-Za-z_]\w*\([^()]*$`, ") {", 0.7),
 	},
 	"ruby": {
 		rule(`^\s*puts\s+$`, "'Hello, World!'", 0.85),
 	},
 	"php": {
 		rule(`^\s*echo\s+$`, "'Hello, World!';", 0.85),
-		rule(`^\s*(?:public\s+|private\s+|protected\s+)?(?:static\s+)?function\s+[A-Za-z_]\w*\([^()]*$`, ") {", 0.7),
 	},
 	"shell": {
 		rule(`^\s*echo\s+$`, `"Hello, World!"`, 0.85),
@@ -136,19 +131,14 @@ func (Builtin) Complete(ctx context.Context, code string, cursor int, language s
 		return none
 	}
 
-	st := scanLine(before, lineComment[language], language == "rust")
-	if st.comment {
+	if inComment(before, lineComment[language], language == "rust") {
 		return none
 	}
-	text, confidence := "", 0.0
-	for _, r := range builtinRules[language] {
-		if r.re.MatchString(before) {
-			text, confidence = r.suggestion, r.confidence
-			break
-		}
-	}
-	if text == "" {
-		text, confidence = closeLine(before, st)
+	// The document is the better evidence; the rules speak when it is silent
+	// (or its suggestion does not fit what the editor already inserted).
+	text, confidence := fromDocument(code, off, before)
+	if text == "" || !strings.HasSuffix(text, already) {
+		text, confidence = ruleFor(language, before)
 	}
 	if text == "" || !strings.HasSuffix(text, already) {
 		return none
@@ -160,93 +150,40 @@ func (Builtin) Complete(ctx context.Context, code string, cursor int, language s
 	return Suggestion{Suggestion: text, Confidence: confidence, Type: SuggestionCompletion}
 }
 
-// lineState is what scanning a line up to the cursor found open.
-type lineState struct {
-	stack      []byte // open brackets, outermost first
-	quote      byte   // open quote, or 0
-	comment    bool   // the cursor is inside a line comment
-	unbalanced bool   // a closer without its opener: unsure what the user means
+// ruleFor returns the suggestion of the first of language's rules that
+// matches before, the line up to the cursor, or "" when none does.
+func ruleFor(language, before string) (string, float64) {
+	for _, r := range builtinRules[language] {
+		if r.re.MatchString(before) {
+			return r.suggestion, r.confidence
+		}
+	}
+	return "", 0
 }
 
-// scanLine scans line for open brackets, an open quote and a line comment
-// (comment is the marker, or "" for none). In Rust a single quote may be a
-// lifetime, so only double quotes and backquotes count there.
-func scanLine(line, comment string, rust bool) lineState {
-	var st lineState
+// inComment reports whether the end of line lies in a line comment (marker
+// is the language's, or "" for none), skipping markers inside string
+// literals. In Rust a single quote may be a lifetime, so only double quotes
+// and backquotes count there.
+func inComment(line, marker string, rust bool) bool {
+	var quote byte
 	for i := 0; i < len(line); i++ {
 		c := line[i]
-		if st.quote != 0 {
+		if quote != 0 {
 			switch c {
 			case '\\':
 				i++ // skip the escaped byte
-			case st.quote:
-				st.quote = 0
+			case quote:
+				quote = 0
 			}
 			continue
 		}
-		if comment != "" && strings.HasPrefix(line[i:], comment) {
-			st.comment = true
-			return st
+		if marker != "" && strings.HasPrefix(line[i:], marker) {
+			return true
 		}
-		switch c {
-		case '"', '`':
-			st.quote = c
-		case '\'':
-			if !rust {
-				st.quote = c
-			}
-		case '(', '[', '{':
-			st.stack = append(st.stack, c)
-		case ')', ']', '}':
-			if len(st.stack) == 0 || st.stack[len(st.stack)-1] != openerOf(c) {
-				st.unbalanced = true
-				return st
-			}
-			st.stack = st.stack[:len(st.stack)-1]
+		if c == '"' || c == '`' || (c == '\'' && !rust) {
+			quote = c
 		}
 	}
-	return st
-}
-
-// closeLine returns what closes the quote and brackets st found open: the
-// quote, then the brackets innermost first. It returns nothing when the line
-// is balanced or unbalanced the other way, or when it ends with an opening
-// brace (a block whose body comes on the next lines).
-func closeLine(line string, st lineState) (string, float64) {
-	if st.unbalanced || (st.quote == 0 && len(st.stack) == 0) {
-		return "", 0
-	}
-	if st.quote == 0 && strings.HasSuffix(strings.TrimRight(line, " \t"), "{") {
-		return "", 0
-	}
-	var b strings.Builder
-	if st.quote != 0 {
-		b.WriteByte(st.quote)
-	}
-	for i := len(st.stack) - 1; i >= 0; i-- {
-		b.WriteByte(closerOf(st.stack[i]))
-	}
-	return b.String(), 0.5
-}
-
-func openerOf(c byte) byte {
-	switch c {
-	case ')':
-		return '('
-	case ']':
-		return '['
-	default:
-		return '{'
-	}
-}
-
-func closerOf(c byte) byte {
-	switch c {
-	case '(':
-		return ')'
-	case '[':
-		return ']'
-	default:
-		return '}'
-	}
+	return false
 }

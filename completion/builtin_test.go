@@ -87,8 +87,6 @@ func TestBuiltinComplete(t *testing.T) {
 	}{
 		// The seed's own example: the cursor (25) is one past the end of the code (24).
 		{"seed example", "python", "def hello():\n    print(", 25, Suggestion{"'Hello, World!')", 0.85, "completion"}},
-		{"python def", "python", "def add(a, b", end, Suggestion{"):", 0.7, "completion"}},
-		{"python def empty args", "python", "class A:\n    def run(", end, Suggestion{"):", 0.7, "completion"}},
 		{"python else", "python", "if x:\n    pass\nelse", end, Suggestion{":", 0.8, "completion"}},
 		{"python main guard", "python", "if __name__ == ", end, Suggestion{`"__main__":`, 0.9, "completion"}},
 		{"editor auto-closed paren", "python", "print()", 6, Suggestion{"'Hello, World!'", 0.85, "completion"}},
@@ -96,21 +94,19 @@ func TestBuiltinComplete(t *testing.T) {
 		{"emoji before the cursor", "python", "# 😀😀\nprint(", utf16Pos("# 😀😀\nprint("), Suggestion{"'Hello, World!')", 0.85, "completion"}},
 		{"emoji after the cursor", "python", "print(\n# 😀", 6, Suggestion{"'Hello, World!')", 0.85, "completion"}},
 		{"javascript", "javascript", "console.log(", end, Suggestion{"'Hello, World!');", 0.85, "completion"}},
-		{"javascript function", "javascript", "export async function load(id", end, Suggestion{") {", 0.7, "completion"}},
-		{"typescript generic function", "typescript", "function id<T>(x: T", end, Suggestion{") {", 0.7, "completion"}},
 		{"go println", "go", "func main() {\n\tfmt.Println(", end, Suggestion{`"Hello, World!")`, 0.85, "completion"}},
-		{"go method", "go", "func (s *Server) routes(", end, Suggestion{") {", 0.7, "completion"}},
 		{"java main", "java", "  public static void main(", end, Suggestion{"String[] args) {", 0.85, "completion"}},
 		{"c printf", "c", "  printf(", end, Suggestion{`"Hello, World!\n");`, 0.85, "completion"}},
 		{"cpp cout", "cpp", "std::cout << ", end, Suggestion{`"Hello, World!" << std::endl;`, 0.85, "completion"}},
 		{"rust println", "rust", "println!(", end, Suggestion{`"Hello, World!");`, 0.85, "completion"}},
 		{"ruby puts", "ruby", "puts ", end, Suggestion{"'Hello, World!'", 0.85, "completion"}},
-		{"generic brackets", "python", "xs = foo(bar, [1, 2", end, Suggestion{"])", 0.5, "completion"}},
-		{"generic string", "javascript", `const s = f("abc`, end, Suggestion{`")`, 0.5, "completion"}},
-		{"escaped quote stays open", "javascript", `s = "a\"b`, end, Suggestion{`"`, 0.5, "completion"}},
-		{"rust lifetime is not a quote", "rust", "fn f<'a>(x: &'a str", end, Suggestion{") {", 0.7, "completion"}},
-		{"rust generic closer ignores lifetimes", "rust", "let v: Vec<&'a str> = vec![1", end, Suggestion{"]", 0.5, "completion"}},
-		{"json", "json", `{"a": [1, 2`, end, Suggestion{"]}", 0.5, "completion"}},
+		// A signature may go on with more parameters or a result type, and a
+		// call with more arguments: closing them is more often wrong than right.
+		{"python def goes on", "python", "def add(a, b", end, none},
+		{"go method goes on", "go", "func (s *Server) routes(", end, none},
+		{"open brackets", "python", "xs = foo(bar, [1, 2", end, none},
+		{"open string", "javascript", `const s = f("abc`, end, none},
+		{"json", "json", `{"a": [1, 2`, end, none},
 		{"balanced line", "python", "x = f(1)", end, none},
 		{"block opener", "go", "if x {", end, none},
 		{"unbalanced closer", "python", "x = 1)", end, none},
@@ -136,6 +132,55 @@ func TestBuiltinComplete(t *testing.T) {
 				t.Errorf("Complete(%q, %d, %q) mismatch (-want +got):\n%s", tt.code, cursor, tt.language, diff)
 			}
 		})
+	}
+}
+
+func TestBuiltinFromDocument(t *testing.T) {
+	tests := []struct {
+		name     string
+		language string
+		code     string // the cursor is at the end
+		want     string // "" for no suggestion
+	}{
+		{"repeated line", "go", "if err != nil {\n\treturn err\n}\nif err != nil {\n\treturn err\n}\nif err ", "!= nil {"},
+		{"repeated line after indentation", "python", "    self.assertEqual(a, b)\n    self.assertEqual(a, b)\n        self.assertE", "qual(a, b)"},
+		{"lines disagree", "python", "x = load(a)\nx = parse(b)\nx = ", ""},
+		{"single short match is not trusted", "python", "x = load(a)\nx = ", ""},
+		{"same context elsewhere", "go", "a := make(map[string]int)\nb := make(map[string]int)\nc := make(", "map[string]int)"},
+		{"identifier", "python", "total_count = 0\ntotal_count += 1\nprint(tot", "al_count"},
+		{"identifiers disagree", "python", "alpha = 1\nalbum = 2\nal", ""},
+		{"members disagree past the receiver", "go", "s.mu.Lock()\ns.mu.Unlock()\ns.mu.Lock()\ns.", "mu."},
+		{"member of the same receiver", "go", "s.mu.Lock()\nt.ready = true\nt.ready = false\nx := s.", "mu"},
+		{"number is not an identifier", "python", "x = 10\ny = 100\nz = 1", ""},
+		{"the seed's example wins without evidence", "python", "def hello():\n    print(", "'Hello, World!')"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Builtin{}.Complete(context.Background(), tt.code, utf16Pos(tt.code), tt.language)
+			if got.Suggestion != tt.want {
+				t.Errorf("Complete(%q) = %q, want %q", tt.code, got.Suggestion, tt.want)
+			}
+			if (got.Suggestion == "") != (got.Confidence == 0) || got.Confidence > 1 {
+				t.Errorf("Complete(%q) confidence %v for %q", tt.code, got.Confidence, got.Suggestion)
+			}
+		})
+	}
+}
+
+// TestBuiltinLargeFile checks that a file far larger than the scanned window
+// still gets suggestions from the lines near the cursor.
+func TestBuiltinLargeFile(t *testing.T) {
+	var b strings.Builder
+	for i := range 20000 {
+		b.WriteString("value_")
+		b.WriteString(strings.Repeat("x", i%7))
+		b.WriteString(" = compute()\n")
+	}
+	b.WriteString("result = transform(value)\nresult = transform(value)\nresult = tr")
+	code := b.String()
+	got := Builtin{}.Complete(context.Background(), code, utf16Pos(code), "python")
+	if want := "ansform(value)"; got.Suggestion != want {
+		t.Errorf("suggestion = %q, want %q", got.Suggestion, want)
 	}
 }
 
