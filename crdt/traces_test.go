@@ -66,53 +66,45 @@ func BenchmarkLocalReplay(b *testing.B) {
 	}
 }
 
-func BenchmarkRemoteMerge(b *testing.B) {
+// benchReplayed runs op as a sub-benchmark per trace, on the document the trace's replay built
+// and its encoded state.
+func benchReplayed(b *testing.B, op func(doc *crdt.Doc, state []byte) error) {
 	for _, tr := range loadTraces(b) {
 		doc, _, err := traces.Replay(tr)
 		if err != nil {
 			b.Fatal(err)
 		}
-		state, _ := doc.EncodeStateAsUpdate(nil)
+		state, err := doc.EncodeStateAsUpdate(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.Run(tr.Name, func(b *testing.B) {
 			for b.Loop() {
-				d, _ := crdt.NewDoc(crdt.Options{ClientID: 2})
-				if err := d.ApplyUpdate(state); err != nil {
+				if err := op(doc, state); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	}
+}
+
+func BenchmarkRemoteMerge(b *testing.B) {
+	benchReplayed(b, func(_ *crdt.Doc, state []byte) error {
+		d, _ := crdt.NewDoc(crdt.Options{ClientID: 2})
+		return d.ApplyUpdate(state)
+	})
 }
 
 func BenchmarkEncode(b *testing.B) {
-	for _, tr := range loadTraces(b) {
-		doc, _, err := traces.Replay(tr)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(tr.Name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := doc.EncodeStateAsUpdate(nil); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	benchReplayed(b, func(doc *crdt.Doc, _ []byte) error {
+		_, err := doc.EncodeStateAsUpdate(nil)
+		return err
+	})
 }
 
 func BenchmarkDecode(b *testing.B) {
-	for _, tr := range loadTraces(b) {
-		doc, _, err := traces.Replay(tr)
-		if err != nil {
-			b.Fatal(err)
-		}
-		state, _ := doc.EncodeStateAsUpdate(nil)
-		b.Run(tr.Name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := crdt.DecodeUpdate(state); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	benchReplayed(b, func(_ *crdt.Doc, state []byte) error {
+		_, err := crdt.DecodeUpdate(state)
+		return err
+	})
 }
