@@ -204,7 +204,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
-	resp, err := s.roomState(r.Context(), r.PathValue("roomId"))
+	resp, err := s.roomState(r.Context(), r.PathValue("roomId"), nil)
 	if err != nil {
 		return err
 	}
@@ -212,14 +212,20 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// roomState returns a room's current code and language, as its live document has them.
-func (s *Server) roomState(ctx context.Context, id string) (roomResponse, error) {
+// roomState returns a room's current code and language, as its live document has them, after
+// running edit (if not nil) on the room's goroutine: one load of the room serves both.
+func (s *Server) roomState(ctx context.Context, id string, edit func(rm *room) error) (roomResponse, error) {
 	meta, err := s.opts.Store.Room(ctx, id)
 	if err != nil {
 		return roomResponse{}, storeError(err)
 	}
 	resp := roomResponse{RoomID: id, Language: meta.Language, CreatedAt: formatTime(meta.CreatedAt)}
 	err = s.rooms.withRoom(ctx, id, func(rm *room) error {
+		if edit != nil {
+			if err := edit(rm); err != nil {
+				return err
+			}
+		}
 		resp.Code = rm.text.String()
 		if lang := rm.language(); lang != "" {
 			resp.Language = lang
@@ -244,23 +250,17 @@ func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return UnknownLanguage(*req.Language)
 	}
-	if _, err := s.opts.Store.Room(r.Context(), id); err != nil {
-		return storeError(err)
-	}
-	err := s.rooms.withRoom(r.Context(), id, func(rm *room) error {
+	// The language lives in the document's meta map, so every client sees the change.
+	resp, err := s.roomState(r.Context(), id, func(rm *room) error {
 		var setErr error
 		rm.transact(nil, func(tx *crdt.Transaction) { setErr = rm.meta.Set(tx, "language", lang.ID) })
 		return setErr
 	})
 	if err != nil {
-		return storeError(err)
+		return err
 	}
 	if err := s.opts.Store.SetLanguage(r.Context(), id, lang.ID); err != nil {
 		return storeError(err)
-	}
-	resp, err := s.roomState(r.Context(), id)
-	if err != nil {
-		return err
 	}
 	WriteJSON(w, http.StatusOK, resp)
 	return nil
