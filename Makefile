@@ -7,7 +7,7 @@ FUZZTIME  ?= 60s
 # Packages whose Fuzz targets `make fuzz` runs (and `make test` runs briefly).
 FUZZ_PKGS := ./crdt/... ./completion/...
 
-.PHONY: run test test-go test-web webclient fuzz fuzz-short bench eval fixtures clean
+.PHONY: run test test-go test-web webclient fuzz fuzz-short bench eval models fixtures clean
 
 run:
 	$(GO) run ./cmd/pairpad
@@ -54,6 +54,19 @@ bench: $(NODE_DEPS)
 # eval measures the autocomplete engines on the Go and Python standard libraries (see completion/eval).
 eval:
 	$(GO) run ./completion/eval -full
+
+# models rebuilds the autocomplete engine's embedded n-gram models from the permissively
+# licensed Go modules and Python packages installed here (never from the standard libraries
+# the evaluation samples), then refits its confidence calibration; the output is committed.
+PY_SITE := $(shell python3 -c 'import site; print(":".join(site.getsitepackages()))' 2>/dev/null):/usr/lib/python3/dist-packages
+PY_STDLIB := $(shell python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])' 2>/dev/null):$(wildcard /usr/lib/python3.*)
+models:
+	$(GO) mod download
+	$(GO) run ./completion/ngram/gen -lang go -roots "$$($(GO) env GOMODCACHE)" -exclude "$$($(GO) env GOROOT)/src" \
+	  -min-context 8 -keep 4 -o completion/ngram/models/go.ngram.gz
+	$(GO) run ./completion/ngram/gen -lang python -roots "$(PY_SITE)" -exclude "$(subst $(eval) ,:,$(PY_STDLIB))" \
+	  -min-context 20 -keep 3 -o completion/ngram/models/python.ngram.gz
+	$(GO) test ./completion -run TestCalibrate -calibrate
 
 # fixtures regenerates the yjs compatibility fixtures; the output is committed.
 fixtures: $(NODE_DEPS)

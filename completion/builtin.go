@@ -2,20 +2,20 @@ package completion
 
 import (
 	"context"
+
+	"github.com/pairpad/pairpad/completion/ngram"
 	"regexp"
 	"strings"
 )
 
-// Builtin is a Completer that needs no network: it completes the rest of the
-// current line from the document around the cursor (lines that start the same
-// way, what follows the same tokens elsewhere, identifiers and members in use,
-// weighted by frequency and proximity) and, when the document says nothing,
-// from a few language patterns (a hello-world print call, block keywords).
-// It only suggests at the end of a line, or before closing characters an
-// editor inserted automatically, and stays silent unless one candidate
-// clearly dominates: Confidence is the share of the evidence that agrees,
-// discounted when there is little of it. The zero value is ready to use and
-// safe for concurrent use.
+// Builtin is a Completer that needs no network. It predicts the rest of the
+// current line from two token n-gram models, the document around the cursor
+// and the language's embedded model (see ngram.go), and, when they say
+// nothing, from a few language patterns (a hello-world print call, block
+// keywords). It only suggests at the end of a line, or before closing
+// characters an editor inserted automatically, and stays silent unless the
+// suggestion is likely right: Confidence is the calibrated chance that it is.
+// The zero value is ready to use and safe for concurrent use.
 type Builtin struct{}
 
 // completionRule suggests text when the line before the cursor matches re.
@@ -131,23 +131,34 @@ func (Builtin) Complete(ctx context.Context, code string, cursor int, language s
 		return none
 	}
 
-	if inComment(before, lineComment[language], language == "rust") {
-		return none
-	}
-	// The document is the better evidence; the rules speak when it is silent
-	// (or its suggestion does not fit what the editor already inserted).
-	text, confidence := fromDocument(code, off, before)
-	if text == "" || !strings.HasSuffix(text, already) {
+	// The models are the better evidence; the rules speak when they are
+	// silent (or their suggestion does not fit what the editor already
+	// inserted), and never in a comment.
+	doc, cur := docWindow(code, off)
+	text, confidence := predictLine(doc, cur, ngram.ForLanguage(language))
+	text, ok := beforeClosers(text, already)
+	if !ok && !inComment(before, lineComment[language], language == "rust") {
 		text, confidence = ruleFor(language, before)
+		text, ok = beforeClosers(text, already)
 	}
-	if text == "" || !strings.HasSuffix(text, already) {
-		return none
-	}
-	text = strings.TrimSuffix(text, already)
-	if text == "" {
+	if !ok {
 		return none
 	}
 	return Suggestion{Suggestion: text, Confidence: confidence, Type: SuggestionCompletion}
+}
+
+// beforeClosers fits text in front of already, the closing characters the
+// editor put after the cursor: text that ends with them loses them, text
+// with none of them is kept, and anything else (or an empty result) does not
+// fit.
+func beforeClosers(text, already string) (string, bool) {
+	switch {
+	case strings.HasSuffix(text, already):
+		text = strings.TrimSuffix(text, already)
+	case strings.ContainsAny(text, already):
+		return "", false
+	}
+	return text, text != ""
 }
 
 // ruleFor returns the suggestion of the first of language's rules that

@@ -1,6 +1,7 @@
 // Package completion suggests code to insert at a cursor for POST /autocomplete.
 //
-// Builtin is an offline, document-aware engine. OpenAI, Ollama and LlamaCpp reach a
+// Builtin is an offline engine: n-gram models of the document and of the
+// language (package ngram, embedded). OpenAI, Ollama and LlamaCpp reach a
 // code model over HTTP; NewRemote turns one into a Fallible engine that builds
 // the prompt from the text around the cursor within a budget, cleans up the
 // answer and caches recent answers. WithFallback makes a Fallible engine a

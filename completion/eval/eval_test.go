@@ -10,13 +10,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/pairpad/pairpad/completion"
+	"github.com/pairpad/pairpad/completion/internal/corpus"
 )
 
 // TestRunStdlib is the short run: 100 positions per language in the standard
 // libraries found here, both engines. It checks the report is well formed and
 // reproducible, and logs the table; the goal figures are not asserted yet.
 func TestRunStdlib(t *testing.T) {
-	roots := DefaultRoots()
+	roots := corpus.DefaultRoots()
 	for _, lang := range []string{"go", "python"} {
 		if roots[lang] == nil {
 			t.Logf("no %s standard library on this machine; skipping %s", lang, lang)

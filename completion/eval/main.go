@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/pairpad/pairpad/completion/internal/corpus"
 	"os"
 	"os/signal"
 	"time"
@@ -29,7 +30,7 @@ func run() error {
 	if *samples > 0 {
 		cfg.Samples = *samples
 	}
-	cfg.Roots = DefaultRoots()
+	cfg.Roots = corpus.DefaultRoots()
 	for _, lang := range []string{"go", "python"} {
 		if cfg.Roots[lang] == nil {
 			fmt.Fprintf(os.Stderr, "eval: no %s standard library found; skipping %s\n", lang, lang)

@@ -1,0 +1,41 @@
+package corpus
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestPositionsAndCut(t *testing.T) {
+	text := "a := 1\n\n    \n\tif x {\r\nz\nπ(y)  \n"
+	var got []Sample
+	for _, off := range Positions(text) {
+		got = append(got, Cut(text, off))
+	}
+	rest := "\n\n    \n\tif x {\r\nz\nπ(y)  \n"
+	want := []Sample{
+		{Code: "a" + rest, Cursor: 1, Hidden: " := 1"},
+		{Code: "a " + rest, Cursor: 2, Hidden: ":= 1"},
+		{Code: "a :" + rest, Cursor: 3, Hidden: "= 1"},
+		{Code: "a :=" + rest, Cursor: 4, Hidden: " 1"},
+		{Code: "a := " + rest, Cursor: 5, Hidden: "1"},
+		{Code: "a := 1\n\n    \n\ti\r\nz\nπ(y)  \n", Cursor: 15, Hidden: "f x {"},
+		{Code: "a := 1\n\n    \n\tif\r\nz\nπ(y)  \n", Cursor: 16, Hidden: " x {"},
+		{Code: "a := 1\n\n    \n\tif \r\nz\nπ(y)  \n", Cursor: 17, Hidden: "x {"},
+		{Code: "a := 1\n\n    \n\tif x\r\nz\nπ(y)  \n", Cursor: 18, Hidden: " {"},
+		{Code: "a := 1\n\n    \n\tif x \r\nz\nπ(y)  \n", Cursor: 19, Hidden: "{"},
+		{Code: "a := 1\n\n    \n\tif x {\r\nz\nπ\n", Cursor: 25, Hidden: "(y)"},
+		{Code: "a := 1\n\n    \n\tif x {\r\nz\nπ(\n", Cursor: 26, Hidden: "y)"},
+		{Code: "a := 1\n\n    \n\tif x {\r\nz\nπ(y\n", Cursor: 27, Hidden: ")"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("samples mismatch (-want +got):\n%s", diff)
+	}
+
+	// A character outside the BMP is two UTF-16 units.
+	got2 := Cut("s = '😀x'", 9)
+	want2 := Sample{Code: "s = '😀", Cursor: 7, Hidden: "x'"}
+	if diff := cmp.Diff(want2, got2); diff != "" {
+		t.Errorf("cut mismatch (-want +got):\n%s", diff)
+	}
+}

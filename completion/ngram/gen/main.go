@@ -1,0 +1,217 @@
+// Command gen builds the n-gram models that the built-in completion engine
+// embeds (completion/ngram/models), from permissively licensed code on this
+// machine: the Go modules in the module cache (this project's dependencies)
+// and the Python packages installed with pip or apt. Only packages whose
+// licence is MIT, BSD, Apache, ISC or PSF are read. Nothing from the code the
+// evaluation samples (the Go and Python standard libraries) is used: modules
+// vendored into the Go distribution (golang.org/x/...) are skipped, and any
+// file whose content is also in an -exclude tree is dropped.
+//
+//	go run ./completion/ngram/gen -lang go -exclude $(go env GOROOT)/src -o completion/ngram/models/go.ngram.gz
+//
+// Run it with `make models`; the output is committed.
+package main
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pairpad/pairpad/completion/ngram"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	lang := flag.String("lang", "", "go or python")
+	out := flag.String("o", "", "output file")
+	exclude := flag.String("exclude", "", "colon-separated trees whose files are never used")
+	roots := flag.String("roots", "", "colon-separated trees to read: module caches (go) or site-packages (python)")
+	maxBytes := flag.Int("max-bytes", 40<<20, "stop after reading this much code")
+	minContext := flag.Int("min-context", 4, "drop contexts seen fewer times")
+	keep := flag.Int("keep", 6, "followers kept per context")
+	minUnigram := flag.Int("min-unigram", 5, "drop rarer tokens from the vocabulary (unless kept as followers)")
+	flag.Parse()
+	if *out == "" || *roots == "" {
+		return fmt.Errorf("-o and -roots are required")
+	}
+	excluded, err := contentHashes(strings.Split(*exclude, ":"))
+	if err != nil {
+		return err
+	}
+	var files, sources []string
+	switch *lang {
+	case "go":
+		files, sources, err = goFiles(strings.Split(*roots, ":"))
+	case "python":
+		files, sources, err = pythonFiles(strings.Split(*roots, ":"))
+	default:
+		return fmt.Errorf("unknown -lang %q", *lang)
+	}
+	if err != nil {
+		return err
+	}
+	b := &ngram.Builder{MinContext: *minContext, MinFollower: 2, Keep: *keep, MinUnigram: *minUnigram}
+	read, used := 0, 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // listed in a RECORD but not installed
+		}
+		if err != nil {
+			return err
+		}
+		if excluded[sha256.Sum256(data)] || len(data) > 200<<10 {
+			continue
+		}
+		b.Add(string(data))
+		read += len(data)
+		used++
+		if read >= *maxBytes {
+			break
+		}
+	}
+	m := b.Model()
+	w, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if err := m.Encode(w); err != nil {
+		w.Close()
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	list := strings.Join(sources, "\n") + "\n"
+	if err := os.WriteFile(strings.TrimSuffix(*out, ".ngram.gz")+".sources.txt", []byte(list), 0o644); err != nil {
+		return err
+	}
+	fi, _ := os.Stat(*out)
+	fmt.Fprintf(os.Stderr, "gen: %s: %d files, %d bytes of code -> %s (%d bytes)\n", *lang, used, read, *out, fi.Size())
+	return nil
+}
+
+// contentHashes returns the SHA-256 of every regular file under roots, except
+// in installed third-party packages (site-packages, dist-packages).
+func contentHashes(roots []string) (map[[32]byte]bool, error) {
+	seen := map[[32]byte]bool{}
+	for _, root := range roots {
+		if root == "" {
+			continue
+		}
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && (d.Name() == "site-packages" || d.Name() == "dist-packages") {
+				return filepath.SkipDir
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			seen[sha256.Sum256(data)] = true
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return seen, nil
+}
+
+// permissive matches the licences whose code may train the models.
+var permissive = regexp.MustCompile(`(?i)(MIT License|Permission is hereby granted, free of charge|Redistribution and use in source and binary forms|Apache License|\bISC\b|Python Software Foundation|License :: OSI Approved :: (MIT|BSD|Apache|ISC))`)
+
+// goFiles lists the non-test-data .go files of the permissively licensed
+// modules under the module caches, sorted, and the modules.
+func goFiles(roots []string) (files, modules []string, err error) {
+	for _, root := range roots {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			if d.IsDir() {
+				switch {
+				case d.Name() == "testdata" || d.Name() == "vendor" || rel == "cache" || strings.HasPrefix(rel, "golang.org"):
+					return filepath.SkipDir
+				case strings.Contains(d.Name(), "@") && !licensed(filepath.Join(p, "LICENSE"), filepath.Join(p, "LICENSE.txt"), filepath.Join(p, "LICENSE.md")):
+					return filepath.SkipDir
+				case strings.Contains(d.Name(), "@"):
+					modules = append(modules, filepath.ToSlash(rel))
+				}
+				return nil
+			}
+			if strings.HasSuffix(p, ".go") && strings.Contains(rel, "@") {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	slices.Sort(files)
+	slices.Sort(modules)
+	return files, modules, nil
+}
+
+// licensed reports whether the first of paths that exists is a permissive licence.
+func licensed(paths ...string) bool {
+	for _, p := range paths {
+		if data, err := os.ReadFile(p); err == nil {
+			return permissive.Match(data)
+		}
+	}
+	return false
+}
+
+// pythonFiles lists the .py files of the permissively licensed packages
+// installed under the site-packages roots, as their dist-info RECORD names
+// them, sorted, and the packages. Vendored copies of other packages are left
+// out.
+func pythonFiles(roots []string) (files, packages []string, err error) {
+	for _, root := range roots {
+		infos, _ := filepath.Glob(filepath.Join(root, "*.dist-info"))
+		for _, info := range infos {
+			if !licensed(filepath.Join(info, "METADATA")) {
+				continue
+			}
+			rec, err := os.Open(filepath.Join(info, "RECORD"))
+			if err != nil {
+				continue
+			}
+			packages = append(packages, strings.TrimSuffix(filepath.Base(info), ".dist-info"))
+			sc := bufio.NewScanner(rec)
+			for sc.Scan() {
+				name, _, _ := strings.Cut(sc.Text(), ",")
+				if strings.HasSuffix(name, ".py") && !strings.HasPrefix(name, "..") &&
+					!strings.Contains(name, "_vendor") && !strings.Contains(name, "_distutils") {
+					files = append(files, filepath.Join(root, name))
+				}
+			}
+			rec.Close()
+		}
+	}
+	slices.Sort(files)
+	slices.Sort(packages)
+	return slices.Compact(files), slices.Compact(packages), nil
+}
