@@ -134,10 +134,11 @@ func (Builtin) Complete(ctx context.Context, code string, cursor int, language s
 	// The models are the better evidence; the rules speak when they are
 	// silent (or their suggestion does not fit what the editor already
 	// inserted), and never in a comment.
+	comment := inComment(before, lineComment[language], language == "rust")
 	doc, cur := docWindow(code, off)
-	text, confidence := predictLine(doc, cur, ngram.ForLanguage(language))
+	text, confidence := predictLine(doc, cur, ngram.ForLanguage(language), comment)
 	text, ok := beforeClosers(text, already)
-	if !ok && !inComment(before, lineComment[language], language == "rust") {
+	if !ok && !comment {
 		text, confidence = ruleFor(language, before)
 		text, ok = beforeClosers(text, already)
 	}

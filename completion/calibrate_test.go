@@ -74,7 +74,9 @@ type decodedStep struct {
 // decodeSteps decodes greedily at the sample's cursor, as predictLine does
 // but without stopping, until the first wrong token or the line's end.
 func decodeSteps(s corpus.Sample, lang string) []decodedStep {
-	doc, cur := docWindow(s.Code, UTF16ToByteOffset(s.Code, s.Cursor))
+	off := UTF16ToByteOffset(s.Code, s.Cursor)
+	comment := inComment(s.Code[strings.LastIndexByte(s.Code[:off], '\n')+1:off], lineComment[lang], false)
+	doc, cur := docWindow(s.Code, off)
 	m, partial := newLineModel(doc, cur, ngram.ForLanguage(lang))
 	var out []decodedStep
 	done := 0 // bytes of Hidden already matched
@@ -83,7 +85,7 @@ func decodeSteps(s corpus.Sample, lang string) []decodedStep {
 		if !ok {
 			break
 		}
-		ev.step = i
+		ev.step, ev.comment = i, comment
 		emit := ev.token[len(partial):]
 		right := strings.HasPrefix(s.Hidden[done:], emit)
 		if ev.token == "\n" {

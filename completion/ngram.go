@@ -36,11 +36,11 @@ const (
 const (
 	// minLikelihood stops decoding when the chance that everything so far is
 	// right falls below it.
-	minLikelihood = 0.4
+	minLikelihood = 0.35
 	// wrongCost is what a wrong suggestion costs, in characters: a prefix is
 	// worth p*len - (1-p)*wrongCost, and nothing is shown unless one is worth
 	// more than zero.
-	wrongCost = 5
+	wrongCost = 4
 )
 
 // docWindow returns the text around the cursor that is scanned, cut at line
@@ -211,6 +211,10 @@ type evidence struct {
 	localTypes            int     // distinct tokens at localTop
 	partial, step         int     // the partial token's length, and the step's index
 	token                 string
+	runnerUp              float64 // the estimate of the second most probable token
+	localAgrees           bool    // the token is the document's most frequent at localTop
+	globalAgrees          bool    // the token is the model's most frequent at globalTop
+	comment               bool    // the line is a comment
 }
 
 // step returns the most probable next token, among those that start with
@@ -229,8 +233,12 @@ func (m *lineModel) step(partial string) (ev evidence, ok bool) {
 			return
 		}
 		seen[h] = true
-		if p := m.prob(s, h, top, ltop, gtop); p > ev.prob {
+		switch p := m.prob(s, h, top, ltop, gtop); {
+		case p > ev.prob:
+			ev.runnerUp = ev.prob
 			ev.token, ev.prob, best = s, p, h
+		case p > ev.runnerUp:
+			ev.runnerUp = p
 		}
 	}
 	for h, c := range m.local[ltop] {
@@ -260,7 +268,26 @@ func (m *lineModel) step(partial string) (ev evidence, ok bool) {
 		ev.globalAll, ev.globalBest = m.global[gtop].total, m.global[gtop].ctx.Count(best)
 	}
 	ev.partial = len(partial)
+	ev.localAgrees = ltop > 0 && ev.localBest == m.maxLocal(ltop)
+	if gtop > 0 {
+		c := m.global[gtop].ctx
+		for i := range c.Len() {
+			if s, h, _ := c.Follower(i); strings.HasPrefix(s, partial) {
+				ev.globalAgrees = h == best
+				break
+			}
+		}
+	}
 	return ev, true
+}
+
+// maxLocal returns the highest count at context length k.
+func (m *lineModel) maxLocal(k int) float64 {
+	top := 0.0
+	for _, c := range m.local[k] {
+		top = max(top, c.weight)
+	}
+	return top
 }
 
 // maxPrefixed is how many of the language's most frequent tokens that start
@@ -336,7 +363,7 @@ func (m *lineModel) prob(s string, h uint64, top, ltop, gtop int) float64 {
 // lang's model (nil: the document alone). It returns the prefix of the
 // decoded text with the best expected payoff, and the chance that it is
 // right; "" when no prefix is worth showing.
-func predictLine(doc string, cur int, lang *ngram.Model) (string, float64) {
+func predictLine(doc string, cur int, lang *ngram.Model, comment bool) (string, float64) {
 	m, partial := newLineModel(doc, cur, lang)
 	var b strings.Builder
 	best, bestP, bestGain := "", 0.0, 0.0
@@ -346,7 +373,7 @@ func predictLine(doc string, cur int, lang *ngram.Model) (string, float64) {
 		if !ok || ev.token == "\n" {
 			break
 		}
-		ev.step = i
+		ev.step, ev.comment = i, comment
 		if p *= ev.confidence(); p < minLikelihood {
 			break
 		}
@@ -391,11 +418,21 @@ func (ev evidence) features() [numFeatures]float64 {
 		b2f(ev.globalTop == 0),
 		localShare * globalShare,
 		float64(min(ev.localTypes, 10)) / 10,
+		ev.prob - ev.runnerUp,
+		b2f(ev.localAgrees),
+		b2f(ev.globalAgrees),
+		b2f(ev.localAgrees && ev.globalAgrees),
+		b2f(ev.comment),
+		math.Log1p(float64(ev.partial)),
+		math.Log1p(float64(len(ev.token))),
+		b2f(ev.localTop == 1),
+		b2f(ev.localTop == 2),
+		b2f(ev.localTop >= 3 && ev.localTop <= 5),
 	}
 }
 
 // numFeatures is the length of evidence.features.
-const numFeatures = 19
+const numFeatures = 29
 
 // confidence is the calibrated chance that the step's token is right, given
 // that the tokens before it were.
