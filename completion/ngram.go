@@ -234,7 +234,7 @@ func (m *lineModel) step(partial string) (ev evidence, ok bool) {
 		}
 		seen[h] = true
 		switch p := m.prob(s, h, top, ltop, gtop); {
-		case p > ev.prob:
+		case p > ev.prob || p == ev.prob && s < ev.token: // ties go the same way every time
 			ev.runnerUp = ev.prob
 			ev.token, ev.prob, best = s, p, h
 		case p > ev.runnerUp:

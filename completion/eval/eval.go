@@ -129,7 +129,9 @@ func measure(ctx context.Context, c completion.Completer, lang string, samples [
 		start := time.Now()
 		sug := c.Complete(ctx, s.Code, s.Cursor, lang)
 		lat = append(lat, time.Since(start))
-		m.add(Score(sug.Suggestion, s.Hidden))
+		o := Score(sug.Suggestion, s.Hidden)
+		o.Confidence = sug.Confidence
+		m.add(o)
 	}
 	m.P50, m.P99 = percentiles(slices.Clone(lat))
 	return m, lat, nil

@@ -15,6 +15,8 @@ type Outcome struct {
 	Shown     bool // the suggestion is not empty
 	Wrong     bool // shown but not accepted
 	NextToken bool // the suggestion's first token equals the hidden text's first token
+	// Confidence is the engine's confidence in the suggestion.
+	Confidence float64
 }
 
 // tokenRe defines a token for next-token match: an identifier, a number, or
@@ -59,6 +61,26 @@ type Metrics struct {
 	HiddenChars   int
 	AcceptedChars int
 	P50, P99      time.Duration // latency of one Complete call
+	// Reliability counts, per confidence band (see ConfidenceBands), the
+	// suggestions shown and those accepted.
+	Reliability [len(ConfidenceBands)]Band
+}
+
+// ConfidenceBands are the lower bounds of the confidence bands Reliability
+// counts, in increasing order.
+var ConfidenceBands = [...]float64{0, 0.5, 0.6, 0.7, 0.8, 0.9}
+
+// Band counts the suggestions shown with a confidence in one band, and those
+// that were accepted.
+type Band struct{ Shown, Accepted int }
+
+// band returns the index of the confidence band c falls in.
+func band(c float64) int {
+	i := len(ConfidenceBands) - 1
+	for i > 0 && c < ConfidenceBands[i] {
+		i--
+	}
+	return i
 }
 
 // add counts one outcome.
@@ -67,6 +89,11 @@ func (m *Metrics) add(o Outcome) {
 	m.HiddenChars += o.Hidden
 	m.AcceptedChars += o.Accepted
 	if o.Shown {
+		b := &m.Reliability[band(o.Confidence)]
+		b.Shown++
+		if !o.Wrong {
+			b.Accepted++
+		}
 		m.Shown++
 	} else {
 		m.Empty++
@@ -88,6 +115,10 @@ func (m *Metrics) merge(n Metrics) {
 	m.NextToken += n.NextToken
 	m.HiddenChars += n.HiddenChars
 	m.AcceptedChars += n.AcceptedChars
+	for i, b := range n.Reliability {
+		m.Reliability[i].Shown += b.Shown
+		m.Reliability[i].Accepted += b.Accepted
+	}
 }
 
 func ratio(a, b int) float64 {

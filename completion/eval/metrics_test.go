@@ -55,15 +55,18 @@ func TestFirstToken(t *testing.T) {
 
 func TestMetricsRatios(t *testing.T) {
 	var m Metrics
-	for _, o := range []Outcome{
+	for i, o := range []Outcome{
 		Score("", "abc"),           // empty
 		Score("ab", "abc"),         // accepted 2 of 3, but token ab is not abc
 		Score("x", "abcd"),         // wrong
 		Score("abcd", "abcd, e f"), // accepted 4 of 9
 	} {
+		o.Confidence = []float64{0, 0.55, 0.95, 0.99}[i]
 		m.add(o)
 	}
 	want := Metrics{Samples: 4, Shown: 3, Wrong: 1, Empty: 1, NextToken: 1, HiddenChars: 19, AcceptedChars: 6}
+	want.Reliability[1] = Band{Shown: 1, Accepted: 1}
+	want.Reliability[5] = Band{Shown: 2, Accepted: 1}
 	if diff := cmp.Diff(want, m); diff != "" {
 		t.Fatalf("metrics mismatch (-want +got):\n%s", diff)
 	}

@@ -32,7 +32,36 @@ func (r Report) Markdown() string {
 			cell(func(res Result) string { return formatDuration(res.P50) }),
 			cell(func(res Result) string { return formatDuration(res.P99) }))
 	}
+	r.reliability(&b)
 	return b.String()
+}
+
+// reliability writes, for every engine, how often its shown suggestions were
+// accepted in each confidence band, over all languages: a calibrated engine
+// is right about as often as it says.
+func (r Report) reliability(b *strings.Builder) {
+	all := r.Results[len(r.Results)-len(r.Engines):]
+	b.WriteString("\nShare of shown suggestions accepted, by the confidence the engine gave (all languages):\n\n")
+	b.WriteString("| engine |")
+	for i, lo := range ConfidenceBands {
+		hi := 1.0
+		if i+1 < len(ConfidenceBands) {
+			hi = ConfidenceBands[i+1]
+		}
+		fmt.Fprintf(b, " %.1f–%.1f |", lo, hi)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---:|", len(ConfidenceBands)) + "\n")
+	for _, res := range all {
+		fmt.Fprintf(b, "| %s |", res.Engine)
+		for _, band := range res.Reliability {
+			if band.Shown == 0 {
+				b.WriteString(" – |")
+				continue
+			}
+			fmt.Fprintf(b, " %.0f%% of %d |", 100*ratio(band.Accepted, band.Shown), band.Shown)
+		}
+		b.WriteString("\n")
+	}
 }
 
 func formatDuration(d time.Duration) string {
