@@ -56,16 +56,18 @@ eval:
 	$(GO) run ./completion/eval -full
 
 # models rebuilds the autocomplete engine's embedded n-gram models from the permissively
-# licensed Go modules and Python packages installed here (never from the standard libraries
+# licensed Go modules, Python packages and npm packages installed here (never from the standard libraries
 # the evaluation samples), then refits its confidence calibration; the output is committed.
 PY_SITE := $(shell python3 -c 'import site; print(":".join(site.getsitepackages()))' 2>/dev/null):/usr/lib/python3/dist-packages
 PY_STDLIB := $(shell python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])' 2>/dev/null):$(wildcard /usr/lib/python3.*)
-models:
+models: $(WEB_DEPS)
 	$(GO) mod download
 	$(GO) run ./completion/ngram/gen -lang go -roots "$$($(GO) env GOMODCACHE)" -exclude "$$($(GO) env GOROOT)/src" \
 	  -min-context 8 -keep 4 -o completion/ngram/models/go.ngram.gz
 	$(GO) run ./completion/ngram/gen -lang python -roots "$(PY_SITE)" -exclude "$(subst $(eval) ,:,$(PY_STDLIB))" \
 	  -min-context 20 -keep 3 -o completion/ngram/models/python.ngram.gz
+	$(GO) run ./completion/ngram/gen -lang javascript -roots webclient/node_modules \
+	  -min-context 20 -keep 3 -max-bytes 20000000 -o completion/ngram/models/javascript.ngram.gz
 	$(GO) test ./completion -run TestCalibrate -calibrate
 
 # fixtures regenerates the yjs compatibility fixtures; the output is committed.

@@ -3,7 +3,6 @@ package completion
 import (
 	"context"
 
-	"github.com/pairpad/pairpad/completion/ngram"
 	"regexp"
 	"strings"
 )
@@ -136,7 +135,7 @@ func (Builtin) Complete(ctx context.Context, code string, cursor int, language s
 	// inserted), and never in a comment.
 	comment := inComment(before, lineComment[language], language == "rust")
 	doc, cur := docWindow(code, off)
-	text, confidence := predictLine(doc, cur, ngram.ForLanguage(language), comment)
+	text, confidence := predictLine(doc, cur, languageModel(language), comment)
 	text, ok := beforeClosers(text, already)
 	if !ok && !comment {
 		text, confidence = ruleFor(language, before)

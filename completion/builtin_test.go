@@ -157,6 +157,10 @@ func TestBuiltinFromDocument(t *testing.T) {
 		{"number is not an identifier", "python", "x = 10\ny = 100\nz = 1", ""},
 		{"go idiom from the language model", "go", "package main\n\nfunc main() {\n\tfor i := 0; i < 10; i", "++ {"},
 		{"python idiom from the language model", "python", "import os\n\nfor root, dirs, files in os.wa", "lk("},
+		{"typescript from the javascript model", "typescript", "export function add(a: number, b: number): num", "ber"},
+		{"javascript idiom", "javascript", "const el = document.getElementBy", "Id"},
+		{"keyword of a language without a model", "sql", "SELECT * FR", "OM"},
+		{"keywords disagree", "ruby", "def initialize(name)\n  @name = name\nen", ""},
 		{"dunder method", "python", "class A:\n    def __init__(self, name):\n        self.name = name\n\n    def __re", "pr__(self)"},
 		{"the seed's example wins without evidence", "python", "def hello():\n    print(", "'Hello, World!')"},
 	}
@@ -211,4 +215,14 @@ func FuzzBuiltinComplete(f *testing.F) {
 			t.Errorf("Complete(%q, %d, %q) = %+v: want type completion, confidence 0 exactly when empty", code, cursor, language, got)
 		}
 	})
+}
+
+// TestEveryLanguageHasAModel checks that every code language the engine
+// knows brings words of its own: an embedded model or its keywords.
+func TestEveryLanguageHasAModel(t *testing.T) {
+	for lang := range knownLanguages {
+		if !proseLanguages[lang] && languageModel(lang) == nil {
+			t.Errorf("%s: no language model and no keywords", lang)
+		}
+	}
 }

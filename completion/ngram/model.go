@@ -275,3 +275,18 @@ func (d *decoder) bytes(n int) []byte {
 	d.buf = d.buf[n:]
 	return b
 }
+
+// Vocabulary returns a model that knows no context, only words, each seen
+// once: enough to complete a partial word.
+func Vocabulary(words []string) *Model {
+	words = slices.Clone(words)
+	slices.Sort(words)
+	words = slices.Compact(words)
+	m := &Model{vocab: words, cum: []uint64{0}, first: []uint32{0}}
+	for i, w := range words {
+		m.vocabHash = append(m.vocabHash, Hash(w))
+		m.unigram = append(m.unigram, 1)
+		m.cum = append(m.cum, uint64(i+1))
+	}
+	return m
+}

@@ -132,7 +132,7 @@ func TestDecodeRejectsCorruptModels(t *testing.T) {
 }
 
 func TestEmbeddedModels(t *testing.T) {
-	for _, lang := range []string{"go", "python"} {
+	for _, lang := range []string{"go", "python", "javascript"} {
 		m := ForLanguage(lang)
 		if m == nil {
 			t.Fatalf("no embedded %s model", lang)
@@ -143,6 +143,17 @@ func TestEmbeddedModels(t *testing.T) {
 	}
 	if ForLanguage("cobol") != nil {
 		t.Error("model for an unknown language")
+	}
+}
+
+func TestVocabulary(t *testing.T) {
+	m := Vocabulary([]string{"return", "range", "return", "if"})
+	lo, hi, total := m.Prefixed("r")
+	if hi-lo != 2 || total != 2 || m.Unigram("if") != 1 {
+		t.Errorf("Prefixed(r) = %d words, total %v", hi-lo, total)
+	}
+	if _, ok := m.Lookup([]uint64{Hash("if")}, 1); ok {
+		t.Error("a vocabulary knows a context")
 	}
 }
 

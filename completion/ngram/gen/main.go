@@ -1,8 +1,9 @@
 // Command gen builds the n-gram models that the built-in completion engine
 // embeds (completion/ngram/models), from permissively licensed code on this
-// machine: the Go modules in the module cache (this project's dependencies)
-// and the Python packages installed with pip or apt. Only packages whose
-// licence is MIT, BSD, Apache, ISC or PSF are read. Nothing from the code the
+// machine: the Go modules in the module cache (this project's dependencies),
+// the Python packages installed with pip or apt, and the npm packages under
+// node_modules (JavaScript and TypeScript, one model for both). Only packages
+// whose licence is MIT, BSD, Apache, ISC or PSF are read. Nothing from the code the
 // evaluation samples (the Go and Python standard libraries) is used: modules
 // vendored into the Go distribution (golang.org/x/...) are skipped, and any
 // file whose content is also in an -exclude tree is dropped.
@@ -58,6 +59,8 @@ func run() error {
 		files, sources, err = goFiles(strings.Split(*roots, ":"))
 	case "python":
 		files, sources, err = pythonFiles(strings.Split(*roots, ":"))
+	case "javascript":
+		files, sources, err = npmFiles(strings.Split(*roots, ":"))
 	default:
 		return fmt.Errorf("unknown -lang %q", *lang)
 	}
@@ -214,4 +217,67 @@ func pythonFiles(roots []string) (files, packages []string, err error) {
 	slices.Sort(files)
 	slices.Sort(packages)
 	return slices.Compact(files), slices.Compact(packages), nil
+}
+
+// npmExtensions are the JavaScript and TypeScript sources the javascript
+// model reads.
+var npmExtensions = []string{".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".tsx"}
+
+// npmFiles lists the JavaScript and TypeScript sources of the permissively
+// licensed packages under node_modules roots, sorted, and the packages.
+// Minified and bundled files (a line over 400 bytes) are left out.
+func npmFiles(roots []string) (files, packages []string, err error) {
+	for _, root := range roots {
+		manifests, _ := filepath.Glob(filepath.Join(root, "*", "package.json"))
+		scoped, _ := filepath.Glob(filepath.Join(root, "@*", "*", "package.json"))
+		for _, manifest := range append(manifests, scoped...) {
+			dir := filepath.Dir(manifest)
+			if !npmLicensed(manifest) {
+				continue
+			}
+			rel, _ := filepath.Rel(root, dir)
+			packages = append(packages, filepath.ToSlash(rel))
+			err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				if d.IsDir() && p != dir && (d.Name() == "node_modules" || d.Name() == "test" || d.Name() == "tests") {
+					return filepath.SkipDir
+				}
+				if d.Type().IsRegular() && slices.ContainsFunc(npmExtensions, func(ext string) bool { return strings.HasSuffix(p, ext) }) &&
+					!strings.HasSuffix(p, ".min.js") && !minified(p) {
+					files = append(files, p)
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	slices.Sort(files)
+	slices.Sort(packages)
+	return files, packages, nil
+}
+
+// npmLicense matches a permissive SPDX licence in package.json.
+var npmLicense = regexp.MustCompile(`"license"\s*:\s*"\(?(MIT|ISC|BSD-2-Clause|BSD-3-Clause|Apache-2.0|0BSD)\b`)
+
+func npmLicensed(manifest string) bool {
+	data, err := os.ReadFile(manifest)
+	return err == nil && npmLicense.Match(data)
+}
+
+// minified reports whether a file has a line longer than 400 bytes.
+func minified(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return true
+	}
+	for line := range strings.Lines(string(data)) {
+		if len(line) > 400 {
+			return true
+		}
+	}
+	return false
 }
