@@ -158,10 +158,7 @@ func (m *lineModel) countLocal(partial string) int {
 				c = &tally{text: s}
 				m.local[k][t.Hash] = c
 			}
-			w := 1.0
-			if k == 0 {
-				w = nearness(t.Start - m.curOff)
-			}
+			w := nearness(t.Start - m.curOff)
 			c.weight += w
 			m.localTotal[k] += w
 		}
@@ -459,11 +456,11 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// nearness weighs an occurrence dist bytes away from the cursor: nearby
-// ones count up to nine times as much as distant ones.
+// nearness weighs an occurrence dist bytes away from the cursor: 1 beside
+// it, 1/2 at 4 KiB, less further away (nearby code is the better evidence).
 func nearness(dist int) float64 {
 	if dist < 0 {
 		dist = -dist
 	}
-	return 1 + 8*1024/(1024+float64(dist))
+	return 4096 / (4096 + float64(dist))
 }
