@@ -130,13 +130,19 @@ func (Builtin) Complete(ctx context.Context, code string, cursor int, language s
 		return none
 	}
 
-	// The models are the better evidence; the rules speak when they are
-	// silent (or their suggestion does not fit what the editor already
-	// inserted), and never in a comment.
+	// The models are the better evidence; at the end of a line that opens a
+	// block, a skeleton of the block; the rules speak when both are silent
+	// (or their suggestion does not fit what the editor already inserted),
+	// and neither speaks in a comment.
 	comment := inComment(before, lineComment[language], language == "rust")
+	lang := languageModel(language)
 	doc, cur := docWindow(code, off)
-	text, confidence := predictLine(doc, cur, languageModel(language), comment)
+	text, confidence := predictLine(doc, cur, lang, comment)
 	text, ok := beforeClosers(text, already)
+	if !ok && !comment {
+		text, confidence = blockSkeleton(code, off, before, language, lang)
+		text, ok = beforeClosers(text, already)
+	}
 	if !ok && !comment {
 		text, confidence = ruleFor(language, before)
 		text, ok = beforeClosers(text, already)

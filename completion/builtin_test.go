@@ -112,7 +112,7 @@ func TestBuiltinComplete(t *testing.T) {
 		{"open string", "javascript", `const s = f("abc`, end, none},
 		{"json", "json", `{"a": [1, 2`, end, none},
 		{"balanced line", "python", "x = f(1)", end, none},
-		{"block opener", "go", "if x {", end, none},
+		{"block opener", "go", "if x {", end, Suggestion{"\n\t\n}", 0.5, "completion"}},
 		{"unbalanced closer", "python", "x = 1)", end, none},
 		{"comment", "python", "# call print(", end, none},
 		{"trailing comment", "go", "x := f( // todo (", end, none},
@@ -224,5 +224,34 @@ func TestEveryLanguageHasAModel(t *testing.T) {
 		if !proseLanguages[lang] && languageModel(lang) == nil {
 			t.Errorf("%s: no language model and no keywords", lang)
 		}
+	}
+}
+
+func TestBlockSkeleton(t *testing.T) {
+	tests := []struct {
+		name, language, code string
+		cursor               int // -1: the end
+		want                 string
+	}{
+		{"go block", "go", "package main\n\nfunc f() error {\n\terr := g()\n\tif err != nil {", -1, "\n\t\t\n\t}"},
+		{"javascript function", "javascript", "function add(a, b) {", -1, "\n    \n}"},
+		{"two-space indentation", "javascript", "if (a) {\n  b();\n}\nwhile (x) {", -1, "\n  \n}"},
+		{"brace the editor closed", "javascript", "function add(a, b) {}", len("function add(a, b) {"), "\n    \n"},
+		{"the block has a body", "go", "func f() {\n\tif ok {\n\t\treturn\n\t}\n}", len("func f() {\n\tif ok {"), ""},
+		{"balanced braces", "go", "x := T{}", -1, ""},
+		{"python needs no closing", "python", "def main():", -1, ""},
+		{"comment", "go", "// if x {", -1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cursor := tt.cursor
+			if cursor < 0 {
+				cursor = utf16Pos(tt.code)
+			}
+			got := Builtin{}.Complete(context.Background(), tt.code, cursor, tt.language)
+			if got.Suggestion != tt.want {
+				t.Errorf("Complete(%q, %d) = %q, want %q", tt.code, cursor, got.Suggestion, tt.want)
+			}
+		})
 	}
 }

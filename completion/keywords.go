@@ -106,3 +106,11 @@ func languageModel(language string) *ngram.Model {
 	}
 	return nil
 }
+
+// LoadModels decodes every embedded language model now rather than on the
+// first suggestion in that language (a fraction of a second each).
+func LoadModels() {
+	for lang := range knownLanguages {
+		languageModel(lang)
+	}
+}

@@ -95,6 +95,7 @@ func migrate(ctx context.Context, cfg Config, log zerolog.Logger) error {
 // newCompleter returns the autocomplete engine AUTOCOMPLETE_PROVIDER names:
 // the built-in one, or a model server with the built-in one as fallback.
 func newCompleter(cfg Config, log zerolog.Logger) completion.Completer {
+	go completion.LoadModels() // so that no request waits for a model to be decoded
 	var m completion.Model
 	switch cfg.AutocompleteProvider {
 	case "openai":
