@@ -130,7 +130,7 @@ func measure(ctx context.Context, c completion.Completer, lang string, samples [
 		sug := c.Complete(ctx, s.Code, s.Cursor, lang)
 		lat = append(lat, time.Since(start))
 		o := Score(sug.Suggestion, s.Hidden)
-		o.Confidence = sug.Confidence
+		o.Confidence, o.License = sug.Confidence, s.License
 		m.add(o)
 	}
 	m.P50, m.P99 = percentiles(slices.Clone(lat))

@@ -17,6 +17,8 @@ type Outcome struct {
 	NextToken bool // the suggestion's first token equals the hidden text's first token
 	// Confidence is the engine's confidence in the suggestion.
 	Confidence float64
+	// License is set when the hidden text is part of the file's licence notice.
+	License bool
 }
 
 // tokenRe defines a token for next-token match: an identifier, a number, or
@@ -60,7 +62,10 @@ type Metrics struct {
 	NextToken     int
 	HiddenChars   int
 	AcceptedChars int
-	P50, P99      time.Duration // latency of one Complete call
+	// LicenseHidden and LicenseAccepted are the part of HiddenChars and
+	// AcceptedChars in licence notices.
+	LicenseHidden, LicenseAccepted int
+	P50, P99                       time.Duration // latency of one Complete call
 	// Reliability counts, per confidence band (see ConfidenceBands), the
 	// suggestions shown and those accepted.
 	Reliability [len(ConfidenceBands)]Band
@@ -88,6 +93,10 @@ func (m *Metrics) add(o Outcome) {
 	m.Samples++
 	m.HiddenChars += o.Hidden
 	m.AcceptedChars += o.Accepted
+	if o.License {
+		m.LicenseHidden += o.Hidden
+		m.LicenseAccepted += o.Accepted
+	}
 	if o.Shown {
 		b := &m.Reliability[band(o.Confidence)]
 		b.Shown++
@@ -115,6 +124,8 @@ func (m *Metrics) merge(n Metrics) {
 	m.NextToken += n.NextToken
 	m.HiddenChars += n.HiddenChars
 	m.AcceptedChars += n.AcceptedChars
+	m.LicenseHidden += n.LicenseHidden
+	m.LicenseAccepted += n.LicenseAccepted
 	for i, b := range n.Reliability {
 		m.Reliability[i].Shown += b.Shown
 		m.Reliability[i].Accepted += b.Accepted
@@ -130,6 +141,12 @@ func ratio(a, b int) float64 {
 
 // CharsSaved is accepted characters / hidden characters.
 func (m Metrics) CharsSaved() float64 { return ratio(m.AcceptedChars, m.HiddenChars) }
+
+// CharsSavedOutsideLicenses is CharsSaved without the samples in licence
+// notices, which every file repeats and a language model learns by heart.
+func (m Metrics) CharsSavedOutsideLicenses() float64 {
+	return ratio(m.AcceptedChars-m.LicenseAccepted, m.HiddenChars-m.LicenseHidden)
+}
 
 // NextTokenMatch is the share of samples whose next token was suggested.
 func (m Metrics) NextTokenMatch() float64 { return ratio(m.NextToken, m.Samples) }

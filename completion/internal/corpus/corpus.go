@@ -84,6 +84,9 @@ type Sample struct {
 	Code   string
 	Cursor int // UTF-16 units
 	Hidden string
+	// License is set when the cursor is in the copyright and licence
+	// notice that opens the file: boilerplate every file repeats.
+	License bool
 }
 
 // ListFiles returns the sorted paths of the files under roots that end in ext
@@ -188,10 +191,30 @@ func Cut(text string, off int) Sample {
 	}
 	removed := strings.TrimSuffix(text[off:end], "\r")
 	return Sample{
-		Code:   text[:off] + text[off+len(removed):],
-		Cursor: utf16Len(text[:off]),
-		Hidden: strings.TrimRight(removed, " \t"),
+		Code:    text[:off] + text[off+len(removed):],
+		Cursor:  utf16Len(text[:off]),
+		Hidden:  strings.TrimRight(removed, " \t"),
+		License: off < licenseHeaderEnd(text),
 	}
+}
+
+// licenseHeaderEnd returns where the comment lines at the start of text end
+// when they hold a copyright or licence notice, else 0.
+func licenseHeaderEnd(text string) int {
+	end := 0
+	for line := range strings.Lines(text) {
+		t := strings.TrimSpace(line)
+		if t != "" && !strings.HasPrefix(t, "//") && !strings.HasPrefix(t, "#") &&
+			!strings.HasPrefix(t, "/*") && !strings.HasPrefix(t, "*") {
+			break
+		}
+		end += len(line)
+	}
+	notice := strings.ToLower(text[:end])
+	if !strings.Contains(notice, "copyright") && !strings.Contains(notice, "license") {
+		return 0
+	}
+	return end
 }
 
 func utf16Len(s string) int {

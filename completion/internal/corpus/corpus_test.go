@@ -39,3 +39,15 @@ func TestPositionsAndCut(t *testing.T) {
 		t.Errorf("cut mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestLicenseHeader(t *testing.T) {
+	text := "// Copyright 2009 The Go Authors.\n// license that can be found.\n\npackage x\n// not the header\n"
+	for off, want := range map[int]bool{3: true, 40: true, len("// Copyright 2009 The Go Authors.\n// license that can be found.\n\npac"): false, len(text) - 4: false} {
+		if got := Cut(text, off).License; got != want {
+			t.Errorf("Cut at %d: License = %v, want %v", off, got, want)
+		}
+	}
+	if got := Cut("// Package x does y.\npackage x\n", 5).License; got {
+		t.Error("a doc comment without a notice is a licence header")
+	}
+}
