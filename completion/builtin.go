@@ -2,6 +2,8 @@ package completion
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"regexp"
 	"strings"
@@ -91,12 +93,19 @@ var lineComment = map[string]string{
 }
 
 // knownLanguages are the language IDs the builtin rules understand: the
-// server's catalogue (server.Languages). Any other ID is plain text.
+// server's catalogue (server.Languages; a server test checks they agree).
+// Any other ID is plain text.
 var knownLanguages = map[string]bool{
 	"python": true, "javascript": true, "typescript": true, "go": true, "java": true,
 	"c": true, "cpp": true, "csharp": true, "rust": true, "kotlin": true, "swift": true,
 	"ruby": true, "php": true, "shell": true, "sql": true, "html": true, "css": true,
 	"json": true, "markdown": true, "plaintext": true,
+}
+
+// Languages returns the IDs of the languages the built-in engine knows,
+// sorted; the server's catalogue must name the same ones.
+func Languages() []string {
+	return slices.Sorted(maps.Keys(knownLanguages))
 }
 
 // proseLanguages get no suggestions: brackets and apostrophes in prose are
