@@ -40,7 +40,7 @@ const (
 	// wrongCost is what a wrong suggestion costs, in characters: a prefix is
 	// worth p*len - (1-p)*wrongCost, and nothing is shown unless one is worth
 	// more than zero.
-	wrongCost = 4
+	wrongCost = 6
 )
 
 // docWindow returns the text around the cursor that is scanned, cut at line

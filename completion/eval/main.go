@@ -18,14 +18,14 @@ func main() {
 }
 
 func run() error {
-	full := flag.Bool("full", false, "the full run: 2000 samples per language (default 200)")
+	full := flag.Bool("full", false, "the full run: 10000 samples per language (default 200)")
 	samples := flag.Int("samples", 0, "samples per language (overrides -full)")
 	seed := flag.Int64("seed", 1, "sampling seed")
 	flag.Parse()
 
 	cfg := Config{Seed: *seed, Samples: 200}
 	if *full {
-		cfg.Samples = 2000
+		cfg.Samples = 10000
 	}
 	if *samples > 0 {
 		cfg.Samples = *samples
