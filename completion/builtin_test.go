@@ -2,6 +2,7 @@ package completion
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -251,6 +252,28 @@ func TestBlockSkeleton(t *testing.T) {
 			got := Builtin{}.Complete(context.Background(), tt.code, cursor, tt.language)
 			if got.Suggestion != tt.want {
 				t.Errorf("Complete(%q, %d) = %q, want %q", tt.code, cursor, got.Suggestion, tt.want)
+			}
+		})
+	}
+}
+
+// BenchmarkComplete measures one suggestion on a file of ordinary code and
+// on documents that repeat one token, the worst case for the document model
+// (its counting is bounded by localBudget).
+func BenchmarkComplete(b *testing.B) {
+	var code strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&code, "def f%d(x):\n    return g(x, %d)\n\n", i, i)
+	}
+	for name, doc := range map[string]string{
+		"ordinary":  code.String() + "def h(x):\n    return g(",
+		"one token": strings.Repeat("a ", 60000),
+		"brackets":  strings.Repeat("(", 100000),
+	} {
+		b.Run(name, func(b *testing.B) {
+			languageModel("python") // decoded once, outside the timing
+			for b.Loop() {
+				Builtin{}.Complete(context.Background(), doc, utf16Pos(doc), "python")
 			}
 		})
 	}

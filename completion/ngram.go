@@ -125,6 +125,11 @@ func (m *lineModel) push(tok string) {
 	}
 }
 
+// localBudget bounds the counts one step makes in the document, so that a
+// document repeating one token over and over costs no more than a few
+// milliseconds; the places nearest the cursor are counted first.
+const localBudget = 20000
+
 // countLocal fills m.local: for every place in the document whose preceding
 // tokens match the end of the context, the token there (if it starts with
 // partial) is counted at each matching length; with a partial token, every
@@ -135,36 +140,42 @@ func (m *lineModel) countLocal(partial string) int {
 		clear(c)
 		m.localTotal[k] = 0
 	}
-	top := 0
-	for i := 1; i < len(m.toks); i++ {
-		if i == m.cur || i == m.cur-1 && partial != "" {
-			continue // the cursor's own place
-		}
-		n := 0
-		for n < len(m.ctx) && n < i && m.toks[i-1-n].Hash == m.ctx[len(m.ctx)-1-n] {
-			n++
-		}
-		if n == 0 && partial == "" {
-			continue
-		}
-		t := m.toks[i]
-		s := m.text[t.Start:t.End]
-		if !strings.HasPrefix(s, partial) {
-			continue
-		}
-		for k := 0; k <= n; k++ {
-			c := m.local[k][t.Hash]
-			if c == nil {
-				c = &tally{text: s}
-				m.local[k][t.Hash] = c
+	top, spent := 0, 0
+	for d := 1; spent < localBudget && (m.cur-d >= 1 || m.cur+d < len(m.toks)); d++ {
+		for _, i := range [2]int{m.cur - d, m.cur + d} { // i == m.cur is the cursor's own place
+			if i >= 1 && i < len(m.toks) {
+				n, updates := m.countAt(i, partial)
+				top = max(top, n)
+				spent += updates
 			}
-			w := nearness(t.Start - m.curOff)
-			c.weight += w
-			m.localTotal[k] += w
 		}
-		top = max(top, n)
 	}
 	return top
+}
+
+// countAt counts the token at index i of the document if it starts with
+// partial and the tokens before it match the end of the context. It returns
+// the length of that match and how many counts it made.
+func (m *lineModel) countAt(i int, partial string) (n, updates int) {
+	for n < len(m.ctx) && n < i && m.toks[i-1-n].Hash == m.ctx[len(m.ctx)-1-n] {
+		n++
+	}
+	t := m.toks[i]
+	s := m.text[t.Start:t.End]
+	if n == 0 && partial == "" || !strings.HasPrefix(s, partial) {
+		return 0, 0
+	}
+	w := nearness(t.Start - m.curOff)
+	for k := 0; k <= n; k++ {
+		c := m.local[k][t.Hash]
+		if c == nil {
+			c = &tally{text: s}
+			m.local[k][t.Hash] = c
+		}
+		c.weight += w
+		m.localTotal[k] += w
+	}
+	return n, n + 1
 }
 
 // countGlobal fills m.global from the language model and returns the longest
