@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,37 @@ func TestAutocompleteRateLimit(t *testing.T) {
 	if resp.StatusCode != 429 || got["error"] != "rate_limited" || resp.Header.Get("Retry-After") != "2" {
 		t.Errorf("request over the limit = %d %v Retry-After %q, want 429 rate_limited Retry-After 2",
 			resp.StatusCode, got, resp.Header.Get("Retry-After"))
+	}
+}
+
+// TestAutocompleteRateLimitBehindProxy checks that clients behind a trusted
+// proxy (here the test client's own address) each get their own limit.
+func TestAutocompleteRateLimitBehindProxy(t *testing.T) {
+	ts := newTestServer(t, Options{
+		AutocompleteRate: RateLimit{Rate: 0.01, Burst: 1},
+		TrustedProxies:   []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+	})
+	post := func(forwardedFor string) int {
+		req, err := http.NewRequest("POST", ts.URL+"/autocomplete", strings.NewReader(`{"code": "print(", "cursorPosition": 6}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		client string
+		want   int
+	}{{"198.51.100.1", 200}, {"198.51.100.2", 200}, {"198.51.100.1", 429}, {"6.6.6.6, 198.51.100.2", 429}} {
+		if got := post(tc.client); got != tc.want {
+			t.Errorf("request for %s = %d, want %d", tc.client, got, tc.want)
+		}
 	}
 }
 

@@ -3,6 +3,8 @@ package server
 import (
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,12 +81,43 @@ func (l *limiter) allow(client string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// clientAddr is the client's IP address from the connection. Proxy headers
-// such as X-Forwarded-For are ignored: anyone can send them.
-func clientAddr(r *http.Request) string {
+// clientAddr is the client's IP address. It is the connection's, unless
+// that is a trusted proxy: then it is the nearest address in
+// X-Forwarded-For that is not a trusted proxy (each proxy appends the
+// address it received the request from, so the addresses left of an
+// untrusted one could be made up by anyone).
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !isTrusted(addr, trusted) {
+		return host
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a garbled hop: the last proxy that could be trusted is the client
+		}
+		addr = hop.Unmap()
+		if !isTrusted(addr, trusted) {
+			break
+		}
+	}
+	return addr.String()
+}
+
+func isTrusted(addr netip.Addr, trusted []netip.Prefix) bool {
+	addr = addr.Unmap()
+	for _, p := range trusted {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }

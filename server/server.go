@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -41,6 +42,10 @@ type Options struct {
 	// AutocompleteRate limits POST /autocomplete per client address: Rate
 	// requests per second with bursts of Burst (defaults 10 and 20).
 	AutocompleteRate RateLimit
+	// TrustedProxies are the addresses of reverse proxies in front of the
+	// server: a request from one of them is counted against the client that
+	// X-Forwarded-For names. From anywhere else the header is ignored.
+	TrustedProxies []netip.Prefix
 	// App, if set, serves the web app: every GET that no API route takes (/, /r/{roomId},
 	// its assets).
 	App   http.Handler
@@ -284,7 +289,7 @@ func storeError(err error) error {
 // never fails, and a request replaced by a newer one from the same client gets
 // an empty suggestion.
 func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) error {
-	client := clientAddr(r)
+	client := clientAddr(r, s.opts.TrustedProxies)
 	if ok, retry := s.limiter.allow(client, time.Now()); !ok {
 		return RateLimited("too many autocomplete requests; slow down", retry)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -50,6 +51,9 @@ type Config struct {
 	// AutocompleteRate is how many autocomplete requests per second one client
 	// address may make on average (bursts of twice as many); 0 means no limit.
 	AutocompleteRate float64
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client (for the autocomplete rate limit).
+	TrustedProxies []netip.Prefix
 	// Args are the command-line arguments left after the flags.
 	Args []string
 }
@@ -92,6 +96,28 @@ var settings = []setting{
 	}},
 	{"AUTOCOMPLETE_TIMEOUT", "autocomplete-timeout", DefaultAutocompleteTimeout.String(), "how long to wait for the autocomplete model per request, e.g. 1500ms", parseAutocompleteTimeout},
 	{"AUTOCOMPLETE_RATE", "autocomplete-rate", strconv.Itoa(DefaultAutocompleteRate), "autocomplete requests per second per client address (0: no limit)", parseAutocompleteRate},
+	{"TRUSTED_PROXIES", "trusted-proxies", "", `comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. "127.0.0.1,10.0.0.0/8"`, parseTrustedProxies},
+}
+
+func parseTrustedProxies(c *Config, raw string) error {
+	var proxies []netip.Prefix
+	for entry := range strings.SplitSeq(raw, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(entry)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(entry)
+			if aerr != nil {
+				return fmt.Errorf("entry %q is not an IP address or CIDR range", entry)
+			}
+			p = netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen())
+		}
+		proxies = append(proxies, p.Masked())
+	}
+	c.TrustedProxies = proxies
+	return nil
 }
 
 // LoadConfig reads the configuration from args (the command line without the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +80,10 @@ func TestLoadConfig(t *testing.T) {
 		})},
 		{name: "llamacpp needs no model", env: map[string]string{"AUTOCOMPLETE_PROVIDER": "llamacpp", "AUTOCOMPLETE_URL": "http://127.0.0.1:8080"},
 			want: with(func(c *Config) { c.AutocompleteProvider = "llamacpp"; c.AutocompleteURL = "http://127.0.0.1:8080" })},
+		{name: "trusted proxies", env: map[string]string{"TRUSTED_PROXIES": " 127.0.0.1, 10.1.2.3/8 ,::1,,"},
+			want: with(func(c *Config) {
+				c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+			})},
 		{name: "rate zero means no limit", env: map[string]string{"AUTOCOMPLETE_RATE": "0"}, want: with(func(c *Config) { c.AutocompleteRate = 0 })},
 		{name: "flags override environment",
 			args: []string{"-port", "7000", "--log-level=warn", "-allowed-origins", "*", "-data-dir", "/tmp/d", "-max-message-bytes", "2MiB"},
@@ -119,6 +124,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad AUTOCOMPLETE_URL", env: map[string]string{"AUTOCOMPLETE_URL": "ftp://u:secretpw@host"}, wantErr: `AUTOCOMPLETE_URL is not an http:// or https:// URL`},
 		{name: "bad AUTOCOMPLETE_TIMEOUT", env: map[string]string{"AUTOCOMPLETE_TIMEOUT": "soon"}, wantErr: `AUTOCOMPLETE_TIMEOUT "soon" is not a duration`},
 		{name: "bad AUTOCOMPLETE_RATE", env: map[string]string{"AUTOCOMPLETE_RATE": "-1"}, wantErr: `AUTOCOMPLETE_RATE "-1" is not a number`},
+		{name: "bad TRUSTED_PROXIES", env: map[string]string{"TRUSTED_PROXIES": "proxy.example"}, wantErr: `TRUSTED_PROXIES entry "proxy.example" is not an IP address or CIDR range`},
 		{name: "unknown flag", args: []string{"-verbose"}, wantErr: "flag provided but not defined: -verbose"},
 	}
 	for _, tt := range tests {
@@ -137,7 +143,7 @@ func TestLoadConfig(t *testing.T) {
 			if err != nil {
 				t.Fatalf("LoadConfig: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty(), cmpopts.EquateComparable(netip.Prefix{})); diff != "" {
 				t.Errorf("config mismatch (-want +got):\n%s", diff)
 			}
 		})

@@ -136,6 +136,7 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		// The model gets AUTOCOMPLETE_TIMEOUT; the fallback needs a moment more.
 		AutocompleteTimeout: cfg.AutocompleteTimeout + time.Second,
 		AutocompleteRate:    autocompleteRate(cfg),
+		TrustedProxies:      cfg.TrustedProxies,
 		App:                 webclient.Handler(),
 	})
 	if err != nil {
