@@ -38,11 +38,14 @@ func blockSkeleton(code string, off int, before, language string, lang *ngram.Mo
 	}
 	inner := indent + indentUnit(code, language, indent)
 
-	// Predict the body's first line as if it had been started.
-	lineEnd := off + strings.IndexByte(code[off:]+"\n", '\n')
-	virtual := code[:off] + "\n" + inner + code[lineEnd:]
-	doc, cur := docWindow(virtual, off+1+len(inner))
-	body, confidence := predictLine(doc, cur, lang, false)
+	// Predict the body's first line as if it had been started, in the
+	// scanned window only (code may be megabytes long).
+	doc, cur := docWindow(code, off)
+	rest := ""
+	if i := strings.IndexByte(doc[cur:], '\n'); i >= 0 {
+		rest = doc[cur+i:]
+	}
+	body, confidence := predictLine(doc[:cur]+"\n"+inner+rest, cur+1+len(inner), lang, false)
 	switch {
 	case brace:
 		if body == "" {
