@@ -112,7 +112,8 @@ func parseTrustedProxies(c *Config, raw string) error {
 			if aerr != nil {
 				return fmt.Errorf("entry %q is not an IP address or CIDR range", entry)
 			}
-			p = netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen())
+			addr = addr.Unmap()
+			p = netip.PrefixFrom(addr, addr.BitLen())
 		}
 		proxies = append(proxies, p.Masked())
 	}
