@@ -57,15 +57,19 @@ bench: $(NODE_DEPS)
 eval:
 	$(GO) run ./completion/eval -full
 
-# models rebuilds the autocomplete engine's embedded n-gram models from the permissively
-# licensed Go modules, Python packages and npm packages installed here (never from the standard libraries
-# the evaluation samples), then refits its confidence calibration; the output is committed.
+# models rebuilds the autocomplete engine's embedded n-gram models from permissively licensed code
+# (never from the standard libraries the evaluation samples): the Go modules listed in
+# completion/ngram/gen/go-modules.txt, downloaded from the module proxy into $(CORPUS), and this
+# project's own; the Python packages and npm packages installed here. It then refits the engine's
+# confidence calibration. The output is committed.
+CORPUS := $(CURDIR)/.corpus
 PY_SITE := $(shell python3 -c 'import site; print(":".join(site.getsitepackages()))' 2>/dev/null):/usr/lib/python3/dist-packages
 PY_STDLIB := $(shell python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])' 2>/dev/null):$(wildcard /usr/lib/python3.*)
 models: $(WEB_DEPS)
 	$(GO) mod download
-	$(GO) run ./completion/ngram/gen -lang go -roots "$$($(GO) env GOMODCACHE)" -exclude "$$($(GO) env GOROOT)/src" \
-	  -min-context 8 -keep 4 -o completion/ngram/models/go.ngram.gz
+	GOMODCACHE=$(CORPUS)/gomod $(GO) mod download $$(cat completion/ngram/gen/go-modules.txt)
+	$(GO) run ./completion/ngram/gen -lang go -roots "$(CORPUS)/gomod:$$($(GO) env GOMODCACHE)" -exclude "$$($(GO) env GOROOT)/src" \
+	  -min-context 64 -keep 4 -max-bytes 60000000 -o completion/ngram/models/go.ngram.gz
 	$(GO) run ./completion/ngram/gen -lang python -roots "$(PY_SITE)" -exclude "$(subst $(eval) ,:,$(PY_STDLIB))" \
 	  -min-context 20 -keep 3 -o completion/ngram/models/python.ngram.gz
 	$(GO) run ./completion/ngram/gen -lang javascript -roots webclient/node_modules \

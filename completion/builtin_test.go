@@ -162,7 +162,7 @@ func TestBuiltinFromDocument(t *testing.T) {
 		{"javascript idiom", "javascript", "const el = document.getElementBy", "Id"},
 		{"keyword of a language without a model", "sql", "SELECT * FR", "OM"},
 		{"keywords disagree", "ruby", "def initialize(name)\n  @name = name\nen", ""},
-		{"dunder method", "python", "class A:\n    def __init__(self, name):\n        self.name = name\n\n    def __re", "pr__(self"},
+		{"dunder method", "python", "class A:\n    def __init__(self, name):\n        self.name = name\n\n    def __re", "pr__(self)"},
 		{"the seed's example wins without evidence", "python", "def hello():\n    print(", "'Hello, World!')"},
 	}
 	for _, tt := range tests {

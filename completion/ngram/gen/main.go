@@ -1,14 +1,18 @@
 // Command gen builds the n-gram models that the built-in completion engine
-// embeds (completion/ngram/models), from permissively licensed code on this
-// machine: the Go modules in the module cache (this project's dependencies),
-// the Python packages installed with pip or apt, and the npm packages under
-// node_modules (JavaScript and TypeScript, one model for both). Only packages
-// whose licence is MIT, BSD, Apache, ISC or PSF are read. Nothing from the code the
-// evaluation samples (the Go and Python standard libraries) is used: modules
-// vendored into the Go distribution (golang.org/x/...) are skipped, and any
-// file whose content is also in an -exclude tree is dropped.
+// embeds (completion/ngram/models), from permissively licensed code: Go
+// modules in module caches (the ones go-modules.txt lists, which make models
+// downloads, and this project's dependencies), the Python packages installed
+// with pip or apt, and the npm packages under node_modules (JavaScript and
+// TypeScript, one model for both). Only packages whose licence is MIT, BSD,
+// Apache, ISC or PSF are read, generated Go files are skipped, and files are
+// taken from every package in turn so that -max-bytes samples them all.
+// Nothing from the code the evaluation samples (the Go and Python standard
+// libraries) is used: modules vendored into the Go distribution
+// (golang.org/x/...) are skipped, and a file is dropped when its content is
+// in an -exclude tree or when it is a near-copy of such a file (a fork of a
+// standard library package).
 //
-//	go run ./completion/ngram/gen -lang go -exclude $(go env GOROOT)/src -o completion/ngram/models/go.ngram.gz
+//	go run ./completion/ngram/gen -lang go -roots $(go env GOMODCACHE) -exclude $(go env GOROOT)/src -o completion/ngram/models/go.ngram.gz
 //
 // Run it with `make models`; the output is committed.
 package main
@@ -49,27 +53,32 @@ func run() error {
 	if *out == "" || *roots == "" {
 		return fmt.Errorf("-o and -roots are required")
 	}
-	excluded, err := contentHashes(strings.Split(*exclude, ":"))
+	excludeRoots := strings.Split(*exclude, ":")
+	excluded, err := contentHashes(excludeRoots)
 	if err != nil {
 		return err
 	}
-	var files, sources []string
+	var sources []source
 	switch *lang {
 	case "go":
-		files, sources, err = goFiles(strings.Split(*roots, ":"))
+		sources, err = goSources(strings.Split(*roots, ":"))
 	case "python":
-		files, sources, err = pythonFiles(strings.Split(*roots, ":"))
+		sources, err = pythonSources(strings.Split(*roots, ":"))
 	case "javascript":
-		files, sources, err = npmFiles(strings.Split(*roots, ":"))
+		sources, err = npmSources(strings.Split(*roots, ":"))
 	default:
 		return fmt.Errorf("unknown -lang %q", *lang)
 	}
 	if err != nil {
 		return err
 	}
+	copies, err := newCopyFilter(excludeRoots, languageExtensions[*lang])
+	if err != nil {
+		return err
+	}
 	b := &ngram.Builder{MinContext: *minContext, MinFollower: 2, Keep: *keep, MinUnigram: *minUnigram}
-	read, used := 0, 0
-	for _, f := range files {
+	read, used, dropped := 0, 0, 0
+	for _, f := range interleave(sources) {
 		data, err := os.ReadFile(f)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // listed in a RECORD but not installed
@@ -77,7 +86,11 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		if excluded[sha256.Sum256(data)] || len(data) > 200<<10 {
+		if excluded[sha256.Sum256(data)] || len(data) > 200<<10 || generated.Match(data) {
+			continue
+		}
+		if copies.isCopy(string(data)) {
+			dropped++
 			continue
 		}
 		b.Add(string(data))
@@ -87,6 +100,7 @@ func run() error {
 			break
 		}
 	}
+	fmt.Fprintf(os.Stderr, "gen: %s: %d files dropped as near-copies of excluded code\n", *lang, dropped)
 	m := b.Model()
 	w, err := os.Create(*out)
 	if err != nil {
@@ -99,7 +113,11 @@ func run() error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	list := strings.Join(sources, "\n") + "\n"
+	var names []string
+	for _, src := range sources {
+		names = append(names, src.name)
+	}
+	list := strings.Join(names, "\n") + "\n"
 	if err := os.WriteFile(strings.TrimSuffix(*out, ".ngram.gz")+".sources.txt", []byte(list), 0o644); err != nil {
 		return err
 	}
@@ -108,10 +126,20 @@ func run() error {
 	return nil
 }
 
-// contentHashes returns the SHA-256 of every regular file under roots, except
-// in installed third-party packages (site-packages, dist-packages).
+// contentHashes returns the SHA-256 of every file under the excluded roots.
 func contentHashes(roots []string) (map[[32]byte]bool, error) {
 	seen := map[[32]byte]bool{}
+	err := walkExcluded(roots, func(_ string, data []byte) {
+		seen[sha256.Sum256(data)] = true
+	})
+	return seen, err
+}
+
+// walkExcluded calls fn with every regular file under roots, except in
+// installed third-party packages (site-packages, dist-packages): the
+// excluded trees are standard libraries, and the packages installed beside
+// them are the corpus.
+func walkExcluded(roots []string, fn func(path string, data []byte)) error {
 	for _, root := range roots {
 		if root == "" {
 			continue
@@ -130,22 +158,23 @@ func contentHashes(roots []string) (map[[32]byte]bool, error) {
 			if err != nil {
 				return err
 			}
-			seen[sha256.Sum256(data)] = true
+			fn(p, data)
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return seen, nil
+	return nil
 }
 
 // permissive matches the licences whose code may train the models.
 var permissive = regexp.MustCompile(`(?i)(MIT License|Permission is hereby granted, free of charge|Redistribution and use in source and binary forms|Apache License|\bISC\b|Python Software Foundation|License :: OSI Approved :: (MIT|BSD|Apache|ISC))`)
 
-// goFiles lists the non-test-data .go files of the permissively licensed
-// modules under the module caches, sorted, and the modules.
-func goFiles(roots []string) (files, modules []string, err error) {
+// goSources lists the permissively licensed modules under the module caches
+// and their non-test-data .go files, sorted.
+func goSources(roots []string) ([]source, error) {
+	var sources []source
 	for _, root := range roots {
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -159,22 +188,20 @@ func goFiles(roots []string) (files, modules []string, err error) {
 				case strings.Contains(d.Name(), "@") && !licensed(filepath.Join(p, "LICENSE"), filepath.Join(p, "LICENSE.txt"), filepath.Join(p, "LICENSE.md")):
 					return filepath.SkipDir
 				case strings.Contains(d.Name(), "@"):
-					modules = append(modules, filepath.ToSlash(rel))
+					sources = append(sources, source{name: filepath.ToSlash(rel)})
 				}
 				return nil
 			}
-			if strings.HasSuffix(p, ".go") && strings.Contains(rel, "@") {
-				files = append(files, p)
+			if n := len(sources); n > 0 && strings.HasSuffix(p, ".go") && strings.HasPrefix(filepath.ToSlash(rel), sources[n-1].name+"/") {
+				sources[n-1].files = append(sources[n-1].files, p)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	slices.Sort(files)
-	slices.Sort(modules)
-	return files, modules, nil
+	return sortSources(sources), nil
 }
 
 // licensed reports whether the first of paths that exists is a permissive licence.
@@ -187,11 +214,11 @@ func licensed(paths ...string) bool {
 	return false
 }
 
-// pythonFiles lists the .py files of the permissively licensed packages
-// installed under the site-packages roots, as their dist-info RECORD names
-// them, sorted, and the packages. Vendored copies of other packages are left
-// out.
-func pythonFiles(roots []string) (files, packages []string, err error) {
+// pythonSources lists the permissively licensed packages installed under
+// the site-packages roots and their .py files, as their dist-info RECORD names
+// them, sorted. Vendored copies of other packages are left out.
+func pythonSources(roots []string) ([]source, error) {
+	var sources []source
 	for _, root := range roots {
 		infos, _ := filepath.Glob(filepath.Join(root, "*.dist-info"))
 		for _, info := range infos {
@@ -202,31 +229,31 @@ func pythonFiles(roots []string) (files, packages []string, err error) {
 			if err != nil {
 				continue
 			}
-			packages = append(packages, strings.TrimSuffix(filepath.Base(info), ".dist-info"))
+			src := source{name: strings.TrimSuffix(filepath.Base(info), ".dist-info")}
 			sc := bufio.NewScanner(rec)
 			for sc.Scan() {
 				name, _, _ := strings.Cut(sc.Text(), ",")
 				if strings.HasSuffix(name, ".py") && !strings.HasPrefix(name, "..") &&
 					!strings.Contains(name, "_vendor") && !strings.Contains(name, "_distutils") {
-					files = append(files, filepath.Join(root, name))
+					src.files = append(src.files, filepath.Join(root, name))
 				}
 			}
 			rec.Close()
+			sources = append(sources, src)
 		}
 	}
-	slices.Sort(files)
-	slices.Sort(packages)
-	return slices.Compact(files), slices.Compact(packages), nil
+	return sortSources(sources), nil
 }
 
 // npmExtensions are the JavaScript and TypeScript sources the javascript
 // model reads.
 var npmExtensions = []string{".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".tsx"}
 
-// npmFiles lists the JavaScript and TypeScript sources of the permissively
-// licensed packages under node_modules roots, sorted, and the packages.
-// Minified and bundled files (a line over 400 bytes) are left out.
-func npmFiles(roots []string) (files, packages []string, err error) {
+// npmSources lists the permissively licensed packages under node_modules
+// roots and their JavaScript and TypeScript sources, sorted. Minified and
+// bundled files (a line over 400 bytes) are left out.
+func npmSources(roots []string) ([]source, error) {
+	var sources []source
 	for _, root := range roots {
 		manifests, _ := filepath.Glob(filepath.Join(root, "*", "package.json"))
 		scoped, _ := filepath.Glob(filepath.Join(root, "@*", "*", "package.json"))
@@ -236,7 +263,7 @@ func npmFiles(roots []string) (files, packages []string, err error) {
 				continue
 			}
 			rel, _ := filepath.Rel(root, dir)
-			packages = append(packages, filepath.ToSlash(rel))
+			src := source{name: filepath.ToSlash(rel)}
 			err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 				if err != nil {
 					return err
@@ -246,18 +273,17 @@ func npmFiles(roots []string) (files, packages []string, err error) {
 				}
 				if d.Type().IsRegular() && slices.ContainsFunc(npmExtensions, func(ext string) bool { return strings.HasSuffix(p, ext) }) &&
 					!strings.HasSuffix(p, ".min.js") && !minified(p) {
-					files = append(files, p)
+					src.files = append(src.files, p)
 				}
 				return nil
 			})
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
+			sources = append(sources, src)
 		}
 	}
-	slices.Sort(files)
-	slices.Sort(packages)
-	return files, packages, nil
+	return sortSources(sources), nil
 }
 
 // npmLicense matches a permissive SPDX licence in package.json.
