@@ -36,3 +36,20 @@ var stepWeights = [numFeatures]float64{
 	-0.0481,
 	0.1161,
 }
+
+// analogWeights are the logistic weights of analogy.features, fitted on
+// 684 suggestions of analogous lines at the same cursors.
+var analogWeights = [numAnalogFeatures]float64{
+	-0.3750,
+	-0.7166,
+	1.4350,
+	-0.8873,
+	1.2808,
+	-0.1142,
+	1.9146,
+	1.3974,
+	-1.1521,
+	0.0628,
+	-0.5354,
+	0.3495,
+}

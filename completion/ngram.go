@@ -65,6 +65,7 @@ type lineModel struct {
 	text   string
 	toks   []ngram.Token
 	cur    int      // index in toks of the first token after the cursor
+	line   int      // index in toks of the first token of the cursor's line
 	curOff int      // the cursor's byte offset in text
 	ctx    []uint64 // the tokens before the cursor (and the partial one), newest last
 	lang   *ngram.Model
@@ -107,6 +108,10 @@ func newLineModel(doc string, cur int, lang *ngram.Model) (*lineModel, string) {
 		}
 	}
 	m.cur = len(m.toks)
+	m.line = m.cur
+	for m.line > 0 && doc[m.toks[m.line-1].Start] != '\n' {
+		m.line--
+	}
 	for i := max(0, m.cur-maxLocalOrder); i < m.cur; i++ {
 		m.ctx = append(m.ctx, m.toks[i].Hash)
 	}
@@ -367,33 +372,45 @@ func (m *lineModel) prob(s string, h uint64, top, ltop, gtop int) float64 {
 	return p
 }
 
-// predictLine decodes the rest of the line at byte offset cur of doc with
-// lang's model (nil: the document alone). It returns the prefix of the
-// decoded text with the best expected payoff, and the chance that it is
-// right; "" when no prefix is worth showing.
+// predictLine predicts the rest of the line at byte offset cur of doc: the
+// decoded text of lang's model (nil: the document alone) or an analogous
+// line's rest (analog.go), whichever prefix has the best expected payoff. It
+// returns that prefix and the chance that it is right; "" when no prefix is
+// worth showing.
 func predictLine(doc string, cur int, lang *ngram.Model, comment bool) (string, float64) {
 	m, partial := newLineModel(doc, cur, lang)
+	text, p, gain := m.decode(partial, comment)
+	if a, ok := findAnalogy(doc, m.toks, m.line, m.cur, partial); ok {
+		if t, q, g := a.suggest(comment, len(partial)); g > gain {
+			text, p = t, q
+		}
+	}
+	return text, p
+}
+
+// decode decodes the rest of the line and returns the prefix with the best
+// expected payoff, its chance of being right, and that payoff.
+func (m *lineModel) decode(partial string, comment bool) (text string, p, gain float64) {
 	var b strings.Builder
-	best, bestP, bestGain := "", 0.0, 0.0
-	p := 1.0
+	all := 1.0 // the chance that everything decoded so far is right
 	for i := range maxSuggestTokens {
 		ev, ok := m.step(partial)
 		if !ok || ev.token == "\n" {
 			break
 		}
 		ev.step, ev.comment = i, comment
-		if p *= ev.confidence(); p < minLikelihood {
+		if all *= ev.confidence(); all < minLikelihood {
 			break
 		}
 		b.WriteString(ev.token[len(partial):])
 		partial = ""
 		n := float64(len(strings.TrimRight(b.String(), " \t")))
-		if gain := p*n - (1-p)*wrongCost; gain > bestGain {
-			best, bestP, bestGain = b.String(), p, gain
+		if g := all*n - (1-all)*wrongCost; g > gain {
+			text, p, gain = b.String(), all, g
 		}
 		m.push(ev.token)
 	}
-	return strings.TrimRight(best, " \t"), bestP
+	return strings.TrimRight(text, " \t"), p, gain
 }
 
 // features are the inputs of the calibration model, in the order of
@@ -446,9 +463,14 @@ const numFeatures = 29
 // that the tokens before it were.
 func (ev evidence) confidence() float64 {
 	f := ev.features()
+	return logistic(stepWeights[:], f[:])
+}
+
+// logistic is the logistic model with weights w of the features f.
+func logistic(w, f []float64) float64 {
 	z := 0.0
-	for i, w := range stepWeights {
-		z += w * f[i]
+	for i, v := range w {
+		z += v * f[i]
 	}
 	return 1 / (1 + math.Exp(-z))
 }

@@ -1,0 +1,279 @@
+package completion
+
+import (
+	"math"
+	"strings"
+	"unicode"
+
+	"github.com/pairpad/pairpad/completion/ngram"
+)
+
+// An analogous line is another line of the document that starts like the
+// cursor's line but for one or two identifiers, such as the Decoder class
+// beside the Encoder class being written:
+//
+//	class IncrementalDecoder(codecs.IncrementalDecoder):
+//	class IncrementalEncoder(codecs.Incremental‸
+//
+// Its rest, with the same renaming (Decoder to Encoder), is a likely rest of
+// the cursor's line, which the n-gram models cannot know: to them the only
+// continuation ever seen is "Decoder".
+
+const (
+	// maxAnalogDiffs is how many identifiers may differ between the lines.
+	maxAnalogDiffs = 2
+	// minAnalogAnchors is how many tokens must be equal.
+	minAnalogAnchors = 2
+	// maxAnalogLines bounds how many lines are compared, nearest first.
+	maxAnalogLines = 4000
+)
+
+// analogy is what the analogous lines suggest.
+type analogy struct {
+	text         string // the rest of the line, renamed
+	firstRenamed int    // the length of text up to the end of its first renamed identifier
+	anchors      int    // equal tokens before the cursor
+	identAnchors int    // how many of those are identifiers
+	diffs        int    // renamed identifiers before the cursor
+	renamed      int    // identifiers renamed in the suggestion
+	agree        int    // analogous lines that suggest the same text
+	disagree     int    // analogous lines that suggest something else
+}
+
+// findAnalogy looks for lines analogous to the cursor's line in the
+// tokenized document (toks, with the cursor's line from lineStart to cur in
+// toks, and partial the identifier typed at the cursor) and returns the
+// nearest one's suggestion. ok is false when no analogous line renames
+// anything in its rest.
+func findAnalogy(doc string, toks []ngram.Token, lineStart, cur int, partial string) (a analogy, ok bool) {
+	k := cur - lineStart
+	if k < minAnalogAnchors+1 {
+		return analogy{}, false
+	}
+	lines := lineStarts(doc, toks)
+	// The index, in lines, of the cursor's line.
+	here := 0
+	for here < len(lines) && lines[here] < lineStart {
+		here++
+	}
+	seen := 0
+	for d := 1; seen < maxAnalogLines && (here-d >= 0 || here+d < len(lines)); d++ {
+		for _, li := range [2]int{here - d, here + d} {
+			if li < 0 || li >= len(lines) {
+				continue
+			}
+			seen++
+			b, found := analogAt(doc, toks, lines[li], lineStart, k, partial)
+			if !found {
+				continue
+			}
+			switch {
+			case !ok:
+				a, ok = b, true
+				a.agree = 1
+			case b.text == a.text:
+				a.agree++
+			default:
+				a.disagree++
+			}
+		}
+	}
+	return a, ok
+}
+
+// lineStarts returns the index in toks of the first token of every line.
+func lineStarts(doc string, toks []ngram.Token) []int {
+	starts := []int{0}
+	for i, t := range toks {
+		if doc[t.Start] == '\n' && i+1 < len(toks) {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// analogAt compares the line starting at token index at with the cursor's
+// line (k tokens from lineStart). When the first k tokens are equal but for
+// one or two identifiers, and at least one identifier is equal, it returns
+// the rest of that line with the same renaming applied, if that renames
+// something and starts with partial.
+func analogAt(doc string, toks []ngram.Token, at, lineStart, k int, partial string) (a analogy, ok bool) {
+	if at == lineStart || at+k >= len(toks) {
+		return analogy{}, false
+	}
+	var subs []rename
+	for j := range k {
+		x, y := toks[at+j], toks[lineStart+j]
+		xs, ys := doc[x.Start:x.End], doc[y.Start:y.End]
+		if x.Hash == y.Hash {
+			a.anchors++
+			if ngram.IsIdent(xs[0]) {
+				a.identAnchors++
+			}
+			continue
+		}
+		if xs[0] == '\n' || !ngram.IsIdent(xs[0]) || !ngram.IsIdent(ys[0]) || len(subs) == maxAnalogDiffs {
+			return analogy{}, false
+		}
+		subs = append(subs, renameOf(xs, ys))
+	}
+	if len(subs) == 0 || a.anchors < minAnalogAnchors || a.identAnchors == 0 {
+		return analogy{}, false
+	}
+	var b strings.Builder
+	for j := at + k; j < len(toks) && doc[toks[j].Start] != '\n'; j++ {
+		s := doc[toks[j].Start:toks[j].End]
+		if ngram.IsIdent(s[0]) {
+			if r, ok := applyRenames(s, subs); ok {
+				s = r
+				if a.renamed++; a.renamed == 1 {
+					a.firstRenamed = b.Len() + len(s)
+				}
+			}
+		}
+		b.WriteString(s)
+	}
+	text := b.String()
+	if a.renamed == 0 || !strings.HasPrefix(text, partial) || len(text) == len(partial) {
+		return analogy{}, false
+	}
+	a.text, a.firstRenamed, a.diffs = text[len(partial):], max(0, a.firstRenamed-len(partial)), len(subs)
+	return a, true
+}
+
+// analogFeatures are the inputs of the calibration model of an analogy's
+// suggestion, cut after its first renamed identifier (cut) or whole.
+func (a analogy) features(cut, comment bool, partial int) [numAnalogFeatures]float64 {
+	n := len(a.text)
+	if cut {
+		n = a.firstRenamed
+	}
+	return [numAnalogFeatures]float64{
+		1,
+		math.Log1p(float64(a.anchors)),
+		math.Log1p(float64(a.identAnchors)),
+		b2f(a.diffs > 1),
+		math.Log1p(float64(a.agree)),
+		math.Log1p(float64(a.disagree)),
+		b2f(a.disagree == 0),
+		math.Log1p(float64(a.renamed)),
+		math.Log1p(float64(n)),
+		b2f(cut),
+		b2f(comment),
+		b2f(partial > 0),
+	}
+}
+
+// numAnalogFeatures is the length of analogy.features.
+const numAnalogFeatures = 12
+
+// suggest returns the analogy's suggestion with the best expected payoff,
+// whole or cut after its first renamed identifier, and its chance of being
+// right.
+func (a analogy) suggest(comment bool, partial int) (text string, p, gain float64) {
+	for _, cut := range []bool{false, true} {
+		t := a.text
+		if cut {
+			if a.firstRenamed == 0 || a.firstRenamed == len(a.text) {
+				continue
+			}
+			t = a.text[:a.firstRenamed]
+		}
+		t = strings.TrimRight(t, " \t")
+		f := a.features(cut, comment, partial)
+		q := logistic(analogWeights[:], f[:])
+		if g := q*float64(len(t)) - (1-q)*wrongCost; t != "" && g > gain {
+			text, p, gain = t, q, g
+		}
+	}
+	return text, p, gain
+}
+
+// A rename turns the words from into to inside identifiers.
+type rename struct{ from, to []string }
+
+// renameOf finds what differs between two identifiers, in whole words:
+// IncrementalDecoder and IncrementalEncoder differ in Decoder and Encoder.
+func renameOf(x, y string) rename {
+	xw, yw := words(x), words(y)
+	p := 0
+	for p < len(xw) && p < len(yw) && xw[p] == yw[p] {
+		p++
+	}
+	s := 0
+	for s < len(xw)-p && s < len(yw)-p && xw[len(xw)-1-s] == yw[len(yw)-1-s] {
+		s++
+	}
+	return rename{xw[p : len(xw)-s], yw[p : len(yw)-s]}
+}
+
+// applyRenames renames the words of s that the first rename that applies
+// names. ok is false when none does.
+func applyRenames(s string, subs []rename) (string, bool) {
+	w := words(s)
+	for _, r := range subs {
+		if len(r.from) == 0 {
+			continue
+		}
+		for i := 0; i+len(r.from) <= len(w); i++ {
+			if equalWords(w[i:i+len(r.from)], r.from) {
+				out := strings.Join(w[:i], "") + strings.Join(r.to, "") + strings.Join(w[i+len(r.from):], "")
+				return out, true
+			}
+		}
+	}
+	return s, false
+}
+
+func equalWords(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// words splits an identifier into its words: runs of lower-case letters
+// with an optional capital in front, runs of capitals, runs of digits, and
+// underscores.
+func words(s string) []string {
+	var out []string
+	start := 0
+	kind := func(r byte) int {
+		switch {
+		case r == '_':
+			return 0
+		case r >= '0' && r <= '9':
+			return 1
+		case unicode.IsUpper(rune(r)):
+			return 2
+		default:
+			return 3
+		}
+	}
+	for i := 1; i <= len(s); i++ {
+		if i == len(s) {
+			out = append(out, s[start:])
+			break
+		}
+		a, b := kind(s[i-1]), kind(s[i])
+		split := a != b && !(a == 2 && b == 3 && i-1 == start) // Capitalized word
+		if a == 2 && b == 3 && i-1 > start {                     // ABCWord: ABC, Word
+			out = append(out, s[start:i-1])
+			start = i - 1
+			continue
+		}
+		if a == 0 && b == 0 {
+			split = true
+		}
+		if split {
+			out = append(out, s[start:i])
+			start = i
+		}
+	}
+	return out
+}
