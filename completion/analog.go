@@ -36,6 +36,7 @@ type analogy struct {
 	identAnchors int    // how many of those are identifiers
 	diffs        int    // renamed identifiers before the cursor
 	renamed      int    // identifiers renamed in the suggestion
+	previous     bool   // the renaming is the one between the lines before
 	agree        int    // analogous lines that suggest the same text
 	disagree     int    // analogous lines that suggest something else
 }
@@ -63,7 +64,7 @@ func findAnalogy(doc string, toks []ngram.Token, lineStart, cur int, partial str
 				continue
 			}
 			seen++
-			b, found := analogAt(doc, toks, lines[li], lineStart, k, partial)
+			b, found := analogAt(doc, toks, lines, li, here, k, partial)
 			if !found {
 				continue
 			}
@@ -92,32 +93,31 @@ func lineStarts(doc string, toks []ngram.Token) []int {
 	return starts
 }
 
-// analogAt compares the line starting at token index at with the cursor's
-// line (k tokens from lineStart). When the first k tokens are equal but for
-// one or two identifiers, and at least one identifier is equal, it returns
-// the rest of that line with the same renaming applied, if that renames
-// something and starts with partial.
-func analogAt(doc string, toks []ngram.Token, at, lineStart, k int, partial string) (a analogy, ok bool) {
-	if at == lineStart || at+k >= len(toks) {
+// analogAt compares line li (an index in lines) with the cursor's line
+// (line here, k tokens). When their first k tokens are equal but for one or
+// two identifiers, and at least one identifier is equal, it returns the rest
+// of line li with the same renaming applied, if that renames something and
+// starts with partial. When the first k tokens are all equal, the renaming
+// is the one between the lines before them, if those are analogous.
+func analogAt(doc string, toks []ngram.Token, lines []int, li, here, k int, partial string) (a analogy, ok bool) {
+	at := lines[li]
+	if li == here || at+k >= len(toks) {
 		return analogy{}, false
 	}
-	var subs []rename
-	for j := range k {
-		x, y := toks[at+j], toks[lineStart+j]
-		xs, ys := doc[x.Start:x.End], doc[y.Start:y.End]
-		if x.Hash == y.Hash {
-			a.anchors++
-			if ngram.IsIdent(xs[0]) {
-				a.identAnchors++
-			}
-			continue
-		}
-		if xs[0] == '\n' || !ngram.IsIdent(xs[0]) || !ngram.IsIdent(ys[0]) || len(subs) == maxAnalogDiffs {
-			return analogy{}, false
-		}
-		subs = append(subs, renameOf(xs, ys))
+	subs, anchors, identAnchors, ok := align(doc, toks, at, lines[here], k)
+	if !ok || anchors < minAnalogAnchors || identAnchors == 0 {
+		return analogy{}, false
 	}
-	if len(subs) == 0 || a.anchors < minAnalogAnchors || a.identAnchors == 0 {
+	a.anchors, a.identAnchors, a.diffs = anchors, identAnchors, len(subs)
+	if len(subs) == 0 && li > 0 && here > 0 {
+		prev, prevHere := lines[li-1], lines[here-1]
+		if n := at - prev - 1; n == lines[here]-prevHere-1 && n > 0 {
+			if s, _, idents, ok := align(doc, toks, prev, prevHere, n); ok && idents > 0 {
+				subs, a.previous = s, true
+			}
+		}
+	}
+	if len(subs) == 0 {
 		return analogy{}, false
 	}
 	var b strings.Builder
@@ -137,8 +137,31 @@ func analogAt(doc string, toks []ngram.Token, at, lineStart, k int, partial stri
 	if a.renamed == 0 || !strings.HasPrefix(text, partial) || len(text) == len(partial) {
 		return analogy{}, false
 	}
-	a.text, a.firstRenamed, a.diffs = text[len(partial):], max(0, a.firstRenamed-len(partial)), len(subs)
+	a.text, a.firstRenamed = text[len(partial):], max(0, a.firstRenamed-len(partial))
 	return a, true
+}
+
+// align compares the n tokens from index x with the n from index y. ok is
+// false unless they are equal but for at most maxAnalogDiffs identifiers;
+// it returns the renames that turn those of x into those of y, and how many
+// tokens, and identifiers, are equal.
+func align(doc string, toks []ngram.Token, x, y, n int) (subs []rename, anchors, identAnchors int, ok bool) {
+	for j := range n {
+		tx, ty := toks[x+j], toks[y+j]
+		xs, ys := doc[tx.Start:tx.End], doc[ty.Start:ty.End]
+		if tx.Hash == ty.Hash {
+			anchors++
+			if ngram.IsIdent(xs[0]) {
+				identAnchors++
+			}
+			continue
+		}
+		if !ngram.IsIdent(xs[0]) || !ngram.IsIdent(ys[0]) || len(subs) == maxAnalogDiffs {
+			return nil, 0, 0, false
+		}
+		subs = append(subs, renameOf(xs, ys))
+	}
+	return subs, anchors, identAnchors, true
 }
 
 // analogFeatures are the inputs of the calibration model of an analogy's
@@ -161,11 +184,12 @@ func (a analogy) features(cut, comment bool, partial int) [numAnalogFeatures]flo
 		b2f(cut),
 		b2f(comment),
 		b2f(partial > 0),
+		b2f(a.previous),
 	}
 }
 
 // numAnalogFeatures is the length of analogy.features.
-const numAnalogFeatures = 12
+const numAnalogFeatures = 13
 
 // suggest returns the analogy's suggestion with the best expected payoff,
 // whole or cut after its first renamed identifier, and its chance of being
@@ -208,21 +232,36 @@ func renameOf(x, y string) rename {
 }
 
 // applyRenames renames the words of s that the first rename that applies
-// names. ok is false when none does.
+// names, in the same case or all lower or upper case. ok is false when none
+// does.
 func applyRenames(s string, subs []rename) (string, bool) {
 	w := words(s)
 	for _, r := range subs {
 		if len(r.from) == 0 {
 			continue
 		}
-		for i := 0; i+len(r.from) <= len(w); i++ {
-			if equalWords(w[i:i+len(r.from)], r.from) {
-				out := strings.Join(w[:i], "") + strings.Join(r.to, "") + strings.Join(w[i+len(r.from):], "")
-				return out, true
+		for _, fold := range []func(string) string{nil, strings.ToLower, strings.ToUpper} {
+			from, to := r.from, r.to
+			if fold != nil {
+				from, to = foldWords(from, fold), foldWords(to, fold)
+			}
+			for i := 0; i+len(from) <= len(w); i++ {
+				if equalWords(w[i:i+len(from)], from) {
+					return strings.Join(w[:i], "") + strings.Join(to, "") + strings.Join(w[i+len(from):], ""), true
+				}
 			}
 		}
 	}
 	return s, false
+}
+
+// foldWords returns words with fold applied to each.
+func foldWords(words []string, fold func(string) string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = fold(w)
+	}
+	return out
 }
 
 func equalWords(a, b []string) bool {

@@ -28,6 +28,9 @@ func TestRenames(t *testing.T) {
 	if got, ok := applyRenames("MultibyteIncrementalDecoder", []rename{r}); !ok || got != "MultibyteIncrementalEncoder" {
 		t.Errorf("applyRenames = %q, %v", got, ok)
 	}
+	if got, ok := applyRenames("decoder_state", []rename{r}); !ok || got != "encoder_state" {
+		t.Errorf("applyRenames in lower case = %q, %v", got, ok)
+	}
 	if _, ok := applyRenames("Decoded", []rename{r}); ok {
 		t.Error("a rename applied inside a word")
 	}
@@ -39,6 +42,8 @@ func TestAnalogousLine(t *testing.T) {
 	}{
 		{"python class", "python", "class IncrementalDecoder(codecs.IncrementalDecoder):\n    pass\n\n" +
 			"class StreamDecoder(codecs.StreamDecoder):\n    pass\n\nclass IncrementalEncoder(codecs.Incremental", "Encoder):"},
+		{"renamed on the line before", "python", "class Box:\n    def get_width(self):\n        return self._width\n\n" +
+			"    def get_height(self):\n        return self._", "height"},
 		{"go call", "go", "func readAll(r io.Reader) ([]byte, error) {\n\tbuf, err := readFull(r, readLimit)\n\treturn buf, err\n}\n\n" +
 			"func writeAll(r io.Writer, b []byte) error {\n\tbuf, err := writeFull(", "r, writeLimit"},
 	}

@@ -17,6 +17,9 @@ var calibrate = flag.Bool("calibrate", false, "refit stepWeights on the standard
 // calibrationSeed draws the calibration samples; the evaluation uses others.
 const calibrationSeed = 3
 
+// calibrationSamples is how many samples per language fit stepWeights.
+const calibrationSamples = 6000
+
 // TestCalibrate refits the logistic model behind evidence.confidence: it
 // decodes the rest of the line at sampled cursors of the Go and Python
 // standard libraries, records each step's evidence and whether its token
@@ -33,12 +36,14 @@ func TestCalibrate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		samples, err := corpus.Draw(calibrationSeed, lang, files, 6000)
+		// Analogies are rarer than decoding steps: they are fitted on more
+		// samples, of which the first serve the decoding steps.
+		samples, err := corpus.Draw(calibrationSeed, lang, files, 4*calibrationSamples)
 		if err != nil {
 			t.Fatal(err)
 		}
 		hidden, reach := 0, 0
-		for _, s := range samples {
+		for _, s := range samples[:calibrationSamples] {
 			hidden += len(s.Hidden)
 			for _, st := range decodeSteps(s, lang) {
 				if st.right {
@@ -47,6 +52,8 @@ func TestCalibrate(t *testing.T) {
 				rows = append(rows, st.features[:])
 				labels = append(labels, b2f(st.right))
 			}
+		}
+		for _, s := range samples {
 			for _, st := range analogSteps(s, lang) {
 				analogRows = append(analogRows, st.features[:])
 				analogLabels = append(analogLabels, b2f(st.right))

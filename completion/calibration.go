@@ -38,18 +38,19 @@ var stepWeights = [numFeatures]float64{
 }
 
 // analogWeights are the logistic weights of analogy.features, fitted on
-// 684 suggestions of analogous lines at the same cursors.
+// 3992 suggestions of analogous lines at the same cursors.
 var analogWeights = [numAnalogFeatures]float64{
-	-0.3750,
-	-0.7166,
-	1.4350,
-	-0.8873,
-	1.2808,
-	-0.1142,
-	1.9146,
-	1.3974,
-	-1.1521,
-	0.0628,
-	-0.5354,
-	0.3495,
+	-0.2184,
+	-0.2281,
+	1.0578,
+	-0.6761,
+	1.1426,
+	-0.0805,
+	1.1386,
+	0.6758,
+	-1.0606,
+	0.0688,
+	0.1082,
+	0.4435,
+	-0.0964,
 }
