@@ -385,7 +385,7 @@ func predictLine(doc string, cur int, lang *ngram.Model, comment bool) (string, 
 			text, p = t, q
 		}
 	}
-	return text, p
+	return alignColumn(doc, cur, text), p
 }
 
 // decode decodes the rest of the line and returns the prefix with the best
