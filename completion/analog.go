@@ -31,6 +31,7 @@ const (
 // analogy is what the analogous lines suggest.
 type analogy struct {
 	text         string // the rest of the line, renamed
+	source       string // the rest of the line as the analogous line has it
 	firstRenamed int    // the length of text up to the end of its first renamed identifier
 	anchors      int    // equal tokens before the cursor
 	identAnchors int    // how many of those are identifiers
@@ -121,7 +122,8 @@ func analogAt(doc string, toks []ngram.Token, lines []int, li, here, k int, part
 		return analogy{}, false
 	}
 	var b strings.Builder
-	for j := at + k; j < len(toks) && doc[toks[j].Start] != '\n'; j++ {
+	j := at + k
+	for ; j < len(toks) && doc[toks[j].Start] != '\n'; j++ {
 		s := doc[toks[j].Start:toks[j].End]
 		if ngram.IsIdent(s[0]) {
 			if r, ok := applyRenames(s, subs); ok {
@@ -138,7 +140,17 @@ func analogAt(doc string, toks []ngram.Token, lines []int, li, here, k int, part
 		return analogy{}, false
 	}
 	a.text, a.firstRenamed = text[len(partial):], max(0, a.firstRenamed-len(partial))
+	if source := doc[toks[at+k].Start:toks[j-1].End]; strings.HasPrefix(source, partial) {
+		a.source = source[len(partial):]
+	}
 	return a, true
+}
+
+// echoes reports whether text, suggested by the n-gram models, is the
+// analogous line's rest before its renaming: the models copy the line that
+// the analogy renames, and are wrong where they disagree with it.
+func (a analogy) echoes(text string) bool {
+	return text != "" && strings.HasPrefix(a.source, text) && !strings.HasPrefix(a.text, text)
 }
 
 // align compares the n tokens from index x with the n from index y. ok is

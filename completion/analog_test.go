@@ -42,6 +42,8 @@ func TestAnalogousLine(t *testing.T) {
 	}{
 		{"python class", "python", "class IncrementalDecoder(codecs.IncrementalDecoder):\n    pass\n\n" +
 			"class StreamDecoder(codecs.StreamDecoder):\n    pass\n\nclass IncrementalEncoder(codecs.Incremental", "Encoder):"},
+		{"the models echo the line renamed", "python", "class IncrementalDecoder(mbc.MultibyteIncrementalDecoder,\n" +
+			"                         codecs.IncrementalDecoder):\n    codec = codec\n\nclass IncrementalEncoder(mbc.MultibyteIncremental", "Encoder,"},
 		{"renamed on the line before", "python", "class Box:\n    def get_width(self):\n        return self._width\n\n" +
 			"    def get_height(self):\n        return self._", "height"},
 		{"go call", "go", "func readAll(r io.Reader) ([]byte, error) {\n\tbuf, err := readFull(r, readLimit)\n\treturn buf, err\n}\n\n" +

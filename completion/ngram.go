@@ -381,6 +381,9 @@ func predictLine(doc string, cur int, lang *ngram.Model, comment bool) (string, 
 	m, partial := newLineModel(doc, cur, lang)
 	text, p, gain := m.decode(partial, comment)
 	if a, ok := findAnalogy(doc, m.toks, m.line, m.cur, partial); ok {
+		if a.echoes(text) {
+			text, p, gain = "", 0, 0
+		}
 		if t, q, g := a.suggest(comment, len(partial)); g > gain {
 			text, p = t, q
 		}
