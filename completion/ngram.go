@@ -388,7 +388,7 @@ func predictLine(doc string, cur int, lang *ngram.Model, comment bool) (string, 
 			text, p = t, q
 		}
 	}
-	return alignColumn(doc, cur, text), p
+	return fitRule(doc, cur, alignColumn(doc, cur, text)), p
 }
 
 // decode decodes the rest of the line and returns the prefix with the best
