@@ -3,7 +3,6 @@ package completion
 import (
 	"math"
 	"strings"
-	"unicode"
 
 	"github.com/pairpad/pairpad/completion/ngram"
 )
@@ -290,41 +289,48 @@ func equalWords(a, b []string) bool {
 
 // words splits an identifier into its words: runs of lower-case letters
 // with an optional capital in front, runs of capitals, runs of digits, and
-// underscores.
+// single underscores.
 func words(s string) []string {
 	var out []string
 	start := 0
-	kind := func(r byte) int {
+	for i := 1; i < len(s); i++ {
+		prev, next := charClass(s[i-1]), charClass(s[i])
 		switch {
-		case r == '_':
-			return 0
-		case r >= '0' && r <= '9':
-			return 1
-		case unicode.IsUpper(rune(r)):
-			return 2
-		default:
-			return 3
-		}
-	}
-	for i := 1; i <= len(s); i++ {
-		if i == len(s) {
-			out = append(out, s[start:])
-			break
-		}
-		a, b := kind(s[i-1]), kind(s[i])
-		split := a != b && !(a == 2 && b == 3 && i-1 == start) // Capitalized word
-		if a == 2 && b == 3 && i-1 > start {                     // ABCWord: ABC, Word
-			out = append(out, s[start:i-1])
-			start = i - 1
-			continue
-		}
-		if a == 0 && b == 0 {
-			split = true
-		}
-		if split {
+		case prev == upper && next == lower:
+			// A capital starts the word it is in front of: HTTPServer is
+			// HTTP and Server.
+			if i-1 > start {
+				out = append(out, s[start:i-1])
+				start = i - 1
+			}
+		case prev != next || prev == underscore:
 			out = append(out, s[start:i])
 			start = i
 		}
 	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
 	return out
+}
+
+// The classes of the characters of an identifier, as words splits it.
+const (
+	underscore = iota
+	digit
+	upper
+	lower // and any other byte
+)
+
+func charClass(c byte) int {
+	switch {
+	case c == '_':
+		return underscore
+	case c >= '0' && c <= '9':
+		return digit
+	case c >= 'A' && c <= 'Z':
+		return upper
+	default:
+		return lower
+	}
 }
