@@ -185,7 +185,7 @@ func goSources(roots []string) ([]source, error) {
 				switch {
 				case d.Name() == "testdata" || d.Name() == "vendor" || rel == "cache" || strings.HasPrefix(rel, "golang.org"):
 					return filepath.SkipDir
-				case strings.Contains(d.Name(), "@") && !licensed(filepath.Join(p, "LICENSE"), filepath.Join(p, "LICENSE.txt"), filepath.Join(p, "LICENSE.md")):
+				case strings.Contains(d.Name(), "@") && !licensed(filepath.Join(p, "LICENSE"), filepath.Join(p, "LICENSE.txt"), filepath.Join(p, "LICENSE.md"), filepath.Join(p, "COPYING")):
 					return filepath.SkipDir
 				case strings.Contains(d.Name(), "@"):
 					sources = append(sources, source{name: filepath.ToSlash(rel)})
