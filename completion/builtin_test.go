@@ -242,6 +242,10 @@ func TestBlockSkeleton(t *testing.T) {
 		{"balanced braces", "go", "x := T{}", -1, ""},
 		{"python needs no closing", "python", "def main():", -1, ""},
 		{"comment", "go", "// if x {", -1, ""},
+		{"template literal", "typescript", "function greet(name: string): string {\n  return `Hello, ${", -1, ""},
+		{"brace in a string", "go", "func f() {\n\tfmt.Println(\"a {", -1, ""},
+		{"escaped quote before the brace", "javascript", "if (s === \"\\\"\") {", -1, "\n    \n}"},
+		{"rust lifetime", "rust", "fn first<'a>(s: &'a str) -> &'a str {", -1, "\n    \n}"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

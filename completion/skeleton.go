@@ -28,7 +28,7 @@ const emptyBodyConfidence = 0.5
 func blockSkeleton(code string, off int, before, language string, lang *ngram.Model) (string, float64) {
 	line := strings.TrimRight(before, " \t")
 	brace := braceLanguages[language] && strings.HasSuffix(line, "{") &&
-		strings.Count(line, "{") > strings.Count(line, "}")
+		strings.Count(line, "{") > strings.Count(line, "}") && !inString(line[:len(line)-1], language)
 	if !brace && !(language == "python" && pythonBlock.MatchString(line)) {
 		return "", 0
 	}
@@ -56,6 +56,30 @@ func blockSkeleton(code string, off int, before, language string, lang *ngram.Mo
 		return "\n" + inner + body, confidence
 	}
 	return "", 0
+}
+
+// inString reports whether the end of line is inside a string literal (or
+// opens an interpolation, as "${" does in JavaScript, TypeScript, Kotlin and
+// PHP): a brace there opens no block. Quotes escaped with a backslash do not
+// count, nor single quotes in Rust, where they also mark lifetimes.
+func inString(line, language string) bool {
+	if strings.HasSuffix(line, "$") {
+		return true
+	}
+	var open byte
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case c == '\\' && open != 0:
+			i++
+		case open != 0:
+			if c == open {
+				open = 0
+			}
+		case c == '"' || c == '`' || c == '\'' && language != "rust":
+			open = c
+		}
+	}
+	return open != 0
 }
 
 // hasBody reports whether the first non-blank line after the cursor's line
