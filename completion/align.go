@@ -46,17 +46,23 @@ func alignedPadding(doc string, cur int) (int, bool) {
 			padded = padded || c >= 2 && other[c-2] == ' '
 		}
 	}
-	target, best, all := 0, 0, 0
-	for c, v := range votes {
-		all += v
-		if v > best || v == best && c < target {
-			target, best = c, v
-		}
-	}
+	target, best, all := mostVoted(votes)
 	if !padded || best < 2 || 2*best <= all {
 		return 0, false
 	}
 	return target - len(line), true
+}
+
+// mostVoted returns the value with the most votes (the smallest on a tie),
+// its votes, and all votes cast.
+func mostVoted(votes map[int]int) (value, most, all int) {
+	for v, n := range votes {
+		all += n
+		if n > most || n == most && v < value {
+			value, most = v, n
+		}
+	}
+	return value, most, all
 }
 
 // gapEnds returns the offsets in line where its gaps, the runs of blanks

@@ -62,11 +62,6 @@ func ruleWidth(doc string, lineStart int, ch byte) (int, bool) {
 			votes[len(line)]++
 		}
 	}
-	width, best := 0, 0
-	for w, n := range votes {
-		if n > best || n == best && w < width {
-			width, best = w, n
-		}
-	}
-	return width, best >= 2
+	width, most, _ := mostVoted(votes)
+	return width, most >= 2
 }
