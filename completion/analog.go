@@ -206,15 +206,8 @@ const numAnalogFeatures = 13
 // whole or cut after its first renamed identifier, and its chance of being
 // right.
 func (a analogy) suggest(comment bool, partial int) (text string, p, gain float64) {
-	for _, cut := range []bool{false, true} {
-		t := a.text
-		if cut {
-			if a.firstRenamed == 0 || a.firstRenamed == len(a.text) {
-				continue
-			}
-			t = a.text[:a.firstRenamed]
-		}
-		t = strings.TrimRight(t, " \t")
+	for _, cut := range a.cuts() {
+		t := a.variant(cut)
 		f := a.features(cut, comment, partial)
 		q := logistic(analogWeights[:], f[:])
 		if g := q*float64(len(t)) - (1-q)*wrongCost; t != "" && g > gain {
@@ -222,6 +215,24 @@ func (a analogy) suggest(comment bool, partial int) (text string, p, gain float6
 		}
 	}
 	return text, p, gain
+}
+
+// cuts lists the variants of the suggestion: whole (false), and cut after
+// the first renamed identifier (true) when that is shorter.
+func (a analogy) cuts() []bool {
+	if a.firstRenamed == 0 || a.firstRenamed == len(a.text) {
+		return []bool{false}
+	}
+	return []bool{false, true}
+}
+
+// variant returns the suggestion, whole or cut, without trailing blanks.
+func (a analogy) variant(cut bool) string {
+	t := a.text
+	if cut {
+		t = t[:a.firstRenamed]
+	}
+	return strings.TrimRight(t, " \t")
 }
 
 // A rename turns the words from into to inside identifiers.

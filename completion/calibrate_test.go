@@ -136,9 +136,9 @@ func analogSteps(s corpus.Sample, lang string) []analogStep {
 	if !ok {
 		return nil
 	}
-	out := []analogStep{{a.features(false, comment, len(partial)), strings.HasPrefix(s.Hidden, strings.TrimRight(a.text, " \t"))}}
-	if a.firstRenamed > 0 && a.firstRenamed < len(a.text) {
-		out = append(out, analogStep{a.features(true, comment, len(partial)), strings.HasPrefix(s.Hidden, a.text[:a.firstRenamed])})
+	var out []analogStep
+	for _, cut := range a.cuts() {
+		out = append(out, analogStep{a.features(cut, comment, len(partial)), strings.HasPrefix(s.Hidden, a.variant(cut))})
 	}
 	return out
 }
