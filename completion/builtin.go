@@ -112,6 +112,11 @@ func Languages() []string {
 // not code.
 var proseLanguages = map[string]bool{"markdown": true, "plaintext": true}
 
+// minLineStartConfidence is the least confidence shown at the start of a
+// line: below it, more than a third of suggestions there were wrong (make
+// eval's table of line starts).
+const minLineStartConfidence = 0.7
+
 // closers are the characters an editor may have auto-inserted after the cursor.
 const closers = ")]}'\"`;:"
 
@@ -135,24 +140,31 @@ func (Builtin) Complete(ctx context.Context, code string, cursor int, language s
 	if strings.Trim(already, closers) != "" {
 		return none // mid-line: the builtin rules only complete line ends
 	}
-	if strings.TrimSpace(before) == "" {
+	// At the start of a line (after its indentation) only the models speak,
+	// and only when they are fairly sure: nothing typed on the line narrows
+	// what comes, and a wrong ghost on every new line would be noise.
+	lineStart := strings.TrimSpace(before) == ""
+	if lineStart && strings.TrimSpace(code[:off]) == "" {
 		return none
 	}
 
 	// The models are the better evidence; at the end of a line that opens a
 	// block, a skeleton of the block; the rules speak when both are silent
 	// (or their suggestion does not fit what the editor already inserted),
-	// and neither speaks in a comment.
+	// and neither speaks in a comment or at the start of a line.
 	comment := inComment(before, lineComment[language], language == "rust")
 	lang := languageModel(language)
 	doc, cur := docWindow(code, off)
 	text, confidence := predictLine(doc, cur, lang, comment)
+	if lineStart && confidence < minLineStartConfidence {
+		text = ""
+	}
 	text, ok := beforeClosers(text, already)
-	if !ok && !comment {
+	if !ok && !comment && !lineStart {
 		text, confidence = blockSkeleton(code, off, before, language, lang)
 		text, ok = beforeClosers(text, already)
 	}
-	if !ok && !comment {
+	if !ok && !comment && !lineStart {
 		text, confidence = ruleFor(language, before)
 		text, ok = beforeClosers(text, already)
 	}

@@ -163,6 +163,8 @@ func TestBuiltinFromDocument(t *testing.T) {
 		{"keyword of a language without a model", "sql", "SELECT * FR", "OM"},
 		{"keywords disagree", "ruby", "def initialize(name)\n  @name = name\nen", ""},
 		{"dunder method", "python", "class A:\n    def __init__(self, name):\n        self.name = name\n\n    def __re", "pr__(self)"},
+		{"a line start when the models are sure", "go", "package main\n\nfunc f() error {\n\terr := g()\n\tif err != nil {\n\t\treturn err\n\t", "}"},
+		{"a line start in a blank document", "go", "\n\n\t", ""},
 		{"the seed's example wins without evidence", "python", "def hello():\n    print(", "'Hello, World!')"},
 	}
 	for _, tt := range tests {

@@ -30,6 +30,9 @@ type Config struct {
 	MaxFileBytes int64
 	// Engines are compared side by side; nil means the built-in engine and Baseline.
 	Engines []Engine
+	// LineStarts samples cursors at the start of lines, after the
+	// indentation, with the whole line hidden, rather than inside lines.
+	LineStarts bool
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -96,7 +99,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		if len(files) == 0 {
 			return Report{}, fmt.Errorf("eval: no %s files under %v", lang, cfg.Roots[lang])
 		}
-		samples, err := corpus.Draw(cfg.Seed, lang, files, cfg.Samples)
+		where := corpus.Positions
+		if cfg.LineStarts {
+			where = corpus.LineStarts
+		}
+		samples, err := corpus.DrawAt(cfg.Seed, lang, files, cfg.Samples, where)
 		if err != nil {
 			return Report{}, err
 		}

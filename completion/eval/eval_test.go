@@ -155,6 +155,17 @@ func TestRunBookkeeping(t *testing.T) {
 	if none.Empty != none.Samples || none.CharsSaved() != 0 {
 		t.Errorf("baseline on code without its triggers: %+v", none)
 	}
+
+	// At line starts the only candidate is foo(y), hidden whole.
+	cfg.LineStarts = true
+	if rep, err = Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if r.Language == "python" && r.Engine == "perfect" && r.HiddenChars != 6*r.Samples {
+			t.Errorf("line starts: %d hidden chars in %d samples, want foo(y) each time", r.HiddenChars, r.Samples)
+		}
+	}
 }
 
 func TestRunErrors(t *testing.T) {

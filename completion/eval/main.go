@@ -48,6 +48,12 @@ func run() error {
 		return err
 	}
 	fmt.Print(rep.Markdown())
+	cfg.LineStarts = true
+	if rep, err = Run(ctx, cfg); err != nil {
+		return err
+	}
+	fmt.Print("\nAt the start of a line, after its indentation, with the whole line hidden (not part of the goals):\n\n")
+	fmt.Print(rep.Markdown())
 	fmt.Fprintf(os.Stderr, "eval: %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
 }

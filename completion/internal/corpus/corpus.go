@@ -128,6 +128,11 @@ func ListFiles(roots []string, ext string, maxBytes int64) ([]string, error) {
 // Draw picks n positions: a seeded file, then a seeded candidate
 // position in it (see Positions). The generator depends on seed and lang only.
 func Draw(seed int64, lang string, files []string, n int) ([]Sample, error) {
+	return DrawAt(seed, lang, files, n, Positions)
+}
+
+// DrawAt is Draw with the candidate positions of a file given by where.
+func DrawAt(seed int64, lang string, files []string, n int, where func(text string) []int) ([]Sample, error) {
 	h := fnv.New64a()
 	h.Write([]byte(lang))
 	rng := rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
@@ -145,13 +150,28 @@ func Draw(seed int64, lang string, files []string, n int) ([]Sample, error) {
 		if !utf8.ValidString(text) {
 			continue
 		}
-		pos := Positions(text)
+		pos := where(text)
 		if len(pos) == 0 {
 			continue
 		}
 		out = append(out, Cut(text, pos[rng.IntN(len(pos))]))
 	}
 	return out, nil
+}
+
+// LineStarts returns the byte offsets where a cursor may be sampled at the
+// start of a line: after the indentation of a non-blank line that is not the
+// file's first, so that the whole line is hidden.
+func LineStarts(text string) []int {
+	var out []int
+	off := 0
+	for line := range strings.Lines(text) {
+		if indent := len(line) - len(strings.TrimLeft(line, " \t")); off > 0 && strings.TrimSpace(line) != "" {
+			out = append(out, off+indent)
+		}
+		off += len(line)
+	}
+	return out
 }
 
 // Positions returns the byte offsets where a cursor may be sampled: inside a

@@ -40,6 +40,21 @@ func TestPositionsAndCut(t *testing.T) {
 	}
 }
 
+func TestLineStarts(t *testing.T) {
+	text := "a := 1\n\n    \n\tif x {\r\nz\n"
+	var got []Sample
+	for _, off := range LineStarts(text) {
+		got = append(got, Cut(text, off))
+	}
+	want := []Sample{
+		{Code: "a := 1\n\n    \n\t\r\nz\n", Cursor: 14, Hidden: "if x {"},
+		{Code: "a := 1\n\n    \n\tif x {\r\n\n", Cursor: 22, Hidden: "z"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("line starts (-want +got):\n%s", diff)
+	}
+}
+
 func TestLicenseHeader(t *testing.T) {
 	text := "// Copyright 2009 The Go Authors.\n// license that can be found.\n\npackage x\n// not the header\n"
 	for off, want := range map[int]bool{3: true, 40: true, len("// Copyright 2009 The Go Authors.\n// license that can be found.\n\npac"): false, len(text) - 4: false} {
