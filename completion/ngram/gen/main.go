@@ -19,6 +19,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"flag"
@@ -41,10 +42,10 @@ func main() {
 }
 
 func run() error {
-	lang := flag.String("lang", "", "go or python")
+	lang := flag.String("lang", "", "go, python or javascript")
 	out := flag.String("o", "", "output file")
 	exclude := flag.String("exclude", "", "colon-separated trees whose files are never used")
-	roots := flag.String("roots", "", "colon-separated trees to read: module caches (go) or site-packages (python)")
+	roots := flag.String("roots", "", "colon-separated trees to read: module caches (go), site-packages (python) or node_modules (javascript)")
 	maxBytes := flag.Int("max-bytes", 40<<20, "stop after reading this much code")
 	minContext := flag.Int("min-context", 4, "drop contexts seen fewer times")
 	keep := flag.Int("keep", 6, "followers kept per context")
@@ -53,22 +54,16 @@ func run() error {
 	if *out == "" || *roots == "" {
 		return fmt.Errorf("-o and -roots are required")
 	}
-	excludeRoots := strings.Split(*exclude, ":")
-	excluded, err := contentHashes(excludeRoots)
+	list, ok := sourceLists[*lang]
+	if !ok {
+		return fmt.Errorf("unknown -lang %q", *lang)
+	}
+	sources, err := list(strings.Split(*roots, ":"))
 	if err != nil {
 		return err
 	}
-	var sources []source
-	switch *lang {
-	case "go":
-		sources, err = goSources(strings.Split(*roots, ":"))
-	case "python":
-		sources, err = pythonSources(strings.Split(*roots, ":"))
-	case "javascript":
-		sources, err = npmSources(strings.Split(*roots, ":"))
-	default:
-		return fmt.Errorf("unknown -lang %q", *lang)
-	}
+	excludeRoots := strings.Split(*exclude, ":")
+	excluded, err := contentHashes(excludeRoots)
 	if err != nil {
 		return err
 	}
@@ -100,30 +95,37 @@ func run() error {
 			break
 		}
 	}
-	fmt.Fprintf(os.Stderr, "gen: %s: %d files dropped as near-copies of excluded code\n", *lang, dropped)
-	m := b.Model()
-	w, err := os.Create(*out)
+	size, err := writeModel(*out, b.Model(), sources)
 	if err != nil {
 		return err
 	}
-	if err := m.Encode(w); err != nil {
-		w.Close()
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	var names []string
-	for _, src := range sources {
-		names = append(names, src.name)
-	}
-	list := strings.Join(names, "\n") + "\n"
-	if err := os.WriteFile(strings.TrimSuffix(*out, ".ngram.gz")+".sources.txt", []byte(list), 0o644); err != nil {
-		return err
-	}
-	fi, _ := os.Stat(*out)
-	fmt.Fprintf(os.Stderr, "gen: %s: %d files, %d bytes of code -> %s (%d bytes)\n", *lang, used, read, *out, fi.Size())
+	fmt.Fprintf(os.Stderr, "gen: %s: %d files, %d bytes of code (%d near-copies of excluded code dropped) -> %s (%d bytes)\n",
+		*lang, used, read, dropped, *out, size)
 	return nil
+}
+
+// sourceLists lists each language's packages under the -roots.
+var sourceLists = map[string]func(roots []string) ([]source, error){
+	"go":         goSources,
+	"python":     pythonSources,
+	"javascript": npmSources,
+}
+
+// writeModel writes the model to out and the names of the sources beside it, in
+// a .sources.txt file, and returns the model's size.
+func writeModel(out string, m *ngram.Model, sources []source) (int, error) {
+	var buf bytes.Buffer
+	if err := m.Encode(&buf); err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+		return 0, err
+	}
+	var names strings.Builder
+	for _, src := range sources {
+		names.WriteString(src.name + "\n")
+	}
+	return buf.Len(), os.WriteFile(strings.TrimSuffix(out, ".ngram.gz")+".sources.txt", []byte(names.String()), 0o644)
 }
 
 // contentHashes returns the SHA-256 of every file under the excluded roots.
