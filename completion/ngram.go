@@ -456,11 +456,12 @@ func (ev evidence) features() [numFeatures]float64 {
 		b2f(ev.localTop == 1),
 		b2f(ev.localTop == 2),
 		b2f(ev.localTop >= 3 && ev.localTop <= 5),
+		b2f(kind >= '0' && kind <= '9'),
 	}
 }
 
 // numFeatures is the length of evidence.features.
-const numFeatures = 29
+const numFeatures = 30
 
 // confidence is the calibrated chance that the step's token is right, given
 // that the tokens before it were.
