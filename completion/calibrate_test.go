@@ -83,6 +83,16 @@ func TestCalibrate(t *testing.T) {
 	t.Logf("fitted on %d steps: %v; on %d analogies: %v", len(rows), w, len(analogRows), aw)
 }
 
+// sampleWindow returns the scanned window around the sample's cursor, the
+// cursor's offset in it, and whether the cursor's line is a comment, as
+// Builtin.Complete finds them.
+func sampleWindow(s corpus.Sample, lang string) (doc string, cur int, comment bool) {
+	off := UTF16ToByteOffset(s.Code, s.Cursor)
+	comment = inComment(s.Code[strings.LastIndexByte(s.Code[:off], '\n')+1:off], lineComment[lang], lang == "rust")
+	doc, cur = docWindow(s.Code, off)
+	return doc, cur, comment
+}
+
 type decodedStep struct {
 	features [numFeatures]float64
 	right    bool
@@ -92,9 +102,7 @@ type decodedStep struct {
 // decodeSteps decodes greedily at the sample's cursor, as predictLine does
 // but without stopping, until the first wrong token or the line's end.
 func decodeSteps(s corpus.Sample, lang string) []decodedStep {
-	off := UTF16ToByteOffset(s.Code, s.Cursor)
-	comment := inComment(s.Code[strings.LastIndexByte(s.Code[:off], '\n')+1:off], lineComment[lang], false)
-	doc, cur := docWindow(s.Code, off)
+	doc, cur, comment := sampleWindow(s, lang)
 	m, partial := newLineModel(doc, cur, ngram.ForLanguage(lang))
 	var out []decodedStep
 	done := 0 // bytes of Hidden already matched
@@ -128,9 +136,7 @@ type analogStep struct {
 // analogSteps returns the features of the suggestions of the analogous line
 // at the sample's cursor, whole and cut, and whether each is right.
 func analogSteps(s corpus.Sample, lang string) []analogStep {
-	off := UTF16ToByteOffset(s.Code, s.Cursor)
-	comment := inComment(s.Code[strings.LastIndexByte(s.Code[:off], '\n')+1:off], lineComment[lang], false)
-	doc, cur := docWindow(s.Code, off)
+	doc, cur, comment := sampleWindow(s, lang)
 	m, partial := newLineModel(doc, cur, nil)
 	a, ok := findAnalogy(doc, m.toks, m.line, m.cur, partial)
 	if !ok {
