@@ -7,54 +7,44 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/server/internal/room"
 )
 
 // writeTimeout bounds each WebSocket write: a peer that cannot take a message in that time is
 // dropped.
 const writeTimeout = 10 * time.Second
 
-// outMessage is a message waiting to be written to a peer.
-type outMessage struct {
-	text bool // a text frame (legacy JSON); binary otherwise
-	data []byte
-}
-
-// peer is one WebSocket connection to a room. Its writer goroutine drains out; the room
-// goroutine owns the fields below the mutex.
+// peer is one WebSocket connection to a room, as the room's goroutine sees it: a bounded queue
+// of frames that its writer goroutine drains.
 type peer struct {
-	id     uint64
-	legacy bool
-	conn   *websocket.Conn
-	out    chan outMessage
+	conn *websocket.Conn
+	out  chan room.Frame
 
 	closeOnce sync.Once
 	closed    chan struct{}
 	mu        sync.Mutex
 	code      websocket.StatusCode
 	reason    string
-
-	awarenessClients []uint64            // clients whose awareness this Yjs peer announced
-	versions         []*crdt.TextVersion // the last versions of the code sent to a legacy peer
-	dirty            bool                // a legacy peer has not been sent the latest code
 }
 
-func newPeer(id uint64, legacy bool, conn *websocket.Conn, queue int) *peer {
-	return &peer{id: id, legacy: legacy, conn: conn, out: make(chan outMessage, queue), closed: make(chan struct{})}
+func newPeer(conn *websocket.Conn, queue int) *peer {
+	return &peer{conn: conn, out: make(chan room.Frame, queue), closed: make(chan struct{})}
 }
 
-// send queues msg without ever blocking the room: a peer whose queue is full is too slow and is
-// closed (clients reconnect and resynchronize).
-func (p *peer) send(msg outMessage) {
+// send queues msg without ever blocking the room, and reports whether the peer is still open:
+// a peer whose queue is full is too slow and is closed (clients reconnect and resynchronize).
+func (p *peer) send(msg room.Frame) bool {
 	select {
 	case <-p.closed:
-		return
+		return false
 	default:
 	}
 	select {
 	case p.out <- msg:
+		return true
 	default:
 		p.close(websocket.StatusTryAgainLater, "too slow")
+		return false
 	}
 }
 
@@ -105,12 +95,12 @@ func (p *peer) writeLoop(ctx context.Context) {
 	}
 }
 
-func (p *peer) write(ctx context.Context, msg outMessage) error {
+func (p *peer) write(ctx context.Context, msg room.Frame) error {
 	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
 	typ := websocket.MessageBinary
-	if msg.text {
+	if msg.Text {
 		typ = websocket.MessageText
 	}
-	return p.conn.Write(ctx, typ, msg.data)
+	return p.conn.Write(ctx, typ, msg.Data)
 }

@@ -10,9 +10,12 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/crdt/protocol"
+	"github.com/pairpad/pairpad/server/internal/room"
 )
 
 func TestSocketOriginCheck(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, Options{AllowedOrigins: []string{"https://app.example"}})
 	id := ts.createRoom(t, "")
 	for _, tc := range []struct {
@@ -45,77 +48,54 @@ func TestSocketOriginCheck(t *testing.T) {
 	}
 }
 
-func TestLegacyOversizedMessage(t *testing.T) {
+func TestSeedOversizedMessage(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, Options{MaxMessageBytes: 1 << 12})
 	id := ts.createRoom(t, "")
-	l := dialLegacy(t, ts, id)
-	eventually(t, "the starter code", func() bool { code, _, _, _ := l.state(); return code != "" })
+	l := dialSeed(t, ts, id)
+	await(t, ts.sig, "the starter code", func() bool { return l.Code() != "" })
 	l.sendCode(strings.Repeat("x", 1<<13))
-	<-l.done
+	await(t, ts.sig, "the connection to end", l.closed)
 	if got := closeStatus(t, l.err); got != websocket.StatusMessageTooBig {
-		t.Errorf("oversized legacy message: %v, want close 1009", l.err)
+		t.Errorf("oversized seed message: %v, want close 1009", l.err)
 	}
 	// The room goes on.
 	y := dialYjs(t, ts, id, 5)
-	eventually(t, "a new client to sync", func() bool { return strings.HasPrefix(y.String(), "#") })
+	await(t, ts.sig, "a new client to sync", func() bool { return strings.HasPrefix(y.String(), "#") })
 }
 
-// Past the compaction threshold the room writes a snapshot and drops the log it covers; the
-// room reloads from it to the same text.
-func TestRoomCompactsItsLog(t *testing.T) {
+// A room compacts its log while live and when it unloads, and reloads from the snapshot to the same text. (When it compacts
+// is in the scripts of internal/room.)
+func TestRoomReloadsFromItsSnapshot(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, Options{Rooms: RoomOptions{CompactEntries: 20}})
 	id := ts.createRoom(t, "")
 	c := dialYjs(t, ts, id, 9)
-	eventually(t, "sync", func() bool { return c.String() != "" })
+	await(t, ts.sig, "sync", func() bool { return c.String() != "" })
 	for i := range 75 {
-		c.edit(func(tx *crdt.Transaction, x *crdt.Text) { x.Insert(tx, x.Len(), string(rune('a'+i%26))) })
-		time.Sleep(time.Millisecond) // separate commits
+		c.edit(func(tx *crdt.Transaction, x *crdt.Text) error { return x.Insert(tx, x.Len(), string(rune('a'+i%26))) })
+		// Wait for each to be committed (a sync step 1 is answered after), so that commits are
+		// separate and the log crosses the threshold several times.
+		c.send(protocol.EncodeSyncStep1(crdt.EncodeStateVector(nil)))
+		await(t, ts.sig, "the edit to be committed", func() bool { return c.count(protocol.MessageSync, protocol.SyncStep2) > i+1 })
 	}
-	want := ""
-	eventually(t, "the edits to be committed", func() bool {
-		_, got := ts.do(t, "GET", "/rooms/"+id, "")
-		want = c.String()
-		return got["code"] == want && strings.HasSuffix(want, "w")
-	})
-	// The room compacts right after the commit that crosses the threshold, which may be just
-	// after the reply above.
-	eventually(t, "a snapshot and fewer than 20 log entries after it", func() bool {
-		snap, entries, err := ts.store.Load(context.Background(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return snap.Seq > 0 && len(entries) < 20
-	})
-	doc, _, _, _, err := loadDoc(context.Background(), ts.store, id)
-	if err != nil {
-		t.Fatal(err)
+	// Each compaction follows its commit on the room's goroutine: all but the last are done.
+	snap, log, err := ts.store.Load(t.Context(), id)
+	if err != nil || snap.Seq == 0 || len(log) >= 2*20 {
+		t.Errorf("while live: snapshot at seq %d and %d log entries after it (%v), want a snapshot and fewer than 40", snap.Seq, len(log), err)
 	}
-	text, _ := doc.GetText(codeRoot)
+	want := c.String()
+	c.conn.Close(websocket.StatusNormalClosure, "")
+	ts.awaitIdle(t)
+	doc, entries := storedDoc(t, ts.store, id)
+	if entries != 0 {
+		t.Errorf("%d log entries after the room unloaded, want a snapshot only", entries)
+	}
+	text, _ := doc.GetText(room.CodeRoot)
 	if text.String() != want {
 		t.Errorf("reloaded text %q, want %q", text.String(), want)
 	}
-}
-
-// An idle client still gets a message every KeepaliveInterval (y-websocket clients reconnect
-// after 30 s without one); the keepalive is an awareness update that changes nothing.
-func TestKeepalive(t *testing.T) {
-	ts := newTestServer(t, Options{Rooms: RoomOptions{KeepaliveInterval: 40 * time.Millisecond}})
-	id := ts.createRoom(t, "")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, _, err := websocket.Dial(ctx, wsURL(ts, "/yjs/"+id), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(websocket.StatusNormalClosure, "")
-	keepalives := 0
-	for keepalives < 3 {
-		_, data, err := conn.Read(ctx)
-		if err != nil {
-			t.Fatalf("after %d keepalives: %v", keepalives, err)
-		}
-		if string(data) == "\x01\x01\x00" { // awareness, an update with no entries
-			keepalives++
-		}
+	if _, got := ts.do(t, "GET", "/rooms/"+id, ""); got["code"] != want {
+		t.Errorf("GET /rooms code %q, want %q", got["code"], want)
 	}
 }

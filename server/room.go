@@ -2,25 +2,24 @@ package server
 
 import (
 	"context"
-	"encoding/json"
-	"slices"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/rs/zerolog"
 
-	"github.com/pairpad/pairpad/crdt"
-	"github.com/pairpad/pairpad/crdt/protocol"
+	"github.com/pairpad/pairpad/server/internal/room"
 	"github.com/pairpad/pairpad/store"
 )
 
-// room is one live room. Its goroutine (run) owns the document and every field below the
-// channels; everything else reaches it through inbox.
-type room struct {
+// liveRoom runs one room's core (room.Room) on a goroutine of its own: it steps the core with
+// what the room's connections, its timer and REST handlers send it, and carries out each Ready:
+// it queues frames on connections, appends to the op log, writes snapshots and answers queries.
+// The goroutine owns the fields below the channels; everything else reaches it through inbox.
+type liveRoom struct {
 	id       string
 	m        *rooms
 	log      zerolog.Logger
-	inbox    chan func()
+	inbox    chan envelope
 	stop     chan struct{} // closed (under m.mu) to stop the room
 	loaded   chan struct{} // closed once the document is loaded (or failed to)
 	done     chan struct{} // closed when the goroutine has exited
@@ -28,88 +27,73 @@ type room struct {
 	refs     int  // guarded by m.mu
 	stopping bool // guarded by m.mu
 
-	doc       *crdt.Doc
-	text      *crdt.Text
-	meta      *crdt.Map
-	awareness protocol.Awareness
-	peers     map[*peer]struct{}
-
-	// Updates accepted since the last commit, and what to relay once they are durable.
-	batch  [][]byte
-	relays []relay
-	// afterCommit runs once what is accepted so far is durable: replies that reveal the
-	// document's state wait for it too.
-	afterCommit []func()
-	// The log after the newest snapshot.
-	lastSeq    uint64
-	logEntries int
-	logBytes   int
-
-	legacyTimer  *time.Timer
-	legacyLastAt time.Time
+	core      *room.Room
+	peers     map[room.ConnID]*peer
+	replies   map[uint64]chan<- room.Reply
+	lastQuery uint64
+	timer     *time.Timer
 }
 
-// relay is an accepted update to send, once committed, to every peer but its sender.
-type relay struct {
-	from   *peer
-	update []byte
+// envelope is one input for a room's goroutine, with what the goroutine needs besides the
+// input itself: the connection that joins, or where to send a query's reply.
+type envelope struct {
+	input room.Input
+	peer  *peer             // with a room.Join
+	reply chan<- room.Reply // with a room.Query; buffered
 }
 
-func newRoom(m *rooms, id string) *room {
-	return &room{
-		id:     id,
-		m:      m,
-		log:    m.log.With().Str("room", id).Logger(),
-		inbox:  make(chan func(), 256),
-		stop:   make(chan struct{}),
-		loaded: make(chan struct{}),
-		done:   make(chan struct{}),
-		peers:  make(map[*peer]struct{}),
+func newLiveRoom(m *rooms, id string) *liveRoom {
+	return &liveRoom{
+		id:      id,
+		m:       m,
+		log:     m.log.With().Str("room", id).Logger(),
+		inbox:   make(chan envelope, 256),
+		stop:    make(chan struct{}),
+		loaded:  make(chan struct{}),
+		done:    make(chan struct{}),
+		peers:   make(map[room.ConnID]*peer),
+		replies: make(map[uint64]chan<- room.Reply),
 	}
 }
 
-func (r *room) run() {
+func (r *liveRoom) run() {
 	defer r.m.wg.Done()
 	defer close(r.done)
 	defer r.m.forget(r)
 	if !r.load() {
 		return
 	}
-	keepalive := time.NewTicker(r.m.opts.KeepaliveInterval)
-	defer keepalive.Stop()
+	r.timer = time.NewTimer(time.Until(r.core.NextTick()))
+	defer r.timer.Stop()
 	for {
 		select {
-		case fn := <-r.inbox:
-			fn()
+		case env := <-r.inbox:
+			r.step(env)
 			// Take whatever else is waiting, then commit it all at once (group commit).
 			for n := 0; n < cap(r.inbox) && len(r.inbox) > 0; n++ {
-				(<-r.inbox)()
+				r.step(<-r.inbox)
 			}
-			if !r.flush() {
-				return
-			}
-		case now := <-keepalive.C:
-			r.tick(now)
-			if !r.flush() {
-				return
-			}
+		case now := <-r.timer.C:
+			r.core.Step(room.Tick{Now: now})
 		case <-r.stop:
-			r.shutdown()
+			for len(r.inbox) > 0 {
+				r.step(<-r.inbox)
+			}
+			r.core.Step(room.Stop{})
+		}
+		if !r.act() {
 			return
 		}
 	}
 }
 
-func (r *room) load() bool {
+func (r *liveRoom) load() bool {
 	defer close(r.loaded)
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
 	defer cancel()
-	doc, seq, entries, size, err := loadDoc(ctx, r.m.store, r.id)
+	snap, entries, err := r.m.store.Load(ctx, r.id)
 	if err == nil {
-		r.text, err = doc.GetText(codeRoot)
-	}
-	if err == nil {
-		r.meta, err = doc.GetMap(metaRoot)
+		r.core, err = room.New(r.m.opts.core(), stored(snap, entries), time.Now())
 	}
 	if err != nil {
 		r.loadErr = err
@@ -118,266 +102,127 @@ func (r *room) load() bool {
 		}
 		return false
 	}
-	r.doc, r.lastSeq, r.logEntries, r.logBytes = doc, seq, entries, size
-	r.log.Debug().Uint64("seq", seq).Int("log_entries", entries).Msg("room loaded")
+	r.log.Debug().Uint64("seq", snap.Seq).Int("log_entries", len(entries)).Msg("room loaded")
 	return true
 }
 
-// shutdown flushes the room, compacts its log and closes its peers as going away.
-func (r *room) shutdown() {
-	for len(r.inbox) > 0 {
-		(<-r.inbox)()
+// stored is what the store returned, as the room's core reads it.
+func stored(snap store.Snapshot, entries []store.Entry) room.Stored {
+	st := room.Stored{Snapshot: snap.State, LastSeq: snap.Seq, Log: make([][]byte, len(entries))}
+	for i, e := range entries {
+		st.Log[i] = e.Update
+		st.LastSeq = e.Seq
 	}
-	if r.flush() && r.logEntries > 0 {
-		r.compact()
-	}
-	r.afterCommit = nil
-	for p := range r.peers {
-		p.close(websocket.StatusGoingAway, "room closed")
-	}
-	if r.legacyTimer != nil {
-		r.legacyTimer.Stop()
-	}
-	r.log.Debug().Msg("room unloaded")
+	return st
 }
 
-// applyUpdate integrates an update a peer sent and queues it for commit and relay.
-func (r *room) applyUpdate(from *peer, update []byte) error {
-	delta, err := r.doc.ApplyUpdateAndEncode(update)
-	if err != nil {
-		return err
+// step hands the core one input, keeping what the goroutine needs to act on its answers.
+func (r *liveRoom) step(env envelope) {
+	switch in := env.input.(type) {
+	case room.Join:
+		r.peers[in.Conn] = env.peer
+	case room.Leave:
+		delete(r.peers, in.Conn)
+	case room.Query:
+		r.lastQuery++
+		in.ID = r.lastQuery
+		r.replies[in.ID] = env.reply
+		env.input = in
 	}
-	r.batch = append(r.batch, update)
-	if delta != nil {
-		r.relays = append(r.relays, relay{from: from, update: delta})
-	}
-	return nil
+	r.core.Step(env.input)
 }
 
-// transact runs a server-side edit and queues its update for commit and relay to everyone.
-func (r *room) transact(from *peer, fn func(tx *crdt.Transaction)) {
-	if update := r.doc.Transact(fn); update != nil {
-		r.batch = append(r.batch, update)
-		r.relays = append(r.relays, relay{from: from, update: update})
-	}
-}
-
-// flush commits the accepted updates in one append and then relays them: nobody sees an update
-// before it is durable. A failed commit closes the room; clients keep their edits and resend
-// them when they reconnect.
-func (r *room) flush() bool {
-	if len(r.batch) > 0 && !r.commit() {
-		return false
-	}
-	for len(r.afterCommit) > 0 {
-		fns := r.afterCommit
-		r.afterCommit = nil
-		for _, fn := range fns {
-			fn()
+// act carries out the core's Ready until there is nothing left to do, and reports whether the
+// room goes on.
+func (r *liveRoom) act() bool {
+	for {
+		rd := r.core.Ready()
+		if rd.Empty() {
+			break
+		}
+		for _, m := range rd.Messages {
+			if p := r.peers[m.Conn]; p != nil && !p.send(m.Frame) {
+				// Too slow: out of the room at once, not once its close handshake is over.
+				r.step(envelope{input: room.Leave{Conn: m.Conn}})
+			}
+		}
+		for _, c := range rd.Closes {
+			r.closePeer(c)
+		}
+		for _, reply := range rd.Replies {
+			r.replies[reply.ID] <- reply
+			delete(r.replies, reply.ID)
+		}
+		for _, err := range rd.Errors {
+			r.log.Error().Err(err).Msg("room")
+		}
+		if len(rd.Append) > 0 {
+			seq, err := r.append(rd.Append)
+			r.core.Step(room.Committed{Seq: seq, Err: err})
+		}
+		if rd.Snapshot != nil {
+			r.core.Step(room.Compacted{Err: r.compact(*rd.Snapshot)})
+		}
+		if rd.Stopped {
+			r.log.Debug().Msg("room unloaded")
+			return false
 		}
 	}
-	r.scheduleLegacy()
-	if r.logEntries >= r.m.opts.CompactEntries || r.logBytes >= r.m.opts.CompactBytes {
-		r.compact()
-	}
+	r.timer.Reset(time.Until(r.core.NextTick()))
 	return true
 }
 
-// commit appends the batch to the op log and relays its updates.
-func (r *room) commit() bool {
-	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
-	seq, err := r.m.store.Append(ctx, r.id, r.batch)
-	cancel()
-	if err != nil {
-		r.log.Error().Err(err).Int("updates", len(r.batch)).Msg("append to the op log failed; closing the room")
-		for p := range r.peers {
-			p.close(websocket.StatusInternalError, "storage unavailable")
-		}
-		r.m.forget(r)
-		return false
-	}
-	for _, u := range r.batch {
-		r.logBytes += len(u)
-	}
-	r.logEntries += len(r.batch)
-	r.lastSeq = seq
-	clear(r.batch)
-	r.batch = r.batch[:0]
-	r.relay()
-	if len(r.relays) > 0 {
-		r.markLegacyDirty()
-	}
-	clear(r.relays)
-	r.relays = r.relays[:0]
-	return true
-}
-
-// compact writes the document as the newest snapshot, dropping the log it covers.
-func (r *room) compact() {
-	state, err := r.doc.EncodeStateAsUpdate(nil)
-	if err != nil {
-		r.log.Error().Err(err).Msg("encode snapshot")
+func (r *liveRoom) closePeer(c room.Close) {
+	p := r.peers[c.Conn]
+	if p == nil {
 		return
 	}
+	if c.Err != nil && c.Code != room.CloseInternalError {
+		r.log.Info().Err(c.Err).Str("conn", string(c.Conn)).Int("code", int(c.Code)).Msg("closing a connection")
+	}
+	p.close(websocket.StatusCode(c.Code), c.Reason)
+}
+
+// append commits the updates to the op log in one append.
+func (r *liveRoom) append(updates []room.Update) (uint64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
 	defer cancel()
-	if err := r.m.store.Compact(ctx, r.id, store.Snapshot{Seq: r.lastSeq, State: state}); err != nil {
-		// Not fatal: the log still holds everything.
+	batch := make([][]byte, len(updates))
+	for i, u := range updates {
+		batch[i] = u.Data
+	}
+	seq, err := r.m.store.Append(ctx, r.id, batch)
+	if err != nil {
+		r.log.Error().Err(err).Int("updates", len(updates)).Msg("append to the op log failed; closing the room")
+	}
+	return seq, err
+}
+
+// compact writes a snapshot, dropping the log it covers. A failure is not fatal: the log still
+// holds everything.
+func (r *liveRoom) compact(snap room.Snapshot) error {
+	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
+	defer cancel()
+	err := r.m.store.Compact(ctx, r.id, store.Snapshot{Seq: snap.Seq, State: snap.State})
+	if err != nil {
 		r.log.Warn().Err(err).Msg("compact op log")
-		return
 	}
-	r.logEntries, r.logBytes = 0, 0
+	return err
 }
 
-// relay sends the committed updates to the Yjs peers, each peer one message with every update
-// but its own: a batch of hundreds of updates must not flood (and overflow) send queues.
-func (r *room) relay() {
-	if len(r.relays) == 0 {
-		return
+// post queues an input for the room's goroutine without waiting for it to be handled.
+func (r *liveRoom) post(ctx context.Context, env envelope) error {
+	select {
+	case <-r.done:
+		return errRoomClosed
+	default:
 	}
-	bySender := make(map[*peer][][]byte)
-	var all [][]byte
-	for _, rl := range r.relays {
-		all = append(all, rl.update)
-		bySender[rl.from] = append(bySender[rl.from], rl.update)
+	select {
+	case r.inbox <- env:
+		return nil
+	case <-r.done:
+		return errRoomClosed
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	merged := func(updates [][]byte) []byte {
-		u, err := crdt.MergeUpdates(updates...)
-		if err != nil {
-			// The updates came from the document itself; this cannot happen.
-			r.log.Error().Err(err).Msg("merge updates to relay")
-			return nil
-		}
-		return protocol.EncodeSyncUpdate(u)
-	}
-	toAll := merged(all)
-	for p := range r.peers {
-		if p.legacy {
-			continue
-		}
-		own, sent := bySender[p]
-		switch {
-		case !sent && toAll != nil:
-			p.send(outMessage{data: toAll})
-		case len(own) < len(all):
-			others := make([][]byte, 0, len(all)-len(own))
-			for _, rl := range r.relays {
-				if rl.from != p {
-					others = append(others, rl.update)
-				}
-			}
-			if msg := merged(others); msg != nil {
-				p.send(outMessage{data: msg})
-			}
-		}
-	}
-}
-
-// tick sends keepalives and expires awareness states nobody renewed.
-func (r *room) tick(now time.Time) {
-	if _, update := r.awareness.Tick(now); update != nil {
-		r.broadcast(nil, protocol.EncodeAwarenessMessage(update))
-	}
-	// An awareness update with no entries: y-websocket clients reconnect after 30 s without
-	// a message, and applying it changes nothing.
-	keepalive := protocol.EncodeAwarenessMessage(protocol.EncodeAwarenessUpdate(nil))
-	r.broadcast(nil, keepalive)
-}
-
-// broadcast sends a binary message to every Yjs peer but from.
-func (r *room) broadcast(from *peer, msg []byte) {
-	for p := range r.peers {
-		if p != from && !p.legacy {
-			p.send(outMessage{data: msg})
-		}
-	}
-}
-
-// join registers a peer and greets it: Yjs peers get the server's state vector and everyone's
-// awareness, legacy peers the code; every legacy peer gets the new user count.
-func (r *room) join(p *peer) {
-	r.peers[p] = struct{}{}
-	if p.legacy {
-		p.dirty = true // sent the code once what the room accepted so far is durable
-	} else {
-		p.send(outMessage{data: protocol.EncodeSyncStep1(r.doc.EncodeStateVector())})
-		if clients := r.awareness.Clients(); len(clients) > 0 {
-			p.send(outMessage{data: protocol.EncodeAwarenessMessage(r.awareness.EncodeUpdate(clients))})
-		}
-	}
-	r.sendUserCount()
-}
-
-// leave unregisters a peer and announces that the awareness states it set are gone.
-func (r *room) leave(p *peer) {
-	if _, ok := r.peers[p]; !ok {
-		return
-	}
-	delete(r.peers, p)
-	if removed, update := r.awareness.Remove(p.awarenessClients); len(removed) > 0 {
-		r.broadcast(p, protocol.EncodeAwarenessMessage(update))
-	}
-	r.sendUserCount()
-}
-
-func (r *room) sendUserCount() {
-	count := len(r.peers)
-	msg, _ := json.Marshal(legacyMessage{Type: "user_count", Count: &count})
-	for p := range r.peers {
-		if p.legacy {
-			p.send(outMessage{text: true, data: msg})
-		}
-	}
-}
-
-// handleYjs handles one message of a Yjs peer. An error closes that peer as malformed.
-func (r *room) handleYjs(p *peer, msg protocol.Message) error {
-	switch msg.Type {
-	case protocol.MessageSync:
-		switch msg.SyncType {
-		case protocol.SyncStep1:
-			sv := msg.Payload
-			if _, err := crdt.DecodeStateVector(sv); err != nil {
-				return err
-			}
-			// Answer once what the room accepted so far is durable.
-			r.afterCommit = append(r.afterCommit, func() {
-				state, err := r.doc.EncodeStateAsUpdate(sv)
-				if err != nil {
-					p.close(websocket.StatusInternalError, "encode state")
-					return
-				}
-				p.send(outMessage{data: protocol.EncodeSyncStep2(state)})
-			})
-		case protocol.SyncStep2, protocol.SyncUpdate:
-			return r.applyUpdate(p, msg.Payload)
-		}
-	case protocol.MessageAwareness:
-		changes, err := r.awareness.Apply(msg.Payload, time.Now())
-		if err != nil {
-			return err
-		}
-		// The connection controls the clients it added until it removes them, as in
-		// y-websocket's server; they are announced gone when it closes.
-		p.awarenessClients = append(p.awarenessClients, changes.Added...)
-		p.awarenessClients = slices.DeleteFunc(p.awarenessClients, func(c uint64) bool { return slices.Contains(changes.Removed, c) })
-		if !changes.Empty() {
-			r.broadcast(p, protocol.EncodeAwarenessMessage(msg.Payload))
-		}
-	case protocol.MessageQueryAwareness:
-		p.send(outMessage{data: protocol.EncodeAwarenessMessage(r.awareness.EncodeUpdate(r.awareness.Clients()))})
-	case protocol.MessageAuth:
-		// Permissions are not used: every peer of a room may edit it.
-	}
-	return nil
-}
-
-// language returns the room's language as its document says.
-func (r *room) language() string {
-	if v, ok := r.meta.Get("language"); ok {
-		if s, ok := v.(string); ok {
-			return s
-		}
-	}
-	return ""
 }

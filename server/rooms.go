@@ -3,24 +3,13 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync"
+		"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/server/internal/room"
 	"github.com/pairpad/pairpad/store"
-)
-
-// serverClientID is the client id of the edits the server makes itself (a room's starter text,
-// language changes, merged legacy edits). Yjs clients pick 32-bit ids, so it never collides.
-const serverClientID = crdt.MaxClientID
-
-// Names of a room document's shared roots, the same for every client.
-const (
-	codeRoot = "code"
-	metaRoot = "meta"
 )
 
 // RoomOptions tune rooms. The zero value means the defaults.
@@ -35,9 +24,9 @@ type RoomOptions struct {
 	// KeepaliveInterval is how often idle clients get a message (default 15 s; y-websocket
 	// clients reconnect after 30 s of silence).
 	KeepaliveInterval time.Duration
-	// LegacyInterval is the least time between two code_update messages to a legacy client
-	// (default 50 ms).
-	LegacyInterval time.Duration
+	// SeedInterval is the least time between two code_update messages to a client of the
+	// seed's JSON protocol (default 50 ms).
+	SeedInterval time.Duration
 	// StoreTimeout bounds each store call (default 10 s).
 	StoreTimeout time.Duration
 }
@@ -55,13 +44,18 @@ func (o RoomOptions) withDefaults() RoomOptions {
 	if o.KeepaliveInterval <= 0 {
 		o.KeepaliveInterval = 15 * time.Second
 	}
-	if o.LegacyInterval <= 0 {
-		o.LegacyInterval = 50 * time.Millisecond
+	if o.SeedInterval <= 0 {
+		o.SeedInterval = room.DefaultSeedInterval
 	}
 	if o.StoreTimeout <= 0 {
 		o.StoreTimeout = 10 * time.Second
 	}
 	return o
+}
+
+// core returns the options of a room's core.
+func (o RoomOptions) core() room.Options {
+	return room.Options{CompactEntries: o.CompactEntries, CompactBytes: o.CompactBytes, KeepaliveInterval: o.KeepaliveInterval}
 }
 
 // errRoomClosed reports a room that stopped (it is being unloaded or failed).
@@ -74,19 +68,20 @@ type rooms struct {
 	log   zerolog.Logger
 	opts  RoomOptions
 
-	mu    sync.Mutex
-	live  map[string]*room
-	wg    sync.WaitGroup
-	close bool
+	mu     sync.Mutex
+	live   map[string]*liveRoom
+	idleCh chan struct{} // closed once no room is live
+	wg     sync.WaitGroup
+	close  bool
 }
 
 func newRooms(st store.Store, log zerolog.Logger, opts RoomOptions) *rooms {
-	return &rooms{store: st, log: log, opts: opts.withDefaults(), live: make(map[string]*room)}
+	return &rooms{store: st, log: log, opts: opts.withDefaults(), live: make(map[string]*liveRoom)}
 }
 
 // acquire returns the live room id, loading it if needed; release must follow. A room that
 // fails to load is an error, never an empty document.
-func (m *rooms) acquire(ctx context.Context, id string) (*room, error) {
+func (m *rooms) acquire(ctx context.Context, id string) (*liveRoom, error) {
 	for {
 		m.mu.Lock()
 		if m.close {
@@ -95,7 +90,7 @@ func (m *rooms) acquire(ctx context.Context, id string) (*room, error) {
 		}
 		r := m.live[id]
 		if r == nil {
-			r = newRoom(m, id)
+			r = newLiveRoom(m, id)
 			m.live[id] = r
 			m.wg.Add(1)
 			go r.run()
@@ -127,7 +122,7 @@ func (m *rooms) acquire(ctx context.Context, id string) (*room, error) {
 }
 
 // release drops a reference; the last one stops the room, which flushes and unloads it.
-func (m *rooms) release(r *room) {
+func (m *rooms) release(r *liveRoom) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r.refs--
@@ -138,11 +133,15 @@ func (m *rooms) release(r *room) {
 }
 
 // forget removes a stopped room from the live set.
-func (m *rooms) forget(r *room) {
+func (m *rooms) forget(r *liveRoom) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.live[r.id] == r {
 		delete(m.live, r.id)
+	}
+	if len(m.live) == 0 && m.idleCh != nil {
+		close(m.idleCh)
+		m.idleCh = nil
 	}
 	if !r.stopping {
 		r.stopping = true
@@ -172,6 +171,22 @@ func (m *rooms) shutdown(ctx context.Context) error {
 	}
 }
 
+// idle returns a channel that is closed once no room is live.
+func (m *rooms) idle() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.idleCh == nil {
+		m.idleCh = make(chan struct{})
+		if len(m.live) == 0 {
+			close(m.idleCh)
+			ch := m.idleCh
+			m.idleCh = nil
+			return ch
+		}
+	}
+	return m.idleCh
+}
+
 // count returns how many rooms are live.
 func (m *rooms) count() int {
 	m.mu.Lock()
@@ -179,98 +194,27 @@ func (m *rooms) count() int {
 	return len(m.live)
 }
 
-// post queues fn for the room's goroutine without waiting for it to run.
-func (r *room) post(ctx context.Context, fn func()) error {
-	select {
-	case <-r.done:
-		return errRoomClosed
-	default:
-	}
-	select {
-	case r.inbox <- fn:
-		return nil
-	case <-r.done:
-		return errRoomClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// withRoom runs fn on the goroutine of room id (loading it if needed) and returns once what
-// fn saw and did is durable: nobody learns of an update before it is committed.
-func (m *rooms) withRoom(ctx context.Context, id string, fn func(r *room) error) error {
+// query asks room id (loading it if needed) for its code and language, once everything it
+// accepted before is durable, after setting its language first if language is not empty.
+func (m *rooms) query(ctx context.Context, id, language string) (room.Reply, error) {
 	r, err := m.acquire(ctx, id)
 	if err != nil {
-		return err
+		return room.Reply{}, err
 	}
 	defer m.release(r)
-	var fnErr error
-	committed := make(chan struct{})
-	err = r.post(ctx, func() {
-		fnErr = fn(r)
-		r.afterCommit = append(r.afterCommit, func() { close(committed) })
-	})
-	if err != nil {
-		return err
+	reply := make(chan room.Reply, 1)
+	if err := r.post(ctx, envelope{input: room.Query{Language: language}, reply: reply}); err != nil {
+		return room.Reply{}, err
 	}
 	select {
-	case <-committed:
-		return fnErr
+	case rep := <-reply:
+		if errors.Is(rep.Err, room.ErrStopped) {
+			return rep, errRoomClosed
+		}
+		return rep, rep.Err
 	case <-r.done:
-		return errRoomClosed
+		return room.Reply{}, errRoomClosed
 	case <-ctx.Done():
-		return ctx.Err()
+		return room.Reply{}, ctx.Err()
 	}
-}
-
-// loadDoc rebuilds a room's document from its newest snapshot and the log after it.
-func loadDoc(ctx context.Context, st store.Store, id string) (*crdt.Doc, uint64, int, int, error) {
-	snap, entries, err := st.Load(ctx, id)
-	if err != nil {
-		return nil, 0, 0, 0, err
-	}
-	doc, err := crdt.NewDoc(crdt.Options{ClientID: serverClientID})
-	if err != nil {
-		return nil, 0, 0, 0, err
-	}
-	if snap.State != nil {
-		if err := doc.ApplyUpdate(snap.State); err != nil {
-			return nil, 0, 0, 0, fmt.Errorf("room %s: snapshot %d: %w", id, snap.Seq, err)
-		}
-	}
-	seq, size := snap.Seq, 0
-	for _, e := range entries {
-		if err := doc.ApplyUpdate(e.Update); err != nil {
-			return nil, 0, 0, 0, fmt.Errorf("room %s: log entry %d: %w", id, e.Seq, err)
-		}
-		seq = e.Seq
-		size += len(e.Update)
-	}
-	return doc, seq, len(entries), size, nil
-}
-
-// newRoomDoc returns the initial state of a new room: its starter code and language.
-func newRoomDoc(starter, language string) ([]byte, error) {
-	doc, err := crdt.NewDoc(crdt.Options{ClientID: serverClientID})
-	if err != nil {
-		return nil, err
-	}
-	text, err := doc.GetText(codeRoot)
-	if err != nil {
-		return nil, err
-	}
-	meta, err := doc.GetMap(metaRoot)
-	if err != nil {
-		return nil, err
-	}
-	var editErr error
-	doc.Transact(func(tx *crdt.Transaction) {
-		if editErr = text.Insert(tx, 0, starter); editErr == nil {
-			editErr = meta.Set(tx, "language", language)
-		}
-	})
-	if editErr != nil {
-		return nil, editErr
-	}
-	return doc.EncodeStateAsUpdate(nil)
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pairpad/pairpad/completion"
-	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/server/internal/room"
 	"github.com/pairpad/pairpad/store"
 )
 
@@ -134,8 +134,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /autocomplete", h(s.autocomplete))
 	mux.Handle("GET /openapi.json", OpenAPIHandler())
 	mux.Handle("GET /docs", DocsHandler())
-	mux.HandleFunc("GET /yjs/{roomId}", s.serveYjs)
-	mux.HandleFunc("GET /ws/{roomId}", s.serveLegacy)
+	mux.HandleFunc("GET /yjs/{roomId}", s.roomSocket(room.NewYjsSession))
+	seedInterval := s.rooms.opts.SeedInterval
+	mux.HandleFunc("GET /ws/{roomId}", s.roomSocket(func() room.Session { return room.NewSeedSession(seedInterval) }))
 	notFound := h(func(http.ResponseWriter, *http.Request) error { return NotFound("no such route") })
 	if s.opts.App != nil {
 		mux.Handle("GET /", s.opts.App)
@@ -193,7 +194,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return Internal(err)
 	}
-	initial, err := newRoomDoc(lang.Starter, lang.ID)
+	initial, err := room.Initial(lang.Starter, lang.ID)
 	if err != nil {
 		return Internal(err)
 	}
@@ -209,7 +210,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
-	resp, err := s.roomState(r.Context(), r.PathValue("roomId"), nil)
+	resp, err := s.roomState(r.Context(), r.PathValue("roomId"), "")
 	if err != nil {
 		return err
 	}
@@ -218,26 +219,21 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 }
 
 // roomState returns a room's current code and language, as its live document has them, after
-// running edit (if not nil) on the room's goroutine: one load of the room serves both.
-func (s *Server) roomState(ctx context.Context, id string, edit func(rm *room) error) (roomResponse, error) {
+// setting its language first if language is not empty.
+func (s *Server) roomState(ctx context.Context, id, language string) (roomResponse, error) {
 	meta, err := s.opts.Store.Room(ctx, id)
 	if err != nil {
 		return roomResponse{}, storeError(err)
 	}
-	resp := roomResponse{RoomID: id, Language: meta.Language, CreatedAt: formatTime(meta.CreatedAt)}
-	err = s.rooms.withRoom(ctx, id, func(rm *room) error {
-		if edit != nil {
-			if err := edit(rm); err != nil {
-				return err
-			}
-		}
-		resp.Code = rm.text.String()
-		if lang := rm.language(); lang != "" {
-			resp.Language = lang
-		}
-		return nil
-	})
-	return resp, storeError(err)
+	reply, err := s.rooms.query(ctx, id, language)
+	if err != nil {
+		return roomResponse{}, storeError(err)
+	}
+	resp := roomResponse{RoomID: id, Code: reply.Code, Language: meta.Language, CreatedAt: formatTime(meta.CreatedAt)}
+	if reply.Language != "" {
+		resp.Language = reply.Language
+	}
+	return resp, nil
 }
 
 func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
@@ -256,11 +252,7 @@ func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
 		return UnknownLanguage(*req.Language)
 	}
 	// The language lives in the document's meta map, so every client sees the change.
-	resp, err := s.roomState(r.Context(), id, func(rm *room) error {
-		var setErr error
-		rm.transact(nil, func(tx *crdt.Transaction) { setErr = rm.meta.Set(tx, "language", lang.ID) })
-		return setErr
-	})
+	resp, err := s.roomState(r.Context(), id, lang.ID)
 	if err != nil {
 		return err
 	}

@@ -2,15 +2,16 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 
-	"github.com/pairpad/pairpad/crdt/protocol"
+	"github.com/pairpad/pairpad/server/internal/room"
 	"github.com/pairpad/pairpad/store"
 )
 
@@ -20,17 +21,22 @@ const (
 	closeOriginNotAllowed websocket.StatusCode = 4403
 )
 
-var connIDs atomic.Uint64
-
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
-// serveYjs serves /yjs/{roomId}: the y-websocket protocol in binary frames.
-func (s *Server) serveYjs(w http.ResponseWriter, r *http.Request) { s.serveRoomSocket(w, r, false) }
+// newConnID returns a connection id unique among every server's connections: the op log
+// records it as the session that sent each update.
+func newConnID() room.ConnID {
+	b := make([]byte, 9) // 72 bits
+	_, _ = rand.Read(b)  // never fails (crypto/rand)
+	return room.ConnID(base64.RawURLEncoding.EncodeToString(b))
+}
 
-// serveLegacy serves /ws/{roomId}: the seed's JSON protocol in text frames.
-func (s *Server) serveLegacy(w http.ResponseWriter, r *http.Request) { s.serveRoomSocket(w, r, true) }
+// roomSocket returns the handler of a room's WebSocket whose wire protocol newSession speaks.
+func (s *Server) roomSocket(newSession func() room.Session) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.serveRoomSocket(w, r, newSession()) }
+}
 
-func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, legacy bool) {
+func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session room.Session) {
 	s.sockets.Add(1)
 	defer s.sockets.Done()
 	id := r.PathValue("roomId")
@@ -40,8 +46,8 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, legacy 
 	if err != nil {
 		return
 	}
-	connID := connIDs.Add(1)
-	log := s.log.With().Str("room", id).Uint64("conn", connID).Bool("legacy", legacy).Logger()
+	connID := newConnID()
+	log := s.log.With().Str("room", id).Str("conn", string(connID)).Str("protocol", session.Protocol()).Logger()
 	conn.SetReadLimit(s.opts.MaxMessageBytes)
 	if !OriginAllowed(s.opts.AllowedOrigins, r) {
 		log.Info().Str("origin", r.Header.Get("Origin")).Msg("origin not allowed")
@@ -62,13 +68,13 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, legacy 
 	}
 	defer s.rooms.release(rm)
 
-	p := newPeer(connID, legacy, conn, s.rooms.opts.SendQueue)
+	p := newPeer(conn, s.rooms.opts.SendQueue)
 	var writer sync.WaitGroup
 	writer.Add(1)
 	go func() { defer writer.Done(); p.writeLoop(ctx) }()
 	defer writer.Wait()
-	// A room that exits (a failed commit, shutdown) may leave work it never ran, this peer's
-	// join among it: close the peer whenever its room is gone.
+	// A room that exits (a failed commit, shutdown) may leave inputs it never handled, this
+	// peer's join among them: close the peer whenever its room is gone.
 	go func() {
 		select {
 		case <-rm.done:
@@ -78,21 +84,21 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, legacy 
 	}()
 	defer p.close(websocket.StatusNormalClosure, "")
 
-	if rm.post(ctx, func() { rm.join(p) }) != nil {
+	join := room.Join{Conn: connID, Role: room.Editor, Session: session, At: time.Now()}
+	if rm.post(ctx, envelope{input: join, peer: p}) != nil {
 		p.close(websocket.StatusGoingAway, "room closed")
 		return
 	}
 	log.Debug().Msg("connected")
-	s.readLoop(ctx, rm, p)
+	readLoop(ctx, rm, connID, p)
 	leaveCtx, leaveCancel := context.WithTimeout(context.Background(), 5*time.Second)
-	_ = rm.post(leaveCtx, func() { rm.leave(p) })
+	_ = rm.post(leaveCtx, envelope{input: room.Leave{Conn: connID}})
 	leaveCancel()
 	log.Debug().Msg("disconnected")
 }
 
-// readLoop hands every message of p to its room until the connection ends. A malformed message
-// closes only this connection.
-func (s *Server) readLoop(ctx context.Context, rm *room, p *peer) {
+// readLoop hands every frame of the connection to its room until the connection ends.
+func readLoop(ctx context.Context, rm *liveRoom, id room.ConnID, p *peer) {
 	for {
 		typ, data, err := p.conn.Read(ctx)
 		if err != nil {
@@ -105,37 +111,8 @@ func (s *Server) readLoop(ctx context.Context, rm *room, p *peer) {
 			return
 		default:
 		}
-		var handle func()
-		if p.legacy {
-			if typ != websocket.MessageText {
-				p.close(websocket.StatusUnsupportedData, "text frames only")
-				return
-			}
-			code, reply := parseLegacy(data)
-			if reply != nil {
-				p.send(outMessage{text: true, data: reply})
-				continue
-			}
-			handle = func() { rm.mergeLegacy(p, code) }
-		} else {
-			if typ != websocket.MessageBinary {
-				p.close(websocket.StatusUnsupportedData, "binary frames only")
-				return
-			}
-			msg, err := protocol.DecodeMessage(data)
-			if err != nil {
-				s.log.Info().Err(err).Str("room", rm.id).Uint64("conn", p.id).Msg("malformed message")
-				p.close(websocket.StatusInvalidFramePayloadData, "malformed message")
-				return
-			}
-			handle = func() {
-				if err := rm.handleYjs(p, msg); err != nil {
-					rm.log.Info().Err(err).Uint64("conn", p.id).Msg("malformed message")
-					p.close(websocket.StatusInvalidFramePayloadData, "malformed message")
-				}
-			}
-		}
-		if rm.post(ctx, handle) != nil {
+		frame := room.Frame{Text: typ == websocket.MessageText, Data: data}
+		if rm.post(ctx, envelope{input: room.Receive{Conn: id, Frame: frame, At: time.Now()}}) != nil {
 			p.close(websocket.StatusGoingAway, "room closed")
 			return
 		}

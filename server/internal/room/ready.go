@@ -1,0 +1,94 @@
+package room
+
+import (
+	"errors"
+	"time"
+)
+
+// Ready is what the caller must do after stepping the room, in this order:
+//
+//  1. queue Messages and then Closes on their connections (none of them depends on Append);
+//  2. deliver Replies;
+//  3. append Append to the op log in one durable commit and step Committed with the outcome;
+//  4. write Snapshot with store.Compact and step Compacted with the outcome;
+//  5. if Stopped, the room is over: exit.
+//
+// Then take the next Ready, until one is empty. The room hands out one Append (and one
+// Snapshot) at a time: the next comes after Committed (Compacted). Stepping other inputs between
+// an Append and its Committed is allowed, but what waits for durability (relays, replies to sync
+// requests and queries) then waits until nothing accepted is left uncommitted.
+type Ready struct {
+	Messages []Message
+	Closes   []Close
+	Replies  []Reply
+	Append   []Update
+	Snapshot *Snapshot
+	Stopped  bool
+	// Errors went wrong inside the room without an input to blame: log them.
+	Errors []error
+}
+
+// Empty reports whether there is nothing to do.
+func (rd *Ready) Empty() bool {
+	return len(rd.Messages) == 0 && len(rd.Closes) == 0 && len(rd.Replies) == 0 &&
+		len(rd.Append) == 0 && rd.Snapshot == nil && !rd.Stopped && len(rd.Errors) == 0
+}
+
+// Frame is one WebSocket message: a text frame, or a binary one.
+type Frame struct {
+	Text bool
+	Data []byte
+}
+
+// Message is a frame to queue on a connection.
+type Message struct {
+	Conn  ConnID
+	Frame Frame
+}
+
+// CloseCode is a WebSocket close code.
+type CloseCode int
+
+// The close codes the room uses. 4400-4499 are permanent refusals: y-websocket clients do not
+// reconnect after them.
+const (
+	CloseGoingAway       CloseCode = 1001
+	CloseUnsupportedData CloseCode = 1003
+	CloseInvalidPayload  CloseCode = 1007
+	CloseInternalError   CloseCode = 1011
+	CloseForbidden       CloseCode = 4403
+)
+
+// Close is a connection to close, with its code and reason, once the messages queued before it
+// are written. Err, if not nil, is why (for the log; never sent).
+type Close struct {
+	Conn   ConnID
+	Code   CloseCode
+	Reason string
+	Err    error
+}
+
+// Reply answers a Query: the room's code and language once everything accepted before the query
+// was durable, or Err.
+type Reply struct {
+	ID       uint64
+	Code     string
+	Language string
+	Err      error
+}
+
+// ErrStopped answers the queries of a room that stopped before it could answer them.
+var ErrStopped = errors.New("room: stopped")
+
+// Update is an accepted update to append to the op log.
+type Update struct {
+	Data    []byte
+	Time    time.Time // when the room accepted it
+	Session ConnID    // the connection that sent it; "" for the server's own edits
+}
+
+// Snapshot is the room's whole state, covering the op log up to and including Seq.
+type Snapshot struct {
+	Seq   uint64
+	State []byte
+}

@@ -1,0 +1,501 @@
+package room
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/crdt/protocol"
+)
+
+// ServerClientID is the client id of the edits the server makes itself (a room's starter text,
+// language changes, merged whole-code updates). Yjs clients pick 32-bit ids, so it never
+// collides.
+const ServerClientID = crdt.MaxClientID
+
+// Names of a room document's shared roots, the same for every client.
+const (
+	CodeRoot = "code"
+	MetaRoot = "meta"
+)
+
+// Options tune a Room. The zero value means the defaults.
+type Options struct {
+	// CompactEntries and CompactBytes ask for a snapshot when the log after the newest one
+	// exceeds either (defaults 500 entries, 1 MiB).
+	CompactEntries int
+	CompactBytes   int
+	// KeepaliveInterval is how often every connection is given a chance to send something, so
+	// that idle clients get a message (default 15 s; y-websocket clients reconnect after 30 s of
+	// silence).
+	KeepaliveInterval time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.CompactEntries <= 0 {
+		o.CompactEntries = 500
+	}
+	if o.CompactBytes <= 0 {
+		o.CompactBytes = 1 << 20
+	}
+	if o.KeepaliveInterval <= 0 {
+		o.KeepaliveInterval = 15 * time.Second
+	}
+	return o
+}
+
+// Stored is a room's durable state as the store returns it.
+type Stored struct {
+	Snapshot []byte   // the newest snapshot's state; nil for none
+	Log      [][]byte // the updates appended after it, in order
+	LastSeq  uint64   // the sequence number of the last of them, or the snapshot's
+}
+
+// Room is a live room's state machine. Create it with New; see the package doc.
+type Room struct {
+	opts      Options
+	doc       *crdt.Doc
+	text      *crdt.Text
+	meta      *crdt.Map
+	awareness protocol.Awareness
+	conns     map[ConnID]*Conn
+	order     []*Conn // conns in the order they joined: every fan-out follows it
+	now       time.Time
+	keepalive time.Time // when the next keepalive is due
+
+	accepted []accepted // accepted since the last Append was handed out
+	inflight []accepted // handed out in Ready.Append, waiting for Committed
+	waiting  []func()   // to run once nothing accepted is uncommitted
+
+	lastSeq    uint64
+	logEntries int // entries after the newest snapshot
+	logBytes   int
+	// compactWanted asks for a snapshot once everything is durable; snapEntries and snapBytes
+	// are what the one being written covers.
+	compactWanted, compacting bool
+	snapEntries, snapBytes    int
+	finalSnapshot             bool // the snapshot of a stopping room was handed out
+
+	stopping, stopped bool
+	ready             Ready
+}
+
+// accepted is an update the room accepted and has to commit.
+type accepted struct {
+	from   ConnID
+	update []byte // as received, for the op log
+	delta  []byte // what it added to the document, for relays; nil if nothing
+	at     time.Time
+}
+
+// New returns the room whose durable state is st, at time now. A state that does not decode is
+// an error: a room that cannot load must never start empty and overwrite what is stored.
+func New(opts Options, st Stored, now time.Time) (*Room, error) {
+	doc, err := crdt.NewDoc(crdt.Options{ClientID: ServerClientID})
+	if err != nil {
+		return nil, err
+	}
+	if st.Snapshot != nil {
+		if err := doc.ApplyUpdate(st.Snapshot); err != nil {
+			return nil, fmt.Errorf("room: snapshot: %w", err)
+		}
+	}
+	logBytes := 0
+	for i, u := range st.Log {
+		if err := doc.ApplyUpdate(u); err != nil {
+			return nil, fmt.Errorf("room: log entry %d after the snapshot: %w", i+1, err)
+		}
+		logBytes += len(u)
+	}
+	text, err := doc.GetText(CodeRoot)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := doc.GetMap(MetaRoot)
+	if err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	return &Room{
+		opts: opts, doc: doc, text: text, meta: meta,
+		conns:      make(map[ConnID]*Conn),
+		now:        now,
+		keepalive:  now.Add(opts.KeepaliveInterval),
+		lastSeq:    st.LastSeq,
+		logEntries: len(st.Log),
+		logBytes:   logBytes,
+	}, nil
+}
+
+// Initial returns the initial state of a new room: its starter code and language.
+func Initial(starter, language string) ([]byte, error) {
+	doc, err := crdt.NewDoc(crdt.Options{ClientID: ServerClientID})
+	if err != nil {
+		return nil, err
+	}
+	text, err := doc.GetText(CodeRoot)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := doc.GetMap(MetaRoot)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := transactDoc(doc, func(tx *crdt.Transaction) error {
+		if err := text.Insert(tx, 0, starter); err != nil {
+			return err
+		}
+		return meta.Set(tx, "language", language)
+	}); err != nil {
+		return nil, err
+	}
+	return doc.EncodeStateAsUpdate(nil)
+}
+
+// Step hands the room one input. A stopped room answers queries with ErrStopped and ignores
+// everything else.
+func (r *Room) Step(in Input) {
+	if r.stopped {
+		if q, ok := in.(Query); ok {
+			r.ready.Replies = append(r.ready.Replies, Reply{ID: q.ID, Err: ErrStopped})
+		}
+		if j, ok := in.(Join); ok {
+			r.ready.Closes = append(r.ready.Closes, Close{Conn: j.Conn, Code: CloseGoingAway, Reason: "room closed"})
+		}
+		return
+	}
+	switch in := in.(type) {
+	case Join:
+		r.advance(in.At)
+		r.join(in)
+	case Receive:
+		r.advance(in.At)
+		if c := r.conns[in.Conn]; c != nil {
+			r.receive(c, in.Frame)
+		}
+	case Leave:
+		if c := r.conns[in.Conn]; c != nil {
+			r.remove(c)
+		}
+	case Committed:
+		r.committed(in)
+	case Compacted:
+		r.compacted(in)
+	case Tick:
+		r.advance(in.Now)
+		r.tick()
+	case Query:
+		r.query(in)
+	case Stop:
+		r.stopping = true
+	}
+}
+
+// Ready returns what the caller must do now (see Ready) and forgets it.
+func (r *Room) Ready() Ready {
+	if !r.stopped {
+		if r.inflight == nil && len(r.accepted) > 0 {
+			r.handOutAppend()
+		}
+		if r.durable() && !r.compacting {
+			switch {
+			case r.compactWanted:
+				r.handOutSnapshot()
+			case r.stopping && r.logEntries > 0 && !r.finalSnapshot:
+				r.finalSnapshot = true
+				r.handOutSnapshot()
+			case r.stopping:
+				r.stop(CloseGoingAway, "room closed", nil)
+			}
+		}
+	}
+	rd := r.ready
+	r.ready = Ready{}
+	return rd
+}
+
+// NextTick returns when the room wants to be stepped with a Tick; zero once it stopped.
+func (r *Room) NextTick() time.Time {
+	if r.stopped {
+		return time.Time{}
+	}
+	next := r.keepalive
+	for _, c := range r.order {
+		if !c.wake.IsZero() && c.wake.Before(next) {
+			next = c.wake
+		}
+	}
+	return next
+}
+
+// Conns returns how many connections the room has.
+func (r *Room) Conns() int { return len(r.order) }
+
+func (r *Room) advance(t time.Time) {
+	if t.After(r.now) {
+		r.now = t
+	}
+}
+
+func (r *Room) join(in Join) {
+	c := &Conn{id: in.Conn, role: in.Role, session: in.Session, room: r}
+	if r.stopping || r.conns[in.Conn] != nil {
+		r.ready.Closes = append(r.ready.Closes, Close{Conn: in.Conn, Code: CloseGoingAway, Reason: "room closed"})
+		return
+	}
+	r.conns[c.id] = c
+	r.order = append(r.order, c)
+	r.broadcastPeers()
+	c.session.open(c)
+}
+
+func (r *Room) receive(c *Conn, f Frame) {
+	err := c.session.receive(c, f)
+	if err == nil {
+		return
+	}
+	ce, ok := errors.AsType[*closeError](err)
+	if !ok {
+		ce = &closeError{code: CloseInvalidPayload, reason: "malformed message", err: err}
+	}
+	r.close(c, ce.code, ce.reason, ce.err)
+}
+
+// close closes a connection and removes it from the room at once.
+func (r *Room) close(c *Conn, code CloseCode, reason string, err error) {
+	if c.left {
+		return
+	}
+	r.ready.Closes = append(r.ready.Closes, Close{Conn: c.id, Code: code, Reason: reason, Err: err})
+	r.remove(c)
+}
+
+// remove takes a connection out of the room and announces that the awareness states it set are
+// gone.
+func (r *Room) remove(c *Conn) {
+	c.left = true
+	delete(r.conns, c.id)
+	r.order = slices.DeleteFunc(r.order, func(o *Conn) bool { return o == c })
+	if removed, update := r.awareness.Remove(c.awareness); len(removed) > 0 {
+		r.broadcastAwareness(nil, update)
+	}
+	r.broadcastPeers()
+}
+
+func (r *Room) broadcastPeers() {
+	for _, c := range r.order {
+		c.session.peers(c, len(r.order))
+	}
+}
+
+// broadcastAwareness hands an awareness update to every connection but from.
+func (r *Room) broadcastAwareness(from *Conn, update []byte) {
+	for _, c := range r.order {
+		if c != from {
+			c.session.awareness(c, update)
+		}
+	}
+}
+
+// apply integrates an update from c and queues it for commit.
+func (r *Room) apply(c *Conn, update []byte) error {
+	delta, err := r.doc.ApplyUpdateAndEncode(update)
+	if err != nil {
+		return err
+	}
+	r.accepted = append(r.accepted, accepted{from: c.id, update: update, delta: delta, at: r.now})
+	return nil
+}
+
+// transact runs an edit on behalf of session ("" for the server) and queues its update for
+// commit. Edits fn made before failing are kept and committed, as in crdt.Doc.Transact.
+func (r *Room) transact(session ConnID, fn func(tx *crdt.Transaction) error) error {
+	update, err := transactDoc(r.doc, fn)
+	if update != nil {
+		r.accepted = append(r.accepted, accepted{from: session, update: update, delta: update, at: r.now})
+	}
+	return err
+}
+
+func (r *Room) durable() bool { return len(r.accepted) == 0 && r.inflight == nil }
+
+func (r *Room) whenDurable(fn func()) {
+	if r.durable() {
+		fn()
+		return
+	}
+	r.waiting = append(r.waiting, fn)
+}
+
+func (r *Room) runWaiting() {
+	for r.durable() && len(r.waiting) > 0 {
+		fns := r.waiting
+		r.waiting = nil
+		for _, fn := range fns {
+			fn()
+		}
+	}
+}
+
+func (r *Room) handOutAppend() {
+	r.inflight, r.accepted = r.accepted, nil
+	r.ready.Append = make([]Update, len(r.inflight))
+	for i, a := range r.inflight {
+		r.ready.Append[i] = Update{Data: a.update, Time: a.at, Session: a.from}
+	}
+}
+
+func (r *Room) committed(in Committed) {
+	if r.inflight == nil {
+		return
+	}
+	b := &batch{updates: r.inflight}
+	r.inflight = nil
+	if in.Err != nil {
+		r.stop(CloseInternalError, "storage unavailable", in.Err)
+		return
+	}
+	r.lastSeq = in.Seq
+	for _, a := range b.updates {
+		r.logEntries++
+		r.logBytes += len(a.update)
+	}
+	for _, c := range slices.Clone(r.order) {
+		if !c.left {
+			c.session.committed(c, b)
+		}
+	}
+	r.runWaiting()
+	if r.logEntries >= r.opts.CompactEntries || r.logBytes >= r.opts.CompactBytes {
+		r.compactWanted = true
+	}
+}
+
+func (r *Room) handOutSnapshot() {
+	r.compactWanted = false
+	state, err := r.doc.EncodeStateAsUpdate(nil)
+	if err != nil {
+		r.ready.Errors = append(r.ready.Errors, fmt.Errorf("room: encode snapshot: %w", err))
+		return
+	}
+	r.compacting = true
+	r.snapEntries, r.snapBytes = r.logEntries, r.logBytes
+	r.ready.Snapshot = &Snapshot{Seq: r.lastSeq, State: state}
+}
+
+func (r *Room) compacted(in Compacted) {
+	if !r.compacting {
+		return
+	}
+	r.compacting = false
+	if in.Err == nil {
+		r.logEntries -= r.snapEntries
+		r.logBytes -= r.snapBytes
+	}
+}
+
+// stop closes every connection and ends the room; queries still waiting get ErrStopped.
+func (r *Room) stop(code CloseCode, reason string, err error) {
+	for _, c := range slices.Clone(r.order) {
+		r.ready.Closes = append(r.ready.Closes, Close{Conn: c.id, Code: code, Reason: reason, Err: err})
+		c.left = true
+	}
+	r.order, r.conns = nil, nil
+	r.stopped = true
+	r.ready.Stopped = true
+	fns := r.waiting
+	r.waiting = nil
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+func (r *Room) tick() {
+	if _, update := r.awareness.Tick(r.now); update != nil {
+		r.broadcastAwareness(nil, update)
+	}
+	keepalive := !r.now.Before(r.keepalive)
+	if keepalive {
+		r.keepalive = r.now.Add(r.opts.KeepaliveInterval)
+	}
+	for _, c := range slices.Clone(r.order) {
+		due := !c.wake.IsZero() && !r.now.Before(c.wake)
+		if due {
+			c.wake = time.Time{}
+		}
+		if (due || keepalive) && !c.left {
+			c.session.tick(c, keepalive)
+		}
+	}
+}
+
+func (r *Room) query(q Query) {
+	if q.Language != "" {
+		if err := r.transact("", func(tx *crdt.Transaction) error { return r.meta.Set(tx, "language", q.Language) }); err != nil {
+			r.ready.Replies = append(r.ready.Replies, Reply{ID: q.ID, Err: err})
+			return
+		}
+	}
+	r.whenDurable(func() {
+		reply := Reply{ID: q.ID, Err: ErrStopped}
+		if !r.stopped {
+			reply = Reply{ID: q.ID, Code: r.text.String(), Language: r.language()}
+		}
+		r.ready.Replies = append(r.ready.Replies, reply)
+	})
+}
+
+// language returns the room's language as its document says.
+func (r *Room) language() string {
+	if v, ok := r.meta.Get("language"); ok {
+		if s, ok := v.(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// batch is the updates of one commit, now durable, to relay.
+type batch struct {
+	updates []accepted
+	all     []byte // the merged deltas of every update, once made
+}
+
+// changed reports whether any update of the batch changed the document.
+func (b *batch) changed() bool {
+	return slices.ContainsFunc(b.updates, func(a accepted) bool { return a.delta != nil })
+}
+
+// others returns the deltas of the updates c did not send, merged into one update, or nil if
+// there are none. The merge for connections that sent nothing is made once.
+func (b *batch) others(c *Conn) ([]byte, error) {
+	var deltas [][]byte
+	own := false
+	for _, a := range b.updates {
+		switch {
+		case a.delta == nil:
+		case a.from == c.id:
+			own = true
+		default:
+			deltas = append(deltas, a.delta)
+		}
+	}
+	switch {
+	case len(deltas) == 0:
+		return nil, nil
+	case len(deltas) == 1:
+		return deltas[0], nil
+	case !own && b.all != nil:
+		return b.all, nil
+	}
+	merged, err := crdt.MergeUpdates(deltas...)
+	if err != nil {
+		return nil, fmt.Errorf("room: merge updates to relay: %w", err)
+	}
+	if !own {
+		b.all = merged
+	}
+	return merged, nil
+}

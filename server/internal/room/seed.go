@@ -1,0 +1,220 @@
+package room
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/pairpad/pairpad/crdt"
+)
+
+// seedVersions is how many of the versions sent to a seed client its session keeps: the code
+// a client sends is based on one of them, not always the latest (a newer one may be in flight).
+const seedVersions = 4
+
+// seedDiffTimeout bounds the diff of a whole-code update; past it the diff is coarser but still
+// exact.
+const seedDiffTimeout = 200 * time.Millisecond
+
+// DefaultSeedInterval is the least time between two code_update messages to one seed client.
+const DefaultSeedInterval = 50 * time.Millisecond
+
+// The "error" codes of the seed protocol's error message: the REST API's codes.
+const (
+	seedInvalidJSON = "invalid_json"
+	seedBadRequest  = "bad_request"
+	seedValidation  = "validation"
+)
+
+// seedSession speaks the seed's JSON protocol (/ws/{roomId}): whole-code updates in text
+// frames, merged into the document against the version the client edited, and the code and the
+// user count sent back.
+type seedSession struct {
+	interval time.Duration
+	versions []*crdt.TextVersion // the last versions of the code sent to the client
+	dirty    bool                // the client has not been sent the latest code
+	lastSent time.Time
+}
+
+// NewSeedSession returns the session of a seed-protocol connection, which is sent the code at
+// most once per interval (DefaultSeedInterval if interval <= 0), always the latest.
+func NewSeedSession(interval time.Duration) Session {
+	if interval <= 0 {
+		interval = DefaultSeedInterval
+	}
+	return &seedSession{interval: interval}
+}
+
+// seedMessage is a message of the seed's JSON protocol.
+type seedMessage struct {
+	Type  string  `json:"type"`
+	Code  *string `json:"code,omitempty"`
+	Count *int    `json:"count,omitempty"`
+}
+
+func text(data []byte) Frame { return Frame{Text: true, Data: data} }
+
+// seedError is the JSON protocol's error message.
+func seedError(code, detail string) Frame {
+	b, _ := json.Marshal(map[string]string{"type": "error", "error": code, "detail": detail})
+	return text(b)
+}
+
+// parseSeed parses a client message; the error message to send back is returned on failure.
+func parseSeed(data []byte) (code string, reply *Frame) {
+	var msg seedMessage
+	fail := func(code, detail string) (string, *Frame) { f := seedError(code, detail); return "", &f }
+	if err := json.Unmarshal(data, &msg); err != nil {
+		return fail(seedInvalidJSON, "the message is not valid JSON: "+err.Error())
+	}
+	switch {
+	case msg.Type != "code_update":
+		return fail(seedBadRequest, `unknown message type "`+msg.Type+`"; clients send "code_update"`)
+	case msg.Code == nil:
+		return fail(seedValidation, `a code_update needs a "code" string`)
+	}
+	return *msg.Code, nil
+}
+
+func (*seedSession) Protocol() string { return "json" }
+
+// open sends the code once what the room accepted so far is durable.
+func (s *seedSession) open(c *Conn) {
+	s.dirty = true
+	s.flush(c)
+}
+
+func (s *seedSession) receive(c *Conn, f Frame) error {
+	if !f.Text {
+		return refuse(CloseUnsupportedData, "text frames only", errors.New("room: a binary frame on a JSON connection"))
+	}
+	code, reply := parseSeed(f.Data)
+	if reply != nil {
+		c.send(*reply) // the connection stays up
+		return nil
+	}
+	return s.merge(c, code)
+}
+
+// merge merges the whole code the client sent into the document: it diffs the code against
+// the version the client most likely edited and applies that diff anchored to the version's
+// characters, so that whatever others did since is kept. The client gets the merged code back.
+func (s *seedSession) merge(c *Conn, code string) error {
+	if !utf8.ValidString(code) {
+		c.send(seedError(seedValidation, "the code is not valid UTF-8"))
+		return nil
+	}
+	text := c.room.text
+	base := s.closestVersion(code)
+	if base == nil {
+		base = text.Version()
+	}
+	s.dirty = true
+	if base.String() == code {
+		s.flush(c)
+		return nil
+	}
+	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = seedDiffTimeout
+	diffs := dmp.DiffMain(base.String(), code, false)
+	err := c.transact(func(tx *crdt.Transaction) error {
+		pos := 0
+		for _, d := range diffs {
+			n := utf16Units(d.Text)
+			switch d.Type {
+			case diffmatchpatch.DiffEqual:
+				pos += n
+			case diffmatchpatch.DiffDelete:
+				if err := text.DeleteAt(tx, base, pos, n); err != nil {
+					return err
+				}
+				pos += n
+			case diffmatchpatch.DiffInsert:
+				if err := text.InsertAt(tx, base, pos, d.Text); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if _, ok := errors.AsType[*closeError](err); err != nil && !ok {
+		// A diff of the version itself always applies to it.
+		return refuse(CloseInternalError, "could not merge the code", err)
+	}
+	return err
+}
+
+// closestVersion returns the version sent to the client that is nearest the code it sent: the
+// same text if there is one, else the one with the smallest edit distance.
+func (s *seedSession) closestVersion(code string) *crdt.TextVersion {
+	var best *crdt.TextVersion
+	bestDistance := -1
+	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = seedDiffTimeout
+	for i := len(s.versions) - 1; i >= 0; i-- {
+		v := s.versions[i]
+		if v.String() == code {
+			return v
+		}
+		d := dmp.DiffLevenshtein(dmp.DiffMain(v.String(), code, false))
+		if bestDistance < 0 || d < bestDistance {
+			best, bestDistance = v, d
+		}
+	}
+	return best
+}
+
+// committed: the client gets the new code if the commit changed the document.
+func (s *seedSession) committed(c *Conn, b *batch) {
+	if b.changed() {
+		s.dirty = true
+	}
+	s.flush(c)
+}
+
+func (*seedSession) awareness(*Conn, []byte) {}
+
+func (*seedSession) peers(c *Conn, n int) {
+	msg, _ := json.Marshal(seedMessage{Type: "user_count", Count: &n})
+	c.send(text(msg))
+}
+
+func (s *seedSession) tick(c *Conn, _ bool) { s.flush(c) }
+
+// flush sends the latest code if the client lacks it, once everything the room accepted is
+// durable and at most once per interval.
+func (s *seedSession) flush(c *Conn) {
+	if !s.dirty || !c.durable() {
+		return
+	}
+	if next := s.lastSent.Add(s.interval); c.now().Before(next) {
+		c.wakeAt(next)
+		return
+	}
+	v := c.room.text.Version()
+	s.versions = append(s.versions, v)
+	if len(s.versions) > seedVersions {
+		s.versions = append(s.versions[:0], s.versions[len(s.versions)-seedVersions:]...)
+	}
+	code := v.String()
+	msg, _ := json.Marshal(seedMessage{Type: "code_update", Code: &code})
+	c.send(text(msg))
+	s.dirty = false
+	s.lastSent = c.now()
+}
+
+// utf16Units returns the length of s in UTF-16 code units.
+func utf16Units(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,125 @@
+package server
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	"github.com/coder/websocket"
+
+	"github.com/pairpad/pairpad/crdt"
+)
+
+// A seed-protocol client and a y-websocket client edit one room over real sockets. (Every rule of
+// the protocol is in the scripts of internal/room: errors, coalescing, counts.)
+func TestSeedProtocol(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Options{})
+	id := ts.createRoom(t, "")
+	l := dialSeed(t, ts, id)
+	await(t, ts.sig, "the starter code and a user count of 1", func() bool {
+		return l.Code() == "# Write your Python code here\n\n" && l.Count() == 1
+	})
+	y := dialYjs(t, ts, id, 7)
+	await(t, ts.sig, "a user count of 2", func() bool { return l.Count() == 2 })
+	l.sendCode("# Write your Python code here\n\nprint('hi')\n")
+	await(t, ts.sig, "the Yjs client to see the seed client's edit", func() bool { return strings.HasSuffix(y.String(), "print('hi')\n") })
+	y.edit(func(tx *crdt.Transaction, x *crdt.Text) error { return x.Insert(tx, 0, "#!/usr/bin/env python3\n") })
+	want := "#!/usr/bin/env python3\n# Write your Python code here\n\nprint('hi')\n"
+	await(t, ts.sig, "the seed client to get the merged code", func() bool { return l.Code() == want })
+	l.sendRaw(`{"type": "code_update", "code": `)
+	await(t, ts.sig, "an error message", func() bool { _, _, _, errs := l.state(); return len(errs) == 1 })
+	if _, _, _, errs := l.state(); errs[0]["error"] != "invalid_json" || errs[0]["detail"] == "" {
+		t.Errorf("error %v, want invalid_json with a detail", errs[0])
+	}
+	y.conn.Close(websocket.StatusNormalClosure, "")
+	await(t, ts.sig, "a user count of 1 again", func() bool { return l.Count() == 1 })
+}
+
+// Yjs clients type continuously while a legacy client appends lines to whatever code it last
+// received: at the end every token a Yjs client typed and every legacy line is there exactly
+// once, and everyone sees the same code.
+//
+// Not parallel: the merge guesses a client's base among the last versions it was sent, and a
+// client that answers later than that (as on a loaded machine) loses lines (issue 17).
+func TestLegacyMergeKeepsConcurrentEdits(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	id := ts.createRoom(t, "python")
+	peers := []*yclient{dialYjs(t, ts, id, 11), dialYjs(t, ts, id, 12)}
+	l := dialSeed(t, ts, id)
+	await(t, ts.sig, "everyone to have the starter code", func() bool {
+		code, _, _, _ := l.state()
+		return code != "" && peers[0].String() == code && peers[1].String() == code
+	})
+
+	var wg sync.WaitGroup
+	const duration = 1500 * time.Millisecond
+	start := time.Now()
+	tokens := make([][]string, len(peers))
+	for i, p := range peers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(i), 99))
+			for n := 0; time.Since(start) < duration; n++ {
+				token := fmt.Sprintf("[%c%d]", 'A'+i, n)
+				tokens[i] = append(tokens[i], token)
+				p.edit(func(tx *crdt.Transaction, x *crdt.Text) error {
+					// Insert after a token or at the end of a line, never inside a token
+					// or a legacy line.
+					s := x.String()
+					cuts := []int{0}
+					for j, r := range s {
+						switch r {
+						case ']':
+							cuts = append(cuts, len16(s[:j+1]))
+						case '\n':
+							cuts = append(cuts, len16(s[:j]))
+						}
+					}
+					return x.Insert(tx, cuts[rng.IntN(len(cuts))], token)
+				})
+				time.Sleep(time.Duration(2+rng.IntN(6)) * time.Millisecond)
+			}
+		}()
+	}
+	var lines []string
+	for n := 0; time.Since(start) < duration; n++ {
+		code, _, _, _ := l.state()
+		line := fmt.Sprintf("\n#L%d", n)
+		lines = append(lines, line)
+		l.sendCode(code + line)
+		time.Sleep(20 * time.Millisecond)
+	}
+	wg.Wait()
+
+	await(t, ts.sig, "everyone to converge", func() bool {
+		code, _, _, _ := l.state()
+		return peers[0].String() == code && peers[1].String() == code
+	})
+	code, _, _, _ := l.state()
+	if _, got := ts.do(t, "GET", "/rooms/"+id, ""); got["code"] != code {
+		t.Errorf("GET /rooms code differs from the clients'")
+	}
+	for i := range peers {
+		for _, token := range tokens[i] {
+			if n := strings.Count(code, token); n != 1 {
+				t.Errorf("token %s typed by peer %d appears %d times", token, i, n)
+			}
+		}
+	}
+	for _, line := range lines {
+		if n := len(regexp.MustCompile(regexp.QuoteMeta(line)+`(\D|$)`).FindAllStringIndex(code, -1)); n != 1 {
+			t.Errorf("legacy line %q appears %d times", line, n)
+		}
+	}
+	t.Logf("%d + %d tokens and %d legacy lines merged into %d characters", len(tokens[0]), len(tokens[1]), len(lines), len(code))
+}
+
+// len16 returns the length of s in UTF-16 code units.
+func len16(s string) int { return len(utf16.Encode([]rune(s))) }
