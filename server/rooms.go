@@ -3,7 +3,7 @@ package server
 import (
 	"context"
 	"errors"
-		"sync"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
