@@ -9,6 +9,7 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/server/internal/httpapi"
 )
 
 // legacyVersions is how many of the versions sent to a legacy peer the room keeps: the code a
@@ -36,13 +37,13 @@ func legacyError(code, detail string) []byte {
 func parseLegacy(data []byte) (code string, reply []byte) {
 	var msg legacyMessage
 	if err := json.Unmarshal(data, &msg); err != nil {
-		return "", legacyError(CodeInvalidJSON, "the message is not valid JSON: "+err.Error())
+		return "", legacyError(httpapi.CodeInvalidJSON, "the message is not valid JSON: "+err.Error())
 	}
 	switch {
 	case msg.Type != "code_update":
-		return "", legacyError(CodeBadRequest, `unknown message type "`+msg.Type+`"; clients send "code_update"`)
+		return "", legacyError(httpapi.CodeBadRequest, `unknown message type "`+msg.Type+`"; clients send "code_update"`)
 	case msg.Code == nil:
-		return "", legacyError(CodeValidation, `a code_update needs a "code" string`)
+		return "", legacyError(httpapi.CodeValidation, `a code_update needs a "code" string`)
 	}
 	return *msg.Code, nil
 }
@@ -52,7 +53,7 @@ func parseLegacy(data []byte) (code string, reply []byte) {
 // version's characters, so that whatever others did since is kept.
 func (r *room) mergeLegacy(p *peer, code string) {
 	if !utf8.ValidString(code) {
-		p.send(outMessage{text: true, data: legacyError(CodeValidation, "the code is not valid UTF-8")})
+		p.send(outMessage{text: true, data: legacyError(httpapi.CodeValidation, "the code is not valid UTF-8")})
 		return
 	}
 	base := p.closestVersion(code)

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pairpad/pairpad/server/internal/httpapi"
 )
 
 func loadOpenAPI(t *testing.T) map[string]any {
@@ -127,8 +129,8 @@ func TestOpenAPIMatchesCode(t *testing.T) {
 	for _, c := range schemas["Error"].(map[string]any)["properties"].(map[string]any)["error"].(map[string]any)["enum"].([]any) {
 		gotCodes = append(gotCodes, c.(string))
 	}
-	wantCodes := []string{CodeBadRequest, CodeInvalidJSON, CodeNotFound, CodePayloadTooLarge, CodeUnknownLanguage,
-		CodeValidation, CodeRateLimited, CodeUnavailable, CodeInternal}
+	wantCodes := []string{httpapi.CodeBadRequest, httpapi.CodeInvalidJSON, httpapi.CodeNotFound, httpapi.CodePayloadTooLarge,
+		httpapi.CodeUnknownLanguage, httpapi.CodeValidation, httpapi.CodeRateLimited, httpapi.CodeUnavailable, httpapi.CodeInternal}
 	if diff := cmp.Diff(wantCodes, gotCodes); diff != "" {
 		t.Errorf("Error.error enum mismatch (-want +got):\n%s", diff)
 	}

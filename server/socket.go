@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/pairpad/pairpad/crdt/protocol"
+	"github.com/pairpad/pairpad/server/internal/httpapi"
 	"github.com/pairpad/pairpad/store"
 )
 
@@ -43,7 +44,7 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, legacy 
 	connID := connIDs.Add(1)
 	log := s.log.With().Str("room", id).Uint64("conn", connID).Bool("legacy", legacy).Logger()
 	conn.SetReadLimit(s.opts.MaxMessageBytes)
-	if !OriginAllowed(s.opts.AllowedOrigins, r) {
+	if !httpapi.OriginAllowed(s.opts.AllowedOrigins, r) {
 		log.Info().Str("origin", r.Header.Get("Origin")).Msg("origin not allowed")
 		_ = conn.Close(closeOriginNotAllowed, "origin not allowed")
 		return
