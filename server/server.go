@@ -18,6 +18,7 @@ import (
 
 	"github.com/pairpad/pairpad/completion"
 	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/server/internal/apidocs"
 	"github.com/pairpad/pairpad/server/internal/httpapi"
 	"github.com/pairpad/pairpad/store"
 )
@@ -117,7 +118,7 @@ func New(opts Options) (*Server, error) {
 		limiter: httpapi.NewLimiter(opts.AutocompleteRate.Rate, opts.AutocompleteRate.Burst),
 	}
 	mux := http.NewServeMux()
-	s.routes(mux)
+	s.routes(mux.Handle)
 	s.handler = httpapi.CORS(opts.AllowedOrigins, mux)
 	return s, nil
 }
@@ -142,26 +143,26 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
-// routes registers every route of the API in one place.
-func (s *Server) routes(mux *http.ServeMux) {
-	h := func(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+// routes registers every route of the API in one place, with handle (a ServeMux's Handle, or
+// a test's recorder).
+func (s *Server) routes(handle func(pattern string, h http.Handler)) {
+	h := func(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 		return httpapi.Handle(s.log, fn)
 	}
-	mux.HandleFunc("GET /health", h(s.health))
-	mux.HandleFunc("GET /ready", h(s.ready))
-	mux.HandleFunc("POST /rooms", h(s.createRoom))
-	mux.HandleFunc("GET /rooms/{roomId}", h(s.getRoom))
-	mux.HandleFunc("PATCH /rooms/{roomId}", h(s.patchRoom))
-	mux.HandleFunc("POST /autocomplete", h(s.autocomplete))
-	mux.Handle("GET /openapi.json", OpenAPIHandler())
-	mux.Handle("GET /docs", DocsHandler())
-	mux.HandleFunc("GET /yjs/{roomId}", s.serveYjs)
-	mux.HandleFunc("GET /ws/{roomId}", s.serveLegacy)
-	notFound := h(func(http.ResponseWriter, *http.Request) error { return httpapi.NotFound("no such route") })
+	handle("GET /health", h(s.health))
+	handle("GET /ready", h(s.ready))
+	handle("POST /rooms", h(s.createRoom))
+	handle("GET /rooms/{roomId}", h(s.getRoom))
+	handle("PATCH /rooms/{roomId}", h(s.patchRoom))
+	handle("POST /autocomplete", h(s.autocomplete))
+	handle("GET /openapi.json", apidocs.OpenAPI())
+	handle("GET /docs", apidocs.Page())
+	handle("GET /yjs/{roomId}", http.HandlerFunc(s.serveYjs))
+	handle("GET /ws/{roomId}", http.HandlerFunc(s.serveLegacy))
 	if s.opts.App != nil {
-		mux.Handle("GET /", s.opts.App)
+		handle("GET /", s.opts.App)
 	}
-	mux.HandleFunc("/", notFound)
+	handle("/", h(func(http.ResponseWriter, *http.Request) error { return httpapi.NotFound("no such route") }))
 }
 
 func (s *Server) health(w http.ResponseWriter, _ *http.Request) error {
