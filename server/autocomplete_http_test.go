@@ -99,30 +99,6 @@ func TestAutocompleteRateLimitBehindProxy(t *testing.T) {
 	}
 }
 
-func TestLimiter(t *testing.T) {
-	l := newLimiter(RateLimit{Rate: 10, Burst: 1})
-	now := time.Unix(1000, 0)
-	if ok, _ := l.allow("a", now); !ok {
-		t.Fatal("first request refused")
-	}
-	if ok, retry := l.allow("a", now); ok || retry != 100*time.Millisecond {
-		t.Errorf("second request at once = %v, retry %v; want refused, retry 100ms", ok, retry)
-	}
-	if ok, _ := l.allow("b", now); !ok {
-		t.Error("another client is limited by the first one's requests")
-	}
-	if ok, _ := l.allow("a", now.Add(100*time.Millisecond)); !ok {
-		t.Error("request after the refill refused")
-	}
-	l.allow("c", now.Add(time.Hour)) // sweeps idle clients
-	if len(l.clients) != 1 {
-		t.Errorf("%d clients kept after an hour idle, want 1", len(l.clients))
-	}
-	if ok, _ := newLimiter(RateLimit{Rate: -1}).allow("a", now); !ok {
-		t.Error("a negative rate limits")
-	}
-}
-
 // TestAutocompleteNever500 sends odd inputs, to the built-in engine and to a
 // model that fails: every answer is 200 or 4xx, never 5xx.
 func TestAutocompleteNever500(t *testing.T) {

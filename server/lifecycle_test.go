@@ -16,6 +16,7 @@ import (
 
 	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/crdt/protocol"
+	"github.com/pairpad/pairpad/server/internal/httpapi"
 	"github.com/pairpad/pairpad/server/internal/room"
 	"github.com/pairpad/pairpad/store"
 	"github.com/pairpad/pairpad/store/embedded"
@@ -202,14 +203,14 @@ func TestRoomLoadFailure(t *testing.T) {
 	}
 
 	status, got := ts.do(t, "GET", "/rooms/"+id, "")
-	if status != http.StatusServiceUnavailable || got["error"] != CodeUnavailable || got["detail"] == "" || got["detail"] == nil {
-		t.Errorf("GET /rooms/%s = %d %v, want 503 with error %q and a detail", id, status, got, CodeUnavailable)
+	if status != http.StatusServiceUnavailable || got["error"] != httpapi.CodeUnavailable || got["detail"] == "" || got["detail"] == nil {
+		t.Errorf("GET /rooms/%s = %d %v, want 503 with error %q and a detail", id, status, got, httpapi.CodeUnavailable)
 	}
 	if _, ok := got["code"]; ok {
 		t.Errorf("GET /rooms/%s answered a document: %v", id, got)
 	}
 	status, got = ts.do(t, "PATCH", "/rooms/"+id, `{"language":"go"}`)
-	if status != http.StatusServiceUnavailable || got["error"] != CodeUnavailable {
+	if status != http.StatusServiceUnavailable || got["error"] != httpapi.CodeUnavailable {
 		t.Errorf("PATCH /rooms/%s = %d %v, want 503", id, status, got)
 	}
 

@@ -17,6 +17,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pairpad/pairpad/completion"
+	"github.com/pairpad/pairpad/server/internal/apidocs"
+	"github.com/pairpad/pairpad/server/internal/httpapi"
 	"github.com/pairpad/pairpad/server/internal/room"
 	"github.com/pairpad/pairpad/store"
 )
@@ -60,7 +62,7 @@ func (o *Options) validate() error {
 		o.MaxMessageBytes = 8 << 20
 	}
 	if o.MaxBodyBytes <= 0 {
-		o.MaxBodyBytes = DefaultBodyLimit
+		o.MaxBodyBytes = httpapi.DefaultBodyLimit
 	}
 	if o.Completer == nil {
 		o.Completer = completion.Builtin{}
@@ -70,6 +72,24 @@ func (o *Options) validate() error {
 	}
 	o.AutocompleteRate = o.AutocompleteRate.withDefaults()
 	return nil
+}
+
+// RateLimit is a token bucket: Rate requests per second on average, Burst at
+// once. Zero fields mean the defaults (10 per second, bursts of 20); a
+// negative Rate means no limit.
+type RateLimit struct {
+	Rate  float64
+	Burst int
+}
+
+func (l RateLimit) withDefaults() RateLimit {
+	if l.Rate == 0 {
+		l.Rate = 10
+	}
+	if l.Burst <= 0 {
+		l.Burst = 20
+	}
+	return l
 }
 
 // Server serves pairpad's HTTP API and WebSockets. Create it with New and stop it with Shutdown.
@@ -83,7 +103,7 @@ type Server struct {
 	sockets sync.WaitGroup
 	// completing keeps one autocomplete request in flight per client.
 	completing completion.Latest
-	limiter    *limiter
+	limiter    *httpapi.Limiter
 }
 
 // New returns a Server with every route registered.
@@ -95,11 +115,11 @@ func New(opts Options) (*Server, error) {
 		opts:    opts,
 		log:     opts.Log,
 		rooms:   newRooms(opts.Store, opts.Log, opts.Rooms),
-		limiter: newLimiter(opts.AutocompleteRate),
+		limiter: httpapi.NewLimiter(opts.AutocompleteRate.Rate, opts.AutocompleteRate.Burst),
 	}
 	mux := http.NewServeMux()
-	s.routes(mux)
-	s.handler = CORS(opts.AllowedOrigins, mux)
+	s.routes(mux.Handle)
+	s.handler = httpapi.CORS(opts.AllowedOrigins, mux)
 	return s, nil
 }
 
@@ -123,29 +143,30 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
-// routes registers every route of the API in one place.
-func (s *Server) routes(mux *http.ServeMux) {
-	h := func(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc { return Handle(s.log, fn) }
-	mux.HandleFunc("GET /health", h(s.health))
-	mux.HandleFunc("GET /ready", h(s.ready))
-	mux.HandleFunc("POST /rooms", h(s.createRoom))
-	mux.HandleFunc("GET /rooms/{roomId}", h(s.getRoom))
-	mux.HandleFunc("PATCH /rooms/{roomId}", h(s.patchRoom))
-	mux.HandleFunc("POST /autocomplete", h(s.autocomplete))
-	mux.Handle("GET /openapi.json", OpenAPIHandler())
-	mux.Handle("GET /docs", DocsHandler())
-	mux.HandleFunc("GET /yjs/{roomId}", s.roomSocket(room.NewYjsSession))
-	seedInterval := s.rooms.opts.SeedInterval
-	mux.HandleFunc("GET /ws/{roomId}", s.roomSocket(func() room.Session { return room.NewSeedSession(seedInterval) }))
-	notFound := h(func(http.ResponseWriter, *http.Request) error { return NotFound("no such route") })
-	if s.opts.App != nil {
-		mux.Handle("GET /", s.opts.App)
+// routes registers every route of the API in one place, with handle (a ServeMux's Handle, or
+// a test's recorder).
+func (s *Server) routes(handle func(pattern string, h http.Handler)) {
+	h := func(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
+		return httpapi.Handle(s.log, fn)
 	}
-	mux.HandleFunc("/", notFound)
+	handle("GET /health", h(s.health))
+	handle("GET /ready", h(s.ready))
+	handle("POST /rooms", h(s.createRoom))
+	handle("GET /rooms/{roomId}", h(s.getRoom))
+	handle("PATCH /rooms/{roomId}", h(s.patchRoom))
+	handle("POST /autocomplete", h(s.autocomplete))
+	handle("GET /openapi.json", apidocs.OpenAPI())
+	handle("GET /docs", apidocs.Page())
+	handle("GET /yjs/{roomId}", s.roomSocket(room.NewYjsSession))
+	handle("GET /ws/{roomId}", s.roomSocket(s.newSeedSession))
+	if s.opts.App != nil {
+		handle("GET /", s.opts.App)
+	}
+	handle("/", h(func(http.ResponseWriter, *http.Request) error { return httpapi.NotFound("no such route") }))
 }
 
 func (s *Server) health(w http.ResponseWriter, _ *http.Request) error {
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }
 
@@ -153,9 +174,9 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.opts.Store.Ping(ctx); err != nil {
-		return Unavailable("the store is unreachable", err)
+		return httpapi.Unavailable("the store is unreachable", err)
 	}
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil
 }
 
@@ -179,7 +200,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Language *string `json:"language"`
 	}
-	if err := DecodeOptionalJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+	if err := httpapi.DecodeOptionalJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
 		return err
 	}
 	langID := DefaultLanguage
@@ -188,23 +209,33 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	}
 	lang, ok := LookupLanguage(langID)
 	if !ok {
-		return UnknownLanguage(langID)
+		return unknownLanguage(langID)
 	}
 	id, err := newRoomID()
 	if err != nil {
-		return Internal(err)
+		return httpapi.Internal(err)
 	}
 	initial, err := room.Initial(lang.Starter, lang.ID)
 	if err != nil {
-		return Internal(err)
+		return httpapi.Internal(err)
 	}
 	room := store.Room{ID: id, Language: lang.ID, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
 	if err := s.opts.Store.CreateRoom(r.Context(), room, initial); err != nil {
-		return Unavailable("could not create the room", err)
+		return httpapi.Unavailable("could not create the room", err)
 	}
 	s.log.Info().Str("room", id).Str("language", lang.ID).Msg("room created")
-	WriteJSON(w, http.StatusCreated, roomResponse{RoomID: id, Code: lang.Starter, Language: lang.ID, CreatedAt: formatTime(room.CreatedAt)})
+	httpapi.WriteJSON(w, http.StatusCreated, roomResponse{RoomID: id, Code: lang.Starter, Language: lang.ID, CreatedAt: formatTime(room.CreatedAt)})
 	return nil
+}
+
+// unknownLanguage returns a 422 unknown_language error whose detail lists the
+// supported language IDs.
+func unknownLanguage(id string) *httpapi.Error {
+	return &httpapi.Error{
+		Status: http.StatusUnprocessableEntity,
+		Code:   httpapi.CodeUnknownLanguage,
+		Detail: fmt.Sprintf("unknown language %q; supported languages: %s", id, languageIDs()),
+	}
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -214,7 +245,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, resp)
+	httpapi.WriteJSON(w, http.StatusOK, resp)
 	return nil
 }
 
@@ -241,15 +272,15 @@ func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Language *string `json:"language"`
 	}
-	if err := DecodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+	if err := httpapi.DecodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
 		return err
 	}
 	if req.Language == nil {
-		return Validation(`"language" is required`)
+		return httpapi.Validation(`"language" is required`)
 	}
 	lang, ok := LookupLanguage(*req.Language)
 	if !ok {
-		return UnknownLanguage(*req.Language)
+		return unknownLanguage(*req.Language)
 	}
 	// The language lives in the document's meta map, so every client sees the change.
 	resp, err := s.roomState(r.Context(), id, lang.ID)
@@ -259,7 +290,7 @@ func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
 	if err := s.opts.Store.SetLanguage(r.Context(), id, lang.ID); err != nil {
 		return storeError(err)
 	}
-	WriteJSON(w, http.StatusOK, resp)
+	httpapi.WriteJSON(w, http.StatusOK, resp)
 	return nil
 }
 
@@ -269,11 +300,11 @@ func storeError(err error) error {
 	case err == nil:
 		return nil
 	case isNotFound(err):
-		return NotFound("no room with that id")
+		return httpapi.NotFound("no room with that id")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, errRoomClosed):
-		return Unavailable("the room is not available right now", err)
+		return httpapi.Unavailable("the room is not available right now", err)
 	}
-	return Unavailable("the store is unavailable", fmt.Errorf("room: %w", err))
+	return httpapi.Unavailable("the store is unavailable", fmt.Errorf("room: %w", err))
 }
 
 // autocomplete answers POST /autocomplete. Whatever the code and cursor, the
@@ -281,9 +312,9 @@ func storeError(err error) error {
 // never fails, and a request replaced by a newer one from the same client gets
 // an empty suggestion.
 func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) error {
-	client := clientAddr(r, s.opts.TrustedProxies)
-	if ok, retry := s.limiter.allow(client, time.Now()); !ok {
-		return RateLimited("too many autocomplete requests; slow down", retry)
+	client := httpapi.ClientAddr(r, s.opts.TrustedProxies)
+	if ok, retry := s.limiter.Allow(client, time.Now()); !ok {
+		return httpapi.RateLimited("too many autocomplete requests; slow down", retry)
 	}
 	var req struct {
 		Code           *string `json:"code"`
@@ -291,23 +322,23 @@ func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) error {
 		Language       *string `json:"language"`
 	}
 	// The body carries a whole file of code: it may be as big as a WebSocket message.
-	if err := DecodeJSON(w, r, s.opts.MaxMessageBytes, &req); err != nil {
+	if err := httpapi.DecodeJSON(w, r, s.opts.MaxMessageBytes, &req); err != nil {
 		return err
 	}
 	if req.Code == nil || req.CursorPosition == nil {
-		return Validation(`"code" and "cursorPosition" are required`)
+		return httpapi.Validation(`"code" and "cursorPosition" are required`)
 	}
 	lang := DefaultLanguage
 	if req.Language != nil {
 		lang = *req.Language
 	}
 	if _, ok := LookupLanguage(lang); !ok {
-		return UnknownLanguage(lang)
+		return unknownLanguage(lang)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.AutocompleteTimeout)
 	defer cancel()
 	ctx, done := s.completing.Begin(ctx, client)
 	defer done()
-	WriteJSON(w, http.StatusOK, s.opts.Completer.Complete(ctx, *req.Code, *req.CursorPosition, lang))
+	httpapi.WriteJSON(w, http.StatusOK, s.opts.Completer.Complete(ctx, *req.Code, *req.CursorPosition, lang))
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/crdt/protocol"
+	"github.com/pairpad/pairpad/server/internal/httpapi"
 	"github.com/pairpad/pairpad/store"
 	"github.com/pairpad/pairpad/store/embedded"
 )
@@ -229,5 +231,20 @@ func TestReadyFailsWithoutStore(t *testing.T) {
 	status, got = ts.do(t, "GET", "/rooms/"+id, "")
 	if status != http.StatusServiceUnavailable || got["error"] != "unavailable" {
 		t.Errorf("GET /rooms with the store closed = %d %v, want 503 unavailable", status, got)
+	}
+}
+
+func TestUnknownLanguageDetail(t *testing.T) {
+	e := unknownLanguage("cobol")
+	if e.Status != http.StatusUnprocessableEntity || !errors.Is(e, httpapi.ErrUnknownLanguage) {
+		t.Errorf("unknownLanguage = %d %q, want 422 unknown_language", e.Status, e.Code)
+	}
+	for _, l := range Languages() {
+		if !strings.Contains(e.Detail, l.ID) {
+			t.Errorf("detail %q does not list %q", e.Detail, l.ID)
+		}
+	}
+	if !strings.Contains(e.Detail, `"cobol"`) {
+		t.Errorf("detail %q does not name the rejected language", e.Detail)
 	}
 }

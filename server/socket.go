@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/pairpad/pairpad/server/internal/httpapi"
 	"github.com/pairpad/pairpad/server/internal/room"
 	"github.com/pairpad/pairpad/store"
 )
@@ -36,6 +37,8 @@ func (s *Server) roomSocket(newSession func() room.Session) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { s.serveRoomSocket(w, r, newSession()) }
 }
 
+func (s *Server) newSeedSession() room.Session { return room.NewSeedSession(s.rooms.opts.SeedInterval) }
+
 func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session room.Session) {
 	s.sockets.Add(1)
 	defer s.sockets.Done()
@@ -49,7 +52,7 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 	connID := newConnID()
 	log := s.log.With().Str("room", id).Str("conn", string(connID)).Str("protocol", session.Protocol()).Logger()
 	conn.SetReadLimit(s.opts.MaxMessageBytes)
-	if !OriginAllowed(s.opts.AllowedOrigins, r) {
+	if !httpapi.OriginAllowed(s.opts.AllowedOrigins, r) {
 		log.Info().Str("origin", r.Header.Get("Origin")).Msg("origin not allowed")
 		_ = conn.Close(closeOriginNotAllowed, "origin not allowed")
 		return

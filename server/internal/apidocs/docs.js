@@ -1,124 +1,6 @@
-package server
-
-import (
-	"bytes"
-	"crypto/sha256"
-	_ "embed"
-	"encoding/base64"
-	"net/http"
-	"strconv"
-)
-
-// openAPIJSON is the OpenAPI 3.0 description of every route and WebSocket
-// message. Keep it in step with routes(): TestOpenAPI checks that it parses,
-// lists every path and that every $ref resolves.
-//
-//go:embed openapi.json
-var openAPIJSON []byte
-
-// OpenAPIHandler serves the OpenAPI document (GET /openapi.json).
-func OpenAPIHandler() http.Handler {
-	return staticHandler("application/json", openAPIJSON, nil)
-}
-
-// DocsHandler serves the API documentation page (GET /docs): one
-// self-contained HTML page, with no external scripts, styles or fonts, that
-// fetches /openapi.json and renders every route, its request and response
-// schemas and the WebSocket messages. Its Content-Security-Policy allows only
-// its own inline script and style and same-origin fetches.
-func DocsHandler() http.Handler {
-	csp := "default-src 'none'; connect-src 'self'; img-src 'self' data:" +
-		"; script-src " + cspHash(docsScript) +
-		"; style-src " + cspHash(docsStyle) +
-		"; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-	return staticHandler("text/html; charset=utf-8", []byte(docsPage), http.Header{
-		"Content-Security-Policy": {csp},
-		"Referrer-Policy":         {"no-referrer"},
-	})
-}
-
-// staticHandler serves body with the given content type and extra headers.
-// It answers any method: register it under "GET /path" (which includes HEAD).
-func staticHandler(contentType string, body []byte, extra http.Header) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		h := w.Header()
-		for k, v := range extra {
-			h[k] = v
-		}
-		h.Set("Content-Type", contentType)
-		h.Set("Content-Length", strconv.Itoa(len(body)))
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Cache-Control", "no-cache")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(body)
-	})
-}
-
-// cspHash returns the CSP source expression allowing an inline element whose
-// content is exactly s.
-func cspHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
-}
-
-// docsPage is the documentation page. Its script and style are inline (the
-// page works offline and from a single binary) and allowed by hash in the CSP.
-// The script builds the DOM with textContent only, never innerHTML, so text
-// from the document cannot inject markup.
-var docsPage = func() string {
-	var b bytes.Buffer
-	b.WriteString(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>pairpad API</title>
-<style>`)
-	b.WriteString(docsStyle)
-	b.WriteString(`</style>
-</head>
-<body>
-<header><h1 id="title">pairpad API</h1><p id="version"></p></header>
-<nav id="toc" aria-label="Contents"></nav>
-<main id="content"><p id="status">Loading <a href="/openapi.json">/openapi.json</a>…</p></main>
-<script>`)
-	b.WriteString(docsScript)
-	b.WriteString(`</script>
-</body>
-</html>
-`)
-	return b.String()
-}()
-
-const docsStyle = `
-:root { color-scheme: light dark; --fg: #1d1f23; --bg: #fbfbfc; --muted: #5b6270; --line: #d9dce2; --code: #eef0f4;
-  --get: #1f6feb; --post: #1a7f37; --patch: #9a6700; --ws: #8250df; }
-@media (prefers-color-scheme: dark) { :root { --fg: #e6e8eb; --bg: #15171a; --muted: #9aa3af; --line: #2f343b; --code: #22262c; } }
-* { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 70rem; padding: 1.5rem; font: 15px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
-h1 { margin: 0; } h2 { margin-top: 2.5rem; border-bottom: 1px solid var(--line); padding-bottom: .3rem; }
-h3 { margin: 0; font-size: 1.1rem; } h4 { margin: 1.2rem 0 .4rem; }
-code, pre { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, monospace; background: var(--code); border-radius: 4px; }
-code { padding: 0 .25em; } pre { padding: .6rem .8rem; overflow-x: auto; white-space: pre-wrap; }
-.muted, #version { color: var(--muted); }
-nav ul { columns: 2; padding-left: 1.2rem; } nav a { text-decoration: none; }
-section.op { border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.2rem; margin: 1rem 0; }
-.op-head { display: flex; gap: .7rem; align-items: baseline; flex-wrap: wrap; }
-.method { font: bold 12px ui-monospace, monospace; color: #fff; padding: .15rem .5rem; border-radius: 4px; text-transform: uppercase; }
-.m-get { background: var(--get); } .m-post { background: var(--post); } .m-patch { background: var(--patch); } .m-ws { background: var(--ws); }
-.m-put, .m-delete { background: #cf222e; }
-.path { font: 600 15px ui-monospace, monospace; }
-table { border-collapse: collapse; width: 100%; margin: .3rem 0; }
-th, td { text-align: left; vertical-align: top; border-bottom: 1px solid var(--line); padding: .35rem .5rem; }
-th { font-size: 12px; text-transform: uppercase; color: var(--muted); }
-.req { color: #cf222e; font-size: 12px; }
-.status { font: bold 13px ui-monospace, monospace; }
-.s2 { color: var(--post); } .s1 { color: var(--ws); } .s4 { color: var(--patch); } .s5 { color: #cf222e; }
-.schema-ref { font: 13px ui-monospace, monospace; }
-.nested { margin-left: 1rem; }
-`
-
-const docsScript = `
+// docs.js renders /openapi.json as the API documentation page (GET /docs). apidocs inlines it
+// into docs.html and allows it by its hash in the Content-Security-Policy. It builds the DOM
+// with createElement and textContent only, so text from the document cannot inject markup.
 "use strict";
 (function () {
   var doc = null;
@@ -137,10 +19,10 @@ const docsScript = `
     return node;
   }
 
-  // inline renders one paragraph: ` + "`code`" + ` spans become <code>.
+  // inline renders one paragraph: `code` spans become <code>.
   function inline(text) {
     var span = el("span");
-    (text || "").split("` + "`" + `").forEach(function (part, i) {
+    (text || "").split("`").forEach(function (part, i) {
       span.appendChild(i % 2 ? el("code", { text: part }) : document.createTextNode(part));
     });
     return span;
@@ -387,4 +269,3 @@ const docsScript = `
       status.textContent = "Could not load the API description: " + err.message;
     });
 })();
-`

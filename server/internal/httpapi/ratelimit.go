@@ -1,4 +1,4 @@
-package server
+package httpapi
 
 import (
 	"net"
@@ -11,31 +11,16 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// RateLimit is a token bucket: Rate requests per second on average, Burst at
-// once. Zero fields mean the defaults (10 per second, bursts of 20); a
-// negative Rate means no limit.
-type RateLimit struct {
-	Rate  float64
-	Burst int
-}
-
-func (l RateLimit) withDefaults() RateLimit {
-	if l.Rate == 0 {
-		l.Rate = 10
-	}
-	if l.Burst <= 0 {
-		l.Burst = 20
-	}
-	return l
-}
-
 // limiterIdle is how long a client's bucket is kept without requests; by
 // then it is full again, so forgetting it changes nothing.
 const limiterIdle = 5 * time.Minute
 
-// limiter holds one token bucket per client address. Safe for concurrent use.
-type limiter struct {
-	limit RateLimit
+// Limiter holds one token bucket per client: perSecond requests per second on
+// average, burst at once. A bucket idle for limiterIdle is full again and is
+// forgotten. Safe for concurrent use.
+type Limiter struct {
+	perSecond float64
+	burst     int
 
 	mu        sync.Mutex
 	clients   map[string]*clientBucket
@@ -47,14 +32,17 @@ type clientBucket struct {
 	seen time.Time
 }
 
-func newLimiter(l RateLimit) *limiter {
-	return &limiter{limit: l, clients: make(map[string]*clientBucket)}
+// NewLimiter returns a Limiter allowing each client perSecond requests per
+// second on average and burst at once; burst must be positive. A negative
+// perSecond means no limit.
+func NewLimiter(perSecond float64, burst int) *Limiter {
+	return &Limiter{perSecond: perSecond, burst: burst, clients: make(map[string]*clientBucket)}
 }
 
-// allow takes a token from client's bucket at now. When it is empty it
-// returns false and how long until a token is available.
-func (l *limiter) allow(client string, now time.Time) (bool, time.Duration) {
-	if l.limit.Rate < 0 {
+// Allow takes a token from client's bucket at now. When the bucket is empty
+// it takes none and returns false and how long until a token is available.
+func (l *Limiter) Allow(client string, now time.Time) (bool, time.Duration) {
+	if l.perSecond < 0 {
 		return true, 0
 	}
 	l.mu.Lock()
@@ -69,7 +57,7 @@ func (l *limiter) allow(client string, now time.Time) (bool, time.Duration) {
 	}
 	b := l.clients[client]
 	if b == nil {
-		b = &clientBucket{lim: rate.NewLimiter(rate.Limit(l.limit.Rate), l.limit.Burst)}
+		b = &clientBucket{lim: rate.NewLimiter(rate.Limit(l.perSecond), l.burst)}
 		l.clients[client] = b
 	}
 	b.seen = now
@@ -81,12 +69,12 @@ func (l *limiter) allow(client string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// clientAddr is the client's IP address. It is the connection's, unless
-// that is a trusted proxy: then it is the nearest address in
-// X-Forwarded-For that is not a trusted proxy (each proxy appends the
-// address it received the request from, so the addresses left of an
-// untrusted one could be made up by anyone).
-func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+// ClientAddr returns the client's IP address, the key to limit requests by.
+// It is the connection's, unless that is a trusted proxy: then it is the
+// nearest address in X-Forwarded-For that is not a trusted proxy (each proxy
+// appends the address it received the request from, so the addresses left of
+// an untrusted one could be made up by anyone).
+func ClientAddr(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr

@@ -1,9 +1,10 @@
-package server
+package httpapi
 
 import (
 	"net/http/httptest"
 	"net/netip"
 	"testing"
+	"time"
 )
 
 func TestClientAddr(t *testing.T) {
@@ -31,15 +32,39 @@ func TestClientAddr(t *testing.T) {
 			for _, h := range tt.forwarded {
 				r.Header.Add("X-Forwarded-For", h)
 			}
-			if got := clientAddr(r, proxies); got != tt.want {
-				t.Errorf("clientAddr = %q, want %q", got, tt.want)
+			if got := ClientAddr(r, proxies); got != tt.want {
+				t.Errorf("ClientAddr = %q, want %q", got, tt.want)
 			}
 		})
 	}
 	r := httptest.NewRequest("POST", "/autocomplete", nil)
 	r.RemoteAddr = "10.1.2.3:443"
 	r.Header.Set("X-Forwarded-For", "198.51.100.1")
-	if got := clientAddr(r, nil); got != "10.1.2.3" {
-		t.Errorf("with no trusted proxies clientAddr = %q, want the connection's address", got)
+	if got := ClientAddr(r, nil); got != "10.1.2.3" {
+		t.Errorf("with no trusted proxies ClientAddr = %q, want the connection's address", got)
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	l := NewLimiter(10, 1)
+	now := time.Unix(1000, 0)
+	if ok, _ := l.Allow("a", now); !ok {
+		t.Fatal("first request refused")
+	}
+	if ok, retry := l.Allow("a", now); ok || retry != 100*time.Millisecond {
+		t.Errorf("second request at once = %v, retry %v; want refused, retry 100ms", ok, retry)
+	}
+	if ok, _ := l.Allow("b", now); !ok {
+		t.Error("another client is limited by the first one's requests")
+	}
+	if ok, _ := l.Allow("a", now.Add(100*time.Millisecond)); !ok {
+		t.Error("request after the refill refused")
+	}
+	l.Allow("c", now.Add(time.Hour)) // sweeps idle clients
+	if len(l.clients) != 1 {
+		t.Errorf("%d clients kept after an hour idle, want 1", len(l.clients))
+	}
+	if ok, _ := NewLimiter(-1, 1).Allow("a", now); !ok {
+		t.Error("a negative rate limits")
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package httpapi
 
 import (
 	"bufio"
@@ -106,16 +106,6 @@ func PayloadTooLarge(limit int64) *Error {
 		Status: http.StatusRequestEntityTooLarge,
 		Code:   CodePayloadTooLarge,
 		Detail: fmt.Sprintf("the request body is larger than the limit of %d bytes", limit),
-	}
-}
-
-// UnknownLanguage returns a 422 unknown_language error whose detail lists the
-// supported language IDs.
-func UnknownLanguage(id string) *Error {
-	return &Error{
-		Status: http.StatusUnprocessableEntity,
-		Code:   CodeUnknownLanguage,
-		Detail: fmt.Sprintf("unknown language %q; supported languages: %s", id, languageIDs()),
 	}
 }
 
