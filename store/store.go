@@ -36,31 +36,48 @@ type Entry struct {
 	Update []byte
 }
 
-// Store keeps rooms durable. Implementations are safe for concurrent use by multiple goroutines;
-// calls for different rooms may run in parallel, and the server serializes calls for one room.
-// Returned byte slices belong to the caller. Every method honours ctx's deadline and
-// cancellation.
-type Store interface {
-	// CreateRoom stores a new room and its initial state as a snapshot at seq 0, atomically.
-	// It returns ErrExists if the id is taken.
+// Rooms keeps room metadata. Implementations are safe for concurrent use by multiple
+// goroutines, and every method honours ctx's deadline and cancellation.
+type Rooms interface {
+	// CreateRoom stores a new room and its initial state as the snapshot at seq 0 of its op
+	// log, atomically: afterwards Room and Load both find the room. It returns ErrExists if
+	// the id is taken, and an error for an empty id. Room ids are valid UTF-8 without NUL
+	// bytes; initial is not kept after the call returns.
 	CreateRoom(ctx context.Context, room Room, initial []byte) error
 	// Room returns a room's metadata, or ErrNotFound.
 	Room(ctx context.Context, id string) (Room, error)
 	// SetLanguage changes a room's language, or returns ErrNotFound.
 	SetLanguage(ctx context.Context, id, language string) error
-	// Load returns a room's newest snapshot and, in order, every log entry after it: everything
-	// needed to rebuild its document. It returns ErrNotFound for an unknown room.
+}
+
+// Log keeps each room's op log of accepted updates and its newest snapshot. Implementations
+// are safe for concurrent use by multiple goroutines; calls for different rooms may run in
+// parallel, and the server serializes calls for one room. Slices passed in are not kept after
+// a call returns, and returned slices belong to the caller. Every method honours ctx's
+// deadline and cancellation, and returns ErrNotFound for a room CreateRoom did not create.
+type Log interface {
+	// Load returns a room's newest snapshot and, in seq order, every log entry after it:
+	// everything needed to rebuild its document.
 	Load(ctx context.Context, id string) (Snapshot, []Entry, error)
 	// Append adds updates to a room's log in one atomic, durable commit (all or none) and
 	// returns the sequence number of the last one. When it returns nil the updates survive a
-	// crash. It returns ErrNotFound for an unknown room.
+	// crash. With no updates it commits nothing and returns the room's current last seq.
 	Append(ctx context.Context, id string, updates [][]byte) (lastSeq uint64, err error)
 	// Compact stores snap as the room's newest snapshot and drops the log entries it covers
 	// (Seq <= snap.Seq), atomically. Entries after snap.Seq stay. It returns ErrStaleSnapshot
-	// if a snapshot with a higher Seq is stored, ErrNotFound for an unknown room.
+	// if a snapshot with a higher Seq is stored, and an error if snap.Seq is past the room's
+	// last seq.
 	Compact(ctx context.Context, id string, snap Snapshot) error
+}
+
+// Store keeps rooms durable: their metadata and their op logs, in one place, so that
+// CreateRoom can store a room and its initial snapshot atomically.
+type Store interface {
+	Rooms
+	Log
 	// Ping reports whether the store can serve requests now.
 	Ping(ctx context.Context) error
-	// Close releases the store's resources.
+	// Close releases the store's resources. Afterwards every method returns an error; Close
+	// may be called again.
 	Close() error
 }
