@@ -18,10 +18,10 @@ type countingStore struct {
 	appends, updates atomic.Int64
 }
 
-func (s *countingStore) Append(ctx context.Context, id string, updates [][]byte) (uint64, error) {
+func (s *countingStore) Append(ctx context.Context, id string, entries []store.Entry) (uint64, error) {
 	s.appends.Add(1)
-	s.updates.Add(int64(len(updates)))
-	return s.Store.Append(ctx, id, updates)
+	s.updates.Add(int64(len(entries)))
+	return s.Store.Append(ctx, id, entries)
 }
 
 // A burst of small updates in one room costs far fewer commits than updates: the room appends

@@ -185,8 +185,14 @@ func (r *room) flush() bool {
 
 // commit appends the batch to the op log and relays its updates.
 func (r *room) commit() bool {
+	now := time.Now()
+	entries := make([]store.Entry, len(r.batch))
+	for i, u := range r.batch {
+		// Session stays "" (the server's own) until connections have session ids.
+		entries[i] = store.Entry{Update: u, Time: now}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
-	seq, err := r.m.store.Append(ctx, r.id, r.batch)
+	seq, err := r.m.store.Append(ctx, r.id, entries)
 	cancel()
 	if err != nil {
 		r.log.Error().Err(err).Int("updates", len(r.batch)).Msg("append to the op log failed; closing the room")

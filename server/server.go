@@ -197,7 +197,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return Internal(err)
 	}
-	room := store.Room{ID: id, Language: lang.ID, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+	room := store.Room{ID: id, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
 	if err := s.opts.Store.CreateRoom(r.Context(), room, initial); err != nil {
 		return Unavailable("could not create the room", err)
 	}
@@ -218,13 +218,14 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 }
 
 // roomState returns a room's current code and language, as its live document has them, after
-// running edit (if not nil) on the room's goroutine: one load of the room serves both.
+// running edit (if not nil) on the room's goroutine: one load of the room serves both. A
+// document without a language (a client may delete it) reports DefaultLanguage.
 func (s *Server) roomState(ctx context.Context, id string, edit func(rm *room) error) (roomResponse, error) {
 	meta, err := s.opts.Store.Room(ctx, id)
 	if err != nil {
 		return roomResponse{}, storeError(err)
 	}
-	resp := roomResponse{RoomID: id, Language: meta.Language, CreatedAt: formatTime(meta.CreatedAt)}
+	resp := roomResponse{RoomID: id, Language: DefaultLanguage, CreatedAt: formatTime(meta.CreatedAt)}
 	err = s.rooms.withRoom(ctx, id, func(rm *room) error {
 		if edit != nil {
 			if err := edit(rm); err != nil {
@@ -263,9 +264,6 @@ func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		return err
-	}
-	if err := s.opts.Store.SetLanguage(r.Context(), id, lang.ID); err != nil {
-		return storeError(err)
 	}
 	WriteJSON(w, http.StatusOK, resp)
 	return nil

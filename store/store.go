@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var (
@@ -13,12 +16,17 @@ var (
 	ErrExists = errors.New("store: room already exists")
 	// ErrStaleSnapshot reports a snapshot older than the newest one stored.
 	ErrStaleSnapshot = errors.New("store: snapshot older than the stored one")
+	// ErrInvalidEntry reports a log entry that CheckEntries refuses.
+	ErrInvalidEntry = errors.New("store: invalid log entry")
 )
 
-// Room is a room's metadata.
+// MaxSessionLen is the longest Entry.Session a store keeps, in bytes.
+const MaxSessionLen = 64
+
+// Room is a room's metadata. A room's language is not here: it lives in the room's document
+// (the "language" key of its "meta" map), which every client sees and edits.
 type Room struct {
 	ID        string
-	Language  string
 	CreatedAt time.Time // stored with at least millisecond precision, returned in UTC
 }
 
@@ -34,6 +42,42 @@ type Snapshot struct {
 type Entry struct {
 	Seq    uint64
 	Update []byte
+	// Time is when the server accepted the update. It is stored with at least millisecond
+	// precision and returned in UTC; the zero Time (unknown: the entries a store kept before
+	// it had times) is stored and returned as the zero Time.
+	Time time.Time
+	// Session is an opaque id of the connection that sent the update, "" for the server's own
+	// edits (and for entries a store kept before it had sessions). CheckEntries says
+	// what a store accepts.
+	Session string
+}
+
+// CheckEntries returns nil if a store keeps every entry as it is, or an error wrapping
+// ErrInvalidEntry that names the first one it would not: an entry's Session must be valid
+// UTF-8 without NUL bytes and at most MaxSessionLen bytes long, and its Time zero or within
+// the years 1 to 9999. Append calls it before it stores anything.
+func CheckEntries(entries []Entry) error {
+	for i, e := range entries {
+		if err := checkEntry(e); err != nil {
+			return fmt.Errorf("%w: entry %d: %s", ErrInvalidEntry, i, err)
+		}
+	}
+	return nil
+}
+
+func checkEntry(e Entry) error {
+	year := e.Time.UTC().Year()
+	switch {
+	case len(e.Session) > MaxSessionLen:
+		return fmt.Errorf("session is %d bytes, more than %d", len(e.Session), MaxSessionLen)
+	case !utf8.ValidString(e.Session):
+		return fmt.Errorf("session %q is not valid UTF-8", e.Session)
+	case strings.IndexByte(e.Session, 0) >= 0:
+		return fmt.Errorf("session %q holds a NUL byte", e.Session)
+	case year < 1 || year > 9999:
+		return fmt.Errorf("time %v is outside the years 1 to 9999", e.Time)
+	}
+	return nil
 }
 
 // Rooms keeps room metadata. Implementations are safe for concurrent use by multiple
@@ -46,8 +90,6 @@ type Rooms interface {
 	CreateRoom(ctx context.Context, room Room, initial []byte) error
 	// Room returns a room's metadata, or ErrNotFound.
 	Room(ctx context.Context, id string) (Room, error)
-	// SetLanguage changes a room's language, or returns ErrNotFound.
-	SetLanguage(ctx context.Context, id, language string) error
 }
 
 // Log keeps each room's op log of accepted updates and its newest snapshot. Implementations
@@ -59,10 +101,13 @@ type Log interface {
 	// Load returns a room's newest snapshot and, in seq order, every log entry after it:
 	// everything needed to rebuild its document.
 	Load(ctx context.Context, id string) (Snapshot, []Entry, error)
-	// Append adds updates to a room's log in one atomic, durable commit (all or none) and
-	// returns the sequence number of the last one. When it returns nil the updates survive a
-	// crash. With no updates it commits nothing and returns the room's current last seq.
-	Append(ctx context.Context, id string, updates [][]byte) (lastSeq uint64, err error)
+	// Append adds entries to a room's log in one atomic, durable commit (all or none) and
+	// returns the sequence number of the last one. It ignores the entries' Seq and numbers
+	// them itself, consecutively after the highest seq the room ever gave out; it keeps their
+	// Update, Time and Session. When it returns nil the entries survive a crash. An entry
+	// CheckEntries refuses fails the whole call with an error wrapping ErrInvalidEntry. With no
+	// entries it commits nothing and returns the room's current last seq.
+	Append(ctx context.Context, id string, entries []Entry) (lastSeq uint64, err error)
 	// Compact stores snap as the room's newest snapshot and drops the log entries it covers
 	// (Seq <= snap.Seq), atomically. Entries after snap.Seq stay. It returns ErrStaleSnapshot
 	// if a snapshot with a higher Seq is stored, and an error if snap.Seq is past the room's
