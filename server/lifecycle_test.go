@@ -377,14 +377,14 @@ type failingStore struct {
 
 var errDiskFull = errors.New("test: disk full")
 
-func (s *failingStore) Append(ctx context.Context, id string, updates [][]byte) (uint64, error) {
+func (s *failingStore) Append(ctx context.Context, id string, entries []store.Entry) (uint64, error) {
 	select {
 	case g := <-s.gates:
 		g <- struct{}{}
 		<-g
 		return 0, errDiskFull
 	default:
-		return s.Store.Append(ctx, id, updates)
+		return s.Store.Append(ctx, id, entries)
 	}
 }
 

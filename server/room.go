@@ -187,11 +187,11 @@ func (r *liveRoom) closePeer(c room.Close) {
 func (r *liveRoom) append(updates []room.Update) (uint64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
 	defer cancel()
-	batch := make([][]byte, len(updates))
+	entries := make([]store.Entry, len(updates))
 	for i, u := range updates {
-		batch[i] = u.Data
+		entries[i] = store.Entry{Update: u.Data, Time: u.Time, Session: string(u.Session)}
 	}
-	seq, err := r.m.store.Append(ctx, r.id, batch)
+	seq, err := r.m.store.Append(ctx, r.id, entries)
 	if err != nil {
 		r.log.Error().Err(err).Int("updates", len(updates)).Msg("append to the op log failed; closing the room")
 	}

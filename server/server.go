@@ -219,7 +219,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return httpapi.Internal(err)
 	}
-	room := store.Room{ID: id, Language: lang.ID, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+	room := store.Room{ID: id, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
 	if err := s.opts.Store.CreateRoom(r.Context(), room, initial); err != nil {
 		return httpapi.Unavailable("could not create the room", err)
 	}
@@ -250,7 +250,8 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 }
 
 // roomState returns a room's current code and language, as its live document has them, after
-// setting its language first if language is not empty.
+// setting its language first if language is not empty. A document without a language (a
+// client may delete it) reports DefaultLanguage.
 func (s *Server) roomState(ctx context.Context, id, language string) (roomResponse, error) {
 	meta, err := s.opts.Store.Room(ctx, id)
 	if err != nil {
@@ -260,7 +261,7 @@ func (s *Server) roomState(ctx context.Context, id, language string) (roomRespon
 	if err != nil {
 		return roomResponse{}, storeError(err)
 	}
-	resp := roomResponse{RoomID: id, Code: reply.Code, Language: meta.Language, CreatedAt: formatTime(meta.CreatedAt)}
+	resp := roomResponse{RoomID: id, Code: reply.Code, Language: DefaultLanguage, CreatedAt: formatTime(meta.CreatedAt)}
 	if reply.Language != "" {
 		resp.Language = reply.Language
 	}
@@ -286,9 +287,6 @@ func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
 	resp, err := s.roomState(r.Context(), id, lang.ID)
 	if err != nil {
 		return err
-	}
-	if err := s.opts.Store.SetLanguage(r.Context(), id, lang.ID); err != nil {
-		return storeError(err)
 	}
 	httpapi.WriteJSON(w, http.StatusOK, resp)
 	return nil

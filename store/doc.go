@@ -1,4 +1,5 @@
-// Package store defines how pairpad keeps rooms durable: room metadata, the op log of accepted
-// updates and snapshots of encoded state. Each backend lives in a sub-package (postgres,
-// embedded) and passes the same conformance suite, storetest.Run.
+// Package store defines how pairpad keeps rooms durable: room metadata (Rooms), and each
+// room's op log of accepted updates with snapshots of encoded state (Log); a Store is both.
+// Each backend lives in a sub-package (postgres, embedded) and passes the same conformance
+// suite, storetest.Run.
 package store

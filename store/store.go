@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var (
@@ -13,12 +16,17 @@ var (
 	ErrExists = errors.New("store: room already exists")
 	// ErrStaleSnapshot reports a snapshot older than the newest one stored.
 	ErrStaleSnapshot = errors.New("store: snapshot older than the stored one")
+	// ErrInvalidEntry reports a log entry that CheckEntries refuses.
+	ErrInvalidEntry = errors.New("store: invalid log entry")
 )
 
-// Room is a room's metadata.
+// MaxSessionLen is the longest Entry.Session a store keeps, in bytes.
+const MaxSessionLen = 64
+
+// Room is a room's metadata. A room's language is not here: it lives in the room's document
+// (the "language" key of its "meta" map), which every client sees and edits.
 type Room struct {
 	ID        string
-	Language  string
 	CreatedAt time.Time // stored with at least millisecond precision, returned in UTC
 }
 
@@ -34,33 +42,87 @@ type Snapshot struct {
 type Entry struct {
 	Seq    uint64
 	Update []byte
+	// Time is when the server accepted the update. It is stored with at least millisecond
+	// precision and returned in UTC; the zero Time (unknown: the entries a store kept before
+	// it had times) is stored and returned as the zero Time.
+	Time time.Time
+	// Session is an opaque id of the connection that sent the update, "" for the server's own
+	// edits (and for entries a store kept before it had sessions). CheckEntries says
+	// what a store accepts.
+	Session string
 }
 
-// Store keeps rooms durable. Implementations are safe for concurrent use by multiple goroutines;
-// calls for different rooms may run in parallel, and the server serializes calls for one room.
-// Returned byte slices belong to the caller. Every method honours ctx's deadline and
-// cancellation.
-type Store interface {
-	// CreateRoom stores a new room and its initial state as a snapshot at seq 0, atomically.
-	// It returns ErrExists if the id is taken.
+// CheckEntries returns nil if a store keeps every entry as it is, or an error wrapping
+// ErrInvalidEntry that names the first one it would not: an entry's Session must be valid
+// UTF-8 without NUL bytes and at most MaxSessionLen bytes long, and its Time zero or within
+// the years 1 to 9999. Append calls it before it stores anything.
+func CheckEntries(entries []Entry) error {
+	for i, e := range entries {
+		if err := checkEntry(e); err != nil {
+			return fmt.Errorf("%w: entry %d: %s", ErrInvalidEntry, i, err)
+		}
+	}
+	return nil
+}
+
+func checkEntry(e Entry) error {
+	year := e.Time.UTC().Year()
+	switch {
+	case len(e.Session) > MaxSessionLen:
+		return fmt.Errorf("session is %d bytes, more than %d", len(e.Session), MaxSessionLen)
+	case !utf8.ValidString(e.Session):
+		return fmt.Errorf("session %q is not valid UTF-8", e.Session)
+	case strings.IndexByte(e.Session, 0) >= 0:
+		return fmt.Errorf("session %q holds a NUL byte", e.Session)
+	case year < 1 || year > 9999:
+		return fmt.Errorf("time %v is outside the years 1 to 9999", e.Time)
+	}
+	return nil
+}
+
+// Rooms keeps room metadata. Implementations are safe for concurrent use by multiple
+// goroutines, and every method honours ctx's deadline and cancellation.
+type Rooms interface {
+	// CreateRoom stores a new room and its initial state as the snapshot at seq 0 of its op
+	// log, atomically: afterwards Room and Load both find the room. It returns ErrExists if
+	// the id is taken, and an error for an empty id. Room ids are valid UTF-8 without NUL
+	// bytes; initial is not kept after the call returns.
 	CreateRoom(ctx context.Context, room Room, initial []byte) error
 	// Room returns a room's metadata, or ErrNotFound.
 	Room(ctx context.Context, id string) (Room, error)
-	// SetLanguage changes a room's language, or returns ErrNotFound.
-	SetLanguage(ctx context.Context, id, language string) error
-	// Load returns a room's newest snapshot and, in order, every log entry after it: everything
-	// needed to rebuild its document. It returns ErrNotFound for an unknown room.
+}
+
+// Log keeps each room's op log of accepted updates and its newest snapshot. Implementations
+// are safe for concurrent use by multiple goroutines; calls for different rooms may run in
+// parallel, and the server serializes calls for one room. Slices passed in are not kept after
+// a call returns, and returned slices belong to the caller. Every method honours ctx's
+// deadline and cancellation, and returns ErrNotFound for a room CreateRoom did not create.
+type Log interface {
+	// Load returns a room's newest snapshot and, in seq order, every log entry after it:
+	// everything needed to rebuild its document.
 	Load(ctx context.Context, id string) (Snapshot, []Entry, error)
-	// Append adds updates to a room's log in one atomic, durable commit (all or none) and
-	// returns the sequence number of the last one. When it returns nil the updates survive a
-	// crash. It returns ErrNotFound for an unknown room.
-	Append(ctx context.Context, id string, updates [][]byte) (lastSeq uint64, err error)
+	// Append adds entries to a room's log in one atomic, durable commit (all or none) and
+	// returns the sequence number of the last one. It ignores the entries' Seq and numbers
+	// them itself, consecutively after the highest seq the room ever gave out; it keeps their
+	// Update, Time and Session. When it returns nil the entries survive a crash. An entry
+	// CheckEntries refuses fails the whole call with an error wrapping ErrInvalidEntry. With no
+	// entries it commits nothing and returns the room's current last seq.
+	Append(ctx context.Context, id string, entries []Entry) (lastSeq uint64, err error)
 	// Compact stores snap as the room's newest snapshot and drops the log entries it covers
 	// (Seq <= snap.Seq), atomically. Entries after snap.Seq stay. It returns ErrStaleSnapshot
-	// if a snapshot with a higher Seq is stored, ErrNotFound for an unknown room.
+	// if a snapshot with a higher Seq is stored, and an error if snap.Seq is past the room's
+	// last seq.
 	Compact(ctx context.Context, id string, snap Snapshot) error
+}
+
+// Store keeps rooms durable: their metadata and their op logs, in one place, so that
+// CreateRoom can store a room and its initial snapshot atomically.
+type Store interface {
+	Rooms
+	Log
 	// Ping reports whether the store can serve requests now.
 	Ping(ctx context.Context) error
-	// Close releases the store's resources.
+	// Close releases the store's resources. Afterwards every method returns an error; Close
+	// may be called again.
 	Close() error
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/pairpad/pairpad/store"
 )
@@ -25,7 +26,6 @@ var (
 	bucketRooms = []byte("rooms")
 	bucketLog   = []byte("log")
 
-	keyLanguage    = []byte("language")
 	keyCreatedAt   = []byte("created_at")
 	keyLastSeq     = []byte("last_seq")
 	keySnapshotSeq = []byte("snapshot_seq")
@@ -49,25 +49,22 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// Open opens the store in dir, creating the directory and the database file if needed. It fails
-// if another process has the store open.
+// Open opens the store in dir, creating the directory and the database file if needed, and
+// upgrades a file written in an older layout (doc.go) in one transaction. It fails if another
+// process has the store open, or if a newer pairpad wrote the file.
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store/embedded: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("store/embedded: %s is in use by another process", path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store/embedded: open %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketRooms)
-		return err
-	})
-	if err != nil {
+	if err := db.Update(upgrade); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store/embedded: open %s: %w", path, err)
 	}
@@ -96,7 +93,6 @@ func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte)
 			return err
 		}
 		return putAll(b,
-			keyLanguage, []byte(room.Language),
 			keyCreatedAt, createdAt,
 			keyLastSeq, seqKey(0),
 			keySnapshotSeq, seqKey(0),
@@ -117,7 +113,6 @@ func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
 		if err != nil {
 			return err
 		}
-		room.Language = string(b.Get(keyLanguage))
 		if err := room.CreatedAt.UnmarshalBinary(b.Get(keyCreatedAt)); err != nil {
 			return fmt.Errorf("%w: created_at: %w", errCorrupt, err)
 		}
@@ -128,21 +123,6 @@ func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
 		return store.Room{}, fmt.Errorf("store/embedded: room %q: %w", id, err)
 	}
 	return room, nil
-}
-
-// SetLanguage changes a room's language, or returns store.ErrNotFound.
-func (s *Store) SetLanguage(ctx context.Context, id, language string) error {
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		b, err := roomBucket(tx, id)
-		if err != nil {
-			return err
-		}
-		return b.Put(keyLanguage, []byte(language))
-	})
-	if err != nil {
-		return fmt.Errorf("store/embedded: set language of room %q: %w", id, err)
-	}
-	return nil
 }
 
 // Load returns a room's snapshot and the log entries after it, copied out of the database.
@@ -161,7 +141,11 @@ func (s *Store) Load(ctx context.Context, id string) (store.Snapshot, []store.En
 		snap.State = bytes.Clone(b.Get(keySnapshot))
 		c := b.Bucket(bucketLog).Cursor()
 		for k, v := c.Seek(seqKey(snap.Seq + 1)); k != nil; k, v = c.Next() {
-			log = append(log, store.Entry{Seq: binary.BigEndian.Uint64(k), Update: bytes.Clone(v)})
+			e, err := decodeEntry(k, v)
+			if err != nil {
+				return err
+			}
+			log = append(log, e)
 		}
 		return nil
 	})
@@ -171,12 +155,15 @@ func (s *Store) Load(ctx context.Context, id string) (store.Snapshot, []store.En
 	return snap, log, nil
 }
 
-// Append adds updates to a room's log in one transaction, fsynced before it returns. With no
-// updates it only reads the room's last seq.
-func (s *Store) Append(ctx context.Context, id string, updates [][]byte) (uint64, error) {
+// Append adds entries to a room's log in one transaction, fsynced before it returns. With no
+// entries it only reads the room's last seq.
+func (s *Store) Append(ctx context.Context, id string, entries []store.Entry) (uint64, error) {
+	if err := store.CheckEntries(entries); err != nil {
+		return 0, fmt.Errorf("store/embedded: append to room %q: %w", id, err)
+	}
 	var last uint64
 	run := s.update
-	if len(updates) == 0 {
+	if len(entries) == 0 {
 		run = s.view // nothing to commit: skip the write lock and the fsync
 	}
 	err := run(ctx, func(tx *bolt.Tx) error {
@@ -184,22 +171,29 @@ func (s *Store) Append(ctx context.Context, id string, updates [][]byte) (uint64
 		if err != nil {
 			return err
 		}
-		if last, err = getSeq(b, keyLastSeq); err != nil || len(updates) == 0 {
+		if last, err = getSeq(b, keyLastSeq); err != nil || len(entries) == 0 {
 			return err
 		}
-		log := b.Bucket(bucketLog)
-		// Keys only ever go at the end of the log: fill pages completely instead of half.
-		log.FillPercent = 1
-		for _, u := range updates {
-			last++
-			if err := log.Put(seqKey(last), u); err != nil {
-				return err
-			}
+		if last, err = appendLog(b.Bucket(bucketLog), last, entries); err != nil {
+			return err
 		}
 		return b.Put(keyLastSeq, seqKey(last))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store/embedded: append to room %q: %w", id, err)
+	}
+	return last, nil
+}
+
+// appendLog puts entries into log with the seqs after last, and returns the last one it gave.
+func appendLog(log *bolt.Bucket, last uint64, entries []store.Entry) (uint64, error) {
+	// Keys only ever go at the end of the log: fill pages completely instead of half.
+	log.FillPercent = 1
+	for _, e := range entries {
+		last++
+		if err := log.Put(seqKey(last), appendEntry(nil, e)); err != nil {
+			return 0, err
+		}
 	}
 	return last, nil
 }

@@ -2,6 +2,8 @@ package embedded_test
 
 import (
 	"bufio"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
 	"go.uber.org/goleak"
 
 	"github.com/pairpad/pairpad/store"
@@ -43,6 +46,76 @@ func TestOpenInUse(t *testing.T) {
 	if s, err := embedded.Open(dir); err == nil {
 		s.Close()
 		t.Fatal("second Open of a directory in use: err = nil, want an error")
+	}
+}
+
+// TestLayout1 opens testdata/v1.db, a file in the layout the store wrote before entries had a
+// time and a session (doc.go), holding storetest.OldRooms. The program testdata/genv1 wrote it
+// with the store of commit cc9f3d4 ("git show cc9f3d4:store/embedded/testdata/genv1/main.go";
+// a later commit deleted it, as today's store has no language to set).
+func TestLayout1(t *testing.T) {
+	dir := t.TempDir()
+	v1, err := os.ReadFile(filepath.Join("testdata", "v1.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, embedded.FileName), v1, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunUpgrade(t, func(t *testing.T) store.Store { return open(t, dir) })
+	checkNoLanguage(t, dir)
+}
+
+// checkNoLanguage checks that no room in the file in dir has a language key left.
+func checkNoLanguage(t *testing.T, dir string) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, embedded.FileName), 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		rooms := tx.Bucket([]byte("rooms"))
+		return rooms.ForEachBucket(func(id []byte) error {
+			if v := rooms.Bucket(id).Get([]byte("language")); v != nil {
+				t.Errorf("room %q still has a language key (%q)", id, v)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNewerLayout checks that Open refuses a file of a layout it does not know, rather than
+// reading it wrong.
+func TestNewerLayout(t *testing.T) {
+	dir := t.TempDir()
+	db, err := bolt.Open(filepath.Join(dir, embedded.FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucket([]byte("rooms")); err != nil {
+			return err
+		}
+		meta, err := tx.CreateBucket([]byte("meta"))
+		if err != nil {
+			return err
+		}
+		return meta.Put([]byte("layout"), binary.BigEndian.AppendUint64(nil, 99))
+	})
+	if err := errors.Join(err, db.Close()); err != nil {
+		t.Fatal(err)
+	}
+	s, err := embedded.Open(dir)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open of a file of layout 99: err = nil, want an error")
+	}
+	if !strings.Contains(err.Error(), "newer") {
+		t.Errorf("Open of a file of layout 99: err = %v, want one that says a newer pairpad wrote it", err)
 	}
 }
 
@@ -91,12 +164,12 @@ func TestCrash(t *testing.T) {
 		t.Fatalf("after the crash the log has %d entries, want at least the %d acknowledged", len(log), acked)
 	}
 	for i, e := range log {
-		if want := crashUpdate(uint64(i + 1)); e.Seq != uint64(i+1) || string(e.Update) != want {
-			t.Fatalf("entry %d = {%d %q}, want {%d %q}", i, e.Seq, e.Update, i+1, want)
+		if want := crashUpdate(uint64(i + 1)); e.Seq != uint64(i+1) || string(e.Update) != want || e.Session != "crash" {
+			t.Fatalf("entry %d = {%d %q %q}, want {%d %q \"crash\"}", i, e.Seq, e.Update, e.Session, i+1, want)
 		}
 	}
 	// The store still takes writes where the log left off.
-	if got, err := s.Append(t.Context(), "crash", [][]byte{[]byte("after")}); err != nil || got != uint64(len(log))+1 {
+	if got, err := s.Append(t.Context(), "crash", []store.Entry{{Update: []byte("after")}}); err != nil || got != uint64(len(log))+1 {
 		t.Fatalf("Append after the crash = %d, %v; want %d", got, err, len(log)+1)
 	}
 }
@@ -111,12 +184,12 @@ func TestCrashChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	if err := s.CreateRoom(ctx, store.Room{ID: "crash", Language: "go", CreatedAt: time.Now()}, nil); err != nil {
+	if err := s.CreateRoom(ctx, store.Room{ID: "crash", CreatedAt: time.Now()}, nil); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(time.Minute) // stop by itself if the parent never kills it
 	for seq := uint64(1); time.Now().Before(deadline); seq++ {
-		if _, err := s.Append(ctx, "crash", [][]byte{[]byte(crashUpdate(seq))}); err != nil {
+		if _, err := s.Append(ctx, "crash", []store.Entry{{Update: []byte(crashUpdate(seq)), Time: time.Now(), Session: "crash"}}); err != nil {
 			t.Fatal(err)
 		}
 		fmt.Printf("acked %d\n", seq)

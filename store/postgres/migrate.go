@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,11 +33,20 @@ type migration struct {
 // processes at once: each transaction first takes an advisory lock, so a process that waited
 // finds the migration recorded and skips it. Tables go to the first schema of search_path.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	return migrateTo(ctx, pool, math.MaxInt)
+}
+
+// migrateTo is Migrate up to and including version last, which lets tests build the schema
+// of an older pairpad.
+func migrateTo(ctx context.Context, pool *pgxpool.Pool, last int) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
+		if m.version > last {
+			break
+		}
 		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return apply(ctx, tx, m) })
 		if err != nil {
 			return fmt.Errorf("store/postgres: migration %s: %w", m.name, err)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -52,18 +52,18 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 // ON CONFLICT inserts neither and the statement reports no rows.
 const createRoom = `
 	WITH room AS (
-		INSERT INTO rooms (id, language, created_at) VALUES ($1, $2, $3)
+		INSERT INTO rooms (id, created_at) VALUES ($1, $2)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING id
 	)
-	INSERT INTO room_snapshots (room_id, seq, state) SELECT id, 0, $4 FROM room`
+	INSERT INTO room_snapshots (room_id, seq, state) SELECT id, 0, $3 FROM room`
 
 // CreateRoom stores a new room and its initial snapshot atomically.
 func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte) error {
 	if room.ID == "" {
 		return errEmptyID
 	}
-	tag, err := s.pool.Exec(ctx, createRoom, room.ID, room.Language, room.CreatedAt, initial)
+	tag, err := s.pool.Exec(ctx, createRoom, room.ID, room.CreatedAt, initial)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = store.ErrExists
 	}
@@ -76,25 +76,12 @@ func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte)
 // Room returns a room's metadata, or store.ErrNotFound.
 func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
 	room := store.Room{ID: id}
-	err := s.pool.QueryRow(ctx, `SELECT language, created_at FROM rooms WHERE id = $1`, id).
-		Scan(&room.Language, &room.CreatedAt)
+	err := s.pool.QueryRow(ctx, `SELECT created_at FROM rooms WHERE id = $1`, id).Scan(&room.CreatedAt)
 	if err != nil {
 		return store.Room{}, fmt.Errorf("store/postgres: room %q: %w", id, notFound(err))
 	}
 	room.CreatedAt = room.CreatedAt.UTC()
 	return room, nil
-}
-
-// SetLanguage changes a room's language, or returns store.ErrNotFound.
-func (s *Store) SetLanguage(ctx context.Context, id, language string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE rooms SET language = $2 WHERE id = $1`, id, language)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = store.ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("store/postgres: set language of room %q: %w", id, err)
-	}
-	return nil
 }
 
 // Load reads a room's snapshot and the entries after it in one repeatable-read transaction, so
@@ -109,8 +96,10 @@ func (s *Store) Load(ctx context.Context, id string) (store.Snapshot, []store.En
 		if err != nil {
 			return notFound(err)
 		}
-		rows, _ := tx.Query(ctx, `SELECT seq, update FROM room_log WHERE room_id = $1 AND seq > $2 ORDER BY seq`, id, snap.Seq)
-		log, err = pgx.CollectRows(rows, pgx.RowToStructByPos[store.Entry])
+		rows, _ := tx.Query(ctx, `
+			SELECT seq, update, accepted_at, session FROM room_log
+			WHERE room_id = $1 AND seq > $2 ORDER BY seq`, id, snap.Seq)
+		log, err = pgx.CollectRows(rows, scanEntry)
 		return err
 	})
 	if err != nil {
@@ -119,31 +108,51 @@ func (s *Store) Load(ctx context.Context, id string) (store.Snapshot, []store.En
 	return snap, log, nil
 }
 
-// appendLog numbers and inserts a batch ($2) in one statement, so in one implicit transaction:
-// the UPDATE locks the room's row until commit and allocates the batch's seqs, and the INSERT
-// gives them out in array order. It returns no row for an unknown room.
+// scanEntry reads a row of room_log's seq, update, accepted_at and session. A NULL
+// accepted_at (unknown) is the zero time.
+func scanEntry(row pgx.CollectableRow) (store.Entry, error) {
+	var e store.Entry
+	var at *time.Time
+	if err := row.Scan(&e.Seq, &e.Update, &at, &e.Session); err != nil {
+		return store.Entry{}, err
+	}
+	if at != nil {
+		e.Time = at.UTC()
+	}
+	return e, nil
+}
+
+// appendLog numbers and inserts a batch (one array per column: updates $2, times $3,
+// sessions $4) in one statement, so in one implicit transaction: the UPDATE locks the room's
+// row until commit and allocates the batch's seqs, and the INSERT gives them out in array
+// order. It returns no row for an unknown room.
 const appendLog = `
 	WITH room AS (
 		UPDATE rooms SET last_seq = last_seq + cardinality($2::bytea[])
 		WHERE id = $1
 		RETURNING last_seq
 	), logged AS (
-		INSERT INTO room_log (room_id, seq, update)
-		SELECT $1, room.last_seq - cardinality($2::bytea[]) + u.ord, u.data
-		FROM room, unnest($2::bytea[]) WITH ORDINALITY AS u(data, ord)
+		INSERT INTO room_log (room_id, seq, update, accepted_at, session)
+		SELECT $1, room.last_seq - cardinality($2::bytea[]) + u.ord, u.data, u.accepted_at, u.session
+		FROM room, unnest($2::bytea[], $3::timestamptz[], $4::text[]) WITH ORDINALITY
+			AS u(data, accepted_at, session, ord)
 	)
 	SELECT last_seq FROM room`
 
-// Append adds updates to a room's log in one statement, committed before it returns. The batch
-// travels as one bytea[] parameter: one round trip and one commit whatever its size. With no
-// updates it only reads the room's last seq.
-func (s *Store) Append(ctx context.Context, id string, updates [][]byte) (uint64, error) {
+// Append adds entries to a room's log in one statement, committed before it returns. The
+// batch travels as one array parameter per column: one round trip and one commit whatever
+// its size. With no entries it only reads the room's last seq.
+func (s *Store) Append(ctx context.Context, id string, entries []store.Entry) (uint64, error) {
+	if err := store.CheckEntries(entries); err != nil {
+		return 0, fmt.Errorf("store/postgres: append to room %q: %w", id, err)
+	}
 	var last uint64
 	var err error
-	if len(updates) == 0 {
+	if len(entries) == 0 {
 		err = s.pool.QueryRow(ctx, `SELECT last_seq FROM rooms WHERE id = $1`, id).Scan(&last)
 	} else {
-		err = s.pool.QueryRow(ctx, appendLog, id, nonNull(updates)).Scan(&last)
+		updates, times, sessions := columns(entries)
+		err = s.pool.QueryRow(ctx, appendLog, id, updates, times, sessions).Scan(&last)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store/postgres: append to room %q: %w", id, notFound(err))
@@ -203,20 +212,22 @@ func notFound(err error) error {
 	return err
 }
 
-// nonNull returns updates with nil ones replaced by empty ones: pgx sends a nil []byte as SQL
-// NULL, and room_log.update is NOT NULL.
-func nonNull(updates [][]byte) [][]byte {
-	var out [][]byte
-	for i, u := range updates {
-		if u == nil {
-			if out == nil {
-				out = slices.Clone(updates)
-			}
-			out[i] = []byte{}
+// columns splits entries into the arrays appendLog inserts. pgx sends a nil []byte or
+// *time.Time as SQL NULL: a nil update becomes an empty one (room_log.update is NOT NULL),
+// and the zero time NULL (unknown).
+func columns(entries []store.Entry) (updates [][]byte, times []*time.Time, sessions []string) {
+	updates = make([][]byte, len(entries))
+	times = make([]*time.Time, len(entries))
+	sessions = make([]string, len(entries))
+	for i, e := range entries {
+		updates[i] = e.Update
+		if updates[i] == nil {
+			updates[i] = []byte{}
 		}
+		if !e.Time.IsZero() {
+			times[i] = &e.Time
+		}
+		sessions[i] = e.Session
 	}
-	if out == nil {
-		return updates
-	}
-	return out
+	return updates, times, sessions
 }

@@ -51,6 +51,30 @@ func TestMigrateIdempotent(t *testing.T) {
 	checkMigrated(t, pool)
 }
 
+// TestMigrateFrom1 fills the schema of migration 0001 alone as the store of that time did,
+// then opens the store, which applies the later migrations.
+func TestMigrateFrom1(t *testing.T) {
+	t.Parallel()
+	cfg := newSchema(t)
+	pool := newPool(t, cfg)
+	if err := postgres.MigrateTo(t.Context(), pool, 1); err != nil {
+		t.Fatal(err)
+	}
+	var b pgx.Batch
+	for _, r := range storetest.OldRooms() {
+		b.Queue(`INSERT INTO rooms (id, language, created_at, last_seq) VALUES ($1, $2, $3, $4)`,
+			r.ID, r.Language, r.CreatedAt, r.LastSeq)
+		b.Queue(`INSERT INTO room_snapshots (room_id, seq, state) VALUES ($1, $2, $3)`, r.ID, r.Snapshot.Seq, r.Snapshot.State)
+		for _, e := range r.Log {
+			b.Queue(`INSERT INTO room_log (room_id, seq, update) VALUES ($1, $2, $3)`, r.ID, e.Seq, e.Update)
+		}
+	}
+	if err := pool.SendBatch(t.Context(), &b).Close(); err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunUpgrade(t, func(t *testing.T) store.Store { return open(t, cfg) })
+}
+
 // TestMigrateConcurrent migrates one schema from several pools at once, as processes starting
 // together do: each must succeed, and each migration must run once.
 func TestMigrateConcurrent(t *testing.T) {
@@ -121,11 +145,11 @@ func TestDatabaseGone(t *testing.T) {
 	cfg.ConnConfig.Fallbacks = nil
 	s := open(t, cfg)
 
-	room := store.Room{ID: "r", Language: "go", CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	room := store.Room{ID: "r", CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 	if err := s.CreateRoom(t.Context(), room, []byte("init")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Append(t.Context(), "r", [][]byte{[]byte("a"), []byte("b")}); err != nil {
+	if _, err := s.Append(t.Context(), "r", []store.Entry{{Update: []byte("a")}, {Update: []byte("b")}}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -152,7 +176,7 @@ func TestDatabaseGone(t *testing.T) {
 		t.Errorf("Room(new) after a failed CreateRoom: err = %v, want ErrNotFound", err)
 	}
 	checkLog(t, s, "r", store.Snapshot{State: []byte("init")}, "a", "b")
-	if got, err := s.Append(t.Context(), "r", [][]byte{[]byte("c")}); err != nil || got != 3 {
+	if got, err := s.Append(t.Context(), "r", []store.Entry{{Update: []byte("c")}}); err != nil || got != 3 {
 		t.Fatalf("Append after the database came back = %d, %v; want 3, nil", got, err)
 	}
 }
@@ -168,14 +192,14 @@ func TestTerminatedConnections(t *testing.T) {
 	cfg.ConnConfig.RuntimeParams["application_name"] = app
 	s := open(t, cfg)
 
-	room := store.Room{ID: "r", Language: "go", CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	room := store.Room{ID: "r", CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 	if err := s.CreateRoom(t.Context(), room, []byte("init")); err != nil {
 		t.Fatal(err)
 	}
 	// Several connections in the pool, all idle, to be killed.
 	var wg sync.WaitGroup
 	for range 4 {
-		wg.Go(func() { s.Append(t.Context(), "r", [][]byte{[]byte("x")}) })
+		wg.Go(func() { s.Append(t.Context(), "r", []store.Entry{{Update: []byte("x")}}) })
 	}
 	wg.Wait()
 	want := []string{"x", "x", "x", "x"}
@@ -220,7 +244,6 @@ func TestTerminatedConnections(t *testing.T) {
 			want = append(want, "c")
 		}
 	}
-	room.Language = "c" // what storeOps' SetLanguage sets
 	checkRoom(t, s, room)
 	checkLog(t, s, "r", store.Snapshot{State: []byte("init")}, want...)
 }
@@ -236,12 +259,14 @@ func storeOps(s store.Store) []struct {
 	}{
 		{"Ping", s.Ping},
 		{"CreateRoom", func(ctx context.Context) error {
-			return s.CreateRoom(ctx, store.Room{ID: "new", Language: "go", CreatedAt: time.Now()}, nil)
+			return s.CreateRoom(ctx, store.Room{ID: "new", CreatedAt: time.Now()}, nil)
 		}},
 		{"Room", func(ctx context.Context) error { _, err := s.Room(ctx, "r"); return err }},
-		{"SetLanguage", func(ctx context.Context) error { return s.SetLanguage(ctx, "r", "c") }},
 		{"Load", func(ctx context.Context) error { _, _, err := s.Load(ctx, "r"); return err }},
-		{"Append", func(ctx context.Context) error { _, err := s.Append(ctx, "r", [][]byte{[]byte("c")}); return err }},
+		{"Append", func(ctx context.Context) error {
+			_, err := s.Append(ctx, "r", []store.Entry{{Update: []byte("c")}})
+			return err
+		}},
 		{"Append empty", func(ctx context.Context) error { _, err := s.Append(ctx, "r", nil); return err }},
 		{"Compact at 0", func(ctx context.Context) error {
 			return s.Compact(ctx, "r", store.Snapshot{Seq: 0, State: []byte("init")})

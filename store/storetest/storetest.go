@@ -1,22 +1,26 @@
-// Package storetest is the conformance suite of store.Store. Every backend's test file calls Run,
-// and RunDurable when its storage can be closed and opened again, so all backends keep one
-// contract.
+// Package storetest is the conformance suite of store.Store (store.Rooms and store.Log
+// together). Every backend's test file calls Run, and RunDurable when its storage can be closed
+// and opened again, so all backends keep one contract.
 //
-// Where store.Store's documentation leaves a case open, the suite settles it, and every backend
+// Where store's documentation leaves a case open, the suite settles it, and every backend
 // must agree:
-//   - Append with no updates (nil or empty) is a no-op that returns the room's current last seq:
-//     0 before any append, and still the highest seq ever given out after compaction. It commits
-//     nothing, so the room layer may flush an empty batch for free. An unknown room is still
-//     ErrNotFound.
+//   - Append with no entries (nil or empty) is a no-op that returns the room's current last
+//     seq: 0 before any append, and still the highest seq ever given out after compaction. It
+//     commits nothing, so the room layer may flush an empty batch for free. An unknown room is
+//     still ErrNotFound.
 //   - A zero-length (or nil) update is a valid entry; it loads back as a zero-length update.
+//   - Append numbers entries whatever Seq they carry (0, repeated, out of order).
+//   - An entry store.CheckEntries refuses (a session past store.MaxSessionLen, say) fails its
+//     whole batch with ErrInvalidEntry and leaves the log and its seqs as they were.
 //   - Compact at the same Seq as the stored snapshot replaces it (only a higher stored Seq makes
 //     ErrStaleSnapshot). Compact past the last seq given out is an error and changes nothing:
 //     accepting it would let the next Append reuse a seq the snapshot claims to cover.
 //   - Byte slices compare with bytes.Equal: nil and empty are the same state or update.
 //   - Room ids are non-empty valid UTF-8 without NUL bytes (Postgres text holds no NUL);
 //     CreateRoom rejects "" with an error.
-//   - CreatedAt loads back in UTC, within a millisecond of the stored instant, and exactly when
-//     that instant is a whole millisecond.
+//   - CreatedAt and an entry's Time load back in UTC, within a millisecond of the stored
+//     instant, and exactly when that instant is a whole millisecond; a zero Time loads back zero.
+//     An entry's Session loads back byte for byte.
 //   - A cancelled ctx makes every method return an error wrapping context.Canceled, with no
 //     effect on the stored data.
 //   - A store does not keep the caller's slices: changing them after a call changes nothing
@@ -54,10 +58,11 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"CreateExisting", testCreateExisting},
 		{"CreateEmptyID", testCreateEmptyID},
 		{"NotFound", testNotFound},
-		{"SetLanguage", testSetLanguage},
 		{"AppendSeqs", testAppendSeqs},
 		{"AppendEmpty", testAppendEmpty},
 		{"AppendEmptyUpdate", testAppendEmptyUpdate},
+		{"TimeAndSession", testTimeAndSession},
+		{"InvalidEntries", testInvalidEntries},
 		{"RoomsIndependent", testRoomsIndependent},
 		{"Compact", testCompact},
 		{"CompactSameSeq", testCompactSameSeq},
@@ -90,13 +95,12 @@ func testCreateAndGet(t *testing.T, s store.Store) {
 		room    store.Room
 		initial []byte
 	}{
-		{"plain", store.Room{ID: "abc123", Language: "python", CreatedAt: created}, []byte("# Write your Python code here\n\n")},
-		{"url-safe", store.Room{ID: "Room-1_x.y~z", Language: "go", CreatedAt: created}, []byte{0, 1, 2}},
-		{"unicode and slashes", store.Room{ID: "ünï/cødé ✓?&=", Language: "typescript", CreatedAt: created}, []byte("x")},
-		{"long id", store.Room{ID: strings.Repeat("r", 1000), Language: "rust", CreatedAt: created}, []byte("y")},
-		{"empty language", store.Room{ID: "nolang", Language: "", CreatedAt: created}, []byte("z")},
-		{"nil initial", store.Room{ID: "nil-initial", Language: "c", CreatedAt: created}, nil},
-		{"prefix of another", store.Room{ID: "abc", Language: "python", CreatedAt: created}, []byte("p")},
+		{"plain", store.Room{ID: "abc123", CreatedAt: created}, []byte("# Write your Python code here\n\n")},
+		{"url-safe", store.Room{ID: "Room-1_x.y~z", CreatedAt: created}, []byte{0, 1, 2}},
+		{"unicode and slashes", store.Room{ID: "ünï/cødé ✓?&=", CreatedAt: created}, []byte("x")},
+		{"long id", store.Room{ID: strings.Repeat("r", 1000), CreatedAt: created}, []byte("y")},
+		{"nil initial", store.Room{ID: "nil-initial", CreatedAt: created}, nil},
+		{"prefix of another", store.Room{ID: "abc", CreatedAt: created}, []byte("p")},
 	}
 	for _, tt := range tests {
 		if err := s.CreateRoom(t.Context(), tt.room, tt.initial); err != nil {
@@ -132,31 +136,23 @@ func testCreatedAt(t *testing.T, s store.Store) {
 	}
 	for i, tt := range tests {
 		id := fmt.Sprintf("room%d", i)
-		if err := s.CreateRoom(t.Context(), store.Room{ID: id, Language: "go", CreatedAt: tt.at}, nil); err != nil {
+		if err := s.CreateRoom(t.Context(), store.Room{ID: id, CreatedAt: tt.at}, nil); err != nil {
 			t.Fatalf("%s: CreateRoom: %v", tt.name, err)
 		}
 		got, err := s.Room(t.Context(), id)
 		if err != nil {
 			t.Fatalf("%s: Room: %v", tt.name, err)
 		}
-		if loc := got.CreatedAt.Location(); loc != time.UTC {
-			t.Errorf("%s: CreatedAt location = %v, want UTC", tt.name, loc)
-		}
-		if d := got.CreatedAt.Sub(tt.at); d <= -time.Millisecond || d >= time.Millisecond {
-			t.Errorf("%s: CreatedAt = %v, want %v (±1ms)", tt.name, got.CreatedAt, tt.at)
-		}
-		if tt.exact && !got.CreatedAt.Equal(tt.at) {
-			t.Errorf("%s: CreatedAt = %v, want exactly %v", tt.name, got.CreatedAt, tt.at)
-		}
+		checkTime(t, tt.name+": CreatedAt", got.CreatedAt, tt.at, tt.exact)
 	}
 }
 
 func testCreateExisting(t *testing.T, s store.Store) {
-	want := store.Room{ID: "taken", Language: "python", CreatedAt: created}
+	want := store.Room{ID: "taken", CreatedAt: created}
 	mustCreate(t, s, want, []byte("first"))
 	mustAppend(t, s, "taken", []byte("u1"))
 
-	other := store.Room{ID: "taken", Language: "go", CreatedAt: created.Add(time.Hour)}
+	other := store.Room{ID: "taken", CreatedAt: created.Add(time.Hour)}
 	if err := s.CreateRoom(t.Context(), other, []byte("second")); !errors.Is(err, store.ErrExists) {
 		t.Fatalf("CreateRoom of a taken id: err = %v, want ErrExists", err)
 	}
@@ -165,7 +161,7 @@ func testCreateExisting(t *testing.T, s store.Store) {
 }
 
 func testCreateEmptyID(t *testing.T, s store.Store) {
-	if err := s.CreateRoom(t.Context(), store.Room{ID: "", Language: "go", CreatedAt: created}, nil); err == nil {
+	if err := s.CreateRoom(t.Context(), store.Room{ID: "", CreatedAt: created}, nil); err == nil {
 		t.Fatal("CreateRoom with an empty id: err = nil, want an error")
 	}
 	if _, err := s.Room(t.Context(), ""); !errors.Is(err, store.ErrNotFound) {
@@ -175,7 +171,7 @@ func testCreateEmptyID(t *testing.T, s store.Store) {
 
 func testNotFound(t *testing.T, s store.Store) {
 	// The store is not empty, and holds ids that share a prefix with the ones looked up.
-	mustCreate(t, s, store.Room{ID: "room", Language: "go", CreatedAt: created}, []byte("s"))
+	mustCreate(t, s, store.Room{ID: "room", CreatedAt: created}, []byte("s"))
 	mustAppend(t, s, "room", []byte("u"))
 
 	ops := []struct {
@@ -183,10 +179,9 @@ func testNotFound(t *testing.T, s store.Store) {
 		call func(ctx context.Context, id string) error
 	}{
 		{"Room", func(ctx context.Context, id string) error { _, err := s.Room(ctx, id); return err }},
-		{"SetLanguage", func(ctx context.Context, id string) error { return s.SetLanguage(ctx, id, "c") }},
 		{"Load", func(ctx context.Context, id string) error { _, _, err := s.Load(ctx, id); return err }},
 		{"Append", func(ctx context.Context, id string) error {
-			_, err := s.Append(ctx, id, [][]byte{[]byte("x")})
+			_, err := s.Append(ctx, id, []store.Entry{{Update: []byte("x")}})
 			return err
 		}},
 		{"Append empty", func(ctx context.Context, id string) error { _, err := s.Append(ctx, id, nil); return err }},
@@ -205,24 +200,12 @@ func testNotFound(t *testing.T, s store.Store) {
 			t.Errorf("after the calls, Room(%q): err = %v, want ErrNotFound", id, err)
 		}
 	}
-	checkRoom(t, s, store.Room{ID: "room", Language: "go", CreatedAt: created})
+	checkRoom(t, s, store.Room{ID: "room", CreatedAt: created})
 	checkLoad(t, s, "room", store.Snapshot{State: []byte("s")}, []store.Entry{{Seq: 1, Update: []byte("u")}})
 }
 
-func testSetLanguage(t *testing.T, s store.Store) {
-	mustCreate(t, s, store.Room{ID: "r", Language: "python", CreatedAt: created}, []byte("s"))
-	mustAppend(t, s, "r", []byte("u"))
-	for _, lang := range []string{"go", "", "c++", "python"} {
-		if err := s.SetLanguage(t.Context(), "r", lang); err != nil {
-			t.Fatalf("SetLanguage(%q): %v", lang, err)
-		}
-		checkRoom(t, s, store.Room{ID: "r", Language: lang, CreatedAt: created})
-	}
-	checkLoad(t, s, "r", store.Snapshot{State: []byte("s")}, []store.Entry{{Seq: 1, Update: []byte("u")}})
-}
-
 func testAppendSeqs(t *testing.T, s store.Store) {
-	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, []byte("init"))
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, []byte("init"))
 	steps := []struct {
 		updates [][]byte
 		want    uint64
@@ -234,7 +217,11 @@ func testAppendSeqs(t *testing.T, s store.Store) {
 	}
 	var want []store.Entry
 	for _, st := range steps {
-		got, err := s.Append(t.Context(), "r", st.updates)
+		batch := updateEntries(st.updates)
+		for i := range batch {
+			batch[i].Seq = 7 - uint64(i) // Append numbers the entries itself
+		}
+		got, err := s.Append(t.Context(), "r", batch)
 		if err != nil {
 			t.Fatalf("Append: %v", err)
 		}
@@ -249,16 +236,16 @@ func testAppendSeqs(t *testing.T, s store.Store) {
 }
 
 func testAppendEmpty(t *testing.T, s store.Store) {
-	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, nil)
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, nil)
 	checkAppendEmpty := func(want uint64) {
 		t.Helper()
-		for _, updates := range [][][]byte{nil, {}} {
-			got, err := s.Append(t.Context(), "r", updates)
+		for _, batch := range [][]store.Entry{nil, {}} {
+			got, err := s.Append(t.Context(), "r", batch)
 			if err != nil {
-				t.Fatalf("Append(%#v): %v", updates, err)
+				t.Fatalf("Append(%#v): %v", batch, err)
 			}
 			if got != want {
-				t.Fatalf("Append(%#v) = %d, want the current last seq %d", updates, got, want)
+				t.Fatalf("Append(%#v) = %d, want the current last seq %d", batch, got, want)
 			}
 		}
 	}
@@ -272,16 +259,90 @@ func testAppendEmpty(t *testing.T, s store.Store) {
 }
 
 func testAppendEmptyUpdate(t *testing.T, s store.Store) {
-	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, nil)
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, nil)
 	if got := mustAppend(t, s, "r", []byte{}, nil, []byte{7}); got != 3 {
 		t.Fatalf("Append = %d, want 3", got)
 	}
 	checkLoad(t, s, "r", store.Snapshot{}, []store.Entry{{Seq: 1}, {Seq: 2}, {Seq: 3, Update: []byte{7}}})
 }
 
+func testTimeAndSession(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, nil)
+	tests := []struct {
+		name  string
+		entry store.Entry
+		exact bool // Time must come back exactly
+	}{
+		{"server's own edit, no time", store.Entry{}, true},
+		{"whole millisecond", store.Entry{Time: created, Session: "conn-1"}, true},
+		{"nanoseconds", store.Entry{Time: time.Date(2024, 2, 29, 23, 59, 59, 123_456_789, time.UTC), Session: "c"}, false},
+		{"other zone", store.Entry{Time: time.Date(2025, 1, 2, 3, 4, 5, 6_000_000, time.FixedZone("X", -9000)), Session: "c"}, true},
+		{"monotonic clock reading", store.Entry{Time: time.Now(), Session: "c"}, false},
+		{"before the unix epoch", store.Entry{Time: time.Date(1969, 7, 20, 20, 17, 40, 0, time.UTC)}, true},
+		{"last year allowed", store.Entry{Time: time.Date(9999, 12, 31, 23, 59, 59, 999_000_000, time.UTC)}, true},
+		{"first year allowed", store.Entry{Time: time.Date(1, 1, 1, 0, 0, 0, 1_000_000, time.UTC)}, true},
+		{"longest session", store.Entry{Time: created, Session: strings.Repeat("s", store.MaxSessionLen)}, true},
+		{"multi-byte session at the limit", store.Entry{Time: created, Session: strings.Repeat("é", store.MaxSessionLen/2)}, true},
+		{"session of any text", store.Entry{Time: created, Session: "a/b c?d=e&✓\t'\""}, true},
+	}
+	var batch []store.Entry
+	for i, tt := range tests {
+		tt.entry.Update = fmt.Appendf(nil, "u%d", i)
+		batch = append(batch, tt.entry)
+	}
+	// Once in a batch, then one entry per call, and after compacting the first batch away.
+	mustAppendEntries(t, s, "r", batch...)
+	for _, e := range batch {
+		mustAppendEntries(t, s, "r", e)
+	}
+	mustCompact(t, s, "r", store.Snapshot{Seq: uint64(len(batch)), State: []byte("state")})
+	mustAppendEntries(t, s, "r", batch...)
+	_, log := mustLoad(t, s, "r")
+	if len(log) != 2*len(tests) {
+		t.Fatalf("Load: %d entries, want %d", len(log), 2*len(tests))
+	}
+	for i, got := range log {
+		tt, want := tests[i%len(tests)], batch[i%len(tests)]
+		if seq := uint64(len(tests) + i + 1); got.Seq != seq || !bytes.Equal(got.Update, want.Update) {
+			t.Errorf("%s: entry {%d %q}, want {%d %q}", tt.name, got.Seq, got.Update, seq, want.Update)
+		}
+		if got.Session != want.Session {
+			t.Errorf("%s: Session = %q, want %q", tt.name, got.Session, want.Session)
+		}
+		checkTime(t, tt.name+": Time", got.Time, want.Time, tt.exact)
+	}
+}
+
+func testInvalidEntries(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, nil)
+	mustAppend(t, s, "r", []byte("a"))
+	tests := []struct {
+		name  string
+		entry store.Entry
+	}{
+		{"session one byte too long", store.Entry{Session: strings.Repeat("s", store.MaxSessionLen+1)}},
+		{"multi-byte session past the limit", store.Entry{Session: strings.Repeat("é", store.MaxSessionLen/2) + "x"}},
+		{"session not UTF-8", store.Entry{Session: "\xff"}},
+		{"session with a NUL byte", store.Entry{Session: "a\x00b"}},
+		{"time past the year 9999", store.Entry{Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{"time before the year 1", store.Entry{Time: time.Date(0, 12, 31, 23, 59, 59, 0, time.UTC)}},
+	}
+	for _, tt := range tests {
+		// After a valid entry: the whole batch is refused.
+		batch := []store.Entry{{Update: []byte("ok"), Time: created}, tt.entry}
+		if _, err := s.Append(t.Context(), "r", batch); !errors.Is(err, store.ErrInvalidEntry) {
+			t.Errorf("%s: Append: err = %v, want ErrInvalidEntry", tt.name, err)
+		}
+	}
+	checkLoad(t, s, "r", store.Snapshot{}, entries(1, "a"))
+	if got := mustAppend(t, s, "r", []byte("b")); got != 2 {
+		t.Fatalf("Append after the refused ones = %d, want 2", got)
+	}
+}
+
 func testRoomsIndependent(t *testing.T, s store.Store) {
 	for _, id := range []string{"a", "b", "ab"} {
-		mustCreate(t, s, store.Room{ID: id, Language: "go", CreatedAt: created}, []byte("init-"+id))
+		mustCreate(t, s, store.Room{ID: id, CreatedAt: created}, []byte("init-"+id))
 	}
 	want := map[string][]store.Entry{}
 	for i := range 4 {
@@ -294,18 +355,15 @@ func testRoomsIndependent(t *testing.T, s store.Store) {
 		}
 	}
 	mustCompact(t, s, "b", store.Snapshot{Seq: 3, State: []byte("b-state")})
-	if err := s.SetLanguage(t.Context(), "ab", "c"); err != nil {
-		t.Fatal(err)
-	}
 	checkLoad(t, s, "a", store.Snapshot{State: []byte("init-a")}, want["a"])
 	checkLoad(t, s, "b", store.Snapshot{Seq: 3, State: []byte("b-state")}, want["b"][3:])
 	checkLoad(t, s, "ab", store.Snapshot{State: []byte("init-ab")}, want["ab"])
-	checkRoom(t, s, store.Room{ID: "a", Language: "go", CreatedAt: created})
-	checkRoom(t, s, store.Room{ID: "ab", Language: "c", CreatedAt: created})
+	checkRoom(t, s, store.Room{ID: "a", CreatedAt: created})
+	checkRoom(t, s, store.Room{ID: "ab", CreatedAt: created})
 }
 
 func testCompact(t *testing.T, s store.Store) {
-	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, []byte("init"))
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, []byte("init"))
 	log := entries(1, "u1", "u2", "u3", "u4", "u5")
 	mustAppend(t, s, "r", updatesOf(log)...)
 
@@ -326,7 +384,7 @@ func testCompact(t *testing.T, s store.Store) {
 }
 
 func testCompactSameSeq(t *testing.T, s store.Store) {
-	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, []byte("init"))
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, []byte("init"))
 	// Seq 0 replaces the initial state.
 	mustCompact(t, s, "r", store.Snapshot{Seq: 0, State: []byte("init2")})
 	checkLoad(t, s, "r", store.Snapshot{State: []byte("init2")}, nil)
@@ -338,7 +396,7 @@ func testCompactSameSeq(t *testing.T, s store.Store) {
 }
 
 func testCompactStale(t *testing.T, s store.Store) {
-	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, []byte("init"))
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, []byte("init"))
 	log := entries(1, "a", "b", "c", "d", "e")
 	mustAppend(t, s, "r", updatesOf(log)...)
 	mustCompact(t, s, "r", store.Snapshot{Seq: 4, State: []byte("s4")})
@@ -352,7 +410,7 @@ func testCompactStale(t *testing.T, s store.Store) {
 }
 
 func testCompactPastLastSeq(t *testing.T, s store.Store) {
-	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, []byte("init"))
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, []byte("init"))
 	if err := s.Compact(t.Context(), "r", store.Snapshot{Seq: 1, State: []byte("s1")}); err == nil {
 		t.Error("Compact at 1 in an empty log: err = nil, want an error")
 	}
@@ -367,7 +425,7 @@ func testCompactPastLastSeq(t *testing.T, s store.Store) {
 }
 
 func testSeqsNeverReused(t *testing.T, s store.Store) {
-	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, nil)
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, nil)
 	mustAppend(t, s, "r", []byte("a"), []byte("b"), []byte("c"))
 	// Compact the whole log away: the next seq must still be 4.
 	mustCompact(t, s, "r", store.Snapshot{Seq: 3, State: []byte("abc")})
@@ -391,7 +449,7 @@ func testLargeUpdates(t *testing.T, s store.Store) {
 		return b
 	}
 	initial, u1, u3, state := big(), big(), big(), big()
-	mustCreate(t, s, store.Room{ID: "big", Language: "go", CreatedAt: created}, initial)
+	mustCreate(t, s, store.Room{ID: "big", CreatedAt: created}, initial)
 	if got := mustAppend(t, s, "big", u1, []byte("small"), u3); got != 3 {
 		t.Fatalf("Append = %d, want 3", got)
 	}
@@ -424,7 +482,7 @@ func testBinaryRoundTrip(t *testing.T, s store.Store) {
 	for i := range reversed {
 		reversed[i] = byte(255 - i)
 	}
-	mustCreate(t, s, store.Room{ID: "bin", Language: "go", CreatedAt: created}, all)
+	mustCreate(t, s, store.Room{ID: "bin", CreatedAt: created}, all)
 	checkLoad(t, s, "bin", store.Snapshot{State: all}, nil)
 
 	// Every byte value as an update of its own, then the whole range in both orders.
@@ -446,7 +504,7 @@ func testBinaryRoundTrip(t *testing.T, s store.Store) {
 func testCallerOwnsSlices(t *testing.T, s store.Store) {
 	// Slices passed in are not kept.
 	initial := []byte("init")
-	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, initial)
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, initial)
 	copy(initial, "XXXX")
 	u1, u2 := []byte("one"), []byte("two")
 	updates := [][]byte{u1, u2}
@@ -482,7 +540,7 @@ func testConcurrentRooms(t *testing.T, s store.Store) {
 	for r := range rooms {
 		id := fmt.Sprintf("room-%d", r)
 		wg.Go(func() {
-			if err := s.CreateRoom(t.Context(), store.Room{ID: id, Language: "go", CreatedAt: created}, []byte(id)); err != nil {
+			if err := s.CreateRoom(t.Context(), store.Room{ID: id, CreatedAt: created}, []byte(id)); err != nil {
 				errs <- err
 				return
 			}
@@ -493,7 +551,7 @@ func testConcurrentRooms(t *testing.T, s store.Store) {
 				for k := range batch {
 					batch[k] = []byte(fmt.Sprintf("%s/%d/%d", id, i, k))
 				}
-				got, err := s.Append(t.Context(), id, batch)
+				got, err := s.Append(t.Context(), id, updateEntries(batch))
 				if err != nil {
 					errs <- err
 					return
@@ -524,7 +582,7 @@ func testConcurrentRooms(t *testing.T, s store.Store) {
 
 func testConcurrentSameRoom(t *testing.T, s store.Store) {
 	const writers, appends = 8, 12
-	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, nil)
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, nil)
 	type call struct {
 		last  uint64
 		batch [][]byte
@@ -539,7 +597,7 @@ func testConcurrentSameRoom(t *testing.T, s store.Store) {
 				for k := range batch {
 					batch[k] = []byte(fmt.Sprintf("w%d/%d/%d", w, i, k))
 				}
-				last, err := s.Append(t.Context(), "r", batch)
+				last, err := s.Append(t.Context(), "r", updateEntries(batch))
 				if err != nil {
 					errs <- err
 					return
@@ -596,8 +654,8 @@ func testConcurrentCreate(t *testing.T, s store.Store) {
 	var wg sync.WaitGroup
 	for c := range creators {
 		wg.Go(func() {
-			room := store.Room{ID: "contested", Language: fmt.Sprintf("lang%d", c), CreatedAt: created}
-			results[c] = s.CreateRoom(t.Context(), room, []byte(room.Language))
+			room := store.Room{ID: "contested", CreatedAt: created}
+			results[c] = s.CreateRoom(t.Context(), room, fmt.Appendf(nil, "state%d", c))
 		})
 	}
 	wg.Wait()
@@ -615,13 +673,12 @@ func testConcurrentCreate(t *testing.T, s store.Store) {
 	if winner < 0 {
 		t.Fatal("no CreateRoom succeeded")
 	}
-	lang := fmt.Sprintf("lang%d", winner)
-	checkRoom(t, s, store.Room{ID: "contested", Language: lang, CreatedAt: created})
-	checkLoad(t, s, "contested", store.Snapshot{State: []byte(lang)}, nil)
+	checkRoom(t, s, store.Room{ID: "contested", CreatedAt: created})
+	checkLoad(t, s, "contested", store.Snapshot{State: fmt.Appendf(nil, "state%d", winner)}, nil)
 }
 
 func testCancelledContext(t *testing.T, s store.Store) {
-	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, []byte("init"))
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, []byte("init"))
 	mustAppend(t, s, "r", []byte("a"), []byte("b"))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -630,12 +687,11 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		call func() error
 	}{
 		{"CreateRoom", func() error {
-			return s.CreateRoom(ctx, store.Room{ID: "new", Language: "go", CreatedAt: created}, nil)
+			return s.CreateRoom(ctx, store.Room{ID: "new", CreatedAt: created}, nil)
 		}},
 		{"Room", func() error { _, err := s.Room(ctx, "r"); return err }},
-		{"SetLanguage", func() error { return s.SetLanguage(ctx, "r", "c") }},
 		{"Load", func() error { _, _, err := s.Load(ctx, "r"); return err }},
-		{"Append", func() error { _, err := s.Append(ctx, "r", [][]byte{[]byte("c")}); return err }},
+		{"Append", func() error { _, err := s.Append(ctx, "r", []store.Entry{{Update: []byte("c")}}); return err }},
 		{"Compact", func() error { return s.Compact(ctx, "r", store.Snapshot{Seq: 2, State: []byte("ab")}) }},
 		{"Ping", func() error { return s.Ping(ctx) }},
 	}
@@ -647,12 +703,12 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	if _, err := s.Room(t.Context(), "new"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Room(new) after a cancelled CreateRoom: err = %v, want ErrNotFound", err)
 	}
-	checkRoom(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created})
+	checkRoom(t, s, store.Room{ID: "r", CreatedAt: created})
 	checkLoad(t, s, "r", store.Snapshot{State: []byte("init")}, entries(1, "a", "b"))
 }
 
 func testClose(t *testing.T, s store.Store) {
-	mustCreate(t, s, store.Room{ID: "r", Language: "go", CreatedAt: created}, nil)
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created}, nil)
 	if err := s.Ping(t.Context()); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}
@@ -665,12 +721,11 @@ func testClose(t *testing.T, s store.Store) {
 	}{
 		{"Ping", s.Ping},
 		{"CreateRoom", func(ctx context.Context) error {
-			return s.CreateRoom(ctx, store.Room{ID: "new", Language: "go", CreatedAt: created}, nil)
+			return s.CreateRoom(ctx, store.Room{ID: "new", CreatedAt: created}, nil)
 		}},
 		{"Room", func(ctx context.Context) error { _, err := s.Room(ctx, "r"); return err }},
-		{"SetLanguage", func(ctx context.Context) error { return s.SetLanguage(ctx, "r", "c") }},
 		{"Load", func(ctx context.Context) error { _, _, err := s.Load(ctx, "r"); return err }},
-		{"Append", func(ctx context.Context) error { _, err := s.Append(ctx, "r", [][]byte{[]byte("c")}); return err }},
+		{"Append", func(ctx context.Context) error { _, err := s.Append(ctx, "r", []store.Entry{{Update: []byte("c")}}); return err }},
 		{"Compact", func(ctx context.Context) error { return s.Compact(ctx, "r", store.Snapshot{}) }},
 	}
 	for _, op := range ops {
@@ -689,9 +744,9 @@ func testClose(t *testing.T, s store.Store) {
 func RunDurable(t *testing.T, open func(t *testing.T) store.Store) {
 	ctx := t.Context()
 	rooms := []store.Room{
-		{ID: "durable-a", Language: "python", CreatedAt: created},
-		{ID: "durable-b", Language: "go", CreatedAt: created.Add(time.Minute)},
-		{ID: "durable-c", Language: "rust", CreatedAt: created.Add(time.Hour)},
+		{ID: "durable-a", CreatedAt: created},
+		{ID: "durable-b", CreatedAt: created.Add(time.Minute)},
+		{ID: "durable-c", CreatedAt: created.Add(time.Hour)},
 	}
 	binary := make([]byte, 8<<10)
 	for i := range binary {
@@ -703,13 +758,13 @@ func RunDurable(t *testing.T, open func(t *testing.T) store.Store) {
 		mustCreate(t, s, r, []byte("init-"+r.ID))
 	}
 	logA := entries(1, "a1", "a2", "a3", "a4", "a5")
-	mustAppend(t, s, "durable-a", updatesOf(logA[:2])...)
-	mustAppend(t, s, "durable-a", updatesOf(logA[2:])...)
-	mustCompact(t, s, "durable-a", store.Snapshot{Seq: 3, State: []byte("a-state")})
-	if err := s.SetLanguage(ctx, "durable-b", "typescript"); err != nil {
-		t.Fatal(err)
+	for i := range logA {
+		logA[i].Time = created.Add(time.Duration(i) * time.Second)
+		logA[i].Session = fmt.Sprintf("session-%d", i%2)
 	}
-	rooms[1].Language = "typescript"
+	mustAppendEntries(t, s, "durable-a", logA[:2]...)
+	mustAppendEntries(t, s, "durable-a", logA[2:]...)
+	mustCompact(t, s, "durable-a", store.Snapshot{Seq: 3, State: []byte("a-state")})
 	mustAppend(t, s, "durable-b", binary)
 	// c's whole log is compacted away: only its last seq remembers it.
 	mustAppend(t, s, "durable-c", []byte("c1"), []byte("c2"))
@@ -753,17 +808,17 @@ func BenchmarkAppend(b *testing.B, newStore func(b *testing.B) store.Store) {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			s := newStore(b)
 			ctx := b.Context()
-			if err := s.CreateRoom(ctx, store.Room{ID: "bench", Language: "go", CreatedAt: created}, nil); err != nil {
+			if err := s.CreateRoom(ctx, store.Room{ID: "bench", CreatedAt: created}, nil); err != nil {
 				b.Fatal(err)
 			}
-			// About the size of one keystroke's Yjs update.
-			updates := make([][]byte, batch)
-			for i := range updates {
-				updates[i] = bytes.Repeat([]byte{byte(i)}, 24)
+			// About the size of one keystroke's Yjs update, and of a session id (128 random bits).
+			entries := make([]store.Entry, batch)
+			for i := range entries {
+				entries[i] = store.Entry{Update: bytes.Repeat([]byte{byte(i)}, 24), Time: time.Now(), Session: "N2Rk0b3hS8GJm5xQe1Vw_A"}
 			}
 			calls := 0
 			for b.Loop() {
-				if _, err := s.Append(ctx, "bench", updates); err != nil {
+				if _, err := s.Append(ctx, "bench", entries); err != nil {
 					b.Fatal(err)
 				}
 				calls++
@@ -780,9 +835,15 @@ func mustCreate(t *testing.T, s store.Store, room store.Room, initial []byte) {
 	}
 }
 
+// mustAppend appends updates with no time or session.
 func mustAppend(t *testing.T, s store.Store, id string, updates ...[]byte) uint64 {
 	t.Helper()
-	seq, err := s.Append(t.Context(), id, updates)
+	return mustAppendEntries(t, s, id, updateEntries(updates)...)
+}
+
+func mustAppendEntries(t *testing.T, s store.Store, id string, entries ...store.Entry) uint64 {
+	t.Helper()
+	seq, err := s.Append(t.Context(), id, entries)
 	if err != nil {
 		t.Fatalf("Append(%q): %v", id, err)
 	}
@@ -849,6 +910,33 @@ func entries(first uint64, updates ...string) []store.Entry {
 		es[i] = store.Entry{Seq: first + uint64(i), Update: []byte(u)}
 	}
 	return es
+}
+
+// updateEntries returns an entry for each update, with no time or session.
+func updateEntries(updates [][]byte) []store.Entry {
+	es := make([]store.Entry, len(updates))
+	for i, u := range updates {
+		es[i] = store.Entry{Update: u}
+	}
+	return es
+}
+
+// checkTime checks a time loaded back: the zero time as the zero time, any other in UTC and
+// within a millisecond of want, exactly want when exact.
+func checkTime(t *testing.T, what string, got, want time.Time, exact bool) {
+	t.Helper()
+	switch d := got.Sub(want); {
+	case got.IsZero() || want.IsZero():
+		if got.IsZero() != want.IsZero() {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	case got.Location() != time.UTC:
+		t.Errorf("%s location = %v, want UTC", what, got.Location())
+	case d <= -time.Millisecond || d >= time.Millisecond:
+		t.Errorf("%s = %v, want %v (±1ms)", what, got, want)
+	case exact && !got.Equal(want):
+		t.Errorf("%s = %v, want exactly %v", what, got, want)
+	}
 }
 
 func updatesOf(log []store.Entry) [][]byte {

@@ -1,0 +1,125 @@
+package embedded
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pairpad/pairpad/store"
+)
+
+// layoutVersion is the version of the file layout this code reads and writes (doc.go describes
+// it). Open upgrades a file of an older layout and refuses one of a newer layout.
+const layoutVersion = 2
+
+var (
+	bucketMeta = []byte("meta")
+	keyLayout  = []byte("layout")
+	// keyLanguage held a room's language in layout 1; the room's document holds it now.
+	keyLanguage = []byte("language")
+)
+
+var errNewerLayout = errors.New("store/embedded: the file was written by a newer pairpad")
+
+// entryHeaderLen is the size of an entry value's fixed header: the time, then the session's length.
+const entryHeaderLen = 8 + 1
+
+// upgrade brings a file to layoutVersion in tx: a new file gets the empty layout, a file
+// written by an older layout is converted. A file without a meta bucket but with a rooms
+// bucket has layout 1, which predates the meta bucket.
+func upgrade(tx *bolt.Tx) error {
+	if tx.Bucket(bucketRooms) == nil {
+		if _, err := tx.CreateBucket(bucketRooms); err != nil {
+			return err
+		}
+		return setLayout(tx)
+	}
+	version := uint64(1)
+	if meta := tx.Bucket(bucketMeta); meta != nil {
+		v := meta.Get(keyLayout)
+		if len(v) != 8 {
+			return fmt.Errorf("%w: layout is %d bytes", errCorrupt, len(v))
+		}
+		version = binary.BigEndian.Uint64(v)
+	}
+	switch {
+	case version == layoutVersion:
+		return nil
+	case version > layoutVersion:
+		return fmt.Errorf("%w (layout %d; this one reads layouts up to %d)", errNewerLayout, version, layoutVersion)
+	}
+	if err := upgradeFrom1(tx); err != nil {
+		return fmt.Errorf("upgrade from layout 1: %w", err)
+	}
+	return setLayout(tx)
+}
+
+func setLayout(tx *bolt.Tx) error {
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return err
+	}
+	return meta.Put(keyLayout, binary.BigEndian.AppendUint64(nil, layoutVersion))
+}
+
+// upgradeFrom1 converts every room of a layout 1 file, whose log values were bare updates, to
+// entries with the zero time and the empty session (both unknown), and deletes the rooms'
+// language keys. It runs in one transaction: the file is in one layout or the other.
+func upgradeFrom1(tx *bolt.Tx) error {
+	return tx.Bucket(bucketRooms).ForEachBucket(func(id []byte) error {
+		b := tx.Bucket(bucketRooms).Bucket(id)
+		if err := b.Delete(keyLanguage); err != nil {
+			return err
+		}
+		log := b.Bucket(bucketLog)
+		// A cursor must not go on after a Put, so read the whole log before writing it.
+		var keys, values [][]byte
+		err := log.ForEach(func(k, v []byte) error {
+			keys = append(keys, bytes.Clone(k))
+			values = append(values, appendEntry(nil, store.Entry{Update: v}))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i, k := range keys {
+			if err := log.Put(k, values[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// appendEntry appends the value that stores e in a room's log to dst: e.Time as Unix
+// microseconds (8 bytes, big-endian two's complement; the zero time.Time is a value like any
+// other), the length of e.Session (one byte), its bytes, then e.Update. The key holds e.Seq.
+func appendEntry(dst []byte, e store.Entry) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, uint64(e.Time.UnixMicro()))
+	dst = append(dst, byte(len(e.Session)))
+	dst = append(dst, e.Session...)
+	return append(dst, e.Update...)
+}
+
+// decodeEntry decodes the log entry stored under key with value v, copying what it keeps:
+// bbolt's keys and values are valid only inside their transaction.
+func decodeEntry(key, v []byte) (store.Entry, error) {
+	if len(key) != 8 {
+		return store.Entry{}, fmt.Errorf("%w: log key is %d bytes", errCorrupt, len(key))
+	}
+	seq := binary.BigEndian.Uint64(key)
+	if len(v) < entryHeaderLen || len(v) < entryHeaderLen+int(v[8]) {
+		return store.Entry{}, fmt.Errorf("%w: log entry %d is %d bytes, too short", errCorrupt, seq, len(v))
+	}
+	session := v[entryHeaderLen : entryHeaderLen+int(v[8])]
+	return store.Entry{
+		Seq:     seq,
+		Update:  bytes.Clone(v[entryHeaderLen+len(session):]),
+		Time:    time.UnixMicro(int64(binary.BigEndian.Uint64(v))).UTC(),
+		Session: string(session),
+	}, nil
+}

@@ -1,0 +1,4 @@
+package postgres
+
+// MigrateTo is migrateTo, for the tests that migrate the schema of an older pairpad.
+var MigrateTo = migrateTo
