@@ -241,25 +241,6 @@ func (c *yclient) count(typ protocol.MessageType, sync protocol.SyncType) int {
 	return n
 }
 
-// awareness returns the awareness entries received so far, in order.
-func (c *yclient) awareness(t *testing.T) []protocol.Entry {
-	t.Helper()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []protocol.Entry
-	for _, m := range c.msgs {
-		if m.Type != protocol.MessageAwareness {
-			continue
-		}
-		entries, err := protocol.DecodeAwarenessUpdate(m.Payload)
-		if err != nil {
-			t.Fatalf("awareness update from the server: %v", err)
-		}
-		out = append(out, entries...)
-	}
-	return out
-}
-
 // closed reports whether the connection ended.
 func (c *yclient) closed() bool {
 	select {

@@ -54,18 +54,24 @@ func (c *Conn) send(f Frame) {
 }
 
 // applyUpdate integrates an update the connection sent and queues it for commit and relay. This
-// is the one place where a connection's role is checked: a viewer's update that holds nothing
-// (as a y-websocket client's first sync step 2 does) is ignored, any other is refused.
+// is the one place where a connection's role is checked: a viewer's update is never applied. If
+// it holds structs the room lacks, it is an edit and closes the connection; else it is what a
+// y-websocket client sends when it syncs (its state, which the room has) and is ignored, delete
+// set included (deletions are ignored rather than checked: the room applies none of a viewer's).
 func (c *Conn) applyUpdate(update []byte) error {
 	if c.role != Editor {
-		u, err := crdt.DecodeUpdate(update)
+		missing, err := crdt.DiffUpdate(update, c.room.doc.EncodeStateVector())
 		if err != nil {
 			return refuse(CloseInvalidPayload, "malformed update", err)
 		}
-		if u.NumStructs() == 0 && len(u.DeleteSet()) == 0 {
-			return nil
+		u, err := crdt.DecodeUpdate(missing)
+		if err != nil {
+			return refuse(CloseInvalidPayload, "malformed update", err)
 		}
-		return refuse(CloseForbidden, "this link may not edit the room", errReadOnly)
+		if u.NumStructs() > 0 {
+			return refuse(CloseForbidden, "this link may not edit the room", errReadOnly)
+		}
+		return nil
 	}
 	if err := c.room.apply(c, update); err != nil {
 		return refuse(CloseInvalidPayload, "malformed update", err)
