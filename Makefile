@@ -5,7 +5,7 @@ NODE_DEPS := testdata/yjs/node_modules/.package-lock.json
 WEB_DEPS  := webclient/node_modules/.package-lock.json
 FUZZTIME  ?= 60s
 # Packages whose Fuzz targets `make fuzz` runs (and `make test` runs briefly).
-FUZZ_PKGS := ./crdt/... ./completion/...
+FUZZ_PKGS := ./crdt/... ./completion/... ./internal/...
 
 .PHONY: run test test-go test-web webclient fuzz fuzz-short bench eval models fixtures clean
 

@@ -7,6 +7,8 @@ import (
 
 	"regexp"
 	"strings"
+
+	"github.com/pairpad/pairpad/internal/utf16x"
 )
 
 // Builtin is a Completer that needs no network. It predicts the rest of the
@@ -129,7 +131,7 @@ func (Builtin) Complete(ctx context.Context, code string, cursor int, language s
 	if !knownLanguages[language] {
 		return none // unknown: plain text
 	}
-	off := UTF16ToByteOffset(code, cursor)
+	off := utf16x.ByteOffset(code, cursor)
 	before := code[strings.LastIndexByte(code[:off], '\n')+1 : off]
 	after := code[off:]
 	if i := strings.IndexByte(after, '\n'); i >= 0 {

@@ -9,6 +9,7 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/internal/utf16x"
 )
 
 // legacyVersions is how many of the versions sent to a legacy peer the room keeps: the code a
@@ -70,7 +71,7 @@ func (r *room) mergeLegacy(p *peer, code string) {
 	r.transact(p, func(tx *crdt.Transaction) {
 		pos := 0
 		for _, d := range diffs {
-			n := utf16Units(d.Text)
+			n := utf16x.Len(d.Text)
 			switch d.Type {
 			case diffmatchpatch.DiffEqual:
 				pos += n
@@ -110,19 +111,6 @@ func (p *peer) closestVersion(code string) *crdt.TextVersion {
 		}
 	}
 	return best
-}
-
-// utf16Units returns the length of s in UTF-16 code units.
-func utf16Units(s string) int {
-	n := 0
-	for _, r := range s {
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
 }
 
 // markLegacyDirty notes that every legacy peer should get the new code.

@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/internal/utf16x"
 )
 
 // lclient is a client of the seed's JSON protocol.
@@ -165,9 +166,9 @@ func TestLegacyMergeKeepsConcurrentEdits(t *testing.T) {
 					for j, r := range s {
 						switch r {
 						case ']':
-							cuts = append(cuts, utf16Units(s[:j+1]))
+							cuts = append(cuts, utf16x.Len(s[:j+1]))
 						case '\n':
-							cuts = append(cuts, utf16Units(s[:j]))
+							cuts = append(cuts, utf16x.Len(s[:j]))
 						}
 					}
 					x.Insert(tx, cuts[rng.IntN(len(cuts))], token)
