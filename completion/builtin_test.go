@@ -8,6 +8,9 @@ import (
 	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pairpad/pairpad/completion/ngram"
+	"github.com/pairpad/pairpad/language"
 )
 
 // utf16Pos returns the UTF-16 position of the end of s, as a browser would send it.
@@ -157,12 +160,16 @@ func FuzzBuiltinComplete(f *testing.F) {
 	})
 }
 
-// TestEveryLanguageHasAModel checks that every code language the engine
-// knows brings words of its own: an embedded model or its keywords.
+// TestEveryLanguageHasAModel checks that every code language of the
+// catalogue brings words of its own: the embedded model it names, or its
+// keywords.
 func TestEveryLanguageHasAModel(t *testing.T) {
-	for lang := range knownLanguages {
-		if !proseLanguages[lang] && languageModel(lang) == nil {
-			t.Errorf("%s: no language model and no keywords", lang)
+	for _, l := range language.All() {
+		if !l.Prose && languageModel(l.ID) == nil {
+			t.Errorf("%s: no language model and no keywords", l.ID)
+		}
+		if l.Model != "" && ngram.ForLanguage(l.Model) == nil {
+			t.Errorf("%s: no embedded model %q", l.ID, l.Model)
 		}
 	}
 }

@@ -89,7 +89,8 @@ func TestCalibrate(t *testing.T) {
 // Builtin.Complete finds them.
 func sampleWindow(s corpus.Sample, lang string) (doc string, cur int, comment bool) {
 	off := utf16x.ByteOffset(s.Code, s.Cursor)
-	comment = inComment(s.Code[strings.LastIndexByte(s.Code[:off], '\n')+1:off], lineComment[lang], lang == "rust")
+	p := profiles[lang]
+	comment = inComment(s.Code[strings.LastIndexByte(s.Code[:off], '\n')+1:off], p.LineComment, p.Quotes)
 	doc, cur = docWindow(s.Code, off)
 	return doc, cur, comment
 }

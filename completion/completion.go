@@ -18,7 +18,7 @@ const SuggestionCompletion = "completion"
 //
 // cursor counts UTF-16 code units (JavaScript and CodeMirror positions) and
 // may lie outside [0, length of code]: implementations clamp it. language is
-// a language ID (see server.LookupLanguage); implementations treat an unknown one as
+// a language ID (see package language); implementations treat an unknown one as
 // plain text. Complete never fails: when it cannot help (including when ctx is
 // done) it returns an empty suggestion with confidence 0. Implementations must
 // be safe for concurrent use.

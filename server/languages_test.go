@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/pairpad/pairpad/completion"
 )
 
 func TestLookupLanguage(t *testing.T) {
@@ -100,19 +99,5 @@ func TestDefaultLanguageStarter(t *testing.T) {
 	// The seed's POST /rooms response; seed clients depend on it byte for byte.
 	if want := "# Write your Python code here\n\n"; l.Starter != want {
 		t.Errorf("default starter = %q, want %q", l.Starter, want)
-	}
-}
-
-// TestCatalogueMatchesCompletion checks that the built-in autocomplete
-// engine knows exactly the languages a room can be set to: it keeps its own
-// list because completion cannot import server.
-func TestCatalogueMatchesCompletion(t *testing.T) {
-	var ids []string
-	for _, l := range Languages() {
-		ids = append(ids, l.ID)
-	}
-	slices.Sort(ids)
-	if diff := cmp.Diff(ids, completion.Languages()); diff != "" {
-		t.Errorf("server catalogue and completion.Languages differ (-server +completion):\n%s", diff)
 	}
 }
