@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rs/zerolog"
+
+	"github.com/pairpad/pairpad/language"
 )
 
 func TestErrorIs(t *testing.T) {
@@ -47,7 +49,7 @@ func TestUnknownLanguageDetail(t *testing.T) {
 	if e.Status != http.StatusUnprocessableEntity || e.Code != "unknown_language" {
 		t.Errorf("UnknownLanguage = %d %q, want 422 unknown_language", e.Status, e.Code)
 	}
-	for _, l := range Languages() {
+	for _, l := range language.All() {
 		if !strings.Contains(e.Detail, l.ID) {
 			t.Errorf("detail %q does not list %q", e.Detail, l.ID)
 		}
@@ -287,7 +289,7 @@ func TestDecodeJSONThroughHandle(t *testing.T) {
 		if err := DecodeOptionalJSON(w, r, 64, &req); err != nil {
 			return err
 		}
-		if _, ok := LookupLanguage(req.Language); !ok && req.Language != "" {
+		if _, ok := language.Lookup(req.Language); !ok && req.Language != "" {
 			return UnknownLanguage(req.Language)
 		}
 		WriteJSON(w, http.StatusCreated, req)

@@ -32,6 +32,7 @@ func TestOpenAPIPaths(t *testing.T) {
 		"/rooms":          {"post"},
 		"/rooms/{roomId}": {"get", "patch"},
 		"/autocomplete":   {"post"},
+		"/languages":      {"get"},
 		"/health":         {"get"},
 		"/ready":          {"get"},
 		"/docs":           {"get"},

@@ -18,6 +18,7 @@ import (
 
 	"github.com/pairpad/pairpad/completion"
 	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/language"
 	"github.com/pairpad/pairpad/store"
 )
 
@@ -131,6 +132,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /rooms", h(s.createRoom))
 	mux.HandleFunc("GET /rooms/{roomId}", h(s.getRoom))
 	mux.HandleFunc("PATCH /rooms/{roomId}", h(s.patchRoom))
+	mux.HandleFunc("GET /languages", h(s.listLanguages))
 	mux.HandleFunc("POST /autocomplete", h(s.autocomplete))
 	mux.Handle("GET /openapi.json", OpenAPIHandler())
 	mux.Handle("GET /docs", DocsHandler())
@@ -181,11 +183,11 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeOptionalJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	langID := DefaultLanguage
+	langID := language.Default
 	if req.Language != nil {
 		langID = *req.Language
 	}
-	lang, ok := LookupLanguage(langID)
+	lang, ok := language.Lookup(langID)
 	if !ok {
 		return UnknownLanguage(langID)
 	}
@@ -251,7 +253,7 @@ func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
 	if req.Language == nil {
 		return Validation(`"language" is required`)
 	}
-	lang, ok := LookupLanguage(*req.Language)
+	lang, ok := language.Lookup(*req.Language)
 	if !ok {
 		return UnknownLanguage(*req.Language)
 	}
@@ -305,11 +307,11 @@ func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) error {
 	if req.Code == nil || req.CursorPosition == nil {
 		return Validation(`"code" and "cursorPosition" are required`)
 	}
-	lang := DefaultLanguage
+	lang := language.Default
 	if req.Language != nil {
 		lang = *req.Language
 	}
-	if _, ok := LookupLanguage(lang); !ok {
+	if _, ok := language.Lookup(lang); !ok {
 		return UnknownLanguage(lang)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.AutocompleteTimeout)
