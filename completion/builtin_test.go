@@ -165,7 +165,7 @@ func FuzzBuiltinComplete(f *testing.F) {
 // keywords.
 func TestEveryLanguageHasAModel(t *testing.T) {
 	for _, l := range language.All() {
-		if !l.Prose && languageModel(l.ID) == nil {
+		if !l.Prose && profiles[l.ID].model() == nil {
 			t.Errorf("%s: no language model and no keywords", l.ID)
 		}
 		if l.Model != "" && ngram.ForLanguage(l.Model) == nil {
@@ -221,7 +221,7 @@ func BenchmarkComplete(b *testing.B) {
 		"brackets":  strings.Repeat("(", 100000),
 	} {
 		b.Run(name, func(b *testing.B) {
-			languageModel("python") // decoded once, outside the timing
+			profiles["python"].model() // decoded once, outside the timing
 			for b.Loop() {
 				Builtin{}.Complete(context.Background(), doc, utf16Pos(doc), "python")
 			}

@@ -37,6 +37,8 @@ var profiles = func() map[string]*profile {
 	return out
 }()
 
+// newProfile compiles l's patterns and finds its model: the embedded model
+// it names, else a model of its keywords, else none.
 func newProfile(l language.Language) *profile {
 	p := &profile{Language: l, model: func() *ngram.Model { return nil }}
 	for _, r := range l.Rules {
@@ -54,15 +56,6 @@ func newProfile(l language.Language) *profile {
 		p.model = sync.OnceValue(func() *ngram.Model { return ngram.Vocabulary(l.Keywords) })
 	}
 	return p
-}
-
-// languageModel returns the model of the language with the given ID (its
-// embedded model, else the model of its keywords), or nil.
-func languageModel(id string) *ngram.Model {
-	if p := profiles[id]; p != nil {
-		return p.model()
-	}
-	return nil
 }
 
 // LoadModels decodes every embedded language model now rather than on the
