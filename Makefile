@@ -5,9 +5,9 @@ NODE_DEPS := testdata/yjs/node_modules/.package-lock.json
 WEB_DEPS  := webclient/node_modules/.package-lock.json
 FUZZTIME  ?= 60s
 # Packages whose Fuzz targets `make fuzz` runs (and `make test` runs briefly).
-FUZZ_PKGS := ./crdt/... ./completion/...
+FUZZ_PKGS := ./crdt/... ./completion/... ./internal/...
 
-.PHONY: run test test-go test-web webclient fuzz fuzz-short bench eval models fixtures clean
+.PHONY: run test test-go test-web webclient languages fuzz fuzz-short bench eval models fixtures clean
 
 run:
 	$(GO) run ./cmd/pairpad
@@ -30,6 +30,11 @@ test-web: $(WEB_DEPS)
 # webclient rebuilds the web app into webclient/dist, which the binary embeds; commit the result.
 webclient: $(WEB_DEPS)
 	cd webclient && npm run build
+
+# languages writes the web app's copy of the language catalogue (package language); commit it,
+# then run make webclient. A test of language/gen fails while the copy is stale.
+languages:
+	$(GO) run ./language/gen -o webclient/src/lib/languages.gen.ts
 
 test-go:
 	$(GO) vet ./...

@@ -2,11 +2,9 @@ package completion
 
 import (
 	"context"
-	"maps"
-	"slices"
-
-	"regexp"
 	"strings"
+
+	"github.com/pairpad/pairpad/internal/utf16x"
 )
 
 // Builtin is a Completer that needs no network. It predicts the rest of the
@@ -19,99 +17,6 @@ import (
 // The zero value is ready to use and safe for concurrent use.
 type Builtin struct{}
 
-// completionRule suggests text when the line before the cursor matches re.
-type completionRule struct {
-	re         *regexp.Regexp
-	suggestion string
-	confidence float64
-}
-
-func rule(pattern, suggestion string, confidence float64) completionRule {
-	return completionRule{regexp.MustCompile(pattern), suggestion, confidence}
-}
-
-// builtinRules holds each language's rules, tried in order before the generic
-// bracket closer. Each pattern matches the end of the text before the cursor on
-// the current line. Never modified after initialisation.
-var builtinRules = map[string][]completionRule{
-	"python": {
-		rule(`(?:^|[^\w.])print\($`, "'Hello, World!')", 0.85),
-		rule(`^\s*(?:else|try|finally)$`, ":", 0.8),
-		rule(`^\s*if\s+__name__\s*==\s*$`, `"__main__":`, 0.9),
-	},
-	"javascript": {
-		rule(`console\.log\($`, "'Hello, World!');", 0.85),
-	},
-	"typescript": {
-		rule(`console\.log\($`, "'Hello, World!');", 0.85),
-	},
-	"go": {
-		rule(`fmt\.Println\($`, `"Hello, World!")`, 0.85),
-	},
-	"java": {
-		rule(`System\.out\.println\($`, `"Hello, World!");`, 0.85),
-		rule(`^\s*public\s+static\s+void\s+main\($`, "String[] args) {", 0.85),
-	},
-	"c": {
-		rule(`(?:^|\W)printf\($`, `"Hello, World!\n");`, 0.85),
-		rule(`^\s*int\s+main\($`, "void) {", 0.8),
-	},
-	"cpp": {
-		rule(`std::cout\s*<<\s*$`, `"Hello, World!" << std::endl;`, 0.85),
-		rule(`^\s*int\s+main\($`, ") {", 0.8),
-	},
-	"csharp": {
-		rule(`Console\.WriteLine\($`, `"Hello, World!");`, 0.85),
-	},
-	"rust": {
-		rule(`println!\($`, `"Hello, World!");`, 0.85),
-	},
-	"kotlin": {
-		rule(`(?:^|[^\w.])println\($`, `"Hello, World!")`, 0.85),
-	},
-	"swift": {
-		rule(`(?:^|[^\w.])print\($`, `"Hello, World!")`, 0.85),
-	},
-	"ruby": {
-		rule(`^\s*puts\s+$`, "'Hello, World!'", 0.85),
-	},
-	"php": {
-		rule(`^\s*echo\s+$`, "'Hello, World!';", 0.85),
-	},
-	"shell": {
-		rule(`^\s*echo\s+$`, `"Hello, World!"`, 0.85),
-	},
-}
-
-// lineComment is the line-comment marker per language; text after it gets no
-// suggestions.
-var lineComment = map[string]string{
-	"python": "#", "ruby": "#", "shell": "#",
-	"javascript": "//", "typescript": "//", "go": "//", "java": "//", "c": "//", "cpp": "//",
-	"csharp": "//", "rust": "//", "kotlin": "//", "swift": "//", "php": "//",
-	"sql": "--",
-}
-
-// knownLanguages are the language IDs the builtin rules understand: the
-// server's catalogue (server.Languages; a server test checks they agree).
-// Any other ID is plain text.
-var knownLanguages = map[string]bool{
-	"python": true, "javascript": true, "typescript": true, "go": true, "java": true,
-	"c": true, "cpp": true, "csharp": true, "rust": true, "kotlin": true, "swift": true,
-	"ruby": true, "php": true, "shell": true, "sql": true, "html": true, "css": true,
-	"json": true, "markdown": true, "plaintext": true,
-}
-
-// Languages returns the IDs of the languages the built-in engine knows,
-// sorted; the server's catalogue must name the same ones.
-func Languages() []string {
-	return slices.Sorted(maps.Keys(knownLanguages))
-}
-
-// proseLanguages get no suggestions: brackets and apostrophes in prose are
-// not code.
-var proseLanguages = map[string]bool{"markdown": true, "plaintext": true}
-
 // minLineStartConfidence is the least confidence shown at the start of a
 // line: below it, more than a third of suggestions there were wrong (make
 // eval's table of line starts).
@@ -123,13 +28,11 @@ const closers = ")]}'\"`;:"
 // Complete implements Completer.
 func (Builtin) Complete(ctx context.Context, code string, cursor int, language string) Suggestion {
 	none := Suggestion{Type: SuggestionCompletion}
-	if ctx.Err() != nil || proseLanguages[language] {
-		return none
+	p := profiles[language]
+	if ctx.Err() != nil || p == nil || p.Prose {
+		return none // an unknown language is plain text
 	}
-	if !knownLanguages[language] {
-		return none // unknown: plain text
-	}
-	off := UTF16ToByteOffset(code, cursor)
+	off := utf16x.ByteOffset(code, cursor)
 	before := code[strings.LastIndexByte(code[:off], '\n')+1 : off]
 	after := code[off:]
 	if i := strings.IndexByte(after, '\n'); i >= 0 {
@@ -152,8 +55,8 @@ func (Builtin) Complete(ctx context.Context, code string, cursor int, language s
 	// block, a skeleton of the block; the rules speak when both are silent
 	// (or their suggestion does not fit what the editor already inserted),
 	// and neither speaks in a comment or at the start of a line.
-	comment := inComment(before, lineComment[language], language == "rust")
-	lang := languageModel(language)
+	comment := inComment(before, p.LineComment, p.Quotes)
+	lang := p.model()
 	doc, cur := docWindow(code, off)
 	text, confidence := predictLine(doc, cur, lang, comment)
 	if lineStart && confidence < minLineStartConfidence {
@@ -161,11 +64,11 @@ func (Builtin) Complete(ctx context.Context, code string, cursor int, language s
 	}
 	text, ok := beforeClosers(text, already)
 	if !ok && !comment && !lineStart {
-		text, confidence = blockSkeleton(code, off, before, language, lang)
+		text, confidence = blockSkeleton(code, off, before, p, lang)
 		text, ok = beforeClosers(text, already)
 	}
 	if !ok && !comment && !lineStart {
-		text, confidence = ruleFor(language, before)
+		text, confidence = p.ruleFor(before)
 		text, ok = beforeClosers(text, already)
 	}
 	if !ok {
@@ -188,10 +91,10 @@ func beforeClosers(text, already string) (string, bool) {
 	return text, text != ""
 }
 
-// ruleFor returns the suggestion of the first of language's rules that
+// ruleFor returns the suggestion of the first of the language's rules that
 // matches before, the line up to the cursor, or "" when none does.
-func ruleFor(language, before string) (string, float64) {
-	for _, r := range builtinRules[language] {
+func (p *profile) ruleFor(before string) (string, float64) {
+	for _, r := range p.rules {
 		if r.re.MatchString(before) {
 			return r.suggestion, r.confidence
 		}
@@ -201,9 +104,8 @@ func ruleFor(language, before string) (string, float64) {
 
 // inComment reports whether the end of line lies in a line comment (marker
 // is the language's, or "" for none), skipping markers inside string
-// literals. In Rust a single quote may be a lifetime, so only double quotes
-// and backquotes count there.
-func inComment(line, marker string, rust bool) bool {
+// literals, which open with one of quotes.
+func inComment(line, marker, quotes string) bool {
 	var quote byte
 	for i := 0; i < len(line); i++ {
 		c := line[i]
@@ -219,7 +121,7 @@ func inComment(line, marker string, rust bool) bool {
 		if marker != "" && strings.HasPrefix(line[i:], marker) {
 			return true
 		}
-		if c == '"' || c == '`' || (c == '\'' && !rust) {
+		if strings.IndexByte(quotes, c) >= 0 {
 			quote = c
 		}
 	}

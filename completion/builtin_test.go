@@ -3,75 +3,15 @@ package completion
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pairpad/pairpad/completion/ngram"
+	"github.com/pairpad/pairpad/language"
 )
-
-func TestUTF16ToByteOffset(t *testing.T) {
-	tests := []struct {
-		s    string
-		pos  int
-		want int
-	}{
-		{"", 0, 0},
-		{"", 5, 0},
-		{"abc", -1, 0},
-		{"abc", 0, 0},
-		{"abc", 2, 2},
-		{"abc", 3, 3},
-		{"abc", 4, 3}, // past the end: clamped
-		// U+1F600 is 4 bytes in UTF-8 and a surrogate pair (2 units) in UTF-16.
-		{"a😀b", 1, 1},
-		{"a😀b", 2, 1}, // between the surrogates: back to the start of the emoji
-		{"a😀b", 3, 5},
-		{"a😀b", 4, 6},
-		{"a😀b", 100, 6},
-		{"😀😀", 2, 4},
-		{"😀😀", 4, 8},
-		// Flag: two regional indicators, each a surrogate pair.
-		{"🇫🇷x", 4, 8},
-		{"🇫🇷x", 5, 9},
-		// BMP characters: one unit, 2 or 3 bytes.
-		{"é日本", 1, 2},
-		{"é日本", 2, 5},
-		{"é日本", 3, 8},
-		// Invalid UTF-8 counts one unit per byte.
-		{"\xff\xfex", 2, 2},
-	}
-	for _, tt := range tests {
-		if got := UTF16ToByteOffset(tt.s, tt.pos); got != tt.want {
-			t.Errorf("UTF16ToByteOffset(%q, %d) = %d, want %d", tt.s, tt.pos, got, tt.want)
-		}
-	}
-}
-
-// TestUTF16ToByteOffsetRandom checks, at every character boundary of random
-// strings, that the UTF-16 length of a prefix maps back to its byte length.
-func TestUTF16ToByteOffsetRandom(t *testing.T) {
-	alphabet := []rune{'a', '\n', 'é', '日', '😀', '🎉', '\U00010000', '\uFFFF'}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for range 200 {
-		var b strings.Builder
-		for range rng.IntN(30) {
-			b.WriteRune(alphabet[rng.IntN(len(alphabet))])
-		}
-		s := b.String()
-		units := 0
-		for i, r := range s {
-			if got := UTF16ToByteOffset(s, units); got != i {
-				t.Fatalf("UTF16ToByteOffset(%q, %d) = %d, want %d", s, units, got, i)
-			}
-			units += len(utf16.Encode([]rune{r}))
-		}
-		if got := UTF16ToByteOffset(s, units); got != len(s) {
-			t.Fatalf("UTF16ToByteOffset(%q, %d) = %d, want %d", s, units, got, len(s))
-		}
-	}
-}
 
 // utf16Pos returns the UTF-16 position of the end of s, as a browser would send it.
 func utf16Pos(s string) int { return len(utf16.Encode([]rune(s))) }
@@ -220,12 +160,16 @@ func FuzzBuiltinComplete(f *testing.F) {
 	})
 }
 
-// TestEveryLanguageHasAModel checks that every code language the engine
-// knows brings words of its own: an embedded model or its keywords.
+// TestEveryLanguageHasAModel checks that every code language of the
+// catalogue brings words of its own: the embedded model it names, or its
+// keywords.
 func TestEveryLanguageHasAModel(t *testing.T) {
-	for lang := range knownLanguages {
-		if !proseLanguages[lang] && languageModel(lang) == nil {
-			t.Errorf("%s: no language model and no keywords", lang)
+	for _, l := range language.All() {
+		if !l.Prose && profiles[l.ID].model() == nil {
+			t.Errorf("%s: no language model and no keywords", l.ID)
+		}
+		if l.Model != "" && ngram.ForLanguage(l.Model) == nil {
+			t.Errorf("%s: no embedded model %q", l.ID, l.Model)
 		}
 	}
 }
@@ -277,7 +221,7 @@ func BenchmarkComplete(b *testing.B) {
 		"brackets":  strings.Repeat("(", 100000),
 	} {
 		b.Run(name, func(b *testing.B) {
-			languageModel("python") // decoded once, outside the timing
+			profiles["python"].model() // decoded once, outside the timing
 			for b.Loop() {
 				Builtin{}.Complete(context.Background(), doc, utf16Pos(doc), "python")
 			}

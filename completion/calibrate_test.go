@@ -10,6 +10,7 @@ import (
 
 	"github.com/pairpad/pairpad/completion/internal/corpus"
 	"github.com/pairpad/pairpad/completion/ngram"
+	"github.com/pairpad/pairpad/internal/utf16x"
 )
 
 var calibrate = flag.Bool("calibrate", false, "refit stepWeights on the standard libraries and rewrite calibration.go")
@@ -87,8 +88,9 @@ func TestCalibrate(t *testing.T) {
 // cursor's offset in it, and whether the cursor's line is a comment, as
 // Builtin.Complete finds them.
 func sampleWindow(s corpus.Sample, lang string) (doc string, cur int, comment bool) {
-	off := UTF16ToByteOffset(s.Code, s.Cursor)
-	comment = inComment(s.Code[strings.LastIndexByte(s.Code[:off], '\n')+1:off], lineComment[lang], lang == "rust")
+	off := utf16x.ByteOffset(s.Code, s.Cursor)
+	p := profiles[lang]
+	comment = inComment(s.Code[strings.LastIndexByte(s.Code[:off], '\n')+1:off], p.LineComment, p.Quotes)
 	doc, cur = docWindow(s.Code, off)
 	return doc, cur, comment
 }

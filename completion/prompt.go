@@ -3,6 +3,8 @@ package completion
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/pairpad/pairpad/internal/utf16x"
 )
 
 // Prompt is what a code model is asked to fill in: the text before the cursor
@@ -39,7 +41,7 @@ func (b Budget) withDefaults() Budget {
 // character boundary.
 func NewPrompt(code string, cursor int, language string, b Budget) Prompt {
 	b = b.withDefaults()
-	off := UTF16ToByteOffset(code, cursor)
+	off := utf16x.ByteOffset(code, cursor)
 	return Prompt{
 		Language: language,
 		Prefix:   tail(code[:off], b.Before*BytesPerToken),

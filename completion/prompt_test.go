@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pairpad/pairpad/internal/utf16x"
 )
 
 func TestNewPrompt(t *testing.T) {
@@ -69,7 +71,7 @@ func FuzzPrompt(f *testing.F) {
 	f.Fuzz(func(t *testing.T, code string, cursor int, answer string) {
 		b := Budget{Before: 2, After: 2}
 		p := NewPrompt(code, cursor, "go", b)
-		off := UTF16ToByteOffset(code, cursor)
+		off := utf16x.ByteOffset(code, cursor)
 		if len(p.Prefix) > 8 || len(p.Suffix) > 8 || !strings.HasSuffix(code[:off], p.Prefix) || !strings.HasPrefix(code[off:], p.Suffix) {
 			t.Errorf("NewPrompt(%q, %d) = %q", code, cursor, p)
 		}

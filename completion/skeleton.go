@@ -1,20 +1,10 @@
 package completion
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/pairpad/pairpad/completion/ngram"
 )
-
-// braceLanguages close their blocks with a brace.
-var braceLanguages = map[string]bool{
-	"go": true, "javascript": true, "typescript": true, "java": true, "c": true, "cpp": true,
-	"csharp": true, "rust": true, "kotlin": true, "swift": true, "php": true, "css": true,
-}
-
-// pythonBlock matches a Python line that opens a block.
-var pythonBlock = regexp.MustCompile(`^\s*(async\s+)?(def|class|if|elif|else|for|while|with|try|except|finally|match|case)\b.*:$`)
 
 // emptyBodyConfidence is the confidence in a brace skeleton whose body the
 // models cannot predict: the closing brace alone is still due.
@@ -23,20 +13,20 @@ const emptyBodyConfidence = 0.5
 // blockSkeleton completes the block that before, the line up to the cursor
 // at byte offset off of code, opens, when the lines below do not hold its
 // body yet: a line break, the body's first line as the models predict it,
-// one level deeper, and in brace languages the closing brace. It returns ""
-// when the line opens no block.
-func blockSkeleton(code string, off int, before, language string, lang *ngram.Model) (string, float64) {
+// one level deeper, and in brace languages the closing brace. p is the
+// language, lang its model. It returns "" when the line opens no block.
+func blockSkeleton(code string, off int, before string, p *profile, lang *ngram.Model) (string, float64) {
 	line := strings.TrimRight(before, " \t")
-	brace := braceLanguages[language] && strings.HasSuffix(line, "{") &&
-		strings.Count(line, "{") > strings.Count(line, "}") && !inString(line[:len(line)-1], language)
-	if !brace && !(language == "python" && pythonBlock.MatchString(line)) {
+	brace := p.Braces && strings.HasSuffix(line, "{") &&
+		strings.Count(line, "{") > strings.Count(line, "}") && !inString(line[:len(line)-1], p.Quotes)
+	if !brace && (p.blockLine == nil || !p.blockLine.MatchString(line)) {
 		return "", 0
 	}
 	indent := before[:len(before)-len(strings.TrimLeft(before, " \t"))]
 	if hasBody(code, off, len(indent)) {
 		return "", 0
 	}
-	inner := indent + indentUnit(code, language, indent)
+	inner := indent + indentUnit(code, p.TabIndent, indent)
 
 	// Predict the body's first line as if it had been started, in the
 	// scanned window only (code may be megabytes long).
@@ -58,11 +48,11 @@ func blockSkeleton(code string, off int, before, language string, lang *ngram.Mo
 	return "", 0
 }
 
-// inString reports whether the end of line is inside a string literal (or
-// opens an interpolation, as "${" does in JavaScript, TypeScript, Kotlin and
-// PHP): a brace there opens no block. Quotes escaped with a backslash do not
-// count, nor single quotes in Rust, where they also mark lifetimes.
-func inString(line, language string) bool {
+// inString reports whether the end of line is inside a string literal, which
+// opens with one of quotes (or opens an interpolation, as "${" does in
+// JavaScript, TypeScript, Kotlin and PHP): a brace there opens no block.
+// Quotes escaped with a backslash do not count.
+func inString(line, quotes string) bool {
 	if strings.HasSuffix(line, "$") {
 		return true
 	}
@@ -75,7 +65,7 @@ func inString(line, language string) bool {
 			if c == open {
 				open = 0
 			}
-		case c == '"' || c == '`' || c == '\'' && language != "rust":
+		case strings.IndexByte(quotes, c) >= 0:
 			open = c
 		}
 	}
@@ -99,11 +89,11 @@ func hasBody(code string, off, indent int) bool {
 	}
 }
 
-// indentUnit is one level of indentation: a tab in Go or where the line is
-// indented with tabs, else the smallest step between the indentation of
+// indentUnit is one level of indentation: a tab in a language indented with
+// tabs (Go) or where the line is indented with tabs, else the smallest step between the indentation of
 // consecutive lines of the document near the start (4 spaces by default).
-func indentUnit(code, language, indent string) string {
-	if language == "go" || strings.Contains(indent, "\t") {
+func indentUnit(code string, tabs bool, indent string) string {
+	if tabs || strings.Contains(indent, "\t") {
 		return "\t"
 	}
 	step, prev := 0, 0

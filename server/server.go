@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pairpad/pairpad/completion"
+	"github.com/pairpad/pairpad/language"
 	"github.com/pairpad/pairpad/server/internal/apidocs"
 	"github.com/pairpad/pairpad/server/internal/httpapi"
 	"github.com/pairpad/pairpad/server/internal/room"
@@ -154,6 +155,7 @@ func (s *Server) routes(handle func(pattern string, h http.Handler)) {
 	handle("POST /rooms", h(s.createRoom))
 	handle("GET /rooms/{roomId}", h(s.getRoom))
 	handle("PATCH /rooms/{roomId}", h(s.patchRoom))
+	handle("GET /languages", h(s.listLanguages))
 	handle("POST /autocomplete", h(s.autocomplete))
 	handle("GET /openapi.json", apidocs.OpenAPI())
 	handle("GET /docs", apidocs.Page())
@@ -203,11 +205,11 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeOptionalJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	langID := DefaultLanguage
+	langID := language.Default
 	if req.Language != nil {
 		langID = *req.Language
 	}
-	lang, ok := LookupLanguage(langID)
+	lang, ok := language.Lookup(langID)
 	if !ok {
 		return unknownLanguage(langID)
 	}
@@ -250,18 +252,18 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 }
 
 // roomState returns a room's current code and language, as its live document has them, after
-// setting its language first if language is not empty. A document without a language (a
-// client may delete it) reports DefaultLanguage.
-func (s *Server) roomState(ctx context.Context, id, language string) (roomResponse, error) {
+// setting its language first if setLanguage is not empty. A document without a language (a
+// client may delete it) reports language.Default.
+func (s *Server) roomState(ctx context.Context, id, setLanguage string) (roomResponse, error) {
 	meta, err := s.opts.Store.Room(ctx, id)
 	if err != nil {
 		return roomResponse{}, storeError(err)
 	}
-	reply, err := s.rooms.query(ctx, id, language)
+	reply, err := s.rooms.query(ctx, id, setLanguage)
 	if err != nil {
 		return roomResponse{}, storeError(err)
 	}
-	resp := roomResponse{RoomID: id, Code: reply.Code, Language: DefaultLanguage, CreatedAt: formatTime(meta.CreatedAt)}
+	resp := roomResponse{RoomID: id, Code: reply.Code, Language: language.Default, CreatedAt: formatTime(meta.CreatedAt)}
 	if reply.Language != "" {
 		resp.Language = reply.Language
 	}
@@ -279,7 +281,7 @@ func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
 	if req.Language == nil {
 		return httpapi.Validation(`"language" is required`)
 	}
-	lang, ok := LookupLanguage(*req.Language)
+	lang, ok := language.Lookup(*req.Language)
 	if !ok {
 		return unknownLanguage(*req.Language)
 	}
@@ -326,11 +328,11 @@ func (s *Server) autocomplete(w http.ResponseWriter, r *http.Request) error {
 	if req.Code == nil || req.CursorPosition == nil {
 		return httpapi.Validation(`"code" and "cursorPosition" are required`)
 	}
-	lang := DefaultLanguage
+	lang := language.Default
 	if req.Language != nil {
 		lang = *req.Language
 	}
-	if _, ok := LookupLanguage(lang); !ok {
+	if _, ok := language.Lookup(lang); !ok {
 		return unknownLanguage(lang)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.AutocompleteTimeout)

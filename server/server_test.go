@@ -18,6 +18,7 @@ import (
 
 	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/crdt/protocol"
+	"github.com/pairpad/pairpad/language"
 	"github.com/pairpad/pairpad/server/internal/httpapi"
 	"github.com/pairpad/pairpad/store"
 	"github.com/pairpad/pairpad/store/embedded"
@@ -235,11 +236,12 @@ func TestReadyFailsWithoutStore(t *testing.T) {
 }
 
 func TestUnknownLanguageDetail(t *testing.T) {
+	t.Parallel()
 	e := unknownLanguage("cobol")
 	if e.Status != http.StatusUnprocessableEntity || !errors.Is(e, httpapi.ErrUnknownLanguage) {
 		t.Errorf("unknownLanguage = %d %q, want 422 unknown_language", e.Status, e.Code)
 	}
-	for _, l := range Languages() {
+	for _, l := range language.All() {
 		if !strings.Contains(e.Detail, l.ID) {
 			t.Errorf("detail %q does not list %q", e.Detail, l.ID)
 		}

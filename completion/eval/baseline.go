@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/pairpad/pairpad/completion"
+	"github.com/pairpad/pairpad/internal/utf16x"
 )
 
 // Baseline is the engine the original pairpad described ("mock implementation
@@ -33,7 +34,7 @@ func (Baseline) Complete(ctx context.Context, code string, cursor int, language 
 	if ctx.Err() != nil {
 		return s
 	}
-	before := code[:completion.UTF16ToByteOffset(code, cursor)]
+	before := code[:utf16x.ByteOffset(code, cursor)]
 	for _, p := range baselinePatterns {
 		if strings.HasSuffix(before, p.trigger) {
 			s.Suggestion, s.Confidence = p.suggestion, 0.85

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/pairpad/pairpad/completion"
 	"github.com/pairpad/pairpad/completion/internal/corpus"
+	"github.com/pairpad/pairpad/internal/utf16x"
 )
 
 // TestRunStdlib is the short run: 100 positions per language in the standard
@@ -112,7 +113,7 @@ type oracle struct {
 }
 
 func (o oracle) Complete(_ context.Context, code string, cursor int, _ string) completion.Suggestion {
-	off := completion.UTF16ToByteOffset(code, cursor)
+	off := utf16x.ByteOffset(code, cursor)
 	rest, _, _ := strings.Cut(o.full[off:], "\n")
 	rest = rest[:min(len(rest), o.n)] // ASCII only
 	return completion.Suggestion{Suggestion: rest, Type: completion.SuggestionCompletion}

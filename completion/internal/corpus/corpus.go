@@ -17,8 +17,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/pairpad/pairpad/internal/utf16x"
 )
 
 // Extensions are the source file extensions sampled per language.
@@ -212,7 +213,7 @@ func Cut(text string, off int) Sample {
 	removed := strings.TrimSuffix(text[off:end], "\r")
 	return Sample{
 		Code:    text[:off] + text[off+len(removed):],
-		Cursor:  utf16Len(text[:off]),
+		Cursor:  utf16x.Len(text[:off]),
 		Hidden:  strings.TrimRight(removed, " \t"),
 		License: off < licenseHeaderEnd(text),
 	}
@@ -235,12 +236,4 @@ func licenseHeaderEnd(text string) int {
 		return 0
 	}
 	return end
-}
-
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
 }

@@ -2,11 +2,14 @@ import { expect, it } from 'vitest'
 import { EditorState } from '@codemirror/state'
 import { indentUnit, language } from '@codemirror/language'
 import { languages } from '../lib/languages'
-import { hasSupport, languageSupport } from './languageSupport'
+import { languageSupport, supportedIds } from './languageSupport'
+
+it('maps exactly the languages of the catalogue', () => {
+  expect([...supportedIds()].sort()).toEqual(languages.map((l) => l.id).sort())
+})
 
 it('every supported language has highlighting and an indent unit', async () => {
   for (const l of languages) {
-    expect(hasSupport(l.id), l.id).toBe(true)
     const state = EditorState.create({ extensions: await languageSupport(l.id) })
     expect(state.facet(language) !== null, l.id).toBe(l.id !== 'plaintext')
   }

@@ -31,9 +31,10 @@ const supports: Record<string, () => Promise<Extension>> = {
   plaintext: async () => four,
 }
 
-// hasSupport reports whether the id has its own entry.
-export function hasSupport(id: string): boolean {
-  return Object.hasOwn(supports, id)
+// supportedIds returns the ids that have an entry of their own: the catalogue's
+// (lib/languages), as a test checks.
+export function supportedIds(): string[] {
+  return Object.keys(supports)
 }
 
 // languageSupport loads the extension for the language id; unknown ids get plain text.

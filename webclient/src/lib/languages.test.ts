@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { downloadName, languageInfo, languages } from './languages'
+import { defaultLanguage, downloadName, languageInfo, languages } from './languages'
 
-const serverIds = [
-  'python', 'javascript', 'typescript', 'go', 'java', 'c', 'cpp', 'rust', 'ruby', 'php',
-  'csharp', 'sql', 'html', 'css', 'json', 'markdown', 'kotlin', 'swift', 'shell', 'plaintext',
-]
-
-it('lists exactly the server languages', () => {
-  expect(languages.map((l) => l.id).sort()).toEqual([...serverIds].sort())
+describe('the catalogue', () => {
+  it('holds the default language, first', () => {
+    expect(languages[0].id).toBe(defaultLanguage)
+  })
+  it('has unique ids', () => {
+    expect(new Set(languages.map((l) => l.id)).size).toBe(languages.length)
+  })
+  it('ends with plain text, the fallback', () => {
+    expect(languageInfo('cobol')).toEqual({ id: 'plaintext', name: 'Plain text', extension: '.txt' })
+    expect(languageInfo('Python').id).toBe('plaintext') // ids are case-sensitive
+  })
 })
 
 describe('extensions', () => {
