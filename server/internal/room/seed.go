@@ -9,6 +9,7 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/internal/utf16x"
 )
 
 // seedVersions is how many of the versions sent to a seed client its session keeps: the code
@@ -123,7 +124,7 @@ func (s *seedSession) merge(c *Conn, code string) error {
 	err := c.transact(func(tx *crdt.Transaction) error {
 		pos := 0
 		for _, d := range diffs {
-			n := utf16Units(d.Text)
+			n := utf16x.Len(d.Text)
 			switch d.Type {
 			case diffmatchpatch.DiffEqual:
 				pos += n
@@ -204,17 +205,4 @@ func (s *seedSession) flush(c *Conn) {
 	c.send(text(msg))
 	s.dirty = false
 	s.lastSent = c.now()
-}
-
-// utf16Units returns the length of s in UTF-16 code units.
-func utf16Units(s string) int {
-	n := 0
-	for _, r := range s {
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
 }
