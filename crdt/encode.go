@@ -23,15 +23,6 @@ func (s *structStore) structsMissingFrom(sv StateVector) StateVector {
 	return from
 }
 
-// writeStructsFrom writes the structs of every client in from, starting at its clock, clients
-// in descending order.
-func writeStructsFrom(e *lib0.Encoder, store *structStore, from StateVector) {
-	e.WriteVarUint(uint64(len(from)))
-	for _, client := range sortedClientsDesc(from) {
-		writeClientStructs(e, store.clients[client], client, from[client], nil)
-	}
-}
-
 // writeClientStructs writes one client's structs from clock on, the first one cut at clock. If
 // deleted is not nil and every struct is written, it also collects the client's deleted ranges,
 // saving a second pass over the structs.
