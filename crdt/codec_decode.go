@@ -9,6 +9,10 @@ import (
 	"github.com/pairpad/pairpad/crdt/internal/lib0"
 )
 
+// This file reads the structs of the update v1 format, headers and content, either into the
+// items a document integrates (decodeUpdate) or into compact headers (DecodeUpdate, in
+// updateops.go). Delete sets are read in deleteset.go, state vectors in id.go.
+
 // Errors of update decoding; DecodeError wraps them with the offset.
 var (
 	ErrUnknownContent = errors.New("crdt: unknown struct content kind")
