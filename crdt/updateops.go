@@ -49,7 +49,7 @@ func DecodeUpdate(update []byte) (*Update, error) {
 			readHeader(d, h)
 			start := d.Pos()
 			if kind := h.kind(); kind != kindGC && kind != kindSkip {
-				h.length = skipContent(d, kind)
+				h.length = readContent(d, kind, nil)
 			}
 			if d.Err() != nil {
 				break
