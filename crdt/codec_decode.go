@@ -2,7 +2,6 @@ package crdt
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"unicode/utf8"
 
@@ -12,16 +11,6 @@ import (
 // This file reads the structs of the update v1 format, headers and content, either into the
 // items a document integrates (decodeUpdate) or into compact headers (DecodeUpdate, in
 // updateops.go). Delete sets are read in deleteset.go, state vectors in id.go.
-
-// Errors of update decoding; DecodeError wraps them with the offset.
-var (
-	ErrUnknownContent = errors.New("crdt: unknown struct content kind")
-	ErrUnknownTypeRef = errors.New("crdt: unknown shared type reference")
-	ErrEmptyStruct    = errors.New("crdt: struct of length zero")
-	ErrInvalidJSON    = errors.New("crdt: invalid JSON in content")
-	ErrSelfReference  = errors.New("crdt: struct references its own client's later content")
-	errClockOverflow  = errors.New("crdt: clock beyond 2^53")
-)
 
 // decodedUpdate is an update v1 parsed into structs without integrating them.
 type decodedUpdate struct {
@@ -35,22 +24,24 @@ type clientStructs struct {
 	structs []*item
 }
 
-// decodeUpdate parses update v1 bytes. Text and binary content alias update.
-func decodeUpdate(update []byte) (*decodedUpdate, error) {
+// decodeUpdate parses update v1 bytes. Text and binary content alias update. With
+// rejectSelfReferences, a struct that references its own client's content at or after itself
+// fails with ErrSelfReference, as ApplyUpdate wants.
+func decodeUpdate(update []byte, rejectSelfReferences bool) (*decodedUpdate, error) {
 	d := lib0.NewDecoder(update)
 	u := &decodedUpdate{}
 	numClients := d.ReadVarUint()
 	for i := uint64(0); i < numClients && d.Err() == nil; i++ {
-		u.clients = append(u.clients, readClientStructs(d))
+		u.clients = append(u.clients, readClientStructs(d, rejectSelfReferences))
 	}
 	u.ds = readDeleteSet(d)
-	if err := d.Err(); err != nil {
-		return nil, fmt.Errorf("crdt: decode update: %w", err)
+	if d.Err() != nil {
+		return nil, decodeError(d, "update")
 	}
 	return u, nil
 }
 
-func readClientStructs(d *lib0.Decoder) clientStructs {
+func readClientStructs(d *lib0.Decoder, rejectSelfReferences bool) clientStructs {
 	n := d.ReadVarUint()
 	client := d.ReadVarUint()
 	clock := d.ReadVarUint()
@@ -70,6 +61,9 @@ func readClientStructs(d *lib0.Decoder) clientStructs {
 		}
 		it.id = ID{client, clock}
 		readStruct(d, it)
+		if rejectSelfReferences {
+			checkReferences(d, it)
+		}
 		if d.Err() != nil {
 			break
 		}
@@ -118,7 +112,7 @@ func readHeader(d *lib0.Decoder, h *structHeader) {
 		return
 	case kindDeleted, kindJSON, kindBinary, kindString, kindEmbed, kindFormat, kindType, kindAny, kindDoc:
 	default:
-		d.Fail(ErrUnknownContent)
+		d.Fail(fmt.Errorf("%w %d", ErrUnknownContent, info&infoKindMask))
 		return
 	}
 	if info&infoHasOrigin != 0 {
@@ -147,9 +141,20 @@ func readHeader(d *lib0.Decoder, h *structHeader) {
 func readStringSpan(d *lib0.Decoder) span {
 	start, end := d.ReadSpan()
 	if d.Err() == nil && !utf8.Valid(d.Bytes(start, end)) {
-		d.Fail(lib0.ErrInvalidUTF8)
+		d.Fail(ErrInvalidUTF8)
 	}
 	return span{uint32(start), uint32(end)}
+}
+
+// checkReferences fails d if it references content of its own client at or after itself: no
+// peer writes such a struct, and integrating it would need content that can never exist.
+func checkReferences(d *lib0.Decoder, it *item) {
+	for _, dep := range [...]*ID{it.originPtr(), it.rightOriginPtr(), it.parentIDPtr()} {
+		if dep != nil && dep.Client == it.id.Client && dep.Clock >= it.id.Clock {
+			d.Fail(fmt.Errorf("%w: %v references %v", ErrSelfReference, it.id, *dep))
+			return
+		}
+	}
 }
 
 // advanceClock moves clock past a struct of length units, failing d on empty structs and clocks
@@ -161,7 +166,7 @@ func advanceClock(d *lib0.Decoder, clock *uint64, length int) bool {
 	}
 	*clock += uint64(length)
 	if *clock > lib0.MaxSafeInteger {
-		d.Fail(errClockOverflow)
+		d.Fail(ErrClockOverflow)
 		return false
 	}
 	return true
@@ -218,7 +223,7 @@ func readContent(d *lib0.Decoder, kind uint8, it *item) int {
 		text := d.ReadVarUint8Array()
 		n, ok := utf16LenValid(text)
 		if !ok {
-			d.Fail(lib0.ErrInvalidUTF8)
+			d.Fail(ErrInvalidUTF8)
 		}
 		if it != nil {
 			it.text = text
@@ -297,7 +302,7 @@ func readTypeContent(d *lib0.Decoder, it *item) {
 		nodeName = d.ReadVarStringBytes()
 	case typeRefArray, typeRefMap, typeRefText, typeRefXmlFragment, typeRefXmlText:
 	default:
-		d.Fail(ErrUnknownTypeRef)
+		d.Fail(fmt.Errorf("%w %d", ErrUnknownTypeRef, ref))
 	}
 	if it != nil {
 		it.content = &typeContent{t: &Type{ref: uint8(ref), nodeName: string(nodeName)}}

@@ -183,7 +183,8 @@ func (l *structList) deletedRanges() []DeleteRange {
 
 // EncodeStateAsUpdate returns the whole document, or what a peer with the encoded state vector
 // lacks, as one update v1: Y.encodeStateAsUpdate(doc, targetStateVector). Pending structs and
-// deletions are included. A nil targetStateVector means an empty one.
+// deletions are included. A nil targetStateVector means an empty one; a malformed one is a
+// *DecodeError.
 func (d *Doc) EncodeStateAsUpdate(targetStateVector []byte) ([]byte, error) {
 	sv := StateVector{}
 	if targetStateVector != nil {

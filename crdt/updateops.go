@@ -24,10 +24,12 @@ type Update struct {
 }
 
 // DecodeUpdate parses an update v1 without integrating it, as Y.decodeUpdate does, and checks
-// it as ApplyUpdate would. The result aliases update.
+// it as MergeUpdates does: ApplyUpdate rejects what it rejects, and structs that reference their
+// own client's later content (ErrSelfReference) too. A malformed update is a *DecodeError. The
+// result aliases update.
 func DecodeUpdate(update []byte) (*Update, error) {
 	if uint64(len(update)) > 1<<32-1 {
-		return nil, fmt.Errorf("crdt: decode update: %d bytes is too large", len(update))
+		return nil, &DecodeError{Input: "update", Err: fmt.Errorf("%w: %d bytes", ErrTooLarge, len(update))}
 	}
 	d := lib0.NewDecoder(update)
 	u := &Update{buf: update}
@@ -61,8 +63,8 @@ func DecodeUpdate(update []byte) (*Update, error) {
 		}
 	}
 	u.ds = readDeleteSet(d)
-	if err := d.Err(); err != nil {
-		return nil, fmt.Errorf("crdt: decode update: %w", err)
+	if d.Err() != nil {
+		return nil, decodeError(d, "update")
 	}
 	return u, nil
 }
@@ -164,7 +166,7 @@ func sliceStruct(left *item, diff int) *item {
 
 // MergeUpdates merges updates v1 into one, as Y.mergeUpdates does: structs of all updates in
 // one sequence per client (Skips fill gaps), delete sets united. A single update is returned as
-// it is.
+// it is. A malformed update is a *DecodeError whose Input is "updates[i]", i its index.
 func MergeUpdates(updates ...[]byte) ([]byte, error) {
 	if len(updates) == 1 {
 		return updates[0], nil
@@ -173,8 +175,8 @@ func MergeUpdates(updates ...[]byte) ([]byte, error) {
 	readers := make([]*structReader, len(updates))
 	for i, u := range updates {
 		var err error
-		if decoded[i], err = decodeUpdate(u); err != nil {
-			return nil, err
+		if decoded[i], err = decodeUpdate(u, false); err != nil {
+			return nil, nameInput(err, fmt.Sprintf("updates[%d]", i))
 		}
 		readers[i] = newStructReader(decoded[i], true)
 	}
@@ -321,13 +323,14 @@ func mergeDecoded(left, right *item) bool {
 }
 
 // DiffUpdate returns the part of an update v1 that a peer with the encoded state vector lacks,
-// as Y.diffUpdate does.
+// as Y.diffUpdate does. A malformed update or state vector is a *DecodeError whose Input says
+// which.
 func DiffUpdate(update, stateVector []byte) ([]byte, error) {
 	sv, err := DecodeStateVector(stateVector)
 	if err != nil {
 		return nil, err
 	}
-	u, err := decodeUpdate(update)
+	u, err := decodeUpdate(update, false)
 	if err != nil {
 		return nil, err
 	}
@@ -361,9 +364,10 @@ func DiffUpdate(update, stateVector []byte) ([]byte, error) {
 }
 
 // EncodeStateVectorFromUpdate returns the state vector of the content an update v1 holds from
-// clock 0 on without gaps, as Y.encodeStateVectorFromUpdate does.
+// clock 0 on without gaps, as Y.encodeStateVectorFromUpdate does. A malformed update is a
+// *DecodeError.
 func EncodeStateVectorFromUpdate(update []byte) ([]byte, error) {
-	u, err := decodeUpdate(update)
+	u, err := decodeUpdate(update, false)
 	if err != nil {
 		return nil, err
 	}
