@@ -66,8 +66,7 @@ func (r *room) mergeLegacy(p *peer, code string) {
 	dmp := diffmatchpatch.New()
 	dmp.DiffTimeout = legacyDiffTimeout
 	diffs := dmp.DiffMain(base.String(), code, false)
-	var editErr error
-	r.transact(p, func(tx *crdt.Transaction) {
+	err := r.transact(p, func(tx *crdt.Transaction) error {
 		pos := 0
 		for _, d := range diffs {
 			n := utf16Units(d.Text)
@@ -75,20 +74,21 @@ func (r *room) mergeLegacy(p *peer, code string) {
 			case diffmatchpatch.DiffEqual:
 				pos += n
 			case diffmatchpatch.DiffDelete:
-				if err := r.text.DeleteAt(tx, base, pos, n); err != nil && editErr == nil {
-					editErr = err
+				if err := r.text.DeleteAt(tx, base, pos, n); err != nil {
+					return err
 				}
 				pos += n
 			case diffmatchpatch.DiffInsert:
-				if err := r.text.InsertAt(tx, base, pos, d.Text); err != nil && editErr == nil {
-					editErr = err
+				if err := r.text.InsertAt(tx, base, pos, d.Text); err != nil {
+					return err
 				}
 			}
 		}
+		return nil
 	})
-	if editErr != nil {
+	if err != nil {
 		// Cannot happen for a diff of the version itself; log it rather than lose the peer.
-		r.log.Error().Err(editErr).Uint64("conn", p.id).Msg("merge legacy code")
+		r.log.Error().Err(err).Uint64("conn", p.id).Msg("merge legacy code")
 	}
 }
 

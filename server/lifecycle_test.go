@@ -127,11 +127,9 @@ func randomEdits(t *testing.T, rng *rand.Rand, client uint64, n, size int) []byt
 	}
 	chunk := strings.Repeat("x", size-1) + "\n"
 	for range n {
-		doc.Transact(func(tx *crdt.Transaction) {
-			if err := text.Insert(tx, rng.IntN(text.Len()+1), chunk); err != nil {
-				t.Fatal(err)
-			}
-		})
+		if _, err := doc.Transact(func(tx *crdt.Transaction) error { return text.Insert(tx, rng.IntN(text.Len()+1), chunk) }); err != nil {
+			t.Fatal(err)
+		}
 	}
 	update, err := doc.EncodeStateAsUpdate(nil)
 	if err != nil {
@@ -459,7 +457,10 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 		if sent*len(chunk) > 64<<20 {
 			t.Fatalf("the slow client is still connected after %d MiB were relayed", sent*len(chunk)>>20)
 		}
-		update := doc.Transact(func(tx *crdt.Transaction) { text.Insert(tx, text.Len(), chunk) })
+		update, err := doc.Transact(func(tx *crdt.Transaction) error { return text.Insert(tx, text.Len(), chunk) })
+		if err != nil {
+			t.Fatal(err)
+		}
 		start := time.Now()
 		a.send(t, protocol.EncodeSyncUpdate(update))
 		sent++
@@ -486,7 +487,10 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 	}
 	eventually(t, "the slow client to leave the room", func() bool { return peers() == 2 })
 	// The others are still served.
-	update := doc.Transact(func(tx *crdt.Transaction) { text.Insert(tx, 0, "after ") })
+	update, err := doc.Transact(func(tx *crdt.Transaction) error { return text.Insert(tx, 0, "after ") })
+	if err != nil {
+		t.Fatal(err)
+	}
 	a.send(t, protocol.EncodeSyncUpdate(update))
 	eventually(t, "b to get the last update", func() bool { return relayed() == sent+1 })
 	select {

@@ -154,12 +154,15 @@ func (r *room) applyUpdate(from *peer, update []byte) error {
 	return nil
 }
 
-// transact runs a server-side edit and queues its update for commit and relay to everyone.
-func (r *room) transact(from *peer, fn func(tx *crdt.Transaction)) {
-	if update := r.doc.Transact(fn); update != nil {
+// transact runs a server-side edit and queues its update for commit and relay to everyone. It
+// returns fn's error; the edits fn made before it stay and are queued too (see crdt.Doc.Transact).
+func (r *room) transact(from *peer, fn func(tx *crdt.Transaction) error) error {
+	update, err := r.doc.Transact(fn)
+	if update != nil {
 		r.batch = append(r.batch, update)
 		r.relays = append(r.relays, relay{from: from, update: update})
 	}
+	return err
 }
 
 // flush commits the accepted updates in one append and then relays them: nobody sees an update

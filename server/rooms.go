@@ -263,14 +263,14 @@ func newRoomDoc(starter, language string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var editErr error
-	doc.Transact(func(tx *crdt.Transaction) {
-		if editErr = text.Insert(tx, 0, starter); editErr == nil {
-			editErr = meta.Set(tx, "language", language)
+	_, err = doc.Transact(func(tx *crdt.Transaction) error {
+		if err := text.Insert(tx, 0, starter); err != nil {
+			return err
 		}
+		return meta.Set(tx, "language", language)
 	})
-	if editErr != nil {
-		return nil, editErr
+	if err != nil {
+		return nil, err
 	}
 	return doc.EncodeStateAsUpdate(nil)
 }

@@ -257,9 +257,7 @@ func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The language lives in the document's meta map, so every client sees the change.
 	resp, err := s.roomState(r.Context(), id, func(rm *room) error {
-		var setErr error
-		rm.transact(nil, func(tx *crdt.Transaction) { setErr = rm.meta.Set(tx, "language", lang.ID) })
-		return setErr
+		return rm.transact(nil, func(tx *crdt.Transaction) error { return rm.meta.Set(tx, "language", lang.ID) })
 	})
 	if err != nil {
 		return err

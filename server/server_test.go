@@ -233,7 +233,7 @@ func (c *yclient) readLoop() {
 
 func (c *yclient) edit(fn func(tx *crdt.Transaction, text *crdt.Text)) {
 	c.mu.Lock()
-	update := c.doc.Transact(func(tx *crdt.Transaction) { fn(tx, c.text) })
+	update, _ := c.doc.Transact(func(tx *crdt.Transaction) error { fn(tx, c.text); return nil })
 	c.mu.Unlock()
 	if update != nil {
 		c.send(protocol.EncodeSyncUpdate(update))
