@@ -83,19 +83,18 @@ func decodeError(d *lib0.Decoder, input string) error {
 		return &DecodeError{Input: input, Offset: d.Pos(), Err: d.Err()}
 	}
 	err := le.Err
-	switch err {
-	case lib0.ErrUnexpectedEOF:
-		err = ErrUnexpectedEOF
-	case lib0.ErrLengthBeyondInput:
-		err = ErrLengthBeyondInput
-	case lib0.ErrIntegerOverflow:
-		err = ErrIntegerOverflow
-	case lib0.ErrInvalidUTF8:
-		err = ErrInvalidUTF8
-	case lib0.ErrUnknownAnyTag:
-		err = ErrUnknownAnyTag
-	case lib0.ErrTooDeep:
-		err = ErrAnyTooDeep
+	for _, e := range [...]struct{ lib0, crdt error }{
+		{lib0.ErrUnexpectedEOF, ErrUnexpectedEOF},
+		{lib0.ErrLengthBeyondInput, ErrLengthBeyondInput},
+		{lib0.ErrIntegerOverflow, ErrIntegerOverflow},
+		{lib0.ErrInvalidUTF8, ErrInvalidUTF8},
+		{lib0.ErrUnknownAnyTag, ErrUnknownAnyTag},
+		{lib0.ErrTooDeep, ErrAnyTooDeep},
+	} {
+		if err == e.lib0 {
+			err = e.crdt
+			break
+		}
 	}
 	return &DecodeError{Input: input, Offset: le.Offset, Err: err}
 }
