@@ -7,12 +7,25 @@ FUZZTIME  ?= 60s
 # Packages whose Fuzz targets `make fuzz` runs (and `make test` runs briefly).
 FUZZ_PKGS := ./crdt/... ./completion/... ./internal/...
 
-.PHONY: run test test-go test-web webclient languages fuzz fuzz-short bench eval models fixtures clean
+# staticcheck's release, installed by make lint.
+STATICCHECK_VERSION := 2026.2.2
+STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+
+.PHONY: run test test-go test-web lint webclient languages fuzz fuzz-short bench eval models fixtures clean
 
 run:
 	$(GO) run ./cmd/pairpad
 
-test: $(NODE_DEPS) test-web test-go fuzz-short
+test: $(NODE_DEPS) lint test-web test-go fuzz-short
+
+# lint runs go vet and staticcheck (installed at the pinned release if it is not).
+lint:
+	$(GO) vet ./...
+	@if ! $(STATICCHECK) -version 2>/dev/null | grep -q "^staticcheck $(STATICCHECK_VERSION) "; then \
+	  echo "go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)"; \
+	  $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION); \
+	fi
+	$(STATICCHECK) ./...
 
 # test-web runs the web app's unit tests and, in CI, checks that the committed build in
 # webclient/dist is what the sources build to. The browser end-to-end test is a Go test
@@ -37,7 +50,6 @@ languages:
 	$(GO) run ./language/gen -o webclient/src/lib/languages.gen.ts
 
 test-go:
-	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
 # fuzz runs every Fuzz target for FUZZTIME each; fuzz-short is the quick pass make test runs.

@@ -2,14 +2,14 @@ package crdt
 
 import (
 	"bytes"
-	"fmt"
 	"slices"
 )
 
 // ApplyUpdate integrates an update v1 (as produced by Y.encodeStateAsUpdate or a transaction)
 // into the document. Structs whose dependencies have not arrived are kept pending and integrated
 // as soon as they do; deletions of content not received yet are kept likewise. A malformed update
-// is an error and changes nothing. The document keeps no reference to update.
+// is a *DecodeError (ErrSelfReference among its errors) and changes nothing. The document keeps
+// no reference to update.
 func (d *Doc) ApplyUpdate(update []byte) error {
 	_, err := d.applyUpdate(update, false)
 	return err
@@ -22,11 +22,8 @@ func (d *Doc) ApplyUpdateAndEncode(update []byte) ([]byte, error) {
 }
 
 func (d *Doc) applyUpdate(update []byte, wantUpdate bool) ([]byte, error) {
-	u, err := decodeUpdate(bytes.Clone(update))
+	u, err := decodeUpdate(bytes.Clone(update), true)
 	if err != nil {
-		return nil, err
-	}
-	if err := u.validate(); err != nil {
 		return nil, err
 	}
 	if d.tx != nil {
@@ -36,21 +33,6 @@ func (d *Doc) applyUpdate(update []byte, wantUpdate bool) ([]byte, error) {
 	tx := d.begin(false)
 	tx.integrateUpdate(u)
 	return d.commit(tx, wantUpdate), nil
-}
-
-// validate rejects structs that reference content of their own client at or after themselves:
-// no peer produces them, and integrating them would need content that can never exist.
-func (u *decodedUpdate) validate() error {
-	for _, cs := range u.clients {
-		for _, it := range cs.structs {
-			for _, dep := range [...]*ID{it.originPtr(), it.rightOriginPtr(), it.parentIDPtr()} {
-				if dep != nil && dep.Client == it.id.Client && dep.Clock >= it.id.Clock {
-					return fmt.Errorf("%w: %v references %v", ErrSelfReference, it.id, *dep)
-				}
-			}
-		}
-	}
-	return nil
 }
 
 // integrateUpdate integrates the structs of u together with any pending ones, then applies the

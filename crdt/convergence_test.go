@@ -264,14 +264,16 @@ func (r *convRun) run() {
 
 // edit runs a local transaction of one to three random operations on p.
 func (r *convRun) edit(p *convPeer) {
-	var err error
 	var ops []string
-	u := p.doc.Transact(func(tx *Transaction) {
-		for n := 1 + r.rng.IntN(3); n > 0 && err == nil; n-- {
-			var op string
-			op, err = r.randomOp(tx, p)
+	u, err := p.doc.Transact(func(tx *Transaction) error {
+		for n := 1 + r.rng.IntN(3); n > 0; n-- {
+			op, err := r.randomOp(tx, p)
 			ops = append(ops, op)
+			if err != nil {
+				return err
+			}
 		}
+		return nil
 	})
 	r.logf("peer %d edits: %s", p.idx, strings.Join(ops, "; "))
 	if err != nil {
@@ -739,10 +741,10 @@ func runTextModel(t *testing.T, seed uint64) {
 	}
 	for step := range 300 {
 		e := rng.IntN(2)
-		var err error
 		var ops []string
-		u := docs[e].Transact(func(tx *Transaction) {
-			for n := 1 + btoi(rng.IntN(4) == 0); n > 0 && err == nil; n-- {
+		u, err := docs[e].Transact(func(tx *Transaction) error {
+			for n := 1 + btoi(rng.IntN(4) == 0); n > 0; n-- {
+				var err error
 				if len(model) == 0 || rng.IntN(5) < 3 {
 					at, s := pos(len(model)), randText(rng, 4)
 					if rng.IntN(20) == 0 {
@@ -767,7 +769,11 @@ func runTextModel(t *testing.T, seed uint64) {
 					model = model.delete(at, k)
 					err = texts[e].Delete(tx, at, k)
 				}
+				if err != nil {
+					return err
+				}
 			}
+			return nil
 		})
 		events = append(events, fmt.Sprintf("step %d, doc %d: %s", step, e, strings.Join(ops, "; ")))
 		if err != nil {
@@ -826,8 +832,7 @@ func TestPendingOverlap(t *testing.T) {
 	}
 	var first, bc, cd []byte
 	for i, s := range []string{"a", "b", "c", "d"} {
-		var err error
-		u := a.Transact(func(tx *Transaction) { err = text.Insert(tx, i, s) })
+		u, err := a.Transact(func(tx *Transaction) error { return text.Insert(tx, i, s) })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,6 @@
 package crdt
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/pairpad/pairpad/crdt/internal/lib0"
@@ -119,7 +118,7 @@ func readDeleteSet(d *lib0.Decoder) DeleteSet {
 			clock := d.ReadVarUint()
 			length := d.ReadVarUint()
 			if clock+length > lib0.MaxSafeInteger {
-				d.Fail(errClockOverflow)
+				d.Fail(ErrClockOverflow)
 			}
 			ranges = append(ranges, DeleteRange{Clock: clock, Len: length})
 		}
@@ -128,12 +127,13 @@ func readDeleteSet(d *lib0.Decoder) DeleteSet {
 	return ds
 }
 
-// DecodeDeleteSet parses a delete set encoded as in an update (v1).
+// DecodeDeleteSet parses a delete set encoded as in an update (v1). A malformed delete set is a
+// *DecodeError.
 func DecodeDeleteSet(b []byte) (DeleteSet, error) {
 	d := lib0.NewDecoder(b)
 	ds := readDeleteSet(d)
-	if err := d.Err(); err != nil {
-		return nil, fmt.Errorf("crdt: decode delete set: %w", err)
+	if d.Err() != nil {
+		return nil, decodeError(d, "delete set")
 	}
 	return ds, nil
 }

@@ -100,15 +100,22 @@ func (d *Doc) Roots() []string {
 }
 
 // Transact runs fn in a transaction and returns the update it produced (update v1), or nil if it
-// changed nothing. Calls nest: an inner Transact joins the outer transaction and returns nil.
-func (d *Doc) Transact(fn func(tx *Transaction)) []byte {
+// changed nothing, and fn's error.
+//
+// An error rolls nothing back: Yjs has no rollback, so the edits fn made before returning the
+// error stay in the document and the transaction commits them like any other. The update
+// returned with the error describes them; the caller persists and relays it as it would any
+// update, or peers miss those edits.
+//
+// Calls nest: an inner Transact joins the outer transaction and returns a nil update (the outer
+// one returns the update of both) and fn's error.
+func (d *Doc) Transact(fn func(tx *Transaction) error) ([]byte, error) {
 	if d.tx != nil {
-		fn(d.tx)
-		return nil
+		return nil, fn(d.tx)
 	}
 	tx := d.begin(true)
-	fn(tx)
-	return d.commit(tx, true)
+	err := fn(tx)
+	return d.commit(tx, true), err
 }
 
 func (d *Doc) begin(local bool) *Transaction {

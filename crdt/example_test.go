@@ -14,15 +14,17 @@ func Example() {
 	aliceText, _ := alice.GetText("code")
 	bobText, _ := bob.GetText("code")
 
-	start := alice.Transact(func(tx *crdt.Transaction) { aliceText.Insert(tx, 0, "func main() {}") })
+	start, _ := alice.Transact(func(tx *crdt.Transaction) error { return aliceText.Insert(tx, 0, "func main() {}") })
 	_ = bob.ApplyUpdate(start)
 
 	// Concurrent edits: Alice renames, Bob fills the body.
-	fromAlice := alice.Transact(func(tx *crdt.Transaction) {
-		_ = aliceText.Delete(tx, 5, 4)
-		_ = aliceText.Insert(tx, 5, "run")
+	fromAlice, _ := alice.Transact(func(tx *crdt.Transaction) error {
+		if err := aliceText.Delete(tx, 5, 4); err != nil {
+			return err
+		}
+		return aliceText.Insert(tx, 5, "run")
 	})
-	fromBob := bob.Transact(func(tx *crdt.Transaction) { _ = bobText.Insert(tx, 13, " return ") })
+	fromBob, _ := bob.Transact(func(tx *crdt.Transaction) error { return bobText.Insert(tx, 13, " return ") })
 
 	_ = alice.ApplyUpdate(fromBob)
 	_ = bob.ApplyUpdate(fromAlice)
@@ -37,7 +39,7 @@ func Example() {
 func ExampleDoc_EncodeStateAsUpdate() {
 	server, _ := crdt.NewDoc(crdt.Options{ClientID: 1})
 	text, _ := server.GetText("code")
-	server.Transact(func(tx *crdt.Transaction) { _ = text.Insert(tx, 0, "print('hi')") })
+	_, _ = server.Transact(func(tx *crdt.Transaction) error { return text.Insert(tx, 0, "print('hi')") })
 
 	client, _ := crdt.NewDoc(crdt.Options{ClientID: 2})
 	missing, _ := server.EncodeStateAsUpdate(client.EncodeStateVector())
@@ -45,4 +47,27 @@ func ExampleDoc_EncodeStateAsUpdate() {
 	clientText, _ := client.GetText("code")
 	fmt.Println(clientText.String(), clientText.Len())
 	// Output: print('hi') 11
+}
+
+// An error from the function given to Transact rolls nothing back, as in Yjs: the edits made
+// before it stay in the document, and the update returned with the error must reach the peers
+// like any other.
+func ExampleDoc_Transact() {
+	doc, _ := crdt.NewDoc(crdt.Options{ClientID: 1})
+	text, _ := doc.GetText("code")
+	update, err := doc.Transact(func(tx *crdt.Transaction) error {
+		if err := text.Insert(tx, 0, "x := 1"); err != nil {
+			return err
+		}
+		return text.Delete(tx, 10, 1) // past the end
+	})
+	fmt.Println(err)
+
+	peer, _ := crdt.NewDoc(crdt.Options{ClientID: 2})
+	_ = peer.ApplyUpdate(update)
+	peerText, _ := peer.GetText("code")
+	fmt.Printf("%q %q\n", text.String(), peerText.String())
+	// Output:
+	// crdt: index out of range: delete 1 at 10 of 6
+	// "x := 1" "x := 1"
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // The fuzz targets below hold every decoder and update operation of the package to one
-// contract (STYLE rule 17): any input gives an error or a result, never a panic, and what
+// contract (STYLE rule 17): any input gives a *DecodeError or a result, never a panic, and what
 // succeeds is consistent with the rest of the API. TestHostileLengths checks the other half of
 // the contract (rule 12): memory stays proportional to the input, whatever lengths it claims.
 
@@ -228,6 +228,7 @@ func FuzzDecodeUpdate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		u, err := DecodeUpdate(b)
 		if err != nil {
+			checkDecodeError(t, err, len(b))
 			return
 		}
 		// Every struct takes at least two bytes, every delete range too.
@@ -340,6 +341,7 @@ func fuzzApplyAndCheck(t *testing.T, d *Doc, update []byte, kindSeed uint8) {
 	}
 	svBefore := d.EncodeStateVector()
 	if err := d.ApplyUpdate(update); err != nil {
+		checkDecodeError(t, err, len(update))
 		// A malformed update changes nothing.
 		after, err := d.EncodeStateAsUpdate(nil)
 		if err != nil {
@@ -422,6 +424,7 @@ func FuzzDecodeStateVector(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sv, err := DecodeStateVector(b)
 		if err != nil {
+			checkDecodeError(t, err, len(b))
 			return
 		}
 		if len(sv) > len(b)/2 {
@@ -461,6 +464,7 @@ func FuzzDecodeDeleteSet(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ds, err := DecodeDeleteSet(b)
 		if err != nil {
+			checkDecodeError(t, err, len(b))
 			return
 		}
 		ranges := 0
@@ -495,6 +499,7 @@ func FuzzMergeUpdates(f *testing.F) {
 			if errA == nil && errB == nil {
 				t.Fatalf("MergeUpdates of two valid updates: %v", err)
 			}
+			checkDecodeError(t, err, max(len(a), len(b)))
 			return
 		}
 		if errA != nil || errB != nil {
@@ -523,6 +528,7 @@ func FuzzDiffUpdate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, update, sv []byte) {
 		diff, err := DiffUpdate(update, sv)
 		if err != nil {
+			checkDecodeError(t, err, max(len(update), len(sv)))
 			return
 		}
 		if _, err := DecodeUpdate(diff); err != nil {
@@ -542,6 +548,7 @@ func FuzzEncodeStateVectorFromUpdate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, update []byte) {
 		sv, err := EncodeStateVectorFromUpdate(update)
 		if err != nil {
+			checkDecodeError(t, err, len(update))
 			return
 		}
 		if _, err := DecodeStateVector(sv); err != nil {
@@ -690,7 +697,9 @@ func FuzzDecodeRelativePosition(f *testing.F) {
 	addKnownCrashers(f, "FuzzDecodeRelativePosition")
 	f.Fuzz(func(t *testing.T, pos, update []byte, index int16) {
 		rp, decodeErr := DecodeRelativePosition(pos)
-		if decodeErr == nil {
+		if decodeErr != nil {
+			checkDecodeError(t, decodeErr, len(pos))
+		} else {
 			enc := EncodeRelativePosition(rp)
 			got, err := DecodeRelativePosition(enc)
 			if err != nil {

@@ -39,12 +39,12 @@ func writeStateVector(e *lib0.Encoder, sv StateVector) {
 }
 
 // DecodeStateVector parses an encoded state vector. Later entries for the same client win, as
-// in Yjs.
+// in Yjs. A malformed state vector is a *DecodeError.
 func DecodeStateVector(b []byte) (StateVector, error) {
 	d := lib0.NewDecoder(b)
 	sv := readStateVector(d)
-	if err := d.Err(); err != nil {
-		return nil, fmt.Errorf("crdt: decode state vector: %w", err)
+	if d.Err() != nil {
+		return nil, decodeError(d, "state vector")
 	}
 	return sv, nil
 }

@@ -1,14 +1,10 @@
 package crdt
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/pairpad/pairpad/crdt/internal/lib0"
 )
-
-// ErrInvalidRelativePosition reports an encoded relative position that cannot be decoded.
-var ErrInvalidRelativePosition = errors.New("crdt: invalid relative position")
 
 // RelativePosition is a position in a sequence that sticks to content rather than to an index:
 // Yjs's RelativePosition. It names the item (character) right of the position, or, at the end of
@@ -146,11 +142,12 @@ func EncodeRelativePosition(rp RelativePosition) []byte {
 	return e.Bytes()
 }
 
-// DecodeRelativePosition decodes a relative position encoded by Y.encodeRelativePosition.
+// DecodeRelativePosition decodes a relative position encoded by Y.encodeRelativePosition. A
+// malformed one is a *DecodeError; an unknown kind of position wraps ErrInvalidRelativePosition.
 func DecodeRelativePosition(b []byte) (RelativePosition, error) {
 	d := lib0.NewDecoder(b)
 	var rp RelativePosition
-	switch d.ReadVarUint() {
+	switch kind := d.ReadVarUint(); kind {
 	case 0:
 		rp.Item = &ID{d.ReadVarUint(), d.ReadVarUint()}
 	case 1:
@@ -158,7 +155,7 @@ func DecodeRelativePosition(b []byte) (RelativePosition, error) {
 	case 2:
 		rp.Type = &ID{d.ReadVarUint(), d.ReadVarUint()}
 	default:
-		return RelativePosition{}, ErrInvalidRelativePosition
+		d.Fail(fmt.Errorf("%w: kind %d", ErrInvalidRelativePosition, kind))
 	}
 	if d.HasContent() {
 		m, neg := d.ReadVarInt()
@@ -167,8 +164,8 @@ func DecodeRelativePosition(b []byte) (RelativePosition, error) {
 			rp.Assoc = -rp.Assoc
 		}
 	}
-	if err := d.Err(); err != nil {
-		return RelativePosition{}, fmt.Errorf("%w: %w", ErrInvalidRelativePosition, err)
+	if d.Err() != nil {
+		return RelativePosition{}, decodeError(d, "relative position")
 	}
 	return rp, nil
 }

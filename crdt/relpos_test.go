@@ -2,20 +2,23 @@ package crdt
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 )
 
 func TestRelativePositionFollowsEdits(t *testing.T) {
 	doc, _ := NewDoc(Options{ClientID: 7})
 	text, _ := doc.GetText("code")
-	doc.Transact(func(tx *Transaction) { text.Insert(tx, 0, "hello world") })
+	mustTransact(t, doc, func(tx *Transaction) error { return text.Insert(tx, 0, "hello world") })
 	before := text.RelativePosition(6, 0) // at "w"
 	after := text.RelativePosition(5, -1) // right after "hello"
 	end := text.RelativePosition(11, 0)
-	doc.Transact(func(tx *Transaction) {
-		text.Insert(tx, 0, ">> ")   // shifts everything by 3
-		text.Delete(tx, 8, 1)       // deletes the space between the words
-		text.Insert(tx, 8, "_big_") // inserted at the old position of the space
+	mustTransact(t, doc, func(tx *Transaction) error {
+		return errors.Join(
+			text.Insert(tx, 0, ">> "),   // shifts everything by 3
+			text.Delete(tx, 8, 1),       // deletes the space between the words
+			text.Insert(tx, 8, "_big_"), // inserted at the old position of the space
+		)
 	})
 	if got, want := text.String(), ">> hello_big_world"; got != want {
 		t.Fatalf("text = %q, want %q", got, want)

@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -16,38 +17,38 @@ type legacyEdit struct {
 func TestVersionEditsKeepConcurrentWork(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
-		concurrent func(tx *Transaction, x *Text) // another peer's edit after the version was taken
+		concurrent func(tx *Transaction, x *Text) error // another peer's edit after the version was taken
 		edit       legacyEdit
 		want       string
 	}{
 		{
 			name:       "append after a concurrent insert",
-			concurrent: func(tx *Transaction, x *Text) { x.Insert(tx, 6, "big ") },
+			concurrent: func(tx *Transaction, x *Text) error { return x.Insert(tx, 6, "big ") },
 			edit:       legacyEdit{insertAt: 11, insert: "!"},
 			want:       "hello big world!",
 		},
 		{
 			name:       "delete a word another peer typed into",
-			concurrent: func(tx *Transaction, x *Text) { x.Insert(tx, 8, "X") },
+			concurrent: func(tx *Transaction, x *Text) error { return x.Insert(tx, 8, "X") },
 			edit:       legacyEdit{deleteAt: 6, delete: 5},
 			want:       "hello X",
 		},
 		{
 			name:       "delete what another peer deleted already",
-			concurrent: func(tx *Transaction, x *Text) { x.Delete(tx, 0, 6) },
+			concurrent: func(tx *Transaction, x *Text) error { return x.Delete(tx, 0, 6) },
 			edit:       legacyEdit{deleteAt: 0, delete: 1, insertAt: 11, insert: "."},
 			want:       "world.",
 		},
 		{
 			// Same origins: as in Yjs, the lower client id (the server's, 1) goes first.
 			name:       "insert at the same place as another peer",
-			concurrent: func(tx *Transaction, x *Text) { x.Insert(tx, 5, ",") },
+			concurrent: func(tx *Transaction, x *Text) error { return x.Insert(tx, 5, ",") },
 			edit:       legacyEdit{insertAt: 5, insert: "!"},
 			want:       "hello!, world",
 		},
 		{
 			name:       "insert at the start",
-			concurrent: func(tx *Transaction, x *Text) { x.Insert(tx, 11, "?") },
+			concurrent: func(tx *Transaction, x *Text) error { return x.Insert(tx, 11, "?") },
 			edit:       legacyEdit{insertAt: 0, insert: "> "},
 			want:       "> hello world?",
 		},
@@ -55,7 +56,7 @@ func TestVersionEditsKeepConcurrentWork(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			server, _ := NewDoc(Options{ClientID: 1})
 			text, _ := server.GetText("code")
-			server.Transact(func(tx *Transaction) { text.Insert(tx, 0, "hello world") })
+			mustTransact(t, server, func(tx *Transaction) error { return text.Insert(tx, 0, "hello world") })
 			v := text.Version()
 
 			// Another peer edits through the CRDT, and its update reaches the server first.
@@ -63,22 +64,21 @@ func TestVersionEditsKeepConcurrentWork(t *testing.T) {
 			state, _ := server.EncodeStateAsUpdate(nil)
 			peer.ApplyUpdate(state)
 			peerText, _ := peer.GetText("code")
-			if err := server.ApplyUpdate(peer.Transact(func(tx *Transaction) { tc.concurrent(tx, peerText) })); err != nil {
+			if err := server.ApplyUpdate(mustTransact(t, peer, func(tx *Transaction) error { return tc.concurrent(tx, peerText) })); err != nil {
 				t.Fatal(err)
 			}
 
-			var err error
-			fromLegacy := server.Transact(func(tx *Transaction) {
+			fromLegacy := mustTransact(t, server, func(tx *Transaction) error {
 				if tc.edit.delete > 0 {
-					err = text.DeleteAt(tx, v, tc.edit.deleteAt, tc.edit.delete)
+					if err := text.DeleteAt(tx, v, tc.edit.deleteAt, tc.edit.delete); err != nil {
+						return err
+					}
 				}
-				if err == nil && tc.edit.insert != "" {
-					err = text.InsertAt(tx, v, tc.edit.insertAt, tc.edit.insert)
+				if tc.edit.insert != "" {
+					return text.InsertAt(tx, v, tc.edit.insertAt, tc.edit.insert)
 				}
+				return nil
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
 			if got := text.String(); got != tc.want {
 				t.Errorf("server text = %q, want %q", got, tc.want)
 			}
@@ -103,18 +103,14 @@ func TestVersionAppendsFromStaleVersions(t *testing.T) {
 	var versions []*TextVersion
 	for i := range 50 {
 		versions = append(versions, text.Version())
-		update := peer.Transact(func(tx *Transaction) { peerText.Insert(tx, peerText.Len(), "p") })
+		update := mustTransact(t, peer, func(tx *Transaction) error { return peerText.Insert(tx, peerText.Len(), "p") })
 		if err := server.ApplyUpdate(update); err != nil {
 			t.Fatal(err)
 		}
 		// The legacy client's base lags two versions behind.
 		base := versions[max(0, len(versions)-3)]
 		line := "\nline" + string(rune('A'+i%26))
-		fromLegacy := server.Transact(func(tx *Transaction) {
-			if err := text.InsertAt(tx, base, base.Len(), line); err != nil {
-				t.Fatal(err)
-			}
-		})
+		fromLegacy := mustTransact(t, server, func(tx *Transaction) error { return text.InsertAt(tx, base, base.Len(), line) })
 		if err := peer.ApplyUpdate(fromLegacy); err != nil {
 			t.Fatal(err)
 		}
@@ -134,16 +130,17 @@ func TestVersionAppendsFromStaleVersions(t *testing.T) {
 func TestVersionRejectsOutOfRange(t *testing.T) {
 	doc, _ := NewDoc(Options{ClientID: 1})
 	text, _ := doc.GetText("code")
-	doc.Transact(func(tx *Transaction) { text.Insert(tx, 0, "abc") })
+	mustTransact(t, doc, func(tx *Transaction) error { return text.Insert(tx, 0, "abc") })
 	v := text.Version()
-	doc.Transact(func(tx *Transaction) {
+	update, err := doc.Transact(func(tx *Transaction) error {
 		if err := text.InsertAt(tx, v, 4, "x"); err == nil {
 			t.Error("InsertAt past the end: no error")
 		}
-		if err := text.DeleteAt(tx, v, 2, 2); err == nil {
-			t.Error("DeleteAt past the end: no error")
-		}
+		return text.DeleteAt(tx, v, 2, 2)
 	})
+	if !errors.Is(err, ErrIndexOutOfRange) || update != nil {
+		t.Errorf("DeleteAt past the end: Transact = %v, %v; want no update and ErrIndexOutOfRange", update, err)
+	}
 	if got := text.String(); got != "abc" {
 		t.Errorf("text = %q after rejected edits", got)
 	}

@@ -200,7 +200,7 @@ func (c *yclient) handle(data []byte) error {
 // edit changes the peer's text and sends the update.
 func (c *yclient) edit(fn func(tx *crdt.Transaction, text *crdt.Text) error) {
 	c.mu.Lock()
-	update, err := transactDoc(c.doc, func(tx *crdt.Transaction) error { return fn(tx, c.text) })
+	update, err := c.doc.Transact(func(tx *crdt.Transaction) error { return fn(tx, c.text) })
 	c.mu.Unlock()
 	if err != nil {
 		panic(fmt.Sprintf("test edit: %v", err))

@@ -36,7 +36,7 @@ func randomEdits(t *testing.T, rng *rand.Rand, client uint64, n, size int) []byt
 	}
 	chunk := strings.Repeat("x", size-1) + "\n"
 	for range n {
-		if _, err := transactDoc(doc, func(tx *crdt.Transaction) error { return text.Insert(tx, rng.IntN(text.Len()+1), chunk) }); err != nil {
+		if _, err := doc.Transact(func(tx *crdt.Transaction) error { return text.Insert(tx, rng.IntN(text.Len()+1), chunk) }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -463,7 +463,7 @@ func (c *yclient) handle(data []byte) ([]byte, error) {
 // edit makes a local edit and sends it; it reports whether the send succeeded.
 func (c *yclient) edit(fn func(tx *crdt.Transaction, text *crdt.Text)) bool {
 	c.mu.Lock()
-	update := c.doc.Transact(func(tx *crdt.Transaction) { fn(tx, c.text) })
+	update, _ := c.doc.Transact(func(tx *crdt.Transaction) error { fn(tx, c.text); return nil })
 	c.mu.Unlock()
 	return update == nil || c.send(protocol.EncodeSyncUpdate(update))
 }

@@ -45,7 +45,7 @@ func decodeError(d *lib0.Decoder) error {
 	}
 	err := le.Err
 	switch {
-	case errors.Is(err, lib0.ErrUnexpectedEOF):
+	case errors.Is(err, lib0.ErrUnexpectedEOF), errors.Is(err, lib0.ErrLengthBeyondInput):
 		err = ErrUnexpectedEOF
 	case errors.Is(err, lib0.ErrIntegerOverflow):
 		err = ErrIntegerOverflow

@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,15 +38,13 @@ func DefaultRoots() map[string][]string {
 	return roots
 }
 
-// goroot asks the go command, which knows where the toolchain that runs us
-// lives; runtime.GOROOT (deprecated) is the fallback for a copied binary.
+// goroot asks the go command, which knows where the toolchain lives; "" if there is none.
 func goroot() string {
-	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
-		if dir := strings.TrimSpace(string(out)); dir != "" {
-			return dir
-		}
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return ""
 	}
-	return runtime.GOROOT() //nolint:staticcheck // fallback only
+	return strings.TrimSpace(string(out))
 }
 
 func pythonRoot() string {

@@ -137,7 +137,7 @@ func (d *Decoder) ReadVarUint8Array() []byte {
 		return nil
 	}
 	if n > uint64(len(d.buf)-d.pos) {
-		d.Fail(ErrUnexpectedEOF)
+		d.Fail(ErrLengthBeyondInput)
 		return nil
 	}
 	b := d.buf[d.pos : d.pos+int(n) : d.pos+int(n)]
@@ -208,7 +208,7 @@ func (d *Decoder) ReadSpan() (start, end int) {
 		return 0, 0
 	}
 	if n > uint64(len(d.buf)-d.pos) {
-		d.Fail(ErrUnexpectedEOF)
+		d.Fail(ErrLengthBeyondInput)
 		return 0, 0
 	}
 	start = d.pos

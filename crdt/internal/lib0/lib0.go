@@ -17,6 +17,9 @@ const MaxSafeInteger = 1<<53 - 1
 var (
 	// ErrUnexpectedEOF reports input that ends inside a value.
 	ErrUnexpectedEOF = errors.New("lib0: unexpected end of input")
+	// ErrLengthBeyondInput reports a length prefix (of a string or byte array) that claims more
+	// bytes than remain.
+	ErrLengthBeyondInput = errors.New("lib0: length beyond the end of input")
 	// ErrIntegerOverflow reports a variable-length integer above MaxSafeInteger.
 	ErrIntegerOverflow = errors.New("lib0: integer out of range")
 	// ErrInvalidUTF8 reports a string that is not valid UTF-8 (lib0 decodes strings fatally).

@@ -91,17 +91,19 @@ func ReplayFunc(tr *Trace, onUpdate func(update []byte)) (*crdt.Doc, error) {
 		return nil, err
 	}
 	for i, p := range tr.Patches {
-		var editErr error
-		update := doc.Transact(func(tx *crdt.Transaction) {
+		update, err := doc.Transact(func(tx *crdt.Transaction) error {
 			if p.Del > 0 {
-				editErr = text.Delete(tx, p.Pos, p.Del)
+				if err := text.Delete(tx, p.Pos, p.Del); err != nil {
+					return err
+				}
 			}
-			if editErr == nil && p.Ins != "" {
-				editErr = text.Insert(tx, p.Pos, p.Ins)
+			if p.Ins != "" {
+				return text.Insert(tx, p.Pos, p.Ins)
 			}
+			return nil
 		})
-		if editErr != nil {
-			return nil, fmt.Errorf("%s: patch %d: %w", tr.Name, i, editErr)
+		if err != nil {
+			return nil, fmt.Errorf("%s: patch %d: %w", tr.Name, i, err)
 		}
 		if update != nil {
 			onUpdate(update)

@@ -143,7 +143,7 @@ func Initial(starter, language string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := transactDoc(doc, func(tx *crdt.Transaction) error {
+	if _, err := doc.Transact(func(tx *crdt.Transaction) error {
 		if err := text.Insert(tx, 0, starter); err != nil {
 			return err
 		}
@@ -312,7 +312,7 @@ func (r *Room) apply(c *Conn, update []byte) error {
 // transact runs an edit on behalf of session ("" for the server) and queues its update for
 // commit. Edits fn made before failing are kept and committed, as in crdt.Doc.Transact.
 func (r *Room) transact(session ConnID, fn func(tx *crdt.Transaction) error) error {
-	update, err := transactDoc(r.doc, fn)
+	update, err := r.doc.Transact(fn)
 	if update != nil {
 		r.accepted = append(r.accepted, accepted{from: session, update: update, delta: update, at: r.now})
 	}

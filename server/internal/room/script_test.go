@@ -240,7 +240,7 @@ func (s *script) send(t *testing.T, td *datadriven.TestData) {
 
 func (s *script) edit(t *testing.T, td *datadriven.TestData) {
 	c := s.client(t, td)
-	update, err := transactDoc(c.doc, func(tx *crdt.Transaction) error {
+	update, err := c.doc.Transact(func(tx *crdt.Transaction) error {
 		if td.HasArg("insert") {
 			var pos int
 			td.ScanArgs(t, "insert", &pos)

@@ -6,6 +6,110 @@ import (
 	"github.com/pairpad/pairpad/crdt/internal/lib0"
 )
 
+// This file writes the update v1 format: structs as Yjs's Item.write, GC.write and Skip.write
+// do, a document's state (EncodeStateAsUpdate) and its pending structs.
+
+// write encodes the item as Yjs's Item.write, GC.write or Skip.write do, starting offset units
+// into it.
+func (it *item) write(e *lib0.Encoder, offset int) { e.Buf = it.appendTo(e.Buf, offset) }
+
+// appendTo is write on a plain slice: hot loops keep the buffer in a local variable.
+func (it *item) appendTo(b []byte, offset int) []byte {
+	switch it.kind {
+	case kindGC, kindSkip:
+		b = append(b, it.kind)
+		return lib0.AppendVarUint(b, uint64(it.length-offset))
+	}
+	origin := it.originPtr()
+	var cut ID
+	if offset > 0 {
+		cut = ID{it.id.Client, it.id.Clock + uint64(offset) - 1}
+		origin = &cut
+	}
+	rightOrigin := it.rightOriginPtr()
+	info := it.kind
+	if origin != nil {
+		info |= infoHasOrigin
+	}
+	if rightOrigin != nil {
+		info |= infoHasRightOrigin
+	}
+	if it.hasParentSub() {
+		info |= infoHasParentSub
+	}
+	b = append(b, info)
+	if origin != nil {
+		b = lib0.AppendVarUint(lib0.AppendVarUint(b, origin.Client), origin.Clock)
+	}
+	if rightOrigin != nil {
+		b = lib0.AppendVarUint(lib0.AppendVarUint(b, rightOrigin.Client), rightOrigin.Clock)
+	}
+	if origin == nil && rightOrigin == nil {
+		b = it.appendParent(b)
+		if it.hasParentSub() {
+			b = lib0.AppendVarString(b, it.parentSub())
+		}
+	}
+	return it.appendContentBytes(b, offset)
+}
+
+// appendParent writes the parent as a root name or as the ID of the item holding the parent type.
+func (it *item) appendParent(b []byte) []byte {
+	var ref parentRef
+	switch {
+	case it.parent != nil && it.parent.item == nil:
+		ref = parentRef{name: it.parent.name, isName: true}
+	case it.parent != nil:
+		ref = parentRef{id: it.parent.item.id}
+	case it.parentRef() != nil:
+		ref = *it.parentRef()
+	}
+	if ref.isName {
+		return lib0.AppendVarString(append(b, 1), ref.name)
+	}
+	return lib0.AppendVarUint(lib0.AppendVarUint(append(b, 0), ref.id.Client), ref.id.Clock)
+}
+
+func (it *item) appendContentBytes(b []byte, offset int) []byte {
+	switch it.kind {
+	case kindDeleted:
+		b = lib0.AppendVarUint(b, uint64(it.length-offset))
+	case kindString:
+		b = lib0.AppendVarBytes(b, textFrom(it.text, it.length, offset))
+	case kindJSON:
+		values := it.content.(*jsonContent).values[offset:]
+		b = lib0.AppendVarUint(b, uint64(len(values)))
+		for _, v := range values {
+			b = lib0.AppendVarString(b, v)
+		}
+	case kindAny:
+		values := it.content.(*anyContent).values[offset:]
+		b = lib0.AppendVarUint(b, uint64(len(values)))
+		for _, v := range values {
+			// Values came from the wire or were checked when inserted: encoding cannot fail.
+			b, _ = lib0.AppendAny(b, v)
+		}
+	case kindBinary:
+		b = lib0.AppendVarBytes(b, it.content.(*binaryContent).data)
+	case kindEmbed:
+		b = lib0.AppendVarString(b, it.content.(*embedContent).json)
+	case kindFormat:
+		c := it.content.(*formatContent)
+		b = lib0.AppendVarString(lib0.AppendVarString(b, c.key), c.value)
+	case kindType:
+		t := it.content.(*typeContent).t
+		b = lib0.AppendVarUint(b, uint64(t.ref))
+		if t.ref == typeRefXmlElement || t.ref == typeRefXmlHook {
+			b = lib0.AppendVarString(b, t.nodeName)
+		}
+	case kindDoc:
+		c := it.content.(*docContent)
+		b = lib0.AppendVarString(b, c.guid)
+		b, _ = lib0.AppendAny(b, c.opts)
+	}
+	return b
+}
+
 // structsMissingFrom returns, for every client with content beyond sv, the clock from which a
 // peer at sv lacks it (clients absent from sv from 0), as Yjs's writeClientsStructs computes it.
 func (s *structStore) structsMissingFrom(sv StateVector) StateVector {
@@ -21,15 +125,6 @@ func (s *structStore) structsMissingFrom(sv StateVector) StateVector {
 		}
 	}
 	return from
-}
-
-// writeStructsFrom writes the structs of every client in from, starting at its clock, clients
-// in descending order.
-func writeStructsFrom(e *lib0.Encoder, store *structStore, from StateVector) {
-	e.WriteVarUint(uint64(len(from)))
-	for _, client := range sortedClientsDesc(from) {
-		writeClientStructs(e, store.clients[client], client, from[client], nil)
-	}
 }
 
 // writeClientStructs writes one client's structs from clock on, the first one cut at clock. If
@@ -88,7 +183,8 @@ func (l *structList) deletedRanges() []DeleteRange {
 
 // EncodeStateAsUpdate returns the whole document, or what a peer with the encoded state vector
 // lacks, as one update v1: Y.encodeStateAsUpdate(doc, targetStateVector). Pending structs and
-// deletions are included. A nil targetStateVector means an empty one.
+// deletions are included. A nil targetStateVector means an empty one; a malformed one is a
+// *DecodeError.
 func (d *Doc) EncodeStateAsUpdate(targetStateVector []byte) ([]byte, error) {
 	sv := StateVector{}
 	if targetStateVector != nil {

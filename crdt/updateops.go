@@ -2,13 +2,78 @@ package crdt
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/pairpad/pairpad/crdt/internal/lib0"
 )
 
-// This file holds the operations on encoded updates that need no document, ported from Yjs's
-// updates.js so that their output is byte for byte what Yjs writes.
+// This file holds the operations on encoded updates that need no document: DecodeUpdate, and
+// MergeUpdates, DiffUpdate and EncodeStateVectorFromUpdate, ported from Yjs's updates.js so that
+// their output is byte for byte what Yjs writes. The wire format itself is read in
+// codec_decode.go and written in codec_encode.go.
+
+// Update is a decoded update v1: every struct parsed and checked, none integrated into a
+// document. It keeps each struct compactly, without pointers, so decoding allocates little and
+// costs the garbage collector nothing to hold.
+type Update struct {
+	buf     []byte
+	structs []structHeader // in wire order; content spans are in content
+	content []span
+	ds      DeleteSet
+}
+
+// DecodeUpdate parses an update v1 without integrating it, as Y.decodeUpdate does, and checks
+// it as MergeUpdates does: ApplyUpdate rejects what it rejects, and structs that reference their
+// own client's later content (ErrSelfReference) too. A malformed update is a *DecodeError. The
+// result aliases update.
+func DecodeUpdate(update []byte) (*Update, error) {
+	if uint64(len(update)) > 1<<32-1 {
+		return nil, &DecodeError{Input: "update", Err: fmt.Errorf("%w: %d bytes", ErrTooLarge, len(update))}
+	}
+	d := lib0.NewDecoder(update)
+	u := &Update{buf: update}
+	numClients := d.ReadVarUint()
+	for i := uint64(0); i < numClients && d.Err() == nil; i++ {
+		n := d.ReadVarUint()
+		client := d.ReadVarUint()
+		clock := d.ReadVarUint()
+		// Every struct takes at least two bytes: bound the allocation by what remains.
+		if grow := int(min(n, uint64(d.Remaining()/2)+1)); cap(u.structs)-len(u.structs) < grow {
+			u.structs = append(make([]structHeader, 0, len(u.structs)+grow), u.structs...)
+			u.content = append(make([]span, 0, len(u.content)+grow), u.content...)
+		}
+		for j := uint64(0); j < n && d.Err() == nil; j++ {
+			// Read in place: a header is large enough for copies to show.
+			u.structs = append(u.structs, structHeader{})
+			h := &u.structs[len(u.structs)-1]
+			h.id = ID{client, clock}
+			readHeader(d, h)
+			start := d.Pos()
+			if kind := h.kind(); kind != kindGC && kind != kindSkip {
+				h.length = readContent(d, kind, nil)
+			}
+			if d.Err() != nil {
+				break
+			}
+			if !advanceClock(d, &clock, h.length) {
+				break
+			}
+			u.content = append(u.content, span{uint32(start), uint32(d.Pos())})
+		}
+	}
+	u.ds = readDeleteSet(d)
+	if d.Err() != nil {
+		return nil, decodeError(d, "update")
+	}
+	return u, nil
+}
+
+// NumStructs returns the number of structs (items, GCs and Skips) in the update.
+func (u *Update) NumStructs() int { return len(u.structs) }
+
+// DeleteSet returns the update's delete set.
+func (u *Update) DeleteSet() DeleteSet { return u.ds }
 
 // structReader iterates over the structs of a decoded update in wire order.
 type structReader struct {
@@ -101,7 +166,7 @@ func sliceStruct(left *item, diff int) *item {
 
 // MergeUpdates merges updates v1 into one, as Y.mergeUpdates does: structs of all updates in
 // one sequence per client (Skips fill gaps), delete sets united. A single update is returned as
-// it is.
+// it is. A malformed update is a *DecodeError whose Input is "updates[i]", i its index.
 func MergeUpdates(updates ...[]byte) ([]byte, error) {
 	if len(updates) == 1 {
 		return updates[0], nil
@@ -110,8 +175,8 @@ func MergeUpdates(updates ...[]byte) ([]byte, error) {
 	readers := make([]*structReader, len(updates))
 	for i, u := range updates {
 		var err error
-		if decoded[i], err = decodeUpdate(u); err != nil {
-			return nil, err
+		if decoded[i], err = decodeUpdate(u, false); err != nil {
+			return nil, nameInput(err, fmt.Sprintf("updates[%d]", i))
 		}
 		readers[i] = newStructReader(decoded[i], true)
 	}
@@ -258,13 +323,14 @@ func mergeDecoded(left, right *item) bool {
 }
 
 // DiffUpdate returns the part of an update v1 that a peer with the encoded state vector lacks,
-// as Y.diffUpdate does.
+// as Y.diffUpdate does. A malformed update or state vector is a *DecodeError whose Input says
+// which.
 func DiffUpdate(update, stateVector []byte) ([]byte, error) {
 	sv, err := DecodeStateVector(stateVector)
 	if err != nil {
 		return nil, err
 	}
-	u, err := decodeUpdate(update)
+	u, err := decodeUpdate(update, false)
 	if err != nil {
 		return nil, err
 	}
@@ -298,9 +364,10 @@ func DiffUpdate(update, stateVector []byte) ([]byte, error) {
 }
 
 // EncodeStateVectorFromUpdate returns the state vector of the content an update v1 holds from
-// clock 0 on without gaps, as Y.encodeStateVectorFromUpdate does.
+// clock 0 on without gaps, as Y.encodeStateVectorFromUpdate does. A malformed update is a
+// *DecodeError.
 func EncodeStateVectorFromUpdate(update []byte) ([]byte, error) {
-	u, err := decodeUpdate(update)
+	u, err := decodeUpdate(update, false)
 	if err != nil {
 		return nil, err
 	}

@@ -2,22 +2,15 @@ package crdt
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"unicode/utf8"
 
 	"github.com/pairpad/pairpad/crdt/internal/lib0"
 )
 
-// Errors of update decoding; DecodeError wraps them with the offset.
-var (
-	ErrUnknownContent = errors.New("crdt: unknown struct content kind")
-	ErrUnknownTypeRef = errors.New("crdt: unknown shared type reference")
-	ErrEmptyStruct    = errors.New("crdt: struct of length zero")
-	ErrInvalidJSON    = errors.New("crdt: invalid JSON in content")
-	ErrSelfReference  = errors.New("crdt: struct references its own client's later content")
-	errClockOverflow  = errors.New("crdt: clock beyond 2^53")
-)
+// This file reads the structs of the update v1 format, headers and content, either into the
+// items a document integrates (decodeUpdate) or into compact headers (DecodeUpdate, in
+// updateops.go). Delete sets are read in deleteset.go, state vectors in id.go.
 
 // decodedUpdate is an update v1 parsed into structs without integrating them.
 type decodedUpdate struct {
@@ -31,22 +24,24 @@ type clientStructs struct {
 	structs []*item
 }
 
-// decodeUpdate parses update v1 bytes. Text and binary content alias update.
-func decodeUpdate(update []byte) (*decodedUpdate, error) {
+// decodeUpdate parses update v1 bytes. Text and binary content alias update. With
+// rejectSelfReferences, a struct that references its own client's content at or after itself
+// fails with ErrSelfReference, as ApplyUpdate wants.
+func decodeUpdate(update []byte, rejectSelfReferences bool) (*decodedUpdate, error) {
 	d := lib0.NewDecoder(update)
 	u := &decodedUpdate{}
 	numClients := d.ReadVarUint()
 	for i := uint64(0); i < numClients && d.Err() == nil; i++ {
-		u.clients = append(u.clients, readClientStructs(d))
+		u.clients = append(u.clients, readClientStructs(d, rejectSelfReferences))
 	}
 	u.ds = readDeleteSet(d)
-	if err := d.Err(); err != nil {
-		return nil, fmt.Errorf("crdt: decode update: %w", err)
+	if d.Err() != nil {
+		return nil, decodeError(d, "update")
 	}
 	return u, nil
 }
 
-func readClientStructs(d *lib0.Decoder) clientStructs {
+func readClientStructs(d *lib0.Decoder, rejectSelfReferences bool) clientStructs {
 	n := d.ReadVarUint()
 	client := d.ReadVarUint()
 	clock := d.ReadVarUint()
@@ -66,6 +61,9 @@ func readClientStructs(d *lib0.Decoder) clientStructs {
 		}
 		it.id = ID{client, clock}
 		readStruct(d, it)
+		if rejectSelfReferences {
+			checkReferences(d, it)
+		}
 		if d.Err() != nil {
 			break
 		}
@@ -114,7 +112,7 @@ func readHeader(d *lib0.Decoder, h *structHeader) {
 		return
 	case kindDeleted, kindJSON, kindBinary, kindString, kindEmbed, kindFormat, kindType, kindAny, kindDoc:
 	default:
-		d.Fail(ErrUnknownContent)
+		d.Fail(fmt.Errorf("%w %d", ErrUnknownContent, info&infoKindMask))
 		return
 	}
 	if info&infoHasOrigin != 0 {
@@ -143,9 +141,20 @@ func readHeader(d *lib0.Decoder, h *structHeader) {
 func readStringSpan(d *lib0.Decoder) span {
 	start, end := d.ReadSpan()
 	if d.Err() == nil && !utf8.Valid(d.Bytes(start, end)) {
-		d.Fail(lib0.ErrInvalidUTF8)
+		d.Fail(ErrInvalidUTF8)
 	}
 	return span{uint32(start), uint32(end)}
+}
+
+// checkReferences fails d if it references content of its own client at or after itself: no
+// peer writes such a struct, and integrating it would need content that can never exist.
+func checkReferences(d *lib0.Decoder, it *item) {
+	for _, dep := range [...]*ID{it.originPtr(), it.rightOriginPtr(), it.parentIDPtr()} {
+		if dep != nil && dep.Client == it.id.Client && dep.Clock >= it.id.Clock {
+			d.Fail(fmt.Errorf("%w: %v references %v", ErrSelfReference, it.id, *dep))
+			return
+		}
+	}
 }
 
 // advanceClock moves clock past a struct of length units, failing d on empty structs and clocks
@@ -157,7 +166,7 @@ func advanceClock(d *lib0.Decoder, clock *uint64, length int) bool {
 	}
 	*clock += uint64(length)
 	if *clock > lib0.MaxSafeInteger {
-		d.Fail(errClockOverflow)
+		d.Fail(ErrClockOverflow)
 		return false
 	}
 	return true
@@ -193,134 +202,120 @@ func readStruct(d *lib0.Decoder, it *item) {
 		}
 		it.ext = ext
 	}
-	readContent(d, it)
+	it.length = readContent(d, it.kind, it)
 }
 
-// skipContent reads past a struct's content, checking it as readContent does without building
-// it, and returns the content's length.
-func skipContent(d *lib0.Decoder, kind uint8) int {
+// readContent reads a struct's content of kind (an item's kind, checked by readHeader) and
+// returns its length. It builds the content into it; with it nil it only checks the content, as
+// thoroughly, and builds nothing (DecodeUpdate's skip mode). Every content kind is read here
+// alone, so that both modes accept exactly the same input.
+func readContent(d *lib0.Decoder, kind uint8, it *item) int {
 	switch kind {
 	case kindDeleted:
 		return int(d.ReadVarUint())
 	case kindJSON:
-		n := d.ReadVarUint()
-		for i := uint64(0); i < n && d.Err() == nil; i++ {
-			if s := d.ReadVarStringBytes(); string(s) != "undefined" && !json.Valid(s) {
-				d.Fail(ErrInvalidJSON)
-			}
-		}
-		return int(n)
+		return readJSONContent(d, it)
 	case kindBinary:
-		d.ReadSpan()
+		if data := d.ReadVarUint8Array(); it != nil {
+			it.content = &binaryContent{data: data}
+		}
 	case kindString:
-		n, ok := utf16LenValid(d.ReadVarUint8Array())
+		text := d.ReadVarUint8Array()
+		n, ok := utf16LenValid(text)
 		if !ok {
-			d.Fail(lib0.ErrInvalidUTF8)
+			d.Fail(ErrInvalidUTF8)
+		}
+		if it != nil {
+			it.text = text
 		}
 		return n
 	case kindEmbed:
-		skipJSON(d)
+		if value := readJSON(d); it != nil {
+			it.content = &embedContent{json: string(value)}
+		}
 	case kindFormat:
-		d.ReadVarStringBytes()
-		skipJSON(d)
+		key := d.ReadVarStringBytes()
+		if value := readJSON(d); it != nil {
+			it.content = &formatContent{key: string(key), value: string(value)}
+		}
 	case kindType:
-		switch d.ReadVarUint() {
-		case typeRefXmlElement, typeRefXmlHook:
-			d.ReadVarStringBytes()
-		case typeRefArray, typeRefMap, typeRefText, typeRefXmlFragment, typeRefXmlText:
-		default:
-			d.Fail(ErrUnknownTypeRef)
-		}
+		readTypeContent(d, it)
 	case kindAny:
-		n := d.ReadVarUint()
-		for i := uint64(0); i < n && d.Err() == nil; i++ {
-			d.SkipAny()
-		}
-		return int(n)
+		return readAnyContent(d, it)
 	case kindDoc:
-		d.ReadVarStringBytes()
-		d.SkipAny()
+		guid := d.ReadVarStringBytes()
+		if it == nil {
+			d.SkipAny()
+		} else {
+			opts := d.ReadAny()
+			it.content = &docContent{guid: string(guid), opts: subdocOptions(opts)}
+		}
 	}
 	return 1
 }
 
-func skipJSON(d *lib0.Decoder) {
-	if s := d.ReadVarStringBytes(); d.Err() == nil && !json.Valid(s) {
-		d.Fail(ErrInvalidJSON)
+// readJSONContent reads ContentJSON into it (if not nil) and returns its length.
+func readJSONContent(d *lib0.Decoder, it *item) int {
+	n := d.ReadVarUint()
+	var values []string
+	if it != nil {
+		values = make([]string, 0, min(n, uint64(d.Remaining())))
 	}
-}
-
-func readContent(d *lib0.Decoder, it *item) {
-	switch it.kind {
-	case kindDeleted:
-		it.length = int(d.ReadVarUint())
-	case kindJSON:
-		n := d.ReadVarUint()
-		values := make([]string, 0, min(n, uint64(d.Remaining())))
-		for i := uint64(0); i < n && d.Err() == nil; i++ {
-			s := d.ReadVarString()
-			if s != "undefined" && !json.Valid([]byte(s)) {
-				d.Fail(ErrInvalidJSON)
-			}
-			values = append(values, s)
+	for i := uint64(0); i < n && d.Err() == nil; i++ {
+		s := d.ReadVarStringBytes()
+		if string(s) != "undefined" && !json.Valid(s) {
+			d.Fail(ErrInvalidJSON)
 		}
+		if it != nil {
+			values = append(values, string(s))
+		}
+	}
+	if it != nil {
 		it.content = &jsonContent{values: values}
-		it.length = len(values)
-	case kindBinary:
-		it.content = &binaryContent{data: d.ReadVarUint8Array()}
-		it.length = 1
-	case kindString:
-		it.text = d.ReadVarUint8Array()
-		n, ok := utf16LenValid(it.text)
-		if !ok {
-			d.Fail(lib0.ErrInvalidUTF8)
-		}
-		it.length = n
-	case kindEmbed:
-		it.content = &embedContent{json: readJSON(d)}
-		it.length = 1
-	case kindFormat:
-		key := d.ReadVarString()
-		it.content = &formatContent{key: key, value: readJSON(d)}
-		it.length = 1
-	case kindType:
-		it.content = &typeContent{t: readTypeRef(d)}
-		it.length = 1
-	case kindAny:
-		n := d.ReadVarUint()
-		values := make([]any, 0, min(n, uint64(d.Remaining())))
+	}
+	return int(n)
+}
+
+// readAnyContent reads ContentAny into it (if not nil) and returns its length.
+func readAnyContent(d *lib0.Decoder, it *item) int {
+	n := d.ReadVarUint()
+	if it == nil {
 		for i := uint64(0); i < n && d.Err() == nil; i++ {
-			values = append(values, d.ReadAny())
+			d.SkipAny()
 		}
-		it.content = &anyContent{values: values}
-		it.length = len(values)
-	case kindDoc:
-		guid := d.ReadVarString()
-		opts := d.ReadAny()
-		it.content = &docContent{guid: guid, opts: subdocOptions(opts)}
-		it.length = 1
+		return int(n)
+	}
+	values := make([]any, 0, min(n, uint64(d.Remaining())))
+	for i := uint64(0); i < n && d.Err() == nil; i++ {
+		values = append(values, d.ReadAny())
+	}
+	it.content = &anyContent{values: values}
+	return int(n)
+}
+
+// readTypeContent reads ContentType, a nested type's reference, into it (if not nil).
+func readTypeContent(d *lib0.Decoder, it *item) {
+	ref := d.ReadVarUint()
+	var nodeName []byte
+	switch ref {
+	case typeRefXmlElement, typeRefXmlHook:
+		nodeName = d.ReadVarStringBytes()
+	case typeRefArray, typeRefMap, typeRefText, typeRefXmlFragment, typeRefXmlText:
+	default:
+		d.Fail(fmt.Errorf("%w %d", ErrUnknownTypeRef, ref))
+	}
+	if it != nil {
+		it.content = &typeContent{t: &Type{ref: uint8(ref), nodeName: string(nodeName)}}
 	}
 }
 
-func readJSON(d *lib0.Decoder) string {
-	s := d.ReadVarString()
-	if d.Err() == nil && !json.Valid([]byte(s)) {
+// readJSON reads a string that must hold one JSON value.
+func readJSON(d *lib0.Decoder) []byte {
+	s := d.ReadVarStringBytes()
+	if d.Err() == nil && !json.Valid(s) {
 		d.Fail(ErrInvalidJSON)
 	}
 	return s
-}
-
-func readTypeRef(d *lib0.Decoder) *Type {
-	ref := d.ReadVarUint()
-	t := &Type{ref: uint8(ref)}
-	switch ref {
-	case typeRefXmlElement, typeRefXmlHook:
-		t.nodeName = d.ReadVarString()
-	case typeRefArray, typeRefMap, typeRefText, typeRefXmlFragment, typeRefXmlText:
-	default:
-		d.Fail(ErrUnknownTypeRef)
-	}
-	return t
 }
 
 // subdocOptions returns the options Yjs writes back for a subdocument read with opts: Yjs
