@@ -35,15 +35,6 @@ func (o RoomOptions) withDefaults() RoomOptions {
 	if o.SendQueue <= 0 {
 		o.SendQueue = 256
 	}
-	if o.CompactEntries <= 0 {
-		o.CompactEntries = 500
-	}
-	if o.CompactBytes <= 0 {
-		o.CompactBytes = 1 << 20
-	}
-	if o.KeepaliveInterval <= 0 {
-		o.KeepaliveInterval = 15 * time.Second
-	}
 	if o.SeedInterval <= 0 {
 		o.SeedInterval = room.DefaultSeedInterval
 	}

@@ -93,7 +93,7 @@ type accepted struct {
 // New returns the room whose durable state is st, at time now. A state that does not decode is
 // an error: a room that cannot load must never start empty and overwrite what is stored.
 func New(opts Options, st Stored, now time.Time) (*Room, error) {
-	doc, err := crdt.NewDoc(crdt.Options{ClientID: ServerClientID})
+	doc, text, meta, err := newDoc()
 	if err != nil {
 		return nil, err
 	}
@@ -109,14 +109,6 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 		}
 		logBytes += len(u)
 	}
-	text, err := doc.GetText(CodeRoot)
-	if err != nil {
-		return nil, err
-	}
-	meta, err := doc.GetMap(MetaRoot)
-	if err != nil {
-		return nil, err
-	}
 	opts = opts.withDefaults()
 	return &Room{
 		opts: opts, doc: doc, text: text, meta: meta,
@@ -131,15 +123,7 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 
 // Initial returns the initial state of a new room: its starter code and language.
 func Initial(starter, language string) ([]byte, error) {
-	doc, err := crdt.NewDoc(crdt.Options{ClientID: ServerClientID})
-	if err != nil {
-		return nil, err
-	}
-	text, err := doc.GetText(CodeRoot)
-	if err != nil {
-		return nil, err
-	}
-	meta, err := doc.GetMap(MetaRoot)
+	doc, text, meta, err := newDoc()
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +136,23 @@ func Initial(starter, language string) ([]byte, error) {
 		return nil, err
 	}
 	return doc.EncodeStateAsUpdate(nil)
+}
+
+// newDoc returns an empty room document, as the server edits it, and its two roots.
+func newDoc() (*crdt.Doc, *crdt.Text, *crdt.Map, error) {
+	doc, err := crdt.NewDoc(crdt.Options{ClientID: ServerClientID})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	text, err := doc.GetText(CodeRoot)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	meta, err := doc.GetMap(MetaRoot)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return doc, text, meta, nil
 }
 
 // Step hands the room one input. A stopped room answers queries with ErrStopped and ignores

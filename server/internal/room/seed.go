@@ -10,6 +10,7 @@ import (
 
 	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/internal/utf16x"
+	"github.com/pairpad/pairpad/server/internal/httpapi"
 )
 
 // seedVersions is how many of the versions sent to a seed client its session keeps: the code
@@ -22,13 +23,6 @@ const seedDiffTimeout = 200 * time.Millisecond
 
 // DefaultSeedInterval is the least time between two code_update messages to one seed client.
 const DefaultSeedInterval = 50 * time.Millisecond
-
-// The "error" codes of the seed protocol's error message: the REST API's codes.
-const (
-	seedInvalidJSON = "invalid_json"
-	seedBadRequest  = "bad_request"
-	seedValidation  = "validation"
-)
 
 // seedSession speaks the seed's JSON protocol (/ws/{roomId}): whole-code updates in text
 // frames, merged into the document against the version the client edited, and the code and the
@@ -58,7 +52,7 @@ type seedMessage struct {
 
 func text(data []byte) Frame { return Frame{Text: true, Data: data} }
 
-// seedError is the JSON protocol's error message.
+// seedError is the JSON protocol's error message; its codes are the REST API's.
 func seedError(code, detail string) Frame {
 	b, _ := json.Marshal(map[string]string{"type": "error", "error": code, "detail": detail})
 	return text(b)
@@ -69,13 +63,13 @@ func parseSeed(data []byte) (code string, reply *Frame) {
 	var msg seedMessage
 	fail := func(code, detail string) (string, *Frame) { f := seedError(code, detail); return "", &f }
 	if err := json.Unmarshal(data, &msg); err != nil {
-		return fail(seedInvalidJSON, "the message is not valid JSON: "+err.Error())
+		return fail(httpapi.CodeInvalidJSON, "the message is not valid JSON: "+err.Error())
 	}
 	switch {
 	case msg.Type != "code_update":
-		return fail(seedBadRequest, `unknown message type "`+msg.Type+`"; clients send "code_update"`)
+		return fail(httpapi.CodeBadRequest, `unknown message type "`+msg.Type+`"; clients send "code_update"`)
 	case msg.Code == nil:
-		return fail(seedValidation, `a code_update needs a "code" string`)
+		return fail(httpapi.CodeValidation, `a code_update needs a "code" string`)
 	}
 	return *msg.Code, nil
 }
@@ -105,7 +99,7 @@ func (s *seedSession) receive(c *Conn, f Frame) error {
 // characters, so that whatever others did since is kept. The client gets the merged code back.
 func (s *seedSession) merge(c *Conn, code string) error {
 	if !utf8.ValidString(code) {
-		c.send(seedError(seedValidation, "the code is not valid UTF-8"))
+		c.send(seedError(httpapi.CodeValidation, "the code is not valid UTF-8"))
 		return nil
 	}
 	text := c.room.text
