@@ -32,9 +32,9 @@ func (r Role) String() string {
 // errReadOnly refuses an edit from a connection whose role is Viewer.
 var errReadOnly = errors.New("room: this connection may not edit the room")
 
-// Conn is one connection of a room, as its session sees it: what the session may ask of the
+// conn is one connection of a room, as its session sees it: what the session may ask of the
 // room on the connection's behalf.
-type Conn struct {
+type conn struct {
 	id      ConnID
 	role    Role
 	session Session
@@ -47,7 +47,7 @@ type Conn struct {
 }
 
 // send queues a frame for the connection; nothing is sent to a connection that left.
-func (c *Conn) send(f Frame) {
+func (c *conn) send(f Frame) {
 	if !c.left {
 		c.room.ready.Messages = append(c.room.ready.Messages, Message{Conn: c.id, Frame: f})
 	}
@@ -58,7 +58,7 @@ func (c *Conn) send(f Frame) {
 // it holds structs the room lacks, it is an edit and closes the connection; else it is what a
 // y-websocket client sends when it syncs (its state, which the room has) and is ignored, delete
 // set included (deletions are ignored rather than checked: the room applies none of a viewer's).
-func (c *Conn) applyUpdate(update []byte) error {
+func (c *conn) applyUpdate(update []byte) error {
 	if c.role != Editor {
 		missing, err := crdt.DiffUpdate(update, c.room.doc.EncodeStateVector())
 		if err != nil {
@@ -81,7 +81,7 @@ func (c *Conn) applyUpdate(update []byte) error {
 
 // transact runs an edit of the document on the connection's behalf (a merged whole-code
 // update), subject to its role like applyUpdate.
-func (c *Conn) transact(fn func(tx *crdt.Transaction) error) error {
+func (c *conn) transact(fn func(tx *crdt.Transaction) error) error {
 	if c.role != Editor {
 		return refuse(CloseForbidden, "this link may not edit the room", errReadOnly)
 	}
@@ -90,7 +90,7 @@ func (c *Conn) transact(fn func(tx *crdt.Transaction) error) error {
 
 // applyAwareness applies an awareness update the connection sent and relays what changed to
 // the others.
-func (c *Conn) applyAwareness(update []byte) error {
+func (c *conn) applyAwareness(update []byte) error {
 	r := c.room
 	changes, err := r.awareness.Apply(update, r.now)
 	if err != nil {
@@ -105,20 +105,20 @@ func (c *Conn) applyAwareness(update []byte) error {
 }
 
 // whenDurable runs fn once everything the room accepted so far is committed: at once if it is.
-func (c *Conn) whenDurable(fn func()) { c.room.whenDurable(fn) }
+func (c *conn) whenDurable(fn func()) { c.room.whenDurable(fn) }
 
 // durable reports whether everything the room accepted is committed.
-func (c *Conn) durable() bool { return c.room.durable() }
+func (c *conn) durable() bool { return c.room.durable() }
 
 // wakeAt asks for a tick at t (or earlier).
-func (c *Conn) wakeAt(t time.Time) {
+func (c *conn) wakeAt(t time.Time) {
 	if c.wake.IsZero() || t.Before(c.wake) {
 		c.wake = t
 	}
 }
 
 // now is the time of the input being handled.
-func (c *Conn) now() time.Time { return c.room.now }
+func (c *conn) now() time.Time { return c.room.now }
 
 // closeError is a refusal that closes the connection that caused it.
 type closeError struct {

@@ -8,7 +8,7 @@
 // Each connection speaks a wire protocol through its Session: NewYjsSession for y-websocket's
 // binary protocol, NewSeedSession for the seed's JSON protocol. A session turns its frames into
 // edits of the room and the room's events into its frames; nothing else asks which protocol a
-// connection speaks. A connection's Role is checked by the room in one place, Conn.applyUpdate.
+// connection speaks. A connection's Role is checked by the room in one place, conn.applyUpdate.
 //
 // The durability contract: an update is handed out in Ready.Append and relayed to nobody, nor
 // shown in any reply, until the caller has stepped Committed for it.

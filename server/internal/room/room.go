@@ -60,8 +60,8 @@ type Room struct {
 	text      *crdt.Text
 	meta      *crdt.Map
 	awareness protocol.Awareness
-	conns     map[ConnID]*Conn
-	order     []*Conn // conns in the order they joined: every fan-out follows it
+	conns     map[ConnID]*conn
+	order     []*conn // conns in the order they joined: every fan-out follows it
 	now       time.Time
 	keepalive time.Time // when the next keepalive is due
 
@@ -112,7 +112,7 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 	opts = opts.withDefaults()
 	return &Room{
 		opts: opts, doc: doc, text: text, meta: meta,
-		conns:      make(map[ConnID]*Conn),
+		conns:      make(map[ConnID]*conn),
 		now:        now,
 		keepalive:  now.Add(opts.KeepaliveInterval),
 		lastSeq:    st.LastSeq,
@@ -241,7 +241,7 @@ func (r *Room) advance(t time.Time) {
 }
 
 func (r *Room) join(in Join) {
-	c := &Conn{id: in.Conn, role: in.Role, session: in.Session, room: r}
+	c := &conn{id: in.Conn, role: in.Role, session: in.Session, room: r}
 	if r.stopping || r.conns[in.Conn] != nil {
 		r.ready.Closes = append(r.ready.Closes, Close{Conn: in.Conn, Code: CloseGoingAway, Reason: "room closed"})
 		return
@@ -252,7 +252,7 @@ func (r *Room) join(in Join) {
 	c.session.open(c)
 }
 
-func (r *Room) receive(c *Conn, f Frame) {
+func (r *Room) receive(c *conn, f Frame) {
 	err := c.session.receive(c, f)
 	if err == nil {
 		return
@@ -265,7 +265,7 @@ func (r *Room) receive(c *Conn, f Frame) {
 }
 
 // close closes a connection and removes it from the room at once.
-func (r *Room) close(c *Conn, code CloseCode, reason string, err error) {
+func (r *Room) close(c *conn, code CloseCode, reason string, err error) {
 	if c.left {
 		return
 	}
@@ -275,10 +275,10 @@ func (r *Room) close(c *Conn, code CloseCode, reason string, err error) {
 
 // remove takes a connection out of the room and announces that the awareness states it set are
 // gone.
-func (r *Room) remove(c *Conn) {
+func (r *Room) remove(c *conn) {
 	c.left = true
 	delete(r.conns, c.id)
-	r.order = slices.DeleteFunc(r.order, func(o *Conn) bool { return o == c })
+	r.order = slices.DeleteFunc(r.order, func(o *conn) bool { return o == c })
 	if removed, update := r.awareness.Remove(c.awareness); len(removed) > 0 {
 		r.broadcastAwareness(nil, update)
 	}
@@ -292,7 +292,7 @@ func (r *Room) broadcastPeers() {
 }
 
 // broadcastAwareness hands an awareness update to every connection but from.
-func (r *Room) broadcastAwareness(from *Conn, update []byte) {
+func (r *Room) broadcastAwareness(from *conn, update []byte) {
 	for _, c := range r.order {
 		if c != from {
 			c.session.awareness(c, update)
@@ -301,7 +301,7 @@ func (r *Room) broadcastAwareness(from *Conn, update []byte) {
 }
 
 // apply integrates an update from c and queues it for commit.
-func (r *Room) apply(c *Conn, update []byte) error {
+func (r *Room) apply(c *conn, update []byte) error {
 	delta, err := r.doc.ApplyUpdateAndEncode(update)
 	if err != nil {
 		return err
@@ -471,7 +471,7 @@ func (b *batch) changed() bool {
 
 // others returns the deltas of the updates c did not send, merged into one update, or nil if
 // there are none. The merge for connections that sent nothing is made once.
-func (b *batch) others(c *Conn) ([]byte, error) {
+func (b *batch) others(c *conn) ([]byte, error) {
 	var deltas [][]byte
 	own := false
 	for _, a := range b.updates {

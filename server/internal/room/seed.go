@@ -77,12 +77,12 @@ func parseSeed(data []byte) (code string, reply *Frame) {
 func (*seedSession) Protocol() string { return "json" }
 
 // open sends the code once what the room accepted so far is durable.
-func (s *seedSession) open(c *Conn) {
+func (s *seedSession) open(c *conn) {
 	s.dirty = true
 	s.flush(c)
 }
 
-func (s *seedSession) receive(c *Conn, f Frame) error {
+func (s *seedSession) receive(c *conn, f Frame) error {
 	if !f.Text {
 		return refuse(CloseUnsupportedData, "text frames only", errors.New("room: a binary frame on a JSON connection"))
 	}
@@ -97,7 +97,7 @@ func (s *seedSession) receive(c *Conn, f Frame) error {
 // merge merges the whole code the client sent into the document: it diffs the code against
 // the version the client most likely edited and applies that diff anchored to the version's
 // characters, so that whatever others did since is kept. The client gets the merged code back.
-func (s *seedSession) merge(c *Conn, code string) error {
+func (s *seedSession) merge(c *conn, code string) error {
 	if !utf8.ValidString(code) {
 		c.send(seedError(httpapi.CodeValidation, "the code is not valid UTF-8"))
 		return nil
@@ -163,25 +163,25 @@ func (s *seedSession) closestVersion(code string) *crdt.TextVersion {
 }
 
 // committed: the client gets the new code if the commit changed the document.
-func (s *seedSession) committed(c *Conn, b *batch) {
+func (s *seedSession) committed(c *conn, b *batch) {
 	if b.changed() {
 		s.dirty = true
 	}
 	s.flush(c)
 }
 
-func (*seedSession) awareness(*Conn, []byte) {}
+func (*seedSession) awareness(*conn, []byte) {}
 
-func (*seedSession) peers(c *Conn, n int) {
+func (*seedSession) peers(c *conn, n int) {
 	msg, _ := json.Marshal(seedMessage{Type: "user_count", Count: &n})
 	c.send(text(msg))
 }
 
-func (s *seedSession) tick(c *Conn, _ bool) { s.flush(c) }
+func (s *seedSession) tick(c *conn, _ bool) { s.flush(c) }
 
 // flush sends the latest code if the client lacks it, once everything the room accepted is
 // durable and at most once per interval.
-func (s *seedSession) flush(c *Conn) {
+func (s *seedSession) flush(c *conn) {
 	if !s.dirty || !c.durable() {
 		return
 	}

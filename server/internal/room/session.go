@@ -10,18 +10,18 @@ type Session interface {
 	// Protocol names the protocol, for logs.
 	Protocol() string
 	// open greets the connection once it joined.
-	open(c *Conn)
+	open(c *conn)
 	// receive handles a frame the connection sent. An error closes the connection: a
 	// *closeError says with which code, any other error closes it as malformed.
-	receive(c *Conn, f Frame) error
+	receive(c *conn, f Frame) error
 	// committed tells the session that the updates of b are durable: relay them.
-	committed(c *Conn, b *batch)
+	committed(c *conn, b *batch)
 	// awareness relays an awareness update (as Awareness.Apply reads it) from another
 	// connection, or the room's own removals.
-	awareness(c *Conn, update []byte)
+	awareness(c *conn, update []byte)
 	// peers tells the session how many connections the room has now.
-	peers(c *Conn, n int)
-	// tick lets the session send what it held back until now (see Conn.wakeAt); keepalive is
+	peers(c *conn, n int)
+	// tick lets the session send what it held back until now (see conn.wakeAt); keepalive is
 	// set when every connection should receive some message.
-	tick(c *Conn, keepalive bool)
+	tick(c *conn, keepalive bool)
 }

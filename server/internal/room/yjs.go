@@ -23,14 +23,14 @@ func binary(data []byte) Frame { return Frame{Data: data} }
 func (yjsSession) Protocol() string { return "yjs" }
 
 // open sends the room's state vector (sync step 1) and every awareness state it knows.
-func (yjsSession) open(c *Conn) {
+func (yjsSession) open(c *conn) {
 	c.send(binary(protocol.EncodeSyncStep1(c.room.doc.EncodeStateVector())))
 	if clients := c.room.awareness.Clients(); len(clients) > 0 {
 		c.send(binary(protocol.EncodeAwarenessMessage(c.room.awareness.EncodeUpdate(clients))))
 	}
 }
 
-func (yjsSession) receive(c *Conn, f Frame) error {
+func (yjsSession) receive(c *conn, f Frame) error {
 	if f.Text {
 		return refuse(CloseUnsupportedData, "binary frames only", errors.New("room: a text frame on a y-websocket connection"))
 	}
@@ -59,7 +59,7 @@ func (yjsSession) receive(c *Conn, f Frame) error {
 
 // syncStep2 answers a sync step 1 with what its state vector lacks, once everything the room
 // accepted so far is durable: the answer must not reveal an update before it is committed.
-func syncStep2(c *Conn, stateVector []byte) error {
+func syncStep2(c *conn, stateVector []byte) error {
 	if _, err := crdt.DecodeStateVector(stateVector); err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func syncStep2(c *Conn, stateVector []byte) error {
 }
 
 // committed relays, in one message, every durable update that others sent.
-func (yjsSession) committed(c *Conn, b *batch) {
+func (yjsSession) committed(c *conn, b *batch) {
 	update, err := b.others(c)
 	if err != nil {
 		c.room.close(c, CloseInternalError, "could not relay updates", err)
@@ -86,13 +86,13 @@ func (yjsSession) committed(c *Conn, b *batch) {
 	}
 }
 
-func (yjsSession) awareness(c *Conn, update []byte) {
+func (yjsSession) awareness(c *conn, update []byte) {
 	c.send(binary(protocol.EncodeAwarenessMessage(update)))
 }
 
-func (yjsSession) peers(*Conn, int) {}
+func (yjsSession) peers(*conn, int) {}
 
-func (yjsSession) tick(c *Conn, keepalive bool) {
+func (yjsSession) tick(c *conn, keepalive bool) {
 	if keepalive {
 		c.send(binary(keepaliveFrame))
 	}
