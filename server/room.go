@@ -120,12 +120,16 @@ func stored(snap store.Snapshot, entries []store.Entry) room.Stored {
 func (r *liveRoom) step(env envelope) {
 	switch in := env.input.(type) {
 	case room.Join:
+		if r.peers[in.Conn] != nil {
+			env.peer.close(websocket.StatusGoingAway, "connection id in use")
+			return
+		}
 		r.peers[in.Conn] = env.peer
 	case room.Leave:
 		delete(r.peers, in.Conn)
 	case room.Query:
 		r.lastQuery++
-		in.ID = r.lastQuery
+		in.ID, in.At = r.lastQuery, time.Now()
 		r.replies[in.ID] = env.reply
 		env.input = in
 	}
@@ -150,15 +154,17 @@ func (r *liveRoom) act() bool {
 			r.closePeer(c)
 		}
 		for _, reply := range rd.Replies {
-			r.replies[reply.ID] <- reply
-			delete(r.replies, reply.ID)
+			if ch, ok := r.replies[reply.ID]; ok {
+				ch <- reply // buffered: never blocks
+				delete(r.replies, reply.ID)
+			}
 		}
 		for _, err := range rd.Errors {
 			r.log.Error().Err(err).Msg("room")
 		}
 		if len(rd.Append) > 0 {
 			seq, err := r.append(rd.Append)
-			r.core.Step(room.Committed{Seq: seq, Err: err})
+			r.core.Step(room.Committed{Seq: seq, Err: err, At: time.Now()})
 		}
 		if rd.Snapshot != nil {
 			r.core.Step(room.Compacted{Err: r.compact(*rd.Snapshot)})

@@ -1,8 +1,6 @@
 package room
 
 import (
-	"errors"
-	"slices"
 	"time"
 
 	"github.com/pairpad/pairpad/crdt"
@@ -29,9 +27,6 @@ func (r Role) String() string {
 	return "viewer"
 }
 
-// errReadOnly refuses an edit from a connection whose role is Viewer.
-var errReadOnly = errors.New("room: this connection may not edit the room")
-
 // conn is one connection of a room, as its session sees it: what the session may ask of the
 // room on the connection's behalf.
 type conn struct {
@@ -41,8 +36,8 @@ type conn struct {
 	room    *Room
 	left    bool
 	wake    time.Time // when the session wants a tick; zero for never
-	// awareness lists the awareness clients this connection announced: it controls them until
-	// it removes them, as in y-websocket's server, and they are announced gone when it leaves.
+	// awareness lists the awareness clients whose state this connection set last: they are
+	// announced gone when it leaves.
 	awareness []uint64
 }
 
@@ -53,24 +48,15 @@ func (c *conn) send(f Frame) {
 	}
 }
 
-// applyUpdate integrates an update the connection sent and queues it for commit and relay. This
-// is the one place where a connection's role is checked: a viewer's update is never applied. If
-// it holds structs the room lacks, it is an edit and closes the connection; else it is what a
-// y-websocket client sends when it syncs (its state, which the room has) and is ignored, delete
-// set included (deletions are ignored rather than checked: the room applies none of a viewer's).
+// mayEdit reports whether the connection may edit the document. It is the one place where a
+// role is checked: applyUpdate and transact, the only ways a session edits, ask it.
+func (c *conn) mayEdit() bool { return c.role == Editor }
+
+// applyUpdate integrates an update the connection sent and queues it for commit and relay. A
+// viewer's update is ignored: it is either the state a y-websocket client sends when it syncs,
+// which the room has, or an edit the viewer may not make.
 func (c *conn) applyUpdate(update []byte) error {
-	if c.role != Editor {
-		missing, err := crdt.DiffUpdate(update, c.room.doc.EncodeStateVector())
-		if err != nil {
-			return refuse(CloseInvalidPayload, "malformed update", err)
-		}
-		u, err := crdt.DecodeUpdate(missing)
-		if err != nil {
-			return refuse(CloseInvalidPayload, "malformed update", err)
-		}
-		if u.NumStructs() > 0 {
-			return refuse(CloseForbidden, "this link may not edit the room", errReadOnly)
-		}
+	if !c.mayEdit() {
 		return nil
 	}
 	if err := c.room.apply(c, update); err != nil {
@@ -80,10 +66,10 @@ func (c *conn) applyUpdate(update []byte) error {
 }
 
 // transact runs an edit of the document on the connection's behalf (a merged whole-code
-// update), subject to its role like applyUpdate.
+// update); for a viewer it does nothing.
 func (c *conn) transact(fn func(tx *crdt.Transaction) error) error {
-	if c.role != Editor {
-		return refuse(CloseForbidden, "this link may not edit the room", errReadOnly)
+	if !c.mayEdit() {
+		return nil
 	}
 	return c.room.transact(c.id, fn)
 }
@@ -96,8 +82,7 @@ func (c *conn) applyAwareness(update []byte) error {
 	if err != nil {
 		return refuse(CloseInvalidPayload, "malformed awareness update", err)
 	}
-	c.awareness = append(c.awareness, changes.Added...)
-	c.awareness = slices.DeleteFunc(c.awareness, func(id uint64) bool { return slices.Contains(changes.Removed, id) })
+	r.claimAwareness(c, changes)
 	if !changes.Empty() {
 		r.broadcastAwareness(c, update)
 	}

@@ -35,6 +35,7 @@ type Leave struct {
 type Committed struct {
 	Seq uint64
 	Err error
+	At  time.Time // when the commit finished
 }
 
 // Compacted reports the outcome of writing the last Ready.Snapshot. A failed compaction is not
@@ -55,6 +56,7 @@ type Tick struct {
 type Query struct {
 	ID       uint64
 	Language string
+	At       time.Time
 }
 
 // Stop ends the room: what was accepted is committed, the log is compacted, every connection is

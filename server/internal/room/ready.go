@@ -49,14 +49,12 @@ type Message struct {
 // CloseCode is a WebSocket close code.
 type CloseCode int
 
-// The close codes the room uses. 4400-4499 are permanent refusals: y-websocket clients do not
-// reconnect after them.
+// The close codes the room uses.
 const (
 	CloseGoingAway       CloseCode = 1001
 	CloseUnsupportedData CloseCode = 1003
 	CloseInvalidPayload  CloseCode = 1007
 	CloseInternalError   CloseCode = 1011
-	CloseForbidden       CloseCode = 4403
 )
 
 // Close is a connection to close, with its code and reason, once the messages queued before it

@@ -181,6 +181,7 @@ func (r *Room) Step(in Input) {
 			r.remove(c)
 		}
 	case Committed:
+		r.advance(in.At)
 		r.committed(in)
 	case Compacted:
 		r.compacted(in)
@@ -188,6 +189,7 @@ func (r *Room) Step(in Input) {
 		r.advance(in.Now)
 		r.tick()
 	case Query:
+		r.advance(in.At)
 		r.query(in)
 	case Stop:
 		r.stopping = true
@@ -285,6 +287,24 @@ func (r *Room) remove(c *conn) {
 	r.broadcastPeers()
 }
 
+// claimAwareness records that c set the states of the clients an awareness update added or
+// updated (a client that reconnects moves to its new connection) and no longer has those it
+// removed.
+func (r *Room) claimAwareness(c *conn, changes protocol.Changes) {
+	claimed := slices.Concat(changes.Added, changes.Updated)
+	for _, o := range r.order {
+		if o != c {
+			o.awareness = slices.DeleteFunc(o.awareness, func(id uint64) bool { return slices.Contains(claimed, id) })
+		}
+	}
+	for _, id := range claimed {
+		if !slices.Contains(c.awareness, id) {
+			c.awareness = append(c.awareness, id)
+		}
+	}
+	c.awareness = slices.DeleteFunc(c.awareness, func(id uint64) bool { return slices.Contains(changes.Removed, id) })
+}
+
 func (r *Room) broadcastPeers() {
 	for _, c := range r.order {
 		c.session.peers(c, len(r.order))
@@ -306,6 +326,9 @@ func (r *Room) apply(c *conn, update []byte) error {
 	if err != nil {
 		return err
 	}
+	if delta == nil && empty(update) {
+		return nil // nothing to keep (a new y-websocket client's sync step 2)
+	}
 	r.accepted = append(r.accepted, accepted{from: c.id, update: update, delta: delta, at: r.now})
 	return nil
 }
@@ -318,6 +341,12 @@ func (r *Room) transact(session ConnID, fn func(tx *crdt.Transaction) error) err
 		r.accepted = append(r.accepted, accepted{from: session, update: update, delta: update, at: r.now})
 	}
 	return err
+}
+
+// empty reports whether an update holds no struct and no deletion.
+func empty(update []byte) bool {
+	u, err := crdt.DecodeUpdate(update)
+	return err == nil && u.NumStructs() == 0 && len(u.DeleteSet()) == 0
 }
 
 func (r *Room) durable() bool { return len(r.accepted) == 0 && r.inflight == nil }

@@ -109,9 +109,9 @@ func (s *script) run(t *testing.T, td *datadriven.TestData) string {
 		if s.append == nil {
 			td.Fatalf(t, "nothing to commit")
 		}
-		in := Committed{Seq: s.seq + uint64(len(s.append))}
+		in := Committed{Seq: s.seq + uint64(len(s.append)), At: s.now}
 		if td.HasArg("fail") {
-			in = Committed{Err: errors.New("disk full")}
+			in = Committed{Err: errors.New("disk full"), At: s.now}
 		} else {
 			s.seq = in.Seq
 		}
@@ -135,7 +135,7 @@ func (s *script) run(t *testing.T, td *datadriven.TestData) string {
 		if err != nil {
 			td.Fatalf(t, "%v", err)
 		}
-		s.room.Step(Query{ID: id, Language: s.opt(td, "language", "")})
+		s.room.Step(Query{ID: id, Language: s.opt(td, "language", ""), At: s.now})
 	case "stop":
 		s.room.Step(Stop{})
 	case "print":

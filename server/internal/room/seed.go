@@ -135,11 +135,12 @@ func (s *seedSession) merge(c *conn, code string) error {
 		}
 		return nil
 	})
-	if _, ok := errors.AsType[*closeError](err); err != nil && !ok {
+	if err != nil {
 		// A diff of the version itself always applies to it.
 		return refuse(CloseInternalError, "could not merge the code", err)
 	}
-	return err
+	s.flush(c) // a viewer's edit was dropped: it gets the room's code back
+	return nil
 }
 
 // closestVersion returns the version sent to the client that is nearest the code it sent: the
