@@ -80,6 +80,18 @@ func checkEntry(e Entry) error {
 	return nil
 }
 
+// Batch is one room's entries in a group commit (Log.AppendBatches).
+type Batch struct {
+	Room    string
+	Entries []Entry
+}
+
+// BatchResult is the outcome of one Batch: the seq of its last entry, or why it failed.
+type BatchResult struct {
+	LastSeq uint64
+	Err     error
+}
+
 // Rooms keeps room metadata. Implementations are safe for concurrent use by multiple
 // goroutines, and every method honours ctx's deadline and cancellation.
 type Rooms interface {
@@ -108,6 +120,12 @@ type Log interface {
 	// CheckEntries refuses fails the whole call with an error wrapping ErrInvalidEntry. With no
 	// entries it commits nothing and returns the room's current last seq.
 	Append(ctx context.Context, id string, entries []Entry) (lastSeq uint64, err error)
+	// AppendBatches appends every batch to its room's log in one durable commit and returns one
+	// result per batch, in order. Each batch is atomic and its entries keep their order, numbered
+	// as Append numbers them; a batch that is refused on its own (ErrNotFound, ErrInvalidEntry)
+	// fails alone and the others are committed; if the commit itself fails, every batch fails with
+	// that error. Batches for the same room are applied in order.
+	AppendBatches(ctx context.Context, batches []Batch) []BatchResult
 	// Compact stores snap as the room's newest snapshot and drops the log entries it covers
 	// (Seq <= snap.Seq), atomically. Entries after snap.Seq stay. It returns ErrStaleSnapshot
 	// if a snapshot with a higher Seq is stored, and an error if snap.Seq is past the room's

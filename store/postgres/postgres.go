@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -158,6 +160,55 @@ func (s *Store) Append(ctx context.Context, id string, entries []store.Entry) (u
 		return 0, fmt.Errorf("store/postgres: append to room %q: %w", id, notFound(err))
 	}
 	return last, nil
+}
+
+// AppendBatches appends every batch in one transaction whose statements travel in one
+// pipeline: one round trip and one commit for all the rooms. Batches are applied in the order
+// of their rooms' ids (a stable sort keeps one room's batches in order), so that two calls lock
+// rooms in the same order. A batch for an unknown room finds no row and fails alone; entries
+// CheckEntries refuses fail their batch before anything is sent.
+func (s *Store) AppendBatches(ctx context.Context, batches []store.Batch) []store.BatchResult {
+	results := make([]store.BatchResult, len(batches))
+	order := make([]int, 0, len(batches))
+	for i, b := range batches {
+		if err := store.CheckEntries(b.Entries); err != nil {
+			results[i].Err = fmt.Errorf("store/postgres: append to room %q: %w", b.Room, err)
+			continue
+		}
+		order = append(order, i)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(batches[a].Room, batches[b].Room) })
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var pipeline pgx.Batch
+		for _, i := range order {
+			b := batches[i]
+			if len(b.Entries) == 0 {
+				pipeline.Queue(`SELECT last_seq FROM rooms WHERE id = $1`, b.Room)
+				continue
+			}
+			updates, times, sessions := columns(b.Entries)
+			pipeline.Queue(appendLog, b.Room, updates, times, sessions)
+		}
+		replies := tx.SendBatch(ctx, &pipeline)
+		for _, i := range order {
+			err := replies.QueryRow().Scan(&results[i].LastSeq)
+			if errors.Is(err, pgx.ErrNoRows) {
+				results[i].Err = fmt.Errorf("store/postgres: append to room %q: %w", batches[i].Room, store.ErrNotFound)
+				continue
+			}
+			if err != nil {
+				replies.Close()
+				return err
+			}
+		}
+		return replies.Close()
+	})
+	if err != nil {
+		for _, i := range order {
+			results[i] = store.BatchResult{Err: fmt.Errorf("store/postgres: append batches: %w", err)}
+		}
+	}
+	return results
 }
 
 // Compact replaces a room's snapshot and deletes the entries it covers in one transaction,

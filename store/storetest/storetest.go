@@ -64,6 +64,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TimeAndSession", testTimeAndSession},
 		{"InvalidEntries", testInvalidEntries},
 		{"RoomsIndependent", testRoomsIndependent},
+		{"AppendBatches", testAppendBatches},
+		{"AppendBatchesRefusals", testAppendBatchesRefusals},
+		{"AppendBatchesConcurrent", testAppendBatchesConcurrent},
 		{"Compact", testCompact},
 		{"CompactSameSeq", testCompactSameSeq},
 		{"CompactStale", testCompactStale},
@@ -725,7 +728,10 @@ func testClose(t *testing.T, s store.Store) {
 		}},
 		{"Room", func(ctx context.Context) error { _, err := s.Room(ctx, "r"); return err }},
 		{"Load", func(ctx context.Context) error { _, _, err := s.Load(ctx, "r"); return err }},
-		{"Append", func(ctx context.Context) error { _, err := s.Append(ctx, "r", []store.Entry{{Update: []byte("c")}}); return err }},
+		{"Append", func(ctx context.Context) error {
+			_, err := s.Append(ctx, "r", []store.Entry{{Update: []byte("c")}})
+			return err
+		}},
 		{"Compact", func(ctx context.Context) error { return s.Compact(ctx, "r", store.Snapshot{}) }},
 	}
 	for _, op := range ops {
@@ -826,6 +832,111 @@ func BenchmarkAppend(b *testing.B, newStore func(b *testing.B) store.Store) {
 			b.ReportMetric(float64(calls*batch)/b.Elapsed().Seconds(), "updates/s")
 		})
 	}
+}
+
+// One group commit carries several rooms' batches, two of them for one room: each batch is
+// numbered after the room's last seq, in order, and each result names its batch's last seq.
+func testAppendBatches(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "a", CreatedAt: created}, []byte("A"))
+	mustCreate(t, s, store.Room{ID: "b", CreatedAt: created}, []byte("B"))
+	mustAppend(t, s, "b", []byte("b1"))
+	at := created.Add(time.Second)
+	got := s.AppendBatches(t.Context(), []store.Batch{
+		{Room: "b", Entries: []store.Entry{{Update: []byte("b2"), Time: at, Session: "s1"}}},
+		{Room: "a", Entries: updateEntries([][]byte{[]byte("a1"), []byte("a2")})},
+		{Room: "b", Entries: updateEntries([][]byte{[]byte("b3"), []byte("b4")})},
+		{Room: "a", Entries: nil},
+	})
+	want := []store.BatchResult{{LastSeq: 2}, {LastSeq: 2}, {LastSeq: 4}, {LastSeq: 2}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("AppendBatches mismatch (-want +got):\n%s", diff)
+	}
+	checkLoad(t, s, "a", store.Snapshot{State: []byte("A")}, entries(1, "a1", "a2"))
+	_, log := mustLoad(t, s, "b")
+	if diff := cmp.Diff([]string{"b1", "b2", "b3", "b4"}, updateStrings(log)); diff != "" {
+		t.Errorf("room b's log mismatch (-want +got):\n%s", diff)
+	}
+	checkTime(t, "b2's time", log[1].Time, at, false)
+	if log[1].Session != "s1" {
+		t.Errorf("b2's session = %q, want s1", log[1].Session)
+	}
+	if got := s.AppendBatches(t.Context(), nil); len(got) != 0 {
+		t.Errorf("AppendBatches(nil) = %v, want no results", got)
+	}
+}
+
+// A batch refused on its own (an unknown room, an invalid entry) fails alone, whole: the other
+// batches of the commit are kept.
+func testAppendBatchesRefusals(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "a", CreatedAt: created}, []byte("A"))
+	mustCreate(t, s, store.Room{ID: "b", CreatedAt: created}, []byte("B"))
+	bad := []store.Entry{{Update: []byte("ok")}, {Update: []byte("x"), Session: strings.Repeat("s", store.MaxSessionLen+1)}}
+	got := s.AppendBatches(t.Context(), []store.Batch{
+		{Room: "a", Entries: updateEntries([][]byte{[]byte("a1")})},
+		{Room: "nope", Entries: updateEntries([][]byte{[]byte("lost")})},
+		{Room: "b", Entries: bad},
+		{Room: "b", Entries: updateEntries([][]byte{[]byte("b1")})},
+	})
+	if len(got) != 4 {
+		t.Fatalf("AppendBatches returned %d results for 4 batches", len(got))
+	}
+	for i, want := range []error{nil, store.ErrNotFound, store.ErrInvalidEntry, nil} {
+		if want == nil && got[i].Err != nil || want != nil && !errors.Is(got[i].Err, want) {
+			t.Errorf("batch %d: error %v, want %v", i, got[i].Err, want)
+		}
+	}
+	if got[0].LastSeq != 1 || got[3].LastSeq != 1 {
+		t.Errorf("last seqs %d and %d, want 1 and 1", got[0].LastSeq, got[3].LastSeq)
+	}
+	checkLoad(t, s, "a", store.Snapshot{State: []byte("A")}, entries(1, "a1"))
+	checkLoad(t, s, "b", store.Snapshot{State: []byte("B")}, entries(1, "b1"))
+}
+
+// Group commits and single appends from several goroutines: every room's log holds each
+// batch whole, in one of the orders the calls could have taken, with seqs consecutive.
+func testAppendBatchesConcurrent(t *testing.T, s store.Store) {
+	const rooms, writers, rounds = 3, 4, 10
+	for r := range rooms {
+		mustCreate(t, s, store.Room{ID: fmt.Sprint("r", r), CreatedAt: created}, nil)
+	}
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range rounds {
+				var batches []store.Batch
+				for r := range rooms {
+					u := fmt.Sprintf("w%d-%d", w, i)
+					batches = append(batches, store.Batch{Room: fmt.Sprint("r", r), Entries: updateEntries([][]byte{[]byte(u + "a"), []byte(u + "b")})})
+				}
+				for j, res := range s.AppendBatches(t.Context(), batches) {
+					if res.Err != nil {
+						t.Errorf("writer %d round %d batch %d: %v", w, i, j, res.Err)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for r := range rooms {
+		_, log := mustLoad(t, s, fmt.Sprint("r", r))
+		if len(log) != 2*writers*rounds {
+			t.Fatalf("room r%d: %d entries, want %d", r, len(log), 2*writers*rounds)
+		}
+		for i := 0; i < len(log); i += 2 {
+			a, b := string(log[i].Update), string(log[i+1].Update)
+			if log[i].Seq != uint64(i+1) || log[i+1].Seq != uint64(i+2) || !strings.HasSuffix(a, "a") || b != strings.TrimSuffix(a, "a")+"b" {
+				t.Fatalf("room r%d: entries %d and %d are %q (seq %d) and %q (seq %d): a batch was split", r, i, i+1, a, log[i].Seq, b, log[i+1].Seq)
+			}
+		}
+	}
+}
+
+func updateStrings(log []store.Entry) []string {
+	out := make([]string, len(log))
+	for i, e := range log {
+		out[i] = string(e.Update)
+	}
+	return out
 }
 
 func mustCreate(t *testing.T, s store.Store, room store.Room, initial []byte) {
