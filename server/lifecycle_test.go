@@ -367,9 +367,9 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 	}
 }
 
-// failingStore fails an Append when the test hands it a gate: that Append announces itself on
-// the gate, waits until the gate is closed, then fails, so that the test controls what happens
-// while the room is inside the failing commit.
+// failingStore fails a group commit when the test hands it a gate: that commit announces itself
+// on the gate, waits until the gate is closed, then fails every batch in it, so that the test
+// controls what happens while the room is inside the failing commit.
 type failingStore struct {
 	store.Store
 	gates chan chan struct{}
@@ -377,14 +377,18 @@ type failingStore struct {
 
 var errDiskFull = errors.New("test: disk full")
 
-func (s *failingStore) Append(ctx context.Context, id string, entries []store.Entry) (uint64, error) {
+func (s *failingStore) AppendBatches(ctx context.Context, batches []store.Batch) []store.BatchResult {
 	select {
 	case g := <-s.gates:
 		g <- struct{}{}
 		<-g
-		return 0, errDiskFull
+		results := make([]store.BatchResult, len(batches))
+		for i := range results {
+			results[i].Err = errDiskFull
+		}
+		return results
 	default:
-		return s.Store.Append(ctx, id, entries)
+		return s.Store.AppendBatches(ctx, batches)
 	}
 }
 

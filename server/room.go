@@ -189,19 +189,17 @@ func (r *liveRoom) closePeer(c room.Close) {
 	p.close(websocket.StatusCode(c.Code), c.Reason)
 }
 
-// append commits the updates to the op log in one append.
+// append commits the updates to the op log, in the next group commit of the server's rooms.
 func (r *liveRoom) append(updates []room.Update) (uint64, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
-	defer cancel()
 	entries := make([]store.Entry, len(updates))
 	for i, u := range updates {
 		entries[i] = store.Entry{Update: u.Data, Time: u.Time, Session: string(u.Session)}
 	}
-	seq, err := r.m.store.Append(ctx, r.id, entries)
-	if err != nil {
-		r.log.Error().Err(err).Int("updates", len(updates)).Msg("append to the op log failed; closing the room")
+	res := r.m.committer.commit(context.Background(), store.Batch{Room: r.id, Entries: entries})
+	if res.Err != nil {
+		r.log.Error().Err(res.Err).Int("updates", len(updates)).Msg("append to the op log failed; closing the room")
 	}
-	return seq, err
+	return res.LastSeq, res.Err
 }
 
 // compact writes a snapshot, dropping the log it covers. A failure is not fatal: the log still

@@ -55,9 +55,10 @@ var errRoomClosed = errors.New("room closed")
 // rooms owns the live rooms: it loads a room on first use and unloads it once its last user is
 // gone. Exactly one goroutine owns each live room's document.
 type rooms struct {
-	store store.Store
-	log   zerolog.Logger
-	opts  RoomOptions
+	store     store.Store
+	committer *committer
+	log       zerolog.Logger
+	opts      RoomOptions
 
 	mu     sync.Mutex
 	live   map[string]*liveRoom
@@ -67,7 +68,10 @@ type rooms struct {
 }
 
 func newRooms(st store.Store, log zerolog.Logger, opts RoomOptions) *rooms {
-	return &rooms{store: st, log: log, opts: opts.withDefaults(), live: make(map[string]*liveRoom)}
+	opts = opts.withDefaults()
+	c := newCommitter(st, opts.StoreTimeout)
+	go c.run()
+	return &rooms{store: st, committer: c, log: log, opts: opts, live: make(map[string]*liveRoom)}
 }
 
 // acquire returns the live room id, loading it if needed; release must follow. A room that
@@ -156,6 +160,7 @@ func (m *rooms) shutdown(ctx context.Context) error {
 	go func() { m.wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		m.committer.shutdown()
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

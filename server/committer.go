@@ -1,0 +1,120 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/pairpad/pairpad/store"
+)
+
+// maxCommitBatches bounds how many rooms' batches one group commit takes; the others wait for
+// the next.
+const maxCommitBatches = 4096
+
+// errCommitterStopped answers a commit asked of a committer that has stopped.
+var errCommitterStopped = errors.New("server: the committer has stopped")
+
+// committer group-commits the appends of every room: one store.AppendBatches carries the batches
+// of all the rooms that handed it one while the previous commit ran, as soon as it finished.
+// When no room has anything to commit, it waits; there is no timer.
+type committer struct {
+	log     store.Log
+	timeout time.Duration
+	queue   chan commitRequest
+	stop    chan struct{} // closed (once) to stop run
+	done    chan struct{} // closed when run has returned
+	once    sync.Once
+}
+
+// commitRequest is one room's batch and where its result goes (buffered).
+type commitRequest struct {
+	batch  store.Batch
+	result chan store.BatchResult
+}
+
+// newCommitter returns a committer; go run() starts it.
+func newCommitter(log store.Log, timeout time.Duration) *committer {
+	return &committer{
+		log:     log,
+		timeout: timeout,
+		queue:   make(chan commitRequest, maxCommitBatches),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+}
+
+// commit hands a room's batch to the next group commit and returns its result once that commit
+// is over. A room has one commit outstanding at a time, so its batches commit in order.
+func (c *committer) commit(ctx context.Context, b store.Batch) store.BatchResult {
+	req := commitRequest{batch: b, result: make(chan store.BatchResult, 1)}
+	select {
+	case <-c.done:
+		return store.BatchResult{Err: errCommitterStopped}
+	default:
+	}
+	select {
+	case c.queue <- req:
+	case <-c.done:
+		return store.BatchResult{Err: errCommitterStopped}
+	case <-ctx.Done():
+		return store.BatchResult{Err: ctx.Err()}
+	}
+	select {
+	case res := <-req.result:
+		return res
+	case <-c.done: // stopped before it took the request
+		return store.BatchResult{Err: errCommitterStopped}
+	}
+}
+
+func (c *committer) run() {
+	defer close(c.done)
+	for {
+		select {
+		case req := <-c.queue:
+			c.groupCommit(req)
+		case <-c.stop:
+			// Rooms have stopped: nothing waits in the queue, but answer what does anyway.
+			for {
+				select {
+				case req := <-c.queue:
+					req.result <- store.BatchResult{Err: errCommitterStopped}
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// groupCommit commits first and whatever else is queued, in one AppendBatches.
+func (c *committer) groupCommit(first commitRequest) {
+	reqs := []commitRequest{first}
+	for len(reqs) < maxCommitBatches {
+		select {
+		case req := <-c.queue:
+			reqs = append(reqs, req)
+			continue
+		default:
+		}
+		break
+	}
+	batches := make([]store.Batch, len(reqs))
+	for i, req := range reqs {
+		batches[i] = req.batch
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	results := c.log.AppendBatches(ctx, batches)
+	cancel()
+	for i, req := range reqs {
+		req.result <- results[i]
+	}
+}
+
+// shutdown stops the committer once no room needs it any more. Calls after the first wait.
+func (c *committer) shutdown() {
+	c.once.Do(func() { close(c.stop) })
+	<-c.done
+}
