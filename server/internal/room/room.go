@@ -313,11 +313,26 @@ func (r *Room) broadcastPeers() {
 
 // broadcastAwareness hands an awareness update to every connection but from.
 func (r *Room) broadcastAwareness(from *conn, update []byte) {
+	a := &awarenessUpdate{update: update}
 	for _, c := range r.order {
 		if c != from {
-			c.session.awareness(c, update)
+			c.session.awareness(c, a)
 		}
 	}
+}
+
+// awarenessUpdate is an awareness update (as Awareness.Apply reads it) being relayed: the
+// y-websocket message that carries it is encoded once for every receiver.
+type awarenessUpdate struct {
+	update  []byte
+	message []byte
+}
+
+func (a *awarenessUpdate) encoded() []byte {
+	if a.message == nil {
+		a.message = protocol.EncodeAwarenessMessage(a.update)
+	}
+	return a.message
 }
 
 // apply integrates an update from c and queues it for commit.
@@ -490,7 +505,9 @@ func (r *Room) language() string {
 // batch is the updates of one commit, now durable, to relay.
 type batch struct {
 	updates []accepted
-	all     []byte // the merged deltas of every update, once made
+	// toAll is the sync message relaying every update of the batch, encoded once for all the
+	// connections that sent none of them.
+	toAll []byte
 }
 
 // changed reports whether any update of the batch changed the document.
@@ -498,9 +515,9 @@ func (b *batch) changed() bool {
 	return slices.ContainsFunc(b.updates, func(a accepted) bool { return a.delta != nil })
 }
 
-// others returns the deltas of the updates c did not send, merged into one update, or nil if
-// there are none. The merge for connections that sent nothing is made once.
-func (b *batch) others(c *conn) ([]byte, error) {
+// syncMessage returns the y-websocket message relaying to c the deltas of the updates c did not
+// send, merged into one update, or nil if there are none.
+func (b *batch) syncMessage(c *conn) ([]byte, error) {
 	var deltas [][]byte
 	own := false
 	for _, a := range b.updates {
@@ -515,17 +532,19 @@ func (b *batch) others(c *conn) ([]byte, error) {
 	switch {
 	case len(deltas) == 0:
 		return nil, nil
-	case len(deltas) == 1:
-		return deltas[0], nil
-	case !own && b.all != nil:
-		return b.all, nil
+	case !own && b.toAll != nil:
+		return b.toAll, nil
 	}
-	merged, err := crdt.MergeUpdates(deltas...)
-	if err != nil {
-		return nil, fmt.Errorf("room: merge updates to relay: %w", err)
+	update := deltas[0]
+	if len(deltas) > 1 {
+		var err error
+		if update, err = crdt.MergeUpdates(deltas...); err != nil {
+			return nil, fmt.Errorf("room: merge updates to relay: %w", err)
+		}
 	}
+	msg := protocol.EncodeSyncUpdate(update)
 	if !own {
-		b.all = merged
+		b.toAll = msg
 	}
-	return merged, nil
+	return msg, nil
 }

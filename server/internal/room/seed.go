@@ -171,7 +171,7 @@ func (s *seedSession) committed(c *conn, b *batch) {
 	s.flush(c)
 }
 
-func (*seedSession) awareness(*conn, []byte) {}
+func (*seedSession) awareness(*conn, *awarenessUpdate) {}
 
 func (*seedSession) peers(c *conn, n int) {
 	msg, _ := json.Marshal(seedMessage{Type: "user_count", Count: &n})

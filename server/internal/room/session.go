@@ -16,9 +16,9 @@ type Session interface {
 	receive(c *conn, f Frame) error
 	// committed tells the session that the updates of b are durable: relay them.
 	committed(c *conn, b *batch)
-	// awareness relays an awareness update (as Awareness.Apply reads it) from another
-	// connection, or the room's own removals.
-	awareness(c *conn, update []byte)
+	// awareness relays an awareness update from another connection, or the room's own
+	// removals.
+	awareness(c *conn, a *awarenessUpdate)
 	// peers tells the session how many connections the room has now.
 	peers(c *conn, n int)
 	// tick lets the session send what it held back until now (see conn.wakeAt); keepalive is

@@ -76,18 +76,18 @@ func syncStep2(c *conn, stateVector []byte) error {
 
 // committed relays, in one message, every durable update that others sent.
 func (yjsSession) committed(c *conn, b *batch) {
-	update, err := b.others(c)
+	msg, err := b.syncMessage(c)
 	if err != nil {
 		c.room.close(c, CloseInternalError, "could not relay updates", err)
 		return
 	}
-	if update != nil {
-		c.send(binary(protocol.EncodeSyncUpdate(update)))
+	if msg != nil {
+		c.send(binary(msg))
 	}
 }
 
-func (yjsSession) awareness(c *conn, update []byte) {
-	c.send(binary(protocol.EncodeAwarenessMessage(update)))
+func (yjsSession) awareness(c *conn, a *awarenessUpdate) {
+	c.send(binary(a.encoded()))
 }
 
 func (yjsSession) peers(*conn, int) {}
