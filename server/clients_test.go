@@ -348,3 +348,6 @@ func (c *seedClient) closed() bool {
 		return false
 	}
 }
+
+func (c *yclient) closeNow()    { c.conn.Close(websocket.StatusNormalClosure, "") }
+func (c *seedClient) closeNow() { c.conn.Close(websocket.StatusNormalClosure, "") }

@@ -21,6 +21,7 @@ var errCommitterStopped = errors.New("server: the committer has stopped")
 // When no room has anything to commit, it waits; there is no timer.
 type committer struct {
 	log     store.Log
+	metrics *metrics
 	timeout time.Duration
 	queue   chan commitRequest
 	stop    chan struct{} // closed (once) to stop run
@@ -35,9 +36,10 @@ type commitRequest struct {
 }
 
 // newCommitter returns a committer; go run() starts it.
-func newCommitter(log store.Log, timeout time.Duration) *committer {
+func newCommitter(log store.Log, timeout time.Duration, m *metrics) *committer {
 	return &committer{
 		log:     log,
+		metrics: m,
 		timeout: timeout,
 		queue:   make(chan commitRequest, maxCommitBatches),
 		stop:    make(chan struct{}),
@@ -102,13 +104,22 @@ func (c *committer) groupCommit(first commitRequest) {
 		break
 	}
 	batches := make([]store.Batch, len(reqs))
+	entries := 0
 	for i, req := range reqs {
 		batches[i] = req.batch
+		entries += len(req.batch.Entries)
 	}
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	results := c.log.AppendBatches(ctx, batches)
 	cancel()
+	c.metrics.commitSeconds.Observe(since(start))
+	c.metrics.commitRooms.Observe(float64(len(batches)))
+	c.metrics.commitEntries.Observe(float64(entries))
 	for i, req := range reqs {
+		if results[i].Err != nil {
+			c.metrics.storeErrors.WithLabelValues(opAppend).Inc()
+		}
 		req.result <- results[i]
 	}
 }

@@ -37,7 +37,7 @@ func TestCommitterGroupsRooms(t *testing.T) {
 	t.Parallel()
 	errBad := errors.New("bad batch")
 	log := &recordingLog{fail: map[string]error{"r2": errBad}}
-	c := newCommitter(log, time.Second)
+	c := newCommitter(log, time.Second, newMetrics())
 	// Queue the requests before the committer runs: its first commit takes them all.
 	var reqs []commitRequest
 	for i := range 5 {

@@ -17,8 +17,9 @@ const writeTimeout = 10 * time.Second
 // peer is one WebSocket connection to a room, as the room's goroutine sees it: a bounded queue
 // of frames that its writer goroutine drains.
 type peer struct {
-	conn *websocket.Conn
-	out  chan room.Frame
+	conn    *websocket.Conn
+	out     chan room.Frame
+	metrics *metrics
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -27,8 +28,8 @@ type peer struct {
 	reason    string
 }
 
-func newPeer(conn *websocket.Conn, queue int) *peer {
-	return &peer{conn: conn, out: make(chan room.Frame, queue), closed: make(chan struct{})}
+func newPeer(conn *websocket.Conn, queue int, m *metrics) *peer {
+	return &peer{conn: conn, out: make(chan room.Frame, queue), closed: make(chan struct{}), metrics: m}
 }
 
 // send queues msg without ever blocking the room, and reports whether the peer is still open:
@@ -43,6 +44,7 @@ func (p *peer) send(msg room.Frame) bool {
 	case p.out <- msg:
 		return true
 	default:
+		p.metrics.queueOverflows.Inc()
 		p.close(websocket.StatusTryAgainLater, "too slow")
 		return false
 	}
@@ -102,5 +104,10 @@ func (p *peer) write(ctx context.Context, msg room.Frame) error {
 	if msg.Text {
 		typ = websocket.MessageText
 	}
-	return p.conn.Write(ctx, typ, msg.Data)
+	if err := p.conn.Write(ctx, typ, msg.Data); err != nil {
+		return err
+	}
+	p.metrics.framesOut.Inc()
+	p.metrics.bytesOut.Add(float64(len(msg.Data)))
+	return nil
 }

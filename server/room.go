@@ -91,9 +91,14 @@ func (r *liveRoom) load() bool {
 	defer close(r.loaded)
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
 	defer cancel()
+	start := time.Now()
 	snap, entries, err := r.m.store.Load(ctx, r.id)
 	if err == nil {
 		r.core, err = room.New(r.m.opts.core(), stored(snap, entries), time.Now())
+	}
+	r.m.metrics.loadSeconds.Observe(since(start))
+	if err != nil && !isNotFound(err) {
+		r.m.metrics.storeErrors.WithLabelValues(opLoad).Inc()
 	}
 	if err != nil {
 		r.loadErr = err
@@ -163,6 +168,7 @@ func (r *liveRoom) act() bool {
 			r.log.Error().Err(err).Msg("room")
 		}
 		if len(rd.Append) > 0 {
+			r.m.metrics.updatesIn.Add(float64(len(rd.Append)))
 			seq, err := r.append(rd.Append)
 			r.core.Step(room.Committed{Seq: seq, Err: err, At: time.Now()})
 		}
@@ -207,8 +213,11 @@ func (r *liveRoom) append(updates []room.Update) (uint64, error) {
 func (r *liveRoom) compact(snap room.Snapshot) error {
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
 	defer cancel()
+	start := time.Now()
 	err := r.m.store.Compact(ctx, r.id, store.Snapshot{Seq: snap.Seq, State: snap.State})
+	r.m.metrics.compactSeconds.Observe(since(start))
 	if err != nil {
+		r.m.metrics.storeErrors.WithLabelValues(opCompact).Inc()
 		r.log.Warn().Err(err).Msg("compact op log")
 	}
 	return err

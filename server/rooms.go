@@ -57,6 +57,7 @@ var errRoomClosed = errors.New("room closed")
 type rooms struct {
 	store     store.Store
 	committer *committer
+	metrics   *metrics
 	log       zerolog.Logger
 	opts      RoomOptions
 
@@ -67,11 +68,11 @@ type rooms struct {
 	close  bool
 }
 
-func newRooms(st store.Store, log zerolog.Logger, opts RoomOptions) *rooms {
+func newRooms(st store.Store, log zerolog.Logger, opts RoomOptions, m *metrics) *rooms {
 	opts = opts.withDefaults()
-	c := newCommitter(st, opts.StoreTimeout)
+	c := newCommitter(st, opts.StoreTimeout, m)
 	go c.run()
-	return &rooms{store: st, committer: c, log: log, opts: opts, live: make(map[string]*liveRoom)}
+	return &rooms{store: st, committer: c, metrics: m, log: log, opts: opts, live: make(map[string]*liveRoom)}
 }
 
 // acquire returns the live room id, loading it if needed; release must follow. A room that
@@ -87,6 +88,7 @@ func (m *rooms) acquire(ctx context.Context, id string) (*liveRoom, error) {
 		if r == nil {
 			r = newLiveRoom(m, id)
 			m.live[id] = r
+			m.metrics.roomsLive.Inc()
 			m.wg.Add(1)
 			go r.run()
 		}
@@ -133,6 +135,7 @@ func (m *rooms) forget(r *liveRoom) {
 	defer m.mu.Unlock()
 	if m.live[r.id] == r {
 		delete(m.live, r.id)
+		m.metrics.roomsLive.Dec()
 	}
 	if len(m.live) == 0 && m.idleCh != nil {
 		close(m.idleCh)

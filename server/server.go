@@ -98,6 +98,7 @@ type Server struct {
 	opts    Options
 	log     zerolog.Logger
 	rooms   *rooms
+	metrics *metrics
 	handler http.Handler
 	// sockets counts the WebSocket handlers running, so that Shutdown returns only once their
 	// close frames are written.
@@ -112,10 +113,12 @@ func New(opts Options) (*Server, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
+	m := newMetrics()
 	s := &Server{
 		opts:    opts,
 		log:     opts.Log,
-		rooms:   newRooms(opts.Store, opts.Log, opts.Rooms),
+		metrics: m,
+		rooms:   newRooms(opts.Store, opts.Log, opts.Rooms, m),
 		limiter: httpapi.NewLimiter(opts.AutocompleteRate.Rate, opts.AutocompleteRate.Burst),
 	}
 	mux := http.NewServeMux()
@@ -159,6 +162,7 @@ func (s *Server) routes(handle func(pattern string, h http.Handler)) {
 	handle("POST /autocomplete", h(s.autocomplete))
 	handle("GET /openapi.json", apidocs.OpenAPI())
 	handle("GET /docs", apidocs.Page())
+	handle("GET /metrics", http.HandlerFunc(s.serveMetrics))
 	handle("GET /yjs/{roomId}", s.roomSocket(room.NewYjsSession))
 	handle("GET /ws/{roomId}", s.roomSocket(s.newSeedSession))
 	if s.opts.App != nil {

@@ -71,7 +71,10 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 	}
 	defer s.rooms.release(rm)
 
-	p := newPeer(conn, s.rooms.opts.SendQueue)
+	p := newPeer(conn, s.rooms.opts.SendQueue, s.metrics)
+	connections := s.metrics.connections.WithLabelValues(session.Protocol())
+	connections.Inc()
+	defer connections.Dec()
 	var writer sync.WaitGroup
 	writer.Add(1)
 	go func() { defer writer.Done(); p.writeLoop(ctx) }()

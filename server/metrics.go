@@ -1,0 +1,98 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the server's Prometheus metrics (GET /metrics). Each Server registers its own on
+// a registry of its own: there is no global state.
+type metrics struct {
+	registry *prometheus.Registry
+	http     http.Handler // serves the registry
+
+	roomsLive      prometheus.Gauge
+	connections    *prometheus.GaugeVec // by protocol
+	updatesIn      prometheus.Counter
+	framesOut      prometheus.Counter
+	bytesOut       prometheus.Counter
+	queueOverflows prometheus.Counter
+	commitSeconds  prometheus.Histogram
+	commitRooms    prometheus.Histogram
+	commitEntries  prometheus.Histogram
+	storeErrors    *prometheus.CounterVec // by operation
+	loadSeconds    prometheus.Histogram
+	compactSeconds prometheus.Histogram
+}
+
+// Store operations, the label of pairpad_store_errors_total.
+const (
+	opAppend  = "append"
+	opLoad    = "load"
+	opCompact = "compact"
+)
+
+func newMetrics() *metrics {
+	latency := prometheus.ExponentialBuckets(0.0001, 2, 16) // 0.1 ms to 3.3 s
+	counts := prometheus.ExponentialBuckets(1, 2, 14)       // 1 to 8192
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		roomsLive: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pairpad_rooms_live", Help: "Rooms loaded in memory.",
+		}),
+		connections: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "pairpad_connections", Help: "Open room WebSockets, by protocol (yjs, json).",
+		}, []string{"protocol"}),
+		updatesIn: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pairpad_updates_in_total", Help: "Updates accepted into rooms (sent by clients or made by the server) and handed to the op log.",
+		}),
+		framesOut: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pairpad_frames_out_total", Help: "WebSocket messages written to room connections.",
+		}),
+		bytesOut: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pairpad_bytes_out_total", Help: "Bytes of the WebSocket messages written to room connections.",
+		}),
+		queueOverflows: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pairpad_send_queue_overflows_total", Help: "Connections closed because their send queue was full (1013).",
+		}),
+		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "pairpad_commit_seconds", Help: "Duration of each group commit to the op log.", Buckets: latency,
+		}),
+		commitRooms: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "pairpad_commit_rooms", Help: "Rooms whose batches one group commit carried.", Buckets: counts,
+		}),
+		commitEntries: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "pairpad_commit_entries", Help: "Op log entries one group commit carried.", Buckets: counts,
+		}),
+		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pairpad_store_errors_total", Help: "Failed store operations, by operation (append, load, compact).",
+		}, []string{"op"}),
+		loadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "pairpad_room_load_seconds", Help: "Time to load a room from the store.", Buckets: latency,
+		}),
+		compactSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "pairpad_compaction_seconds", Help: "Time to write a room's snapshot.", Buckets: latency,
+		}),
+	}
+	m.registry.MustRegister(
+		m.roomsLive, m.connections, m.updatesIn, m.framesOut, m.bytesOut, m.queueOverflows,
+		m.commitSeconds, m.commitRooms, m.commitEntries, m.storeErrors, m.loadSeconds, m.compactSeconds,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	for _, op := range []string{opAppend, opLoad, opCompact} {
+		m.storeErrors.WithLabelValues(op) // present at zero from the start
+	}
+	m.http = promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+	return m
+}
+
+// serveMetrics answers GET /metrics in the Prometheus text format.
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) { s.metrics.http.ServeHTTP(w, r) }
+
+// since returns the seconds elapsed since start, for a histogram.
+func since(start time.Time) float64 { return time.Since(start).Seconds() }
