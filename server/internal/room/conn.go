@@ -36,9 +36,9 @@ type conn struct {
 	room    *Room
 	left    bool
 	wake    time.Time // when the session wants a tick; zero for never
-	// awareness lists the awareness clients whose state this connection set last: they are
-	// announced gone when it leaves.
-	awareness []uint64
+	// awareness holds the awareness clients whose state this connection set last (see
+	// Room.owners): they are announced gone when it leaves.
+	awareness map[uint64]struct{}
 }
 
 // send queues a frame for the connection; nothing is sent to a connection that left.

@@ -3,6 +3,7 @@ package room
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -60,6 +61,7 @@ type Room struct {
 	text      *crdt.Text
 	meta      *crdt.Map
 	awareness protocol.Awareness
+	owners    map[uint64]*conn // the connection that set each awareness client's state last
 	conns     map[ConnID]*conn
 	order     []*conn // conns in the order they joined: every fan-out follows it
 	now       time.Time
@@ -113,6 +115,7 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 	return &Room{
 		opts: opts, doc: doc, text: text, meta: meta,
 		conns:      make(map[ConnID]*conn),
+		owners:     make(map[uint64]*conn),
 		now:        now,
 		keepalive:  now.Add(opts.KeepaliveInterval),
 		lastSeq:    st.LastSeq,
@@ -243,7 +246,7 @@ func (r *Room) advance(t time.Time) {
 }
 
 func (r *Room) join(in Join) {
-	c := &conn{id: in.Conn, role: in.Role, session: in.Session, room: r}
+	c := &conn{id: in.Conn, role: in.Role, session: in.Session, room: r, awareness: make(map[uint64]struct{})}
 	if r.stopping || r.conns[in.Conn] != nil {
 		r.ready.Closes = append(r.ready.Closes, Close{Conn: in.Conn, Code: CloseGoingAway, Reason: "room closed"})
 		return
@@ -281,7 +284,11 @@ func (r *Room) remove(c *conn) {
 	c.left = true
 	delete(r.conns, c.id)
 	r.order = slices.DeleteFunc(r.order, func(o *conn) bool { return o == c })
-	if removed, update := r.awareness.Remove(c.awareness); len(removed) > 0 {
+	clients := slices.Sorted(maps.Keys(c.awareness))
+	for _, id := range clients {
+		delete(r.owners, id)
+	}
+	if removed, update := r.awareness.Remove(clients); len(removed) > 0 {
 		r.broadcastAwareness(nil, update)
 	}
 	r.broadcastPeers()
@@ -289,20 +296,21 @@ func (r *Room) remove(c *conn) {
 
 // claimAwareness records that c set the states of the clients an awareness update added or
 // updated (a client that reconnects moves to its new connection) and no longer has those it
-// removed.
+// removed. It costs what the update changed, whatever the number of connections.
 func (r *Room) claimAwareness(c *conn, changes protocol.Changes) {
-	claimed := slices.Concat(changes.Added, changes.Updated)
-	for _, o := range r.order {
-		if o != c {
-			o.awareness = slices.DeleteFunc(o.awareness, func(id uint64) bool { return slices.Contains(claimed, id) })
+	for _, id := range slices.Concat(changes.Added, changes.Updated) {
+		if prev := r.owners[id]; prev != nil && prev != c {
+			delete(prev.awareness, id)
 		}
+		r.owners[id] = c
+		c.awareness[id] = struct{}{}
 	}
-	for _, id := range claimed {
-		if !slices.Contains(c.awareness, id) {
-			c.awareness = append(c.awareness, id)
+	for _, id := range changes.Removed {
+		if r.owners[id] == c {
+			delete(r.owners, id)
 		}
+		delete(c.awareness, id)
 	}
-	c.awareness = slices.DeleteFunc(c.awareness, func(id uint64) bool { return slices.Contains(changes.Removed, id) })
 }
 
 func (r *Room) broadcastPeers() {
