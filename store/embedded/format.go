@@ -14,13 +14,17 @@ import (
 
 // layoutVersion is the version of the file layout this code reads and writes (doc.go describes
 // it). Open upgrades a file of an older layout and refuses one of a newer layout.
-const layoutVersion = 2
+const layoutVersion = 3
 
 var (
 	bucketMeta = []byte("meta")
 	keyLayout  = []byte("layout")
 	// keyLanguage held a room's language in layout 1; the room's document holds it now.
 	keyLanguage = []byte("language")
+	// keySnapshotSeq and keySnapshot held a room's snapshot in its bucket in layouts 1 and 2;
+	// the snapshots bucket holds it now.
+	keySnapshotSeq = []byte("snapshot_seq")
+	keySnapshot    = []byte("snapshot")
 )
 
 var errNewerLayout = errors.New("store/embedded: the file was written by a newer pairpad")
@@ -33,8 +37,10 @@ const entryHeaderLen = 8 + 1
 // bucket has layout 1, which predates the meta bucket.
 func upgrade(tx *bolt.Tx) error {
 	if tx.Bucket(bucketRooms) == nil {
-		if _, err := tx.CreateBucket(bucketRooms); err != nil {
-			return err
+		for _, name := range [][]byte{bucketRooms, bucketSnapshots} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
 		}
 		return setLayout(tx)
 	}
@@ -52,8 +58,13 @@ func upgrade(tx *bolt.Tx) error {
 	case version > layoutVersion:
 		return fmt.Errorf("%w (layout %d; this one reads layouts up to %d)", errNewerLayout, version, layoutVersion)
 	}
-	if err := upgradeFrom1(tx); err != nil {
-		return fmt.Errorf("upgrade from layout 1: %w", err)
+	if version < 2 {
+		if err := upgradeFrom1(tx); err != nil {
+			return fmt.Errorf("upgrade from layout 1: %w", err)
+		}
+	}
+	if err := upgradeFrom2(tx); err != nil {
+		return fmt.Errorf("upgrade from layout 2: %w", err)
 	}
 	return setLayout(tx)
 }
@@ -93,6 +104,43 @@ func upgradeFrom1(tx *bolt.Tx) error {
 		}
 		return nil
 	})
+}
+
+// upgradeFrom2 moves every room's snapshot (snapshot_seq and snapshot, in the room's bucket
+// in layouts 1 and 2) to the room's bucket in the snapshots bucket, as seq and state.
+func upgradeFrom2(tx *bolt.Tx) error {
+	snapshots, err := tx.CreateBucket(bucketSnapshots)
+	if err != nil {
+		return err
+	}
+	rooms := tx.Bucket(bucketRooms)
+	var ids [][]byte
+	err = rooms.ForEachBucket(func(id []byte) error {
+		ids = append(ids, bytes.Clone(id))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		b := rooms.Bucket(id)
+		if len(b.Get(keySnapshotSeq)) != 8 {
+			return fmt.Errorf("%w: room %q: snapshot_seq is %d bytes", errCorrupt, id, len(b.Get(keySnapshotSeq)))
+		}
+		// Clone: a value points into the memory map, which a write may move.
+		seq, state := bytes.Clone(b.Get(keySnapshotSeq)), bytes.Clone(b.Get(keySnapshot))
+		sb, err := snapshots.CreateBucket(id)
+		if err != nil {
+			return err
+		}
+		if err := putAll(sb, keySeq, seq, keyState, state); err != nil {
+			return err
+		}
+		if err := errors.Join(b.Delete(keySnapshotSeq), b.Delete(keySnapshot)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // appendEntry appends the value that stores e in a room's log to dst: e.Time as Unix
