@@ -24,13 +24,20 @@
 // Why snapshots live apart: bbolt is a copy-on-write B+tree, and a commit writes again, whole,
 // every node it changed (a value larger than a page sits in overflow pages, but is written again
 // with its node) and every node above it. An append changes the log's last leaf and last_seq, so
-// it writes those nodes, the leaf of "rooms" that holds the room's bucket, the root, bbolt's
-// freelist and the meta page: a few pages, whatever the room's size. Layout 2 kept the snapshot
-// beside last_seq, so every append wrote the room's whole snapshot again (make bench-store:
-// 33.7 MB and 35 ms per append in a room of 32 MiB). A room's snapshot has a bucket to itself: a
-// snapshot over a quarter of a page lives in that bucket's own pages, which only the room's
-// Compact writes; a smaller one is inlined in a leaf of "snapshots" with other small ones, so a
-// Compact writes its own snapshot and at most a page of its neighbours'.
+// it writes those nodes, the leaf of "rooms" that holds the room's bucket, the root and the meta
+// page: a few pages, whatever the room's size. Layout 2 kept the snapshot beside last_seq, so
+// every append wrote the room's whole snapshot again (make bench-store: 33.7 MB and 35 ms per
+// append in a room of 32 MiB, against 18 KB and 0.4 ms now for snapshots of 1 KiB to 32 MiB). A
+// room's snapshot has a bucket to itself: a snapshot over a quarter of a page lives in that
+// bucket's own pages, which only the room's Compact writes; a smaller one is inlined in a leaf of
+// "snapshots" with other small ones, so a Compact writes its own snapshot and at most a page of
+// its neighbours'.
+//
+// bbolt runs without writing its freelist (NoFreelistSync): otherwise every commit writes the
+// list of free pages, 8 bytes per page, and the pages a 32 MiB snapshot frees when it is
+// replaced would add 64 KB to every append. Open rebuilds the list instead, by walking the
+// branch and leaf pages (not the overflow pages that hold large snapshots): about 0.2 s for a
+// 160 MB file of 2000 rooms, against 2 ms when the list is written.
 //
 // Layout 1, written before entries had a time and a session, had no meta bucket, bare updates
 // as log values and a room's language under a "language" key (the room's document holds it

@@ -58,7 +58,8 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("store/embedded: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	// NoFreelistSync: doc.go says why commits do not write the freelist.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, NoFreelistSync: true})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("store/embedded: %s is in use by another process", path)
 	}
