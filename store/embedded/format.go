@@ -44,15 +44,10 @@ func upgrade(tx *bolt.Tx) error {
 		}
 		return setLayout(tx)
 	}
-	version := uint64(1)
-	if meta := tx.Bucket(bucketMeta); meta != nil {
-		v := meta.Get(keyLayout)
-		if len(v) != 8 {
-			return fmt.Errorf("%w: layout is %d bytes", errCorrupt, len(v))
-		}
-		version = binary.BigEndian.Uint64(v)
-	}
+	version, err := storedLayout(tx)
 	switch {
+	case err != nil:
+		return err
 	case version == layoutVersion:
 		return nil
 	case version > layoutVersion:
@@ -67,6 +62,19 @@ func upgrade(tx *bolt.Tx) error {
 		return fmt.Errorf("upgrade from layout 2: %w", err)
 	}
 	return setLayout(tx)
+}
+
+// storedLayout returns the layout of the file, which has a rooms bucket.
+func storedLayout(tx *bolt.Tx) (uint64, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return 1, nil
+	}
+	v := meta.Get(keyLayout)
+	if len(v) != 8 {
+		return 0, fmt.Errorf("%w: layout is %d bytes", errCorrupt, len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
 }
 
 func setLayout(tx *bolt.Tx) error {
@@ -114,33 +122,23 @@ func upgradeFrom2(tx *bolt.Tx) error {
 		return err
 	}
 	rooms := tx.Bucket(bucketRooms)
-	var ids [][]byte
-	err = rooms.ForEachBucket(func(id []byte) error {
-		ids = append(ids, bytes.Clone(id))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
+	return rooms.ForEachBucket(func(id []byte) error {
 		b := rooms.Bucket(id)
-		if len(b.Get(keySnapshotSeq)) != 8 {
-			return fmt.Errorf("%w: room %q: snapshot_seq is %d bytes", errCorrupt, id, len(b.Get(keySnapshotSeq)))
+		seq := b.Get(keySnapshotSeq)
+		if len(seq) != 8 {
+			return fmt.Errorf("%w: room %q: snapshot_seq is %d bytes", errCorrupt, id, len(seq))
 		}
-		// Clone: a value points into the memory map, which a write may move.
-		seq, state := bytes.Clone(b.Get(keySnapshotSeq)), bytes.Clone(b.Get(keySnapshot))
 		sb, err := snapshots.CreateBucket(id)
 		if err != nil {
 			return err
 		}
-		if err := putAll(sb, keySeq, seq, keyState, state); err != nil {
+		// Put keeps the value it is given until the commit, and these point into the memory
+		// map, which a growing file moves: put copies.
+		if err := putAll(sb, keySeq, bytes.Clone(seq), keyState, bytes.Clone(b.Get(keySnapshot))); err != nil {
 			return err
 		}
-		if err := errors.Join(b.Delete(keySnapshotSeq), b.Delete(keySnapshot)); err != nil {
-			return err
-		}
-	}
-	return nil
+		return errors.Join(b.Delete(keySnapshotSeq), b.Delete(keySnapshot))
+	})
 }
 
 // appendEntry appends the value that stores e in a room's log to dst: e.Time as Unix
