@@ -57,16 +57,23 @@ func TestOpenInUse(t *testing.T) {
 // with the store of commit cc9f3d4 ("git show cc9f3d4:store/embedded/testdata/genv1/main.go";
 // a later commit deleted it, as today's store has no language to set).
 func TestLayout1(t *testing.T) {
+	dir := fixtureDir(t, "v1.db")
+	storetest.RunUpgrade(t, func(t *testing.T) store.Store { return open(t, dir) })
+	checkLayout3(t, dir)
+}
+
+// fixtureDir returns a new data directory whose database file is a copy of testdata/name.
+func fixtureDir(t *testing.T, name string) string {
+	t.Helper()
 	dir := t.TempDir()
-	v1, err := os.ReadFile(filepath.Join("testdata", "v1.db"))
+	data, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, embedded.FileName), v1, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, embedded.FileName), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	storetest.RunUpgrade(t, func(t *testing.T) store.Store { return open(t, dir) })
-	checkLayout3(t, dir)
+	return dir
 }
 
 // storedRoom is a room as Load returns it.
@@ -121,14 +128,7 @@ func v2Rooms() []storedRoom {
 // later commit deleted it, as today's store writes layout 3). Every room must load as it was
 // stored, take new entries after its last seq, and load the same after the store is opened again.
 func TestLayout2(t *testing.T) {
-	dir := t.TempDir()
-	v2, err := os.ReadFile(filepath.Join("testdata", "v2.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, embedded.FileName), v2, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir := fixtureDir(t, "v2.db")
 	rooms := v2Rooms()
 	s := open(t, dir)
 	checkRooms(t, s, rooms)
