@@ -2,13 +2,14 @@
 // room lives in one bbolt file, pairpad.db, under a data directory.
 //
 // Why bbolt (go.etcd.io/bbolt): it is pure Go (no cgo, so the binary stays static), keeps all
-// data in one file, and is crash-safe by construction: a commit writes copy-on-write B+tree pages,
-// fdatasyncs them, then switches a checksummed meta page, so after a crash the file holds exactly
-// the last committed transaction. It is ACID with one writer at a time, which suits pairpad: the
-// room layer batches each room's updates (group commit), so one fsync covers many updates. It
-// is small, has no background goroutines, and is maintained by the etcd project, which runs
-// its own storage on it. SQLite would need cgo or a large transpiled port; LSM stores (Pebble,
-// Badger) bring compaction goroutines and tuning that one server's rooms do not need.
+// data in one file, and is crash-safe by construction: a commit writes copy-on-write B+tree
+// pages, fdatasyncs them, then switches a checksummed meta page, so after a crash the file
+// holds exactly the last committed transaction. It is ACID with one writer at a time, which
+// suits pairpad: updates are committed in groups (AppendBatches writes the pending entries of
+// many rooms in one transaction), so one fsync covers many updates. It is small, has no
+// background goroutines, and is maintained by the etcd project, which runs its own storage on
+// it. SQLite would need cgo or a large transpiled port; LSM stores (Pebble, Badger) bring
+// compaction goroutines and tuning that one server's rooms do not need.
 //
 // Layout (version 3): a top-level bucket "meta" holds the layout version under "layout" (8
 // big-endian bytes). A top-level bucket "rooms" holds one bucket per room, keyed by the room

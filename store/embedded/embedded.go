@@ -163,34 +163,11 @@ func (s *Store) Load(ctx context.Context, id string) (store.Snapshot, []store.En
 	return snap, log, nil
 }
 
-// Append adds entries to a room's log in one transaction, fsynced before it returns. With no
-// entries it only reads the room's last seq.
+// Append adds entries to a room's log in one transaction, fsynced before it returns: it is
+// AppendBatches of one batch, so with no entries it only reads the room's last seq.
 func (s *Store) Append(ctx context.Context, id string, entries []store.Entry) (uint64, error) {
-	if err := store.CheckEntries(entries); err != nil {
-		return 0, fmt.Errorf("store/embedded: append to room %q: %w", id, err)
-	}
-	var last uint64
-	run := s.update
-	if len(entries) == 0 {
-		run = s.view // nothing to commit: skip the write lock and the fsync
-	}
-	err := run(ctx, func(tx *bolt.Tx) error {
-		b, err := roomBucket(tx, id)
-		if err != nil {
-			return err
-		}
-		if last, err = getSeq(b, keyLastSeq); err != nil || len(entries) == 0 {
-			return err
-		}
-		if last, err = appendLog(b.Bucket(bucketLog), last, entries); err != nil {
-			return err
-		}
-		return b.Put(keyLastSeq, seqKey(last))
-	})
-	if err != nil {
-		return 0, fmt.Errorf("store/embedded: append to room %q: %w", id, err)
-	}
-	return last, nil
+	r := s.AppendBatches(ctx, []store.Batch{{Room: id, Entries: entries}})[0]
+	return r.LastSeq, r.Err
 }
 
 // appendLog puts entries into log with the seqs after last, and returns the last one it gave.

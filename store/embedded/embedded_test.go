@@ -3,6 +3,7 @@ package embedded_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -236,6 +237,119 @@ func TestNewerLayout(t *testing.T) {
 	if !strings.Contains(err.Error(), "newer") {
 		t.Errorf("Open of a file of layout 99: err = %v, want one that says a newer pairpad wrote it", err)
 	}
+}
+
+// TestAppendBatches checks the group commit: batches keep their order, batches of one room go
+// in turn, and a batch refused on its own writes nothing and fails alone while the others commit.
+func TestAppendBatches(t *testing.T) {
+	entries := func(updates ...string) []store.Entry {
+		var es []store.Entry
+		for _, u := range updates {
+			es = append(es, store.Entry{Update: []byte(u), Session: "s"})
+		}
+		return es
+	}
+	invalid := store.Entry{Update: []byte("invalid"), Session: "nul\x00"}
+	tests := []struct {
+		name    string
+		batches []store.Batch
+		cancel  bool
+		want    []store.BatchResult
+		logs    map[string]string // each room's updates afterwards, concatenated
+	}{
+		{
+			name:    "order",
+			batches: []store.Batch{{Room: "a", Entries: entries("x", "y")}, {Room: "b", Entries: entries("z")}},
+			want:    []store.BatchResult{{LastSeq: 2}, {LastSeq: 1}},
+			logs:    map[string]string{"a": "xy", "b": "z"},
+		},
+		{
+			name:    "two batches of one room",
+			batches: []store.Batch{{Room: "a", Entries: entries("x")}, {Room: "b", Entries: entries("z")}, {Room: "a", Entries: entries("y", "w")}},
+			want:    []store.BatchResult{{LastSeq: 1}, {LastSeq: 1}, {LastSeq: 3}},
+			logs:    map[string]string{"a": "xyw", "b": "z"},
+		},
+		{
+			name:    "unknown room fails alone",
+			batches: []store.Batch{{Room: "a", Entries: entries("x")}, {Room: "missing", Entries: entries("y")}, {Room: "b", Entries: entries("z")}},
+			want:    []store.BatchResult{{LastSeq: 1}, {Err: store.ErrNotFound}, {LastSeq: 1}},
+			logs:    map[string]string{"a": "x", "b": "z"},
+		},
+		{
+			name: "invalid entry fails its whole batch alone",
+			batches: []store.Batch{
+				{Room: "a", Entries: entries("x")},
+				{Room: "b", Entries: append(entries("y"), invalid)},
+				{Room: "b", Entries: entries("z")},
+			},
+			want: []store.BatchResult{{LastSeq: 1}, {Err: store.ErrInvalidEntry}, {LastSeq: 1}},
+			logs: map[string]string{"a": "x", "b": "z"},
+		},
+		{
+			name:    "empty batches read the last seq",
+			batches: []store.Batch{{Room: "a"}, {Room: "a", Entries: entries("x")}, {Room: "a", Entries: []store.Entry{}}},
+			want:    []store.BatchResult{{LastSeq: 0}, {LastSeq: 1}, {LastSeq: 1}},
+			logs:    map[string]string{"a": "x", "b": ""},
+		},
+		{
+			name:    "every batch refused",
+			batches: []store.Batch{{Room: "missing", Entries: entries("x")}, {Room: "a", Entries: []store.Entry{invalid}}, {Room: "missing"}},
+			want:    []store.BatchResult{{Err: store.ErrNotFound}, {Err: store.ErrInvalidEntry}, {Err: store.ErrNotFound}},
+			logs:    map[string]string{"a": "", "b": ""},
+		},
+		{
+			name: "no batches",
+			want: []store.BatchResult{},
+			logs: map[string]string{"a": "", "b": ""},
+		},
+		{
+			name:    "a failed commit fails every batch",
+			batches: []store.Batch{{Room: "a", Entries: entries("x")}, {Room: "b"}},
+			cancel:  true,
+			want:    []store.BatchResult{{Err: context.Canceled}, {Err: context.Canceled}},
+			logs:    map[string]string{"a": "", "b": ""},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t, t.TempDir())
+			for _, id := range []string{"a", "b"} {
+				if err := s.CreateRoom(t.Context(), store.Room{ID: id}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			if tt.cancel {
+				cancel()
+			}
+			got := s.AppendBatches(ctx, tt.batches)
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateErrors()); diff != "" {
+				t.Errorf("AppendBatches mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.logs, loadUpdates(t, s, "a", "b")); diff != "" {
+				t.Errorf("logs mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// loadUpdates returns the updates in the logs of rooms ids, concatenated per room.
+func loadUpdates(t *testing.T, s store.Store, ids ...string) map[string]string {
+	t.Helper()
+	logs := make(map[string]string)
+	for _, id := range ids {
+		_, log, err := s.Load(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var updates []byte
+		for _, e := range log {
+			updates = append(updates, e.Update...)
+		}
+		logs[id] = string(updates)
+	}
+	return logs
 }
 
 // TestAppendLeavesSnapshot checks what issue 16 asks: an append writes none of its room's
