@@ -11,7 +11,7 @@ FUZZ_PKGS := ./crdt/... ./completion/... ./internal/...
 STATICCHECK_VERSION := 2026.2.2
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: run test test-go test-web lint webclient languages fuzz fuzz-short bench eval models fixtures clean
+.PHONY: run test test-go test-web lint webclient languages fuzz fuzz-short bench bench-store eval models fixtures clean
 
 run:
 	$(GO) run ./cmd/pairpad
@@ -69,6 +69,11 @@ fuzz-short:
 # bench measures pairpad's CRDT and yjs on the editing traces in ../shared/traces in one run.
 bench: $(NODE_DEPS)
 	$(GO) run ./crdt/internal/tracebench -traces $(or $(TRACES),../shared/traces)
+
+# bench-store measures one small append to rooms of growing snapshots, in the embedded store and in
+# Postgres (TEST_DATABASE_URL; skipped without it): bytes written and time per append.
+bench-store:
+	$(GO) test ./store -run '^$$' -bench '^BenchmarkAppendBySnapshot$$'
 
 # eval measures the autocomplete engines on the Go and Python standard libraries (see completion/eval).
 eval:

@@ -18,10 +18,15 @@ func (r *refused) Unwrap() error { return r.err }
 
 // AppendBatches appends every batch in one write transaction, fsynced once. A batch for an
 // unknown room or with entries CheckEntries refuses fails alone, before anything of it is
-// written; a failure to write fails the whole transaction, and so every batch.
+// written; a failure to write fails the whole transaction, and so every batch. When no batch
+// has entries to write, it runs in a read transaction: no write lock, no fsync.
 func (s *Store) AppendBatches(ctx context.Context, batches []store.Batch) []store.BatchResult {
 	results := make([]store.BatchResult, len(batches))
-	err := s.update(ctx, func(tx *bolt.Tx) error {
+	run := s.view
+	if hasWrites(batches) {
+		run = s.update
+	}
+	err := run(ctx, func(tx *bolt.Tx) error {
 		for i, b := range batches {
 			last, err := appendBatch(tx, b)
 			if _, ok := errors.AsType[*refused](err); err != nil && !ok {
@@ -40,6 +45,16 @@ func (s *Store) AppendBatches(ctx context.Context, batches []store.Batch) []stor
 		}
 	}
 	return results
+}
+
+// hasWrites reports whether a batch has entries that CheckEntries accepts, to be written.
+func hasWrites(batches []store.Batch) bool {
+	for _, b := range batches {
+		if len(b.Entries) > 0 && store.CheckEntries(b.Entries) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // appendBatch writes one batch in tx. A refusal of the batch alone is a *refused.

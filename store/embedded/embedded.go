@@ -23,13 +23,14 @@ const FileName = "pairpad.db"
 const lockTimeout = time.Second
 
 var (
-	bucketRooms = []byte("rooms")
-	bucketLog   = []byte("log")
+	bucketRooms     = []byte("rooms")
+	bucketSnapshots = []byte("snapshots")
+	bucketLog       = []byte("log")
 
-	keyCreatedAt   = []byte("created_at")
-	keyLastSeq     = []byte("last_seq")
-	keySnapshotSeq = []byte("snapshot_seq")
-	keySnapshot    = []byte("snapshot")
+	keyCreatedAt = []byte("created_at")
+	keyLastSeq   = []byte("last_seq")
+	keySeq       = []byte("seq")
+	keyState     = []byte("state")
 )
 
 var (
@@ -57,7 +58,8 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("store/embedded: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	// NoFreelistSync: doc.go says why commits do not write the freelist.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, NoFreelistSync: true})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("store/embedded: %s is in use by another process", path)
 	}
@@ -92,12 +94,14 @@ func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte)
 		if _, err := b.CreateBucket(bucketLog); err != nil {
 			return err
 		}
-		return putAll(b,
-			keyCreatedAt, createdAt,
-			keyLastSeq, seqKey(0),
-			keySnapshotSeq, seqKey(0),
-			keySnapshot, initial,
-		)
+		if err := putAll(b, keyCreatedAt, createdAt, keyLastSeq, seqKey(0)); err != nil {
+			return err
+		}
+		snap, err := tx.Bucket(bucketSnapshots).CreateBucket([]byte(room.ID))
+		if err != nil {
+			return err
+		}
+		return putAll(snap, keySeq, seqKey(0), keyState, initial)
 	})
 	if err != nil {
 		return fmt.Errorf("store/embedded: create room %q: %w", room.ID, err)
@@ -134,11 +138,15 @@ func (s *Store) Load(ctx context.Context, id string) (store.Snapshot, []store.En
 		if err != nil {
 			return err
 		}
-		if snap.Seq, err = getSeq(b, keySnapshotSeq); err != nil {
+		sb, err := snapshotBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		if snap.Seq, err = getSeq(sb, keySeq); err != nil {
 			return err
 		}
 		// Values point into bbolt's memory map, valid only inside the transaction.
-		snap.State = bytes.Clone(b.Get(keySnapshot))
+		snap.State = bytes.Clone(sb.Get(keyState))
 		c := b.Bucket(bucketLog).Cursor()
 		for k, v := c.Seek(seqKey(snap.Seq + 1)); k != nil; k, v = c.Next() {
 			e, err := decodeEntry(k, v)
@@ -155,34 +163,11 @@ func (s *Store) Load(ctx context.Context, id string) (store.Snapshot, []store.En
 	return snap, log, nil
 }
 
-// Append adds entries to a room's log in one transaction, fsynced before it returns. With no
-// entries it only reads the room's last seq.
+// Append adds entries to a room's log in one transaction, fsynced before it returns: it is
+// AppendBatches of one batch, so with no entries it only reads the room's last seq.
 func (s *Store) Append(ctx context.Context, id string, entries []store.Entry) (uint64, error) {
-	if err := store.CheckEntries(entries); err != nil {
-		return 0, fmt.Errorf("store/embedded: append to room %q: %w", id, err)
-	}
-	var last uint64
-	run := s.update
-	if len(entries) == 0 {
-		run = s.view // nothing to commit: skip the write lock and the fsync
-	}
-	err := run(ctx, func(tx *bolt.Tx) error {
-		b, err := roomBucket(tx, id)
-		if err != nil {
-			return err
-		}
-		if last, err = getSeq(b, keyLastSeq); err != nil || len(entries) == 0 {
-			return err
-		}
-		if last, err = appendLog(b.Bucket(bucketLog), last, entries); err != nil {
-			return err
-		}
-		return b.Put(keyLastSeq, seqKey(last))
-	})
-	if err != nil {
-		return 0, fmt.Errorf("store/embedded: append to room %q: %w", id, err)
-	}
-	return last, nil
+	r := s.AppendBatches(ctx, []store.Batch{{Room: id, Entries: entries}})[0]
+	return r.LastSeq, r.Err
 }
 
 // appendLog puts entries into log with the seqs after last, and returns the last one it gave.
@@ -206,7 +191,11 @@ func (s *Store) Compact(ctx context.Context, id string, snap store.Snapshot) err
 		if err != nil {
 			return err
 		}
-		stored, err := getSeq(b, keySnapshotSeq)
+		sb, err := snapshotBucket(tx, id)
+		if err != nil {
+			return err
+		}
+		stored, err := getSeq(sb, keySeq)
 		if err != nil {
 			return err
 		}
@@ -220,7 +209,7 @@ func (s *Store) Compact(ctx context.Context, id string, snap store.Snapshot) err
 		case snap.Seq > last:
 			return fmt.Errorf("snapshot at seq %d is past the last seq %d", snap.Seq, last)
 		}
-		if err := putAll(b, keySnapshotSeq, seqKey(snap.Seq), keySnapshot, snap.State); err != nil {
+		if err := putAll(sb, keySeq, seqKey(snap.Seq), keyState, snap.State); err != nil {
 			return err
 		}
 		// Covered entries are a prefix of the log. A cursor must not step with Next after
@@ -284,6 +273,15 @@ func roomBucket(tx *bolt.Tx, id string) (*bolt.Bucket, error) {
 	b := tx.Bucket(bucketRooms).Bucket([]byte(id))
 	if b == nil {
 		return nil, store.ErrNotFound
+	}
+	return b, nil
+}
+
+// snapshotBucket returns the bucket of room id's snapshot, which every room has.
+func snapshotBucket(tx *bolt.Tx, id string) (*bolt.Bucket, error) {
+	b := tx.Bucket(bucketSnapshots).Bucket([]byte(id))
+	if b == nil {
+		return nil, fmt.Errorf("%w: no snapshot", errCorrupt)
 	}
 	return b, nil
 }

@@ -14,13 +14,17 @@ import (
 
 // layoutVersion is the version of the file layout this code reads and writes (doc.go describes
 // it). Open upgrades a file of an older layout and refuses one of a newer layout.
-const layoutVersion = 2
+const layoutVersion = 3
 
 var (
 	bucketMeta = []byte("meta")
 	keyLayout  = []byte("layout")
 	// keyLanguage held a room's language in layout 1; the room's document holds it now.
 	keyLanguage = []byte("language")
+	// keySnapshotSeq and keySnapshot held a room's snapshot in its bucket in layouts 1 and 2;
+	// the snapshots bucket holds it now.
+	keySnapshotSeq = []byte("snapshot_seq")
+	keySnapshot    = []byte("snapshot")
 )
 
 var errNewerLayout = errors.New("store/embedded: the file was written by a newer pairpad")
@@ -33,29 +37,44 @@ const entryHeaderLen = 8 + 1
 // bucket has layout 1, which predates the meta bucket.
 func upgrade(tx *bolt.Tx) error {
 	if tx.Bucket(bucketRooms) == nil {
-		if _, err := tx.CreateBucket(bucketRooms); err != nil {
-			return err
+		for _, name := range [][]byte{bucketRooms, bucketSnapshots} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
 		}
 		return setLayout(tx)
 	}
-	version := uint64(1)
-	if meta := tx.Bucket(bucketMeta); meta != nil {
-		v := meta.Get(keyLayout)
-		if len(v) != 8 {
-			return fmt.Errorf("%w: layout is %d bytes", errCorrupt, len(v))
-		}
-		version = binary.BigEndian.Uint64(v)
-	}
+	version, err := storedLayout(tx)
 	switch {
+	case err != nil:
+		return err
 	case version == layoutVersion:
 		return nil
 	case version > layoutVersion:
 		return fmt.Errorf("%w (layout %d; this one reads layouts up to %d)", errNewerLayout, version, layoutVersion)
 	}
-	if err := upgradeFrom1(tx); err != nil {
-		return fmt.Errorf("upgrade from layout 1: %w", err)
+	if version < 2 {
+		if err := upgradeFrom1(tx); err != nil {
+			return fmt.Errorf("upgrade from layout 1: %w", err)
+		}
+	}
+	if err := upgradeFrom2(tx); err != nil {
+		return fmt.Errorf("upgrade from layout 2: %w", err)
 	}
 	return setLayout(tx)
+}
+
+// storedLayout returns the layout of the file, which has a rooms bucket.
+func storedLayout(tx *bolt.Tx) (uint64, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return 1, nil
+	}
+	v := meta.Get(keyLayout)
+	if len(v) != 8 {
+		return 0, fmt.Errorf("%w: layout is %d bytes", errCorrupt, len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
 }
 
 func setLayout(tx *bolt.Tx) error {
@@ -92,6 +111,33 @@ func upgradeFrom1(tx *bolt.Tx) error {
 			}
 		}
 		return nil
+	})
+}
+
+// upgradeFrom2 moves every room's snapshot (snapshot_seq and snapshot, in the room's bucket
+// in layouts 1 and 2) to the room's bucket in the snapshots bucket, as seq and state.
+func upgradeFrom2(tx *bolt.Tx) error {
+	snapshots, err := tx.CreateBucket(bucketSnapshots)
+	if err != nil {
+		return err
+	}
+	rooms := tx.Bucket(bucketRooms)
+	return rooms.ForEachBucket(func(id []byte) error {
+		b := rooms.Bucket(id)
+		seq := b.Get(keySnapshotSeq)
+		if len(seq) != 8 {
+			return fmt.Errorf("%w: room %q: snapshot_seq is %d bytes", errCorrupt, id, len(seq))
+		}
+		sb, err := snapshots.CreateBucket(id)
+		if err != nil {
+			return err
+		}
+		// Put keeps the value it is given until the commit, and these point into the memory
+		// map, which a growing file moves: put copies.
+		if err := putAll(sb, keySeq, bytes.Clone(seq), keyState, bytes.Clone(b.Get(keySnapshot))); err != nil {
+			return err
+		}
+		return errors.Join(b.Delete(keySnapshotSeq), b.Delete(keySnapshot))
 	})
 }
 
