@@ -56,7 +56,7 @@ type peer struct {
 	isSynced  bool
 	seen      crdt.StateVector // the state vector after the last message applied
 	latencies []int64          // of the measured keystrokes received, in nanoseconds
-	delivered atomic.Int64     // len(latencies), for the run to poll
+	received  atomic.Int64     // the other peers' keystrokes received, measured or not
 }
 
 func newPeer(r *run, rm *room, id uint64, measured bool) (*peer, error) {
@@ -209,6 +209,7 @@ func (p *peer) apply(update []byte, step2 bool) error {
 // record notes the arrival of every keystroke of another peer of the room that sv holds and
 // the previous state vector did not: one update relayed for several keystrokes counts for each.
 func (p *peer) record(sv crdt.StateVector, now int64) {
+	var n int64
 	for client, clock := range sv {
 		from := p.seen[client]
 		sender := p.room.senders[client]
@@ -216,12 +217,17 @@ func (p *peer) record(sv crdt.StateVector, now int64) {
 			continue
 		}
 		for k := from; k < clock; k++ {
-			if at, ok := sender.sentAt(k); ok && p.run.inWindow(at) {
+			at, ok := sender.sentAt(k)
+			if !ok {
+				continue
+			}
+			n++
+			if p.run.inWindow(at) {
 				p.latencies = append(p.latencies, now-at)
-				p.delivered.Add(1)
 			}
 		}
 	}
+	p.received.Add(n)
 }
 
 // sentAt returns when the keystroke of clock k was sent, if it was.

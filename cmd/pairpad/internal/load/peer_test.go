@@ -47,7 +47,7 @@ func TestRecord(t *testing.T) {
 			t.Errorf("%s: latencies mismatch (-want +got):\n%s", step.name, diff)
 		}
 	}
-	if got, want := receiver.delivered.Load(), int64(5); got != want {
-		t.Errorf("delivered = %d, want %d", got, want)
+	if got, want := receiver.received.Load(), int64(7); got != want { // a's 0 to 5, b's 5
+		t.Errorf("received = %d, want %d", got, want)
 	}
 }

@@ -257,20 +257,24 @@ func (r *run) keystrokes() int64 {
 	return n
 }
 
-// drain waits until every keystroke of the measurement has reached every other client of its
-// room, for at most drainTimeout. The schedulers are done.
+// drain waits until every keystroke sent, measured or not, has reached every other client of
+// its room, for at most drainTimeout; so the rooms' texts can be compared after. The
+// schedulers are done.
 func (r *run) drain(ctx context.Context) {
-	expected := r.keystrokes() * int64(r.opts.Clients-1)
+	var want int64
+	for _, p := range r.peers {
+		want += p.nsent.Load() * int64(r.opts.Clients-1)
+	}
 	deadline := r.now() + int64(drainTimeout)
-	for r.delivered() < expected && r.now() < deadline && ctx.Err() == nil {
+	for r.received() < want && r.now() < deadline && ctx.Err() == nil {
 		r.sleepUntil(ctx, r.now()+int64(10*time.Millisecond))
 	}
 }
 
-func (r *run) delivered() int64 {
+func (r *run) received() int64 {
 	var n int64
 	for _, p := range r.peers {
-		n += p.delivered.Load()
+		n += p.received.Load()
 	}
 	return n
 }
