@@ -124,9 +124,10 @@ type report struct {
 		P50 float64 `json:"p50"`
 		P99 float64 `json:"p99"`
 	} `json:"latency_ms"`
-	Late           int64   `json:"late"`
-	Errors         int64   `json:"errors"`
-	GeneratorCores float64 `json:"generator_cores"`
+	Late           int64    `json:"late"`
+	Errors         int64    `json:"errors"`
+	ErrorSamples   []string `json:"error_samples"`
+	GeneratorCores float64  `json:"generator_cores"`
 	Server         struct {
 		Cores             float64 `json:"cores"`
 		CPUPerKeystrokeUS float64 `json:"cpu_per_keystroke_us"`
@@ -222,6 +223,9 @@ func measure(ctx context.Context, c config, target, input string, args []string)
 // CPU use among it: a saturated generator measures itself.
 func (r *report) summary() string {
 	s := fmt.Sprintf("%d connections, %d errors", r.Connections, r.Errors)
+	if len(r.ErrorSamples) > 0 {
+		s += fmt.Sprintf(" (%s)", r.ErrorSamples[0])
+	}
 	if r.Expected == 0 { // idle
 		return s + fmt.Sprintf(", server %.1f KB per connection", r.Server.RSSPerConn/1e3)
 	}

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -329,17 +330,31 @@ func (r *run) diverged() int {
 	return n
 }
 
+// report writes down what the run measured, once its readers, schedulers and churners are
+// done: before is the usage before the peers connected, start and end at the ends of the
+// measurement.
 func (r *run) report(connected int, before, start, end sample) *Report {
 	rep := &Report{
 		Mode: r.opts.Mode, Protocol: r.opts.Protocol, URL: r.opts.URL,
 		Rooms: r.opts.Rooms, Clients: r.opts.Clients, Rate: r.opts.Rate, Seconds: r.opts.Duration.Seconds(),
-		Connections: connected, Keystrokes: r.keystrokes(),
-		Diverged:       r.diverged(),
-		GeneratorCores: cores(start.self, end.self), GeneratorCPUs: runtime.NumCPU(),
+		Connections: connected, Diverged: r.diverged(),
+		GeneratorCores: round3(cores(start.self, end.self)), GeneratorCPUs: runtime.NumCPU(),
 	}
-	if rep.Mode == Idle {
-		rep.Rate = 0
+	r.addTyping(rep)
+	rep.Errors, rep.ErrorSamples = r.errs.get()
+	if connected > 0 {
+		rep.GeneratorRSSPerConn = math.Round(float64(end.self.rss-before.self.rss) / float64(connected))
 	}
+	if r.opts.PID != 0 {
+		rep.Server = serverUsage(before.server, start.server, end.server, connected, rep.Keystrokes)
+	}
+	return rep
+}
+
+// addTyping adds the keystrokes, their deliveries and latency, how late they were sent, and
+// the joins of the churning clients.
+func (r *run) addTyping(rep *Report) {
+	rep.Keystrokes = r.keystrokes()
 	rep.Expected = rep.Keystrokes * int64(r.opts.Clients-1)
 	var latencies []int64
 	for _, p := range r.peers {
@@ -356,26 +371,20 @@ func (r *run) report(connected int, before, start, end sample) *Report {
 		joins := summarize(r.joins)
 		rep.JoinLatency = &joins
 	}
-	rep.Errors, rep.ErrorSamples = r.errs.get()
-	if connected > 0 {
-		rep.GeneratorRSSPerConn = float64(end.self.rss-before.self.rss) / float64(connected)
-	}
-	if r.opts.PID != 0 {
-		rep.Server = serverUsage(before.server, start.server, end.server, connected, rep.Keystrokes)
-	}
-	return rep
 }
 
 func serverUsage(before, start, end usage, connected int, keystrokes int64) *ServerUsage {
-	u := &ServerUsage{Cores: cores(start, end), RSSBytes: end.rss}
+	u := &ServerUsage{Cores: round3(cores(start, end)), RSSBytes: end.rss}
 	if connected > 0 {
-		u.RSSPerConn = float64(end.rss-before.rss) / float64(connected)
+		u.RSSPerConn = math.Round(float64(end.rss-before.rss) / float64(connected))
 	}
 	if keystrokes > 0 {
-		u.CPUPerKeystrokeUS = float64(end.cpu-start.cpu) / float64(time.Microsecond) / float64(keystrokes)
+		u.CPUPerKeystrokeUS = round3(float64(end.cpu-start.cpu) / float64(time.Microsecond) / float64(keystrokes))
 	}
 	return u
 }
+
+func round3(x float64) float64 { return math.Round(x*1e3) / 1e3 }
 
 // errorLog counts a run's errors and keeps the first few distinct ones.
 type errorLog struct {
