@@ -117,3 +117,18 @@ func TestRunRefusesInvalidOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreachableServer checks that connections that fail are errors of the report, and that
+// Main says the run failed after writing it.
+func TestUnreachableServer(t *testing.T) {
+	var out bytes.Buffer
+	args := []string{"-url", "ws://127.0.0.1:1/yjs", "-rooms", "2", "-clients", "2", "-json"}
+	err := Main(context.Background(), args, &out, os.Stderr)
+	var r Report
+	if jerr := json.Unmarshal(out.Bytes(), &r); jerr != nil || !errors.Is(err, ErrFailed) {
+		t.Fatalf("Main(%q) = %v, want ErrFailed; output %q (%v)", args, err, out.String(), jerr)
+	}
+	if r.Errors != 4 || r.Connections != 0 || len(r.ErrorSamples) == 0 {
+		t.Errorf("errors %d %q, connections %d; want 4 failed dials", r.Errors, r.ErrorSamples, r.Connections)
+	}
+}

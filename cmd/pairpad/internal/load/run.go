@@ -77,10 +77,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	connected := r.connect(ctx)
-	var start, end sample
-	if opts.Mode == Idle {
+	start, end := before, before
+	switch {
+	case connected == 0: // nothing to measure: the errors say why
+	case opts.Mode == Idle:
 		start, end = r.hold(ctx)
-	} else {
+	default:
 		start, end = r.typeAll(ctx)
 	}
 	r.closeAll()
