@@ -3,6 +3,7 @@
 GO        ?= go
 NODE_DEPS := testdata/yjs/node_modules/.package-lock.json
 WEB_DEPS  := webclient/node_modules/.package-lock.json
+BENCH_SERVER_DEPS := bench/server/node_modules/.package-lock.json
 FUZZTIME  ?= 60s
 # Packages whose Fuzz targets `make fuzz` runs (and `make test` runs briefly).
 FUZZ_PKGS := ./crdt/... ./completion/... ./internal/...
@@ -11,7 +12,7 @@ FUZZ_PKGS := ./crdt/... ./completion/... ./internal/...
 STATICCHECK_VERSION := 2026.2.2
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: run test test-go test-web lint webclient languages fuzz fuzz-short bench bench-store eval models fixtures clean
+.PHONY: run test test-go test-web lint webclient languages fuzz fuzz-short bench bench-store bench-server eval models fixtures clean
 
 run:
 	$(GO) run ./cmd/pairpad
@@ -75,6 +76,16 @@ bench: $(NODE_DEPS)
 bench-store:
 	$(GO) test ./store -run '^$$' -bench '^BenchmarkAppendBySnapshot$$'
 
+# bench-server measures pairpad's server against Hocuspocus 3.x (bench/server, in memory) with
+# pairpad load, in one run: typing at 200 and 1000 rooms and 10,000 idle connections, each
+# against a fresh server, pairpad on the embedded store and on Postgres (TEST_DATABASE_URL or
+# DATABASE_URL; a schema of its own). It raises the open-file limit for the connections.
+bench-server: $(BENCH_SERVER_DEPS)
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	$(GO) build -o "$$dir/pairpad" ./cmd/pairpad && \
+	{ ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; } && \
+	$(GO) run ./bench/server -bin "$$dir/pairpad" -hocuspocus bench/server/hocuspocus.mjs $(BENCH_SERVER_FLAGS)
+
 # eval measures the autocomplete engines on the Go and Python standard libraries (see completion/eval).
 eval:
 	$(GO) run ./completion/eval -full
@@ -105,8 +116,11 @@ fixtures: $(NODE_DEPS)
 $(NODE_DEPS): testdata/yjs/package.json testdata/yjs/package-lock.json
 	cd testdata/yjs && npm ci --no-audit --no-fund
 
+$(BENCH_SERVER_DEPS): bench/server/package.json bench/server/package-lock.json
+	cd bench/server && npm ci --no-audit --no-fund
+
 $(WEB_DEPS): webclient/package.json webclient/package-lock.json
 	cd webclient && npm ci --no-audit --no-fund
 
 clean:
-	rm -rf testdata/yjs/node_modules webclient/node_modules
+	rm -rf testdata/yjs/node_modules webclient/node_modules bench/server/node_modules

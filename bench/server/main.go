@@ -1,0 +1,412 @@
+// Command server is make bench-server: it measures pairpad's server and Hocuspocus 3.x with
+// `pairpad load`, in one run on one machine, and prints one comparison line per figure:
+//
+//	RESULT <operation> <input> pairpad=<value> hocuspocus=<value> ratio=<hocuspocus/pairpad> <unit>
+//
+// For each -rooms count and each of pairpad's stores (input rooms=N,store=S): load-p50 and
+// load-p99 (the time from sending a keystroke to its arrival at another client, ms),
+// load-delivered (the share of those arrivals within the run, %) and cpu-per-keystroke (the
+// server's CPU time per keystroke, µs); and, for -idle connections (input
+// connections=N,store=S), idle-memory: the growth of the server's resident memory per idle
+// connection, KB. Each load runs against a fresh server process: `pairpad serve` on the
+// embedded store in a temporary directory, `pairpad serve` on a schema of its own in Postgres
+// (-database-url), and hocuspocus.mjs (Hocuspocus in memory). A summary of every run, with the
+// load generator's own CPU use, goes to stderr.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-server:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the command line.
+type config struct {
+	bin, hocuspocus, databaseURL string
+	rooms                        []int
+	clients, idle                int
+	rate                         float64
+	duration, warmup             time.Duration
+}
+
+func parseFlags() (config, error) {
+	var c config
+	var rooms string
+	flag.StringVar(&c.bin, "bin", "", "the pairpad binary")
+	flag.StringVar(&c.hocuspocus, "hocuspocus", "bench/server/hocuspocus.mjs", "the script that runs Hocuspocus")
+	flag.StringVar(&c.databaseURL, "database-url", firstSet(os.Getenv("TEST_DATABASE_URL"), os.Getenv("DATABASE_URL")),
+		"Postgres for pairpad's Postgres runs (default $TEST_DATABASE_URL, then $DATABASE_URL); empty: none")
+	flag.StringVar(&rooms, "rooms", "200,1000", "comma-separated room counts of the typing runs")
+	flag.IntVar(&c.clients, "clients", 4, "clients per room")
+	flag.Float64Var(&c.rate, "rate", 5, "keystrokes per second per client")
+	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long each run measures (and idle connections are held)")
+	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "how long clients type before each measurement")
+	flag.IntVar(&c.idle, "idle", 10000, "connections of the idle run (0: none)")
+	flag.Parse()
+	if c.bin == "" {
+		return c, errors.New("-bin (the pairpad binary) is required")
+	}
+	for f := range strings.SplitSeq(rooms, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return c, fmt.Errorf("-rooms %q: %q is not a room count", rooms, f)
+		}
+		c.rooms = append(c.rooms, n)
+	}
+	return c, nil
+}
+
+func firstSet(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func run() error {
+	c, err := parseFlags()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	stores := []string{"embedded"}
+	if c.databaseURL != "" {
+		stores = append(stores, "postgres")
+	} else {
+		fmt.Fprintln(os.Stderr, "no -database-url, TEST_DATABASE_URL or DATABASE_URL: pairpad runs on the embedded store only")
+	}
+	warnFileLimit(c.idle)
+	for _, rooms := range c.rooms {
+		args := []string{"-mode", "type", "-rooms", strconv.Itoa(rooms), "-clients", strconv.Itoa(c.clients),
+			"-rate", fmt.Sprint(c.rate), "-duration", c.duration.String(), "-warmup", c.warmup.String()}
+		if err := compare(ctx, c, stores, "rooms="+strconv.Itoa(rooms), args, typingFigures); err != nil {
+			return err
+		}
+	}
+	if c.idle > 0 {
+		rooms := max(1, c.idle/c.clients)
+		args := []string{"-mode", "idle", "-rooms", strconv.Itoa(rooms), "-clients", strconv.Itoa(c.idle / rooms),
+			"-duration", c.duration.String()}
+		return compare(ctx, c, stores, "connections="+strconv.Itoa(rooms*(c.idle/rooms)), args, idleFigures)
+	}
+	return nil
+}
+
+// report is the part of `pairpad load -json`'s output that the benchmark reads.
+type report struct {
+	Connections int   `json:"connections"`
+	Expected    int64 `json:"expected"`
+	Delivered   int64 `json:"delivered"`
+	Latency     struct {
+		P50 float64 `json:"p50"`
+		P99 float64 `json:"p99"`
+	} `json:"latency_ms"`
+	Late           int64    `json:"late"`
+	Errors         int64    `json:"errors"`
+	ErrorSamples   []string `json:"error_samples"`
+	GeneratorCores float64  `json:"generator_cores"`
+	Server         struct {
+		Cores             float64 `json:"cores"`
+		CPUPerKeystrokeUS float64 `json:"cpu_per_keystroke_us"`
+		RSSPerConn        float64 `json:"rss_per_conn_bytes"`
+	} `json:"server"`
+}
+
+func (r *report) share() float64 {
+	if r.Expected == 0 {
+		return 0
+	}
+	return 100 * float64(r.Delivered) / float64(r.Expected)
+}
+
+// figure is one RESULT line's operation, unit and how to read its value from a report.
+type figure struct {
+	op, unit string
+	value    func(*report) float64
+}
+
+var typingFigures = []figure{
+	{"load-p50", "ms", func(r *report) float64 { return r.Latency.P50 }},
+	{"load-p99", "ms", func(r *report) float64 { return r.Latency.P99 }},
+	{"load-delivered", "%", (*report).share},
+	{"cpu-per-keystroke", "us", func(r *report) float64 { return r.Server.CPUPerKeystrokeUS }},
+}
+
+var idleFigures = []figure{
+	{"idle-memory", "KB", func(r *report) float64 { return r.Server.RSSPerConn / 1e3 }},
+}
+
+// compare runs the load args describe against Hocuspocus and against pairpad on each store,
+// and prints the figures of each store beside Hocuspocus's.
+func compare(ctx context.Context, c config, stores []string, input string, args []string, figures []figure) error {
+	peer, err := measure(ctx, c, "hocuspocus", input, args)
+	if err != nil {
+		return err
+	}
+	for _, store := range stores {
+		ours, err := measure(ctx, c, store, input, args)
+		if err != nil {
+			return err
+		}
+		for _, f := range figures {
+			printResult(f, input+",store="+store, ours, peer)
+		}
+	}
+	return nil
+}
+
+func printResult(f figure, input string, ours, peer *report) {
+	value := func(r *report) string {
+		if r == nil {
+			return "n/a"
+		}
+		return strconv.FormatFloat(f.value(r), 'f', 3, 64)
+	}
+	ratio := "n/a"
+	if ours != nil && peer != nil && f.value(ours) != 0 {
+		ratio = strconv.FormatFloat(f.value(peer)/f.value(ours), 'f', 2, 64)
+	}
+	fmt.Printf("RESULT %s %s pairpad=%s hocuspocus=%s ratio=%s %s\n", f.op, input, value(ours), value(peer), ratio, f.unit)
+}
+
+// measure starts a fresh server of the kind target names, runs the load on it and stops it.
+// A load that produced no report is a nil report, not an error: its figures print as n/a.
+func measure(ctx context.Context, c config, target, input string, args []string) (*report, error) {
+	srv, err := startTarget(ctx, c, target)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", target, err)
+	}
+	defer srv.stop()
+	args = slices.Clip(args)
+	if target == "hocuspocus" {
+		args = append(args, "-url", "ws://"+srv.addr, "-protocol", "hocuspocus")
+	} else {
+		args = append(args, "-url", "ws://"+srv.addr+"/yjs", "-create")
+	}
+	args = append(args, "-pid", strconv.Itoa(srv.cmd.Process.Pid), "-json")
+	cmd := exec.CommandContext(ctx, c.bin, append([]string{"load"}, args...)...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output() // exits 1 when keystrokes were lost: the report says how many
+	var r report
+	if jerr := json.Unmarshal(out, &r); jerr != nil {
+		fmt.Fprintf(os.Stderr, "%s %s: no report (%v, %v); server log %s\n", target, input, err, jerr, srv.logPath)
+		return nil, nil
+	}
+	fmt.Fprintf(os.Stderr, "%-10s %s: %s\n", target, input, r.summary())
+	return &r, nil
+}
+
+// summary is what people want to see of a run beside its RESULT lines, the generator's own
+// CPU use among it: a saturated generator measures itself.
+func (r *report) summary() string {
+	s := fmt.Sprintf("%d connections, %d errors", r.Connections, r.Errors)
+	if len(r.ErrorSamples) > 0 {
+		s += fmt.Sprintf(" (%s)", r.ErrorSamples[0])
+	}
+	if r.Expected == 0 { // idle
+		return s + fmt.Sprintf(", server %.1f KB per connection", r.Server.RSSPerConn/1e3)
+	}
+	return s + fmt.Sprintf(", delivered %.3f%%, p50 %.3f ms, p99 %.3f ms, %d late; server %.2f cores, generator %.2f cores",
+		r.share(), r.Latency.P50, r.Latency.P99, r.Late, r.Server.Cores, r.GeneratorCores)
+}
+
+// startTarget starts a server: pairpad on a store, or Hocuspocus.
+func startTarget(ctx context.Context, c config, target string) (*server, error) {
+	switch target {
+	case "hocuspocus":
+		cmd := exec.Command("node", filepath.Base(c.hocuspocus))
+		cmd.Dir = filepath.Dir(c.hocuspocus)
+		cmd.Env = append(os.Environ(), "PORT=0")
+		return start(cmd, nil)
+	case "embedded":
+		dir, err := os.MkdirTemp("", "pairpad-bench-")
+		if err != nil {
+			return nil, err
+		}
+		return start(pairpad(c.bin, "DATA_DIR="+dir), func() { os.RemoveAll(dir) })
+	}
+	dbURL, drop, err := newSchema(ctx, c.databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return start(pairpad(c.bin, "DATABASE_URL="+dbURL), drop)
+}
+
+func pairpad(bin, storeEnv string) *exec.Cmd {
+	cmd := exec.Command(bin, "serve")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DATABASE_URL=") { // it would win over DATA_DIR
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "PORT=0", "LOG_LEVEL=info", "LOG_FORMAT=json", storeEnv) // the last of a name wins
+	return cmd
+}
+
+// server is a running server process.
+type server struct {
+	cmd     *exec.Cmd
+	addr    string // host:port
+	logPath string
+	exited  chan struct{}
+	cleanup func() // after it has exited; may be nil
+}
+
+// start runs cmd and waits until it logs, as JSON on stdout or stderr, that it listens:
+// {"message":"listening","addr":"host:port"}. Its output goes to a log file.
+func start(cmd *exec.Cmd, cleanup func()) (*server, error) {
+	s := &server{cmd: cmd, exited: make(chan struct{}), cleanup: cleanup}
+	listening, err := s.start()
+	if err != nil {
+		s.clean()
+		return nil, err
+	}
+	select {
+	case s.addr = <-listening:
+		return s, nil
+	case <-s.exited:
+		s.clean()
+		return nil, fmt.Errorf("%s exited before listening; log %s", cmd.Path, s.logPath)
+	case <-time.After(30 * time.Second):
+		s.stop()
+		return nil, fmt.Errorf("%s did not listen within 30 s; log %s", cmd.Path, s.logPath)
+	}
+}
+
+// start starts the process with its output going to a log file, and returns where the address
+// it listens on will come.
+func (s *server) start() (<-chan string, error) {
+	logFile, err := os.CreateTemp("", "bench-server-*.log")
+	if err != nil {
+		return nil, err
+	}
+	s.logPath = logFile.Name()
+	r, w, err := os.Pipe()
+	if err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	s.cmd.Stdout, s.cmd.Stderr = w, w
+	err = s.cmd.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
+		logFile.Close()
+		return nil, err
+	}
+	listening := make(chan string, 1)
+	go scanLog(r, logFile, listening)
+	go func() { _ = s.cmd.Wait(); close(s.exited) }()
+	return listening, nil
+}
+
+// scanLog copies a server's output to its log file and reports the address of its first
+// "listening" line.
+func scanLog(r io.ReadCloser, logFile *os.File, listening chan<- string) {
+	defer r.Close()
+	defer logFile.Close()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		logFile.Write(append(sc.Bytes(), '\n'))
+		var line struct{ Message, Addr string }
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Message == "listening" {
+			select {
+			case listening <- strings.Replace(line.Addr, "[::]", "127.0.0.1", 1):
+			default:
+			}
+		}
+	}
+}
+
+// stop asks the server to stop (SIGTERM), kills it after 30 s, and cleans up after it.
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		fmt.Fprintf(os.Stderr, "%s did not stop within 30 s of SIGTERM: killed\n", s.cmd.Path)
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	}
+	s.clean()
+}
+
+// clean removes what the server needed once it has exited (or never started).
+func (s *server) clean() {
+	if s.cleanup != nil {
+		s.cleanup()
+	}
+}
+
+// newSchema creates a schema of its own in the database of base and returns base with that
+// schema as its search path, and the function that drops it.
+func newSchema(ctx context.Context, base string) (string, func(), error) {
+	name := "pairpad_bench_" + strings.ToLower(rand.Text())
+	exec := func(sql string) error {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	schema := pgx.Identifier{name}.Sanitize()
+	if err := exec("CREATE SCHEMA " + schema); err != nil {
+		return "", nil, fmt.Errorf("create a schema in -database-url: %w", err)
+	}
+	drop := func() {
+		if err := exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			fmt.Fprintf(os.Stderr, "drop schema %s: %v\n", name, err)
+		}
+	}
+	if !strings.Contains(base, "://") {
+		return base + " search_path=" + name, drop, nil // a key=value connection string
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		drop()
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String(), drop, nil
+}
+
+// warnFileLimit says when the open-file limit of child processes is too low for the idle run:
+// Hocuspocus (node) needs a descriptor per connection. Go raises its own limit but gives
+// children the one it started with, so ask a child; make bench-server raises it.
+func warnFileLimit(conns int) {
+	out, err := exec.Command("sh", "-c", "ulimit -n").Output()
+	limit, perr := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err == nil && perr == nil && limit < conns+1024 {
+		fmt.Fprintf(os.Stderr, "the open-file limit (ulimit -n %d) is low for the %d connections of the idle run: raise it\n", limit, conns)
+	}
+}
