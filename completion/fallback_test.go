@@ -38,24 +38,28 @@ func (b *syncBuffer) lines() []string {
 var builtinAnswer = Suggestion{Suggestion: "'Hello, World!')", Confidence: 0.85, Type: SuggestionCompletion}
 
 func TestWithFallback(t *testing.T) {
+	// The model's deadline: short for the time-out, long where the model answers at once, so
+	// that a loaded machine does not turn an answer into a time-out.
+	const answers, timesOut = 5 * time.Second, 50 * time.Millisecond
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
+		timeout time.Duration
 		failure string
 	}{
 		{"http 500", func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "model not loaded", http.StatusInternalServerError)
-		}, `"failure":"http 500"`},
+		}, answers, `"failure":"http 500"`},
 		{"malformed JSON", func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `{"response": `)
-		}, `"failure":"malformed response"`},
+		}, answers, `"failure":"malformed response"`},
 		{"time-out", func(w http.ResponseWriter, r *http.Request) {
 			io.Copy(io.Discard, r.Body) // the server notices a closed connection only after the body
 			select {                    // sleeps past the deadline
 			case <-time.After(5 * time.Second):
 			case <-r.Context().Done():
 			}
-		}, `"failure":"timeout"`},
+		}, timesOut, `"failure":"timeout"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,7 +67,7 @@ func TestWithFallback(t *testing.T) {
 			defer ts.Close()
 			var logs syncBuffer
 			c := WithFallback(NewRemote(&Ollama{URL: ts.URL, Model: "m"}, RemoteOptions{}), Builtin{},
-				50*time.Millisecond, zerolog.New(&logs))
+				tt.timeout, zerolog.New(&logs))
 			for i := range 5 {
 				start := time.Now()
 				got := c.Complete(context.Background(), "print(", 6, "python")
