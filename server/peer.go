@@ -20,6 +20,10 @@ type peer struct {
 	conn    *websocket.Conn
 	out     chan room.Frame
 	metrics *metrics
+	// watchdog closes the connection when a write blocks for writeTimeout: one timer for
+	// every write, rather than a context per write (coder/websocket registers a callback on
+	// the context of each).
+	watchdog *time.Timer
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -29,7 +33,10 @@ type peer struct {
 }
 
 func newPeer(conn *websocket.Conn, queue int, m *metrics) *peer {
-	return &peer{conn: conn, out: make(chan room.Frame, queue), closed: make(chan struct{}), metrics: m}
+	p := &peer{conn: conn, out: make(chan room.Frame, queue), closed: make(chan struct{}), metrics: m}
+	p.watchdog = time.AfterFunc(writeTimeout, func() { _ = conn.CloseNow() })
+	p.watchdog.Stop()
+	return p
 }
 
 // send queues msg without ever blocking the room, and reports whether the peer is still open:
@@ -64,6 +71,7 @@ func (p *peer) close(code websocket.StatusCode, reason string) {
 // writeLoop writes queued messages until the peer is closed, then closes the connection.
 func (p *peer) writeLoop(ctx context.Context) {
 	defer func() {
+		p.watchdog.Stop()
 		p.mu.Lock()
 		code, reason := p.code, p.reason
 		p.mu.Unlock()
@@ -75,7 +83,7 @@ func (p *peer) writeLoop(ctx context.Context) {
 	for {
 		select {
 		case msg := <-p.out:
-			if err := p.write(ctx, msg); err != nil {
+			if err := p.write(msg); err != nil {
 				p.close(websocket.StatusGoingAway, "write failed")
 				return
 			}
@@ -84,7 +92,7 @@ func (p *peer) writeLoop(ctx context.Context) {
 			for {
 				select {
 				case msg := <-p.out:
-					if p.write(ctx, msg) != nil {
+					if p.write(msg) != nil {
 						return
 					}
 				default:
@@ -97,14 +105,15 @@ func (p *peer) writeLoop(ctx context.Context) {
 	}
 }
 
-func (p *peer) write(ctx context.Context, msg room.Frame) error {
-	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
-	defer cancel()
+func (p *peer) write(msg room.Frame) error {
 	typ := websocket.MessageBinary
 	if msg.Text {
 		typ = websocket.MessageText
 	}
-	if err := p.conn.Write(ctx, typ, msg.Data); err != nil {
+	p.watchdog.Reset(writeTimeout)
+	err := p.conn.Write(context.Background(), typ, msg.Data)
+	p.watchdog.Stop()
+	if err != nil {
 		return err
 	}
 	p.metrics.framesOut.Inc()
