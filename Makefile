@@ -79,7 +79,7 @@ bench-store:
 # bench-server measures pairpad's server against Hocuspocus 3.x (bench/server, in memory) with
 # pairpad load, in one run: typing at 200 and 1000 rooms and 10,000 idle connections, each
 # against a fresh server, pairpad on the embedded store and on Postgres (TEST_DATABASE_URL or
-# DATABASE_URL; a schema of its own). It raises the open-file limit for the connections.
+# DATABASE_URL; a database of its own). It raises the open-file limit for the connections.
 bench-server: $(BENCH_SERVER_DEPS)
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
 	$(GO) build -o "$$dir/pairpad" ./cmd/pairpad && \

@@ -9,7 +9,7 @@
 // server's CPU time per keystroke, µs); and, for -idle connections (input
 // connections=N,store=S), idle-memory: the growth of the server's resident memory per idle
 // connection, KB. Each load runs against a fresh server process: `pairpad serve` on the
-// embedded store in a temporary directory, `pairpad serve` on a schema of its own in Postgres
+// embedded store in a temporary directory, `pairpad serve` on a database of its own in Postgres
 // (-database-url), and hocuspocus.mjs (Hocuspocus in memory). A summary of every run, with the
 // load generator's own CPU use, goes to stderr.
 package main
@@ -86,15 +86,28 @@ func firstSet(a, b string) string {
 	return b
 }
 
+// bench is a run of the benchmark.
+type bench struct {
+	config
+	// admin is a connection to -database-url that creates and drops the databases of the
+	// Postgres runs; nil without one.
+	admin *pgx.Conn
+}
+
 func run() error {
 	c, err := parseFlags()
 	if err != nil {
 		return err
 	}
 	ctx := context.Background()
+	b := &bench{config: c}
 	stores := []string{"embedded"}
 	if c.databaseURL != "" {
 		stores = append(stores, "postgres")
+		if b.admin, err = pgx.Connect(ctx, c.databaseURL); err != nil {
+			return fmt.Errorf("-database-url: %w", err)
+		}
+		defer b.admin.Close(ctx)
 	} else {
 		fmt.Fprintln(os.Stderr, "no -database-url, TEST_DATABASE_URL or DATABASE_URL: pairpad runs on the embedded store only")
 	}
@@ -102,7 +115,7 @@ func run() error {
 	for _, rooms := range c.rooms {
 		args := []string{"-mode", "type", "-rooms", strconv.Itoa(rooms), "-clients", strconv.Itoa(c.clients),
 			"-rate", fmt.Sprint(c.rate), "-duration", c.duration.String(), "-warmup", c.warmup.String()}
-		if err := compare(ctx, c, stores, "rooms="+strconv.Itoa(rooms), args, typingFigures); err != nil {
+		if err := b.compare(ctx, stores, "rooms="+strconv.Itoa(rooms), args, typingFigures); err != nil {
 			return err
 		}
 	}
@@ -110,7 +123,7 @@ func run() error {
 		rooms := max(1, c.idle/c.clients)
 		args := []string{"-mode", "idle", "-rooms", strconv.Itoa(rooms), "-clients", strconv.Itoa(c.idle / rooms),
 			"-duration", c.duration.String()}
-		return compare(ctx, c, stores, "connections="+strconv.Itoa(rooms*(c.idle/rooms)), args, idleFigures)
+		return b.compare(ctx, stores, "connections="+strconv.Itoa(rooms*(c.idle/rooms)), args, idleFigures)
 	}
 	return nil
 }
@@ -161,13 +174,13 @@ var idleFigures = []figure{
 
 // compare runs the load args describe against Hocuspocus and against pairpad on each store,
 // and prints the figures of each store beside Hocuspocus's.
-func compare(ctx context.Context, c config, stores []string, input string, args []string, figures []figure) error {
-	peer, err := measure(ctx, c, "hocuspocus", input, args)
+func (b *bench) compare(ctx context.Context, stores []string, input string, args []string, figures []figure) error {
+	peer, err := b.measure(ctx, "hocuspocus", input, args)
 	if err != nil {
 		return err
 	}
 	for _, store := range stores {
-		ours, err := measure(ctx, c, store, input, args)
+		ours, err := b.measure(ctx, store, input, args)
 		if err != nil {
 			return err
 		}
@@ -194,8 +207,8 @@ func printResult(f figure, input string, ours, peer *report) {
 
 // measure starts a fresh server of the kind target names, runs the load on it and stops it.
 // A load that produced no report is a nil report, not an error: its figures print as n/a.
-func measure(ctx context.Context, c config, target, input string, args []string) (*report, error) {
-	srv, err := startTarget(ctx, c, target)
+func (b *bench) measure(ctx context.Context, target, input string, args []string) (*report, error) {
+	srv, err := b.startTarget(ctx, target)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", target, err)
 	}
@@ -207,7 +220,7 @@ func measure(ctx context.Context, c config, target, input string, args []string)
 		args = append(args, "-url", "ws://"+srv.addr+"/yjs", "-create")
 	}
 	args = append(args, "-pid", strconv.Itoa(srv.cmd.Process.Pid), "-json")
-	cmd := exec.CommandContext(ctx, c.bin, append([]string{"load"}, args...)...)
+	cmd := exec.CommandContext(ctx, b.bin, append([]string{"load"}, args...)...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output() // exits 1 when keystrokes were lost: the report says how many
 	var r report
@@ -234,11 +247,11 @@ func (r *report) summary() string {
 }
 
 // startTarget starts a server: pairpad on a store, or Hocuspocus.
-func startTarget(ctx context.Context, c config, target string) (*server, error) {
+func (b *bench) startTarget(ctx context.Context, target string) (*server, error) {
 	switch target {
 	case "hocuspocus":
-		cmd := exec.Command("node", filepath.Base(c.hocuspocus))
-		cmd.Dir = filepath.Dir(c.hocuspocus)
+		cmd := exec.Command("node", filepath.Base(b.hocuspocus))
+		cmd.Dir = filepath.Dir(b.hocuspocus)
 		cmd.Env = append(os.Environ(), "PORT=0")
 		return start(cmd, nil)
 	case "embedded":
@@ -246,13 +259,13 @@ func startTarget(ctx context.Context, c config, target string) (*server, error) 
 		if err != nil {
 			return nil, err
 		}
-		return start(pairpad(c.bin, "DATA_DIR="+dir), func() { os.RemoveAll(dir) })
+		return start(pairpad(b.bin, "DATA_DIR="+dir), func() { os.RemoveAll(dir) })
 	}
-	dbURL, drop, err := newSchema(ctx, c.databaseURL)
+	dbURL, drop, err := b.newDatabase(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return start(pairpad(c.bin, "DATABASE_URL="+dbURL), drop)
+	return start(pairpad(b.bin, "DATABASE_URL="+dbURL), drop)
 }
 
 func pairpad(bin, storeEnv string) *exec.Cmd {
@@ -362,41 +375,28 @@ func (s *server) clean() {
 	}
 }
 
-// newSchema creates a schema of its own in the database of base and returns base with that
-// schema as its search path, and the function that drops it.
-func newSchema(ctx context.Context, base string) (string, func(), error) {
+// newDatabase creates a database of its own on the server of -database-url and returns that
+// URL naming it, and the function that drops it (once the server using it has exited).
+func (b *bench) newDatabase(ctx context.Context) (string, func(), error) {
 	name := "pairpad_bench_" + strings.ToLower(rand.Text())
-	exec := func(sql string) error {
-		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	schema := pgx.Identifier{name}.Sanitize()
-	if err := exec("CREATE SCHEMA " + schema); err != nil {
-		return "", nil, fmt.Errorf("create a schema in -database-url: %w", err)
+	db := pgx.Identifier{name}.Sanitize()
+	if _, err := b.admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
+		return "", nil, fmt.Errorf("create a database with -database-url: %w", err)
 	}
 	drop := func() {
-		if err := exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			fmt.Fprintf(os.Stderr, "drop schema %s: %v\n", name, err)
+		if _, err := b.admin.Exec(ctx, "DROP DATABASE "+db+" WITH (FORCE)"); err != nil {
+			fmt.Fprintf(os.Stderr, "drop database %s: %v\n", name, err)
 		}
 	}
-	if !strings.Contains(base, "://") {
-		return base + " search_path=" + name, drop, nil // a key=value connection string
+	if !strings.Contains(b.databaseURL, "://") {
+		return b.databaseURL + " dbname=" + name, drop, nil // a key=value connection string: the last wins
 	}
-	u, err := url.Parse(base)
+	u, err := url.Parse(b.databaseURL)
 	if err != nil {
 		drop()
 		return "", nil, err
 	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
+	u.Path = "/" + name
 	return u.String(), drop, nil
 }
 
