@@ -16,16 +16,19 @@ import (
 // it queues frames on connections, appends to the op log, writes snapshots and answers queries.
 // The goroutine owns the fields below the channels; everything else reaches it through inbox.
 type liveRoom struct {
-	id       string
-	m        *rooms
-	log      zerolog.Logger
-	inbox    chan envelope
-	stop     chan struct{} // closed (under m.mu) to stop the room
-	loaded   chan struct{} // closed once the document is loaded (or failed to)
-	done     chan struct{} // closed when the goroutine has exited
-	loadErr  error
-	refs     int  // guarded by m.mu
-	stopping bool // guarded by m.mu
+	id     string
+	m      *rooms
+	log    zerolog.Logger
+	inbox  chan envelope
+	stop   chan struct{} // closed (under m.mu) to stop the room
+	loaded chan struct{} // closed once the document is loaded (or failed to)
+	done   chan struct{} // closed when the goroutine has exited
+	// exited is done as a context, for context.AfterFunc; cancelled when done is closed.
+	exited     context.Context
+	exitedDone context.CancelFunc
+	loadErr    error
+	refs       int  // guarded by m.mu
+	stopping   bool // guarded by m.mu
 
 	core      *room.Room
 	peers     map[room.ConnID]*peer
@@ -43,21 +46,25 @@ type envelope struct {
 }
 
 func newLiveRoom(m *rooms, id string) *liveRoom {
+	exited, exitedDone := context.WithCancel(context.Background())
 	return &liveRoom{
-		id:      id,
-		m:       m,
-		log:     m.log.With().Str("room", id).Logger(),
-		inbox:   make(chan envelope, 256),
-		stop:    make(chan struct{}),
-		loaded:  make(chan struct{}),
-		done:    make(chan struct{}),
-		peers:   make(map[room.ConnID]*peer),
-		replies: make(map[uint64]chan<- room.Reply),
+		exited:     exited,
+		exitedDone: exitedDone,
+		id:         id,
+		m:          m,
+		log:        m.log.With().Str("room", id).Logger(),
+		inbox:      make(chan envelope, 256),
+		stop:       make(chan struct{}),
+		loaded:     make(chan struct{}),
+		done:       make(chan struct{}),
+		peers:      make(map[room.ConnID]*peer),
+		replies:    make(map[uint64]chan<- room.Reply),
 	}
 }
 
 func (r *liveRoom) run() {
 	defer r.m.wg.Done()
+	defer r.exitedDone()
 	defer close(r.done)
 	defer r.m.forget(r)
 	if !r.load() {

@@ -80,14 +80,10 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 	go func() { defer writer.Done(); p.writeLoop(ctx) }()
 	defer writer.Wait()
 	// A room that exits (a failed commit, shutdown) may leave inputs it never handled, this
-	// peer's join among them: close the peer whenever its room is gone.
-	go func() {
-		select {
-		case <-rm.done:
-			p.close(websocket.StatusGoingAway, "room closed")
-		case <-ctx.Done():
-		}
-	}()
+	// peer's join among them: close the peer whenever its room is gone. (AfterFunc keeps no
+	// goroutine per connection while it waits.)
+	stopWatch := context.AfterFunc(rm.exited, func() { p.close(websocket.StatusGoingAway, "room closed") })
+	defer stopWatch()
 	defer p.close(websocket.StatusNormalClosure, "")
 
 	join := room.Join{Conn: connID, Role: room.Editor, Session: session, At: time.Now()}
