@@ -236,9 +236,6 @@ func (r *Room) NextTick() time.Time {
 	return next
 }
 
-// Conns returns how many connections the room has.
-func (r *Room) Conns() int { return len(r.order) }
-
 func (r *Room) advance(t time.Time) {
 	if t.After(r.now) {
 		r.now = t
