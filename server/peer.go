@@ -15,25 +15,29 @@ import (
 const writeTimeout = 10 * time.Second
 
 // peer is one WebSocket connection to a room, as the room's goroutine sees it: a bounded queue
-// of frames that its writer goroutine drains.
+// of frames, drained by a writer goroutine that runs only while there is something to write,
+// so that an idle connection holds neither a goroutine nor a preallocated queue.
 type peer struct {
 	conn    *websocket.Conn
-	out     chan room.Frame
+	limit   int // the most frames the queue holds
 	metrics *metrics
 	// watchdog closes the connection when a write blocks for writeTimeout: one timer for
 	// every write, rather than a context per write (coder/websocket registers a callback on
 	// the context of each).
 	watchdog *time.Timer
+	closed   chan struct{} // closed by close: the connection is ending
+	done     chan struct{} // closed once the close frame is written (or the connection broke)
 
-	closeOnce sync.Once
-	closed    chan struct{}
-	mu        sync.Mutex
-	code      websocket.StatusCode
-	reason    string
+	mu      sync.Mutex
+	queue   []room.Frame // waiting to be written, oldest first
+	writing bool         // a writer goroutine is draining queue
+	closing bool         // close was called: the writer closes the connection once queue is empty
+	code    websocket.StatusCode
+	reason  string
 }
 
-func newPeer(conn *websocket.Conn, queue int, m *metrics) *peer {
-	p := &peer{conn: conn, out: make(chan room.Frame, queue), closed: make(chan struct{}), metrics: m}
+func newPeer(conn *websocket.Conn, limit int, m *metrics) *peer {
+	p := &peer{conn: conn, limit: limit, metrics: m, closed: make(chan struct{}), done: make(chan struct{})}
 	p.watchdog = time.AfterFunc(writeTimeout, func() { _ = conn.CloseNow() })
 	p.watchdog.Stop()
 	return p
@@ -42,68 +46,77 @@ func newPeer(conn *websocket.Conn, queue int, m *metrics) *peer {
 // send queues msg without ever blocking the room, and reports whether the peer is still open:
 // a peer whose queue is full is too slow and is closed (clients reconnect and resynchronize).
 func (p *peer) send(msg room.Frame) bool {
-	select {
-	case <-p.closed:
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.closing:
 		return false
-	default:
-	}
-	select {
-	case p.out <- msg:
-		return true
-	default:
+	case len(p.queue) >= p.limit:
 		p.metrics.queueOverflows.Inc()
-		p.close(websocket.StatusTryAgainLater, "too slow")
+		p.closeLocked(websocket.StatusTryAgainLater, "too slow")
 		return false
+	}
+	p.queue = append(p.queue, msg)
+	p.startWriterLocked()
+	return true
+}
+
+// close ends the connection with code once; the close frame follows what is already queued.
+func (p *peer) close(code websocket.StatusCode, reason string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closeLocked(code, reason)
+}
+
+func (p *peer) closeLocked(code websocket.StatusCode, reason string) {
+	if p.closing {
+		return
+	}
+	p.closing, p.code, p.reason = true, code, reason
+	close(p.closed)
+	p.startWriterLocked()
+}
+
+func (p *peer) startWriterLocked() {
+	if !p.writing {
+		p.writing = true
+		go p.drain()
 	}
 }
 
-// close ends the connection with code once; the writer sends the close frame after what is
-// already queued is written.
-func (p *peer) close(code websocket.StatusCode, reason string) {
-	p.closeOnce.Do(func() {
-		p.mu.Lock()
-		p.code, p.reason = code, reason
-		p.mu.Unlock()
-		close(p.closed)
-	})
-}
-
-// writeLoop writes queued messages until the peer is closed, then closes the connection.
-func (p *peer) writeLoop(ctx context.Context) {
-	defer func() {
-		p.watchdog.Stop()
-		p.mu.Lock()
-		code, reason := p.code, p.reason
-		p.mu.Unlock()
-		if code == 0 {
-			code, reason = websocket.StatusNormalClosure, ""
-		}
-		_ = p.conn.Close(code, reason)
-	}()
+// drain writes the queue until it is empty, then exits; once the peer is closing and nothing is
+// left to write, it closes the connection.
+func (p *peer) drain() {
 	for {
-		select {
-		case msg := <-p.out:
-			if err := p.write(msg); err != nil {
-				p.close(websocket.StatusGoingAway, "write failed")
+		p.mu.Lock()
+		if len(p.queue) == 0 {
+			p.queue = nil // an idle connection keeps no buffer
+			if !p.closing {
+				p.writing = false
+				p.mu.Unlock()
 				return
 			}
-		case <-p.closed:
-			// Write what is already queued (a close frame follows the last update).
-			for {
-				select {
-				case msg := <-p.out:
-					if p.write(msg) != nil {
-						return
-					}
-				default:
-					return
-				}
-			}
-		case <-ctx.Done():
+			code, reason := p.code, p.reason
+			p.mu.Unlock()
+			_ = p.conn.Close(code, reason)
+			close(p.done)
 			return
+		}
+		msg := p.queue[0]
+		p.queue[0] = room.Frame{}
+		p.queue = p.queue[1:]
+		p.mu.Unlock()
+		if err := p.write(msg); err != nil {
+			p.mu.Lock()
+			p.queue = nil
+			p.closeLocked(websocket.StatusGoingAway, "write failed")
+			p.mu.Unlock()
 		}
 	}
 }
+
+// wait blocks until the connection is closed: call it after close.
+func (p *peer) wait() { <-p.done }
 
 func (p *peer) write(msg room.Frame) error {
 	typ := websocket.MessageBinary

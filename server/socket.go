@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -75,10 +74,7 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 	connections := s.metrics.connections.WithLabelValues(session.Protocol())
 	connections.Inc()
 	defer connections.Dec()
-	var writer sync.WaitGroup
-	writer.Add(1)
-	go func() { defer writer.Done(); p.writeLoop(ctx) }()
-	defer writer.Wait()
+	defer p.wait() // until the close frame is written
 	// A room that exits (a failed commit, shutdown) may leave inputs it never handled, this
 	// peer's join among them: close the peer whenever its room is gone. (AfterFunc keeps no
 	// goroutine per connection while it waits.)
