@@ -37,6 +37,10 @@ type liveRoom struct {
 	timer     *time.Timer
 }
 
+// inboxSize is how many inputs may wait for a room's goroutine; connections that send more wait
+// (backpressure). The goroutine takes everything waiting before it commits.
+const inboxSize = 64
+
 // envelope is one input for a room's goroutine, with what the goroutine needs besides the
 // input itself: the connection that joins, or where to send a query's reply.
 type envelope struct {
@@ -53,7 +57,7 @@ func newLiveRoom(m *rooms, id string) *liveRoom {
 		id:         id,
 		m:          m,
 		log:        m.log.With().Str("room", id).Logger(),
-		inbox:      make(chan envelope, 256),
+		inbox:      make(chan envelope, inboxSize),
 		stop:       make(chan struct{}),
 		loaded:     make(chan struct{}),
 		done:       make(chan struct{}),
