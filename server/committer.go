@@ -48,20 +48,14 @@ func newCommitter(log store.Log, timeout time.Duration, m *metrics) *committer {
 }
 
 // commit hands a room's batch to the next group commit and returns its result once that commit
-// is over. A room has one commit outstanding at a time, so its batches commit in order.
-func (c *committer) commit(ctx context.Context, b store.Batch) store.BatchResult {
+// is over (the commit's own timeout bounds the wait). A room has one commit outstanding at a
+// time, so its batches commit in order.
+func (c *committer) commit(b store.Batch) store.BatchResult {
 	req := commitRequest{batch: b, result: make(chan store.BatchResult, 1)}
-	select {
-	case <-c.done:
-		return store.BatchResult{Err: errCommitterStopped}
-	default:
-	}
 	select {
 	case c.queue <- req:
 	case <-c.done:
 		return store.BatchResult{Err: errCommitterStopped}
-	case <-ctx.Done():
-		return store.BatchResult{Err: ctx.Err()}
 	}
 	select {
 	case res := <-req.result:

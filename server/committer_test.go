@@ -60,7 +60,7 @@ func TestCommitterGroupsRooms(t *testing.T) {
 		}
 	}
 	// The committer is idle now: a commit goes out alone, at once.
-	if res := c.commit(t.Context(), store.Batch{Room: "r9"}); res.Err != nil {
+	if res := c.commit(store.Batch{Room: "r9"}); res.Err != nil {
 		t.Fatalf("commit: %v", res.Err)
 	}
 	c.shutdown()
@@ -68,7 +68,7 @@ func TestCommitterGroupsRooms(t *testing.T) {
 	if diff := cmp.Diff(want, log.calls); diff != "" {
 		t.Errorf("AppendBatches calls mismatch (-want +got):\n%s", diff)
 	}
-	if res := c.commit(t.Context(), store.Batch{Room: "late"}); !errors.Is(res.Err, errCommitterStopped) {
+	if res := c.commit(store.Batch{Room: "late"}); !errors.Is(res.Err, errCommitterStopped) {
 		t.Errorf("commit after shutdown: %v, want %v", res.Err, errCommitterStopped)
 	}
 }

@@ -22,13 +22,13 @@ type liveRoom struct {
 	inbox  chan envelope
 	stop   chan struct{} // closed (under m.mu) to stop the room
 	loaded chan struct{} // closed once the document is loaded (or failed to)
-	done   chan struct{} // closed when the goroutine has exited
-	// exited is done as a context, for context.AfterFunc; cancelled when done is closed.
-	exited     context.Context
-	exitedDone context.CancelFunc
-	loadErr    error
-	refs       int  // guarded by m.mu
-	stopping   bool // guarded by m.mu
+	// exited is cancelled when the goroutine has exited (a context, so that a connection can
+	// wait for it with context.AfterFunc).
+	exited   context.Context
+	exit     context.CancelFunc
+	loadErr  error
+	refs     int  // guarded by m.mu
+	stopping bool // guarded by m.mu
 
 	core      *room.Room
 	peers     map[room.ConnID]*peer
@@ -50,26 +50,24 @@ type envelope struct {
 }
 
 func newLiveRoom(m *rooms, id string) *liveRoom {
-	exited, exitedDone := context.WithCancel(context.Background())
+	exited, exit := context.WithCancel(context.Background())
 	return &liveRoom{
-		exited:     exited,
-		exitedDone: exitedDone,
-		id:         id,
-		m:          m,
-		log:        m.log.With().Str("room", id).Logger(),
-		inbox:      make(chan envelope, inboxSize),
-		stop:       make(chan struct{}),
-		loaded:     make(chan struct{}),
-		done:       make(chan struct{}),
-		peers:      make(map[room.ConnID]*peer),
-		replies:    make(map[uint64]chan<- room.Reply),
+		exited:  exited,
+		exit:    exit,
+		id:      id,
+		m:       m,
+		log:     m.log.With().Str("room", id).Logger(),
+		inbox:   make(chan envelope, inboxSize),
+		stop:    make(chan struct{}),
+		loaded:  make(chan struct{}),
+		peers:   make(map[room.ConnID]*peer),
+		replies: make(map[uint64]chan<- room.Reply),
 	}
 }
 
 func (r *liveRoom) run() {
 	defer r.m.wg.Done()
-	defer r.exitedDone()
-	defer close(r.done)
+	defer r.exit()
 	defer r.m.forget(r)
 	if !r.load() {
 		return
@@ -212,7 +210,7 @@ func (r *liveRoom) append(updates []room.Update) (uint64, error) {
 	for i, u := range updates {
 		entries[i] = store.Entry{Update: u.Data, Time: u.Time, Session: string(u.Session)}
 	}
-	res := r.m.committer.commit(context.Background(), store.Batch{Room: r.id, Entries: entries})
+	res := r.m.committer.commit(store.Batch{Room: r.id, Entries: entries})
 	if res.Err != nil {
 		r.log.Error().Err(res.Err).Int("updates", len(updates)).Msg("append to the op log failed; closing the room")
 	}
@@ -237,14 +235,14 @@ func (r *liveRoom) compact(snap room.Snapshot) error {
 // post queues an input for the room's goroutine without waiting for it to be handled.
 func (r *liveRoom) post(ctx context.Context, env envelope) error {
 	select {
-	case <-r.done:
+	case <-r.exited.Done():
 		return errRoomClosed
 	default:
 	}
 	select {
 	case r.inbox <- env:
 		return nil
-	case <-r.done:
+	case <-r.exited.Done():
 		return errRoomClosed
 	case <-ctx.Done():
 		return ctx.Err()

@@ -96,7 +96,7 @@ func (m *rooms) acquire(ctx context.Context, id string) (*liveRoom, error) {
 			// Wait until the old instance is gone: two instances must never share a log.
 			m.mu.Unlock()
 			select {
-			case <-r.done:
+			case <-r.exited.Done():
 				continue
 			case <-ctx.Done():
 				return nil, ctx.Err()
@@ -211,7 +211,7 @@ func (m *rooms) query(ctx context.Context, id, language string) (room.Reply, err
 			return rep, errRoomClosed
 		}
 		return rep, rep.Err
-	case <-r.done:
+	case <-r.exited.Done():
 		return room.Reply{}, errRoomClosed
 	case <-ctx.Done():
 		return room.Reply{}, ctx.Err()
