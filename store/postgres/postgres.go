@@ -149,17 +149,21 @@ func (s *Store) Append(ctx context.Context, id string, entries []store.Entry) (u
 		return 0, fmt.Errorf("store/postgres: append to room %q: %w", id, err)
 	}
 	var last uint64
-	var err error
-	if len(entries) == 0 {
-		err = s.pool.QueryRow(ctx, `SELECT last_seq FROM rooms WHERE id = $1`, id).Scan(&last)
-	} else {
-		updates, times, sessions := columns(entries)
-		err = s.pool.QueryRow(ctx, appendLog, id, updates, times, sessions).Scan(&last)
-	}
-	if err != nil {
+	sql, args := appendStatement(store.Batch{Room: id, Entries: entries})
+	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&last); err != nil {
 		return 0, fmt.Errorf("store/postgres: append to room %q: %w", id, notFound(err))
 	}
 	return last, nil
+}
+
+// appendStatement returns the statement that appends a batch and returns its room's last seq
+// (no row for an unknown room); with no entries it only reads the last seq.
+func appendStatement(b store.Batch) (sql string, args []any) {
+	if len(b.Entries) == 0 {
+		return `SELECT last_seq FROM rooms WHERE id = $1`, []any{b.Room}
+	}
+	updates, times, sessions := columns(b.Entries)
+	return appendLog, []any{b.Room, updates, times, sessions}
 }
 
 // AppendBatches appends every batch in one transaction whose statements travel in one
@@ -181,13 +185,8 @@ func (s *Store) AppendBatches(ctx context.Context, batches []store.Batch) []stor
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var pipeline pgx.Batch
 		for _, i := range order {
-			b := batches[i]
-			if len(b.Entries) == 0 {
-				pipeline.Queue(`SELECT last_seq FROM rooms WHERE id = $1`, b.Room)
-				continue
-			}
-			updates, times, sessions := columns(b.Entries)
-			pipeline.Queue(appendLog, b.Room, updates, times, sessions)
+			sql, args := appendStatement(batches[i])
+			pipeline.Queue(sql, args...)
 		}
 		replies := tx.SendBatch(ctx, &pipeline)
 		for _, i := range order {
