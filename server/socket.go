@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/rs/zerolog"
 
 	"github.com/pairpad/pairpad/server/internal/httpapi"
 	"github.com/pairpad/pairpad/server/internal/room"
@@ -38,14 +39,17 @@ func (s *Server) roomSocket(newSession func() room.Session) http.HandlerFunc {
 
 func (s *Server) newSeedSession() room.Session { return room.NewSeedSession(s.rooms.opts.SeedInterval) }
 
+// serveRoomSocket upgrades the request and hands the connection to a goroutine of its own,
+// so that the HTTP handler's goroutine ends: its stack grew to 16 KB serving the request,
+// where a connection's reader needs a few, and an idle connection keeps only the reader's.
 func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session room.Session) {
 	s.sockets.Add(1)
-	defer s.sockets.Done()
 	id := r.PathValue("roomId")
 	// The origin is checked after the upgrade, so that a refused client gets a close code it
 	// does not retry rather than an HTTP error it would.
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
+		s.sockets.Done()
 		return
 	}
 	connID := newConnID()
@@ -54,8 +58,17 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 	if !httpapi.OriginAllowed(s.opts.AllowedOrigins, r) {
 		log.Info().Str("origin", r.Header.Get("Origin")).Msg("origin not allowed")
 		_ = conn.Close(closeOriginNotAllowed, "origin not allowed")
+		s.sockets.Done()
 		return
 	}
+	go func() {
+		defer s.sockets.Done()
+		s.runRoomSocket(conn, id, connID, session, log)
+	}()
+}
+
+// runRoomSocket joins the connection to its room and runs it until it ends.
+func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.ConnID, session room.Session, log zerolog.Logger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rm, err := s.rooms.acquire(ctx, id)
