@@ -1,10 +1,14 @@
 package server
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -47,7 +51,7 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 	id := r.PathValue("roomId")
 	// The origin is checked after the upgrade, so that a refused client gets a close code it
 	// does not retry rather than an HTTP error it would.
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	conn, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		s.sockets.Done()
 		return
@@ -106,6 +110,30 @@ func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.Conn
 	_ = rm.post(leaveCtx, envelope{input: room.Leave{Conn: connID}})
 	leaveCancel()
 	log.Debug().Msg("disconnected")
+}
+
+// socketBufferSize is the size of a room socket's read buffer and of its write buffer. Most
+// frames are a keystroke's update, tens of bytes; a larger frame is read and written past the
+// buffer, in one more system call.
+const socketBufferSize = 1024
+
+// smallBuffers hands a hijacked connection to coder/websocket with buffers of socketBufferSize
+// rather than net/http's 4 KB each, which an idle connection would hold for its lifetime.
+type smallBuffers struct{ http.ResponseWriter }
+
+func (w smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	// Bytes the client sent after its request are in brw's buffer; the new reader must hold
+	// them in its own buffer, where coder/websocket looks for them.
+	pending, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(pending), conn), max(socketBufferSize, len(pending)))
+	_, _ = r.Peek(len(pending))
+	return conn, bufio.NewReadWriter(r, bufio.NewWriterSize(conn, socketBufferSize)), nil
 }
 
 // readLoop hands every frame of the connection to its room until the connection ends.
