@@ -54,6 +54,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client (for the autocomplete rate limit).
 	TrustedProxies []netip.Prefix
+	// DebugAddr is a loopback address (host:port) where Go's profiles are served under
+	// /debug/pprof/, for finding where time and memory go; empty serves none.
+	DebugAddr string
 	// Args are the command-line arguments left after the flags.
 	Args []string
 }
@@ -96,6 +99,7 @@ var settings = []setting{
 	}},
 	{"AUTOCOMPLETE_TIMEOUT", "autocomplete-timeout", DefaultAutocompleteTimeout.String(), "how long to wait for the autocomplete model per request, e.g. 1500ms", parseAutocompleteTimeout},
 	{"AUTOCOMPLETE_RATE", "autocomplete-rate", strconv.Itoa(DefaultAutocompleteRate), "autocomplete requests per second per client address (0: no limit)", parseAutocompleteRate},
+	{"DEBUG_ADDR", "debug-addr", "", "loopback address where Go's profiles are served under /debug/pprof/, e.g. 127.0.0.1:6060; empty: none", parseDebugAddr},
 	{"TRUSTED_PROXIES", "trusted-proxies", "", `comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. "127.0.0.1,10.0.0.0/8"`, parseTrustedProxies},
 }
 
@@ -118,6 +122,22 @@ func parseTrustedProxies(c *Config, raw string) error {
 		proxies = append(proxies, p.Masked())
 	}
 	c.TrustedProxies = proxies
+	return nil
+}
+
+// parseDebugAddr accepts a loopback address only: the profiles have no authentication, and
+// tell much about the server's rooms.
+func parseDebugAddr(c *Config, raw string) error {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		c.DebugAddr = ""
+		return nil
+	}
+	addr, err := netip.ParseAddrPort(raw)
+	if err != nil || !addr.Addr().IsLoopback() {
+		return fmt.Errorf("%q is not a loopback address and port, e.g. 127.0.0.1:6060", raw)
+	}
+	c.DebugAddr = addr.String()
 	return nil
 }
 

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -84,6 +87,7 @@ func TestLoadConfig(t *testing.T) {
 			want: with(func(c *Config) {
 				c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 			})},
+		{name: "debug address", env: map[string]string{"DEBUG_ADDR": " 127.0.0.1:6060 "}, want: with(func(c *Config) { c.DebugAddr = "127.0.0.1:6060" })},
 		{name: "rate zero means no limit", env: map[string]string{"AUTOCOMPLETE_RATE": "0"}, want: with(func(c *Config) { c.AutocompleteRate = 0 })},
 		{name: "flags override environment",
 			args: []string{"-port", "7000", "--log-level=warn", "-allowed-origins", "*", "-data-dir", "/tmp/d", "-max-message-bytes", "2MiB"},
@@ -125,6 +129,8 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad AUTOCOMPLETE_TIMEOUT", env: map[string]string{"AUTOCOMPLETE_TIMEOUT": "soon"}, wantErr: `AUTOCOMPLETE_TIMEOUT "soon" is not a duration`},
 		{name: "bad AUTOCOMPLETE_RATE", env: map[string]string{"AUTOCOMPLETE_RATE": "-1"}, wantErr: `AUTOCOMPLETE_RATE "-1" is not a number`},
 		{name: "bad TRUSTED_PROXIES", env: map[string]string{"TRUSTED_PROXIES": "proxy.example"}, wantErr: `TRUSTED_PROXIES entry "proxy.example" is not an IP address or CIDR range`},
+		{name: "DEBUG_ADDR not loopback", env: map[string]string{"DEBUG_ADDR": "0.0.0.0:6060"}, wantErr: `DEBUG_ADDR "0.0.0.0:6060" is not a loopback address`},
+		{name: "DEBUG_ADDR without port", env: map[string]string{"DEBUG_ADDR": "127.0.0.1"}, wantErr: `DEBUG_ADDR "127.0.0.1" is not a loopback address`},
 		{name: "unknown flag", args: []string{"-verbose"}, wantErr: "flag provided but not defined: -verbose"},
 	}
 	for _, tt := range tests {
@@ -216,5 +222,25 @@ func TestNewLoggerConsole(t *testing.T) {
 	}
 	if strings.Contains(out, "\x1b[") {
 		t.Errorf("console line %q has colour codes", out)
+	}
+}
+
+func TestDebugHandlerServesProfiles(t *testing.T) {
+	ts := httptest.NewServer(debugHandler())
+	defer ts.Close()
+	for path, want := range map[string]string{
+		"/debug/pprof/":                  "goroutine",
+		"/debug/pprof/heap?debug=1":      "heap profile",
+		"/debug/pprof/goroutine?debug=1": "goroutine profile",
+	} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s = %d %.80q", path, resp.StatusCode, body)
+		}
 	}
 }

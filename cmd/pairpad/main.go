@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -117,6 +118,33 @@ func newCompleter(cfg Config, log zerolog.Logger) completion.Completer {
 		log.With().Str("component", "autocomplete").Logger())
 }
 
+// serveDebug serves debugHandler on addr until the returned server is closed; a failure to
+// serve is sent to errc.
+func serveDebug(addr string, errc chan<- error) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on DEBUG_ADDR %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("DEBUG_ADDR %s: %w", addr, err)
+		}
+	}()
+	return srv, nil
+}
+
+// debugHandler serves Go's profiles (net/http/pprof) under /debug/pprof/.
+func debugHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}
+
 // autocompleteRate turns AUTOCOMPLETE_RATE into the server's per-client limit.
 func autocompleteRate(cfg Config) server.RateLimit {
 	if cfg.AutocompleteRate == 0 {
@@ -151,9 +179,17 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		return fmt.Errorf("listen on PORT %d: %w", cfg.Port, err)
 	}
 	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- httpServer.Serve(ln) }()
 	log.Info().Str("addr", ln.Addr().String()).Msg("listening")
+	if cfg.DebugAddr != "" {
+		debugServer, err := serveDebug(cfg.DebugAddr, errc)
+		if err != nil {
+			return err
+		}
+		defer debugServer.Close()
+		log.Info().Str("addr", cfg.DebugAddr).Msg("serving profiles under /debug/pprof/")
+	}
 
 	select {
 	case err := <-errc:
