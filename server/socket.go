@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -136,10 +137,37 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return conn, bufio.NewReadWriter(r, bufio.NewWriterSize(conn, socketBufferSize)), nil
 }
 
+// readBuffers hold messages while they are read: a message then takes a slice of its own
+// size, rather than the 512 bytes or more io.ReadAll starts with (most are tens of bytes).
+var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readMessage reads the connection's next message.
+func readMessage(ctx context.Context, conn *websocket.Conn) (websocket.MessageType, []byte, error) {
+	typ, r, err := conn.Reader(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	buf := readBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledReadBuffer {
+			buf.Reset()
+			readBuffers.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return 0, nil, err
+	}
+	return typ, bytes.Clone(buf.Bytes()), nil
+}
+
+// maxPooledReadBuffer is the largest read buffer kept for other messages: the buffer of a
+// large message (a whole document) goes with it.
+const maxPooledReadBuffer = 64 << 10
+
 // readLoop hands every frame of the connection to its room until the connection ends.
 func readLoop(ctx context.Context, rm *liveRoom, id room.ConnID, p *peer) {
 	for {
-		typ, data, err := p.conn.Read(ctx)
+		typ, data, err := readMessage(ctx, p.conn)
 		if err != nil {
 			// Oversized messages end here: the library closed the connection with 1009.
 			p.close(websocket.StatusNormalClosure, "")
