@@ -142,8 +142,8 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // readMessage reads the connection's next message.
-func readMessage(ctx context.Context, conn *websocket.Conn) (websocket.MessageType, []byte, error) {
-	typ, r, err := conn.Reader(ctx)
+func readMessage(conn *websocket.Conn) (websocket.MessageType, []byte, error) {
+	typ, r, err := conn.Reader(context.Background())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -167,7 +167,9 @@ const maxPooledReadBuffer = 64 << 10
 // readLoop hands every frame of the connection to its room until the connection ends.
 func readLoop(ctx context.Context, rm *liveRoom, id room.ConnID, p *peer) {
 	for {
-		typ, data, err := readMessage(ctx, p.conn)
+		// Reads take no context (a cancellable one costs a callback per read): closing the
+		// connection is what ends a read.
+		typ, data, err := readMessage(p.conn)
 		if err != nil {
 			// Oversized messages end here: the library closed the connection with 1009.
 			p.close(websocket.StatusNormalClosure, "")
