@@ -510,8 +510,8 @@ func (r *Room) language() string {
 // batch is the updates of one commit, now durable, to relay.
 type batch struct {
 	updates []accepted
-	// toAll is the sync message relaying every update of the batch, encoded once for all the
-	// connections that sent none of them.
+	// toAll is the sync message relaying every update of the batch, merged and encoded once
+	// for every connection.
 	toAll []byte
 }
 
@@ -520,36 +520,31 @@ func (b *batch) changed() bool {
 	return slices.ContainsFunc(b.updates, func(a accepted) bool { return a.delta != nil })
 }
 
-// syncMessage returns the y-websocket message relaying to c the deltas of the updates c did not
-// send, merged into one update, or nil if there are none.
+// syncMessage returns the y-websocket message relaying the batch's deltas to c, or nil if c
+// sent every one of them. Every connection gets the same message, merged and encoded once: one
+// that sent some of the updates gets its own structs back too, which a Yjs peer skips as
+// known (y-websocket's own server sends every update to its sender as well). A merge for each
+// sender without its own updates cost a merge per sender, in a busy room each commit.
 func (b *batch) syncMessage(c *conn) ([]byte, error) {
-	var deltas [][]byte
-	own := false
-	for _, a := range b.updates {
-		switch {
-		case a.delta == nil:
-		case a.from == c.id:
-			own = true
-		default:
-			deltas = append(deltas, a.delta)
-		}
-	}
-	switch {
-	case len(deltas) == 0:
+	fromOthers := slices.ContainsFunc(b.updates, func(a accepted) bool { return a.delta != nil && a.from != c.id })
+	if !fromOthers {
 		return nil, nil
-	case !own && b.toAll != nil:
-		return b.toAll, nil
 	}
-	update := deltas[0]
-	if len(deltas) > 1 {
-		var err error
-		if update, err = crdt.MergeUpdates(deltas...); err != nil {
-			return nil, fmt.Errorf("room: merge updates to relay: %w", err)
+	if b.toAll == nil {
+		var deltas [][]byte
+		for _, a := range b.updates {
+			if a.delta != nil {
+				deltas = append(deltas, a.delta)
+			}
 		}
+		update := deltas[0]
+		if len(deltas) > 1 {
+			var err error
+			if update, err = crdt.MergeUpdates(deltas...); err != nil {
+				return nil, fmt.Errorf("room: merge updates to relay: %w", err)
+			}
+		}
+		b.toAll = protocol.EncodeSyncUpdate(update)
 	}
-	msg := protocol.EncodeSyncUpdate(update)
-	if !own {
-		b.toAll = msg
-	}
-	return msg, nil
+	return b.toAll, nil
 }
