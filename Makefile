@@ -8,8 +8,10 @@ FUZZTIME  ?= 60s
 # Packages whose Fuzz targets `make fuzz` runs (and `make test` runs briefly).
 FUZZ_PKGS := ./crdt/... ./completion/... ./internal/...
 
-# staticcheck's release, installed by make lint.
+# staticcheck's release, installed by make lint: release 2026.2.2 is module version v0.8.2
+# (the module proxy knows only the latter).
 STATICCHECK_VERSION := 2026.2.2
+STATICCHECK_MODULE := v0.8.2
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
 .PHONY: run test test-go test-web lint webclient languages fuzz fuzz-short bench bench-store bench-server eval models fixtures clean
@@ -23,8 +25,8 @@ test: $(NODE_DEPS) lint test-web test-go fuzz-short
 lint:
 	$(GO) vet ./...
 	@if ! $(STATICCHECK) -version 2>/dev/null | grep -q "^staticcheck $(STATICCHECK_VERSION) "; then \
-	  echo "go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)"; \
-	  $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION); \
+	  echo "go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_MODULE)"; \
+	  $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_MODULE); \
 	fi
 	$(STATICCHECK) ./...
 
