@@ -84,7 +84,7 @@ type storedRoom struct {
 	log  []store.Entry
 }
 
-// v2Rooms returns the rooms in testdata/v2.db.
+// v2Rooms returns the rooms in testdata/v2.db and testdata/v3.db.
 func v2Rooms() []storedRoom {
 	created := time.Date(2025, 3, 14, 15, 9, 26, 535_000_000, time.UTC)
 	entry := func(seq uint64, update string, second int) store.Entry {
@@ -126,10 +126,22 @@ func v2Rooms() []storedRoom {
 // TestLayout2 opens testdata/v2.db, a file in the layout the store wrote before snapshots moved
 // out of the rooms' buckets (doc.go), holding v2Rooms. The program testdata/genv2 wrote it with
 // the store of commit 5ecf005 ("git show 5ecf005:store/embedded/testdata/genv2/main.go"; a
-// later commit deleted it, as today's store writes layout 3). Every room must load as it was
-// stored, take new entries after its last seq, and load the same after the store is opened again.
+// later commit deleted it, as today's store writes layout 3).
 func TestLayout2(t *testing.T) {
-	dir := fixtureDir(t, "v2.db")
+	testOldLayout(t, "v2.db")
+}
+
+// TestLayout3 opens testdata/v3.db, a file in layout 3 holding v2Rooms, which the program
+// testdata/genv3 wrote.
+func TestLayout3(t *testing.T) {
+	testOldLayout(t, "v3.db")
+}
+
+// testOldLayout opens a copy of testdata/fixture, which holds v2Rooms. Every room must load as
+// it was stored, take new entries after its last seq, and load the same after the store is
+// opened again.
+func testOldLayout(t *testing.T, fixture string) {
+	dir := fixtureDir(t, fixture)
 	rooms := v2Rooms()
 	s := open(t, dir)
 	checkRooms(t, s, rooms)
