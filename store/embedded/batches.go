@@ -94,6 +94,9 @@ func (s *Store) fold(tx *bolt.Tx, added int) ([]foldedRecord, error) {
 	journal := tx.Bucket(bucketJournal)
 	var folds []foldedRecord
 	released := 0
+	// The index changes after the commit: until then, the spans of rooms' groups folded by this
+	// transaction are still at the front of their lists, which folded counts.
+	folded := make(map[*roomIndex]int)
 	for foldMore(s.index.bytes+added, s.journalLimit, added, released, len(folds)) {
 		// A cursor must not go on after the Delete of a fold: each round starts from First.
 		k, v := journal.Cursor().First()
@@ -104,7 +107,7 @@ func (s *Store) fold(tx *bolt.Tx, added int) ([]foldedRecord, error) {
 		if number == s.index.next {
 			break
 		}
-		rooms, err := s.foldRecord(tx, number, v)
+		rooms, err := s.foldRecord(tx, number, v, folded)
 		if err != nil {
 			return nil, fmt.Errorf("fold journal record %d: %w", number, err)
 		}
@@ -115,8 +118,10 @@ func (s *Store) fold(tx *bolt.Tx, added int) ([]foldedRecord, error) {
 }
 
 // foldRecord writes the live entries of record number, whose value is v, into their rooms'
-// logs, with each room's last seq, and deletes the record. It returns the rooms it wrote to.
-func (s *Store) foldRecord(tx *bolt.Tx, number uint64, v []byte) ([]*roomIndex, error) {
+// logs, with each room's last seq, and deletes the record. It returns the rooms it wrote to,
+// and counts them in folded, which holds how many of each room's spans the transaction has
+// folded before.
+func (s *Store) foldRecord(tx *bolt.Tx, number uint64, v []byte, folded map[*roomIndex]int) ([]*roomIndex, error) {
 	var rooms []*roomIndex
 	for offset := 0; offset < len(v); {
 		g, next, err := decodeGroup(v, offset)
@@ -128,7 +133,7 @@ func (s *Store) foldRecord(tx *bolt.Tx, number uint64, v []byte) ([]*roomIndex, 
 		if r == nil {
 			return nil, fmt.Errorf("%w: entries of room %q, which does not exist", errCorrupt, g.room)
 		}
-		if len(r.spans) == 0 || r.spans[0].record != number {
+		if len(r.spans) == folded[r] || r.spans[folded[r]].record != number {
 			continue // dead: a snapshot covers it
 		}
 		entries, err := g.entries(r.snapSeq)
@@ -139,6 +144,7 @@ func (s *Store) foldRecord(tx *bolt.Tx, number uint64, v []byte) ([]*roomIndex, 
 			return nil, err
 		}
 		rooms = append(rooms, r)
+		folded[r]++
 	}
 	return rooms, tx.Bucket(bucketJournal).Delete(seqKey(number))
 }
