@@ -64,8 +64,8 @@
 // core. The journal's keys only grow, so a commit writes its record (its last leaf, or
 // overflow pages of its own, contiguous) and the branch pages above it: pages in proportion
 // to its bytes, not its rooms. make bench-store (BenchmarkAppendBatchByRooms, the best of
-// three runs on a 2-core machine): 0.5 ms per commit of 20 rooms (layout 3: 1.8 ms), 0.8 ms
-// of 100 (8.6 ms), 1.0 ms of 400 (31 ms), 2.1 ms of 1000 (64 ms).
+// three runs on a 2-core machine): 0.5 ms per commit of 20 rooms (layout 3: 1.8 ms), 0.7 ms
+// of 100 (7.3 ms), 1.0 ms of 400 (25 ms), 2.1 ms of 1000 (57 ms).
 //
 // Why the limit is 64 MiB: a busy room compacts every 500 entries (the server's default), and
 // its compaction kills its groups. At the load above (20,000 entries a second; a keystroke
