@@ -73,10 +73,13 @@ fuzz-short:
 bench: $(NODE_DEPS)
 	$(GO) run ./crdt/internal/tracebench -traces $(or $(TRACES),../shared/traces)
 
-# bench-store measures one small append to rooms of growing snapshots, in the embedded store and in
-# Postgres (TEST_DATABASE_URL; skipped without it): bytes written and time per append.
+# bench-store measures one small append to rooms of growing snapshots, and one group commit of
+# 20 to 1000 rooms' appends, in the embedded store and in Postgres (TEST_DATABASE_URL; skipped
+# without it): bytes written and time per append, time per group commit. Then the time the
+# embedded store takes to open with its journal at its limit.
 bench-store:
-	$(GO) test ./store -run '^$$' -bench '^BenchmarkAppendBySnapshot$$'
+	$(GO) test ./store -run '^$$' -bench '^(BenchmarkAppendBySnapshot|BenchmarkAppendBatchByRooms)$$'
+	$(GO) test ./store/embedded -run '^$$' -bench '^BenchmarkOpenFullJournal$$'
 
 # bench-server measures pairpad's server against Hocuspocus 3.x (bench/server, in memory) with
 # pairpad load, in one run: typing at 200 and 1000 rooms and 10,000 idle connections, each

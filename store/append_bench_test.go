@@ -63,8 +63,8 @@ func BenchmarkAppendBySnapshot(b *testing.B) {
 				got[be.name] = benchmarkAppend(b, be, snapshot)
 			})
 		}
-		printAppendResult("append-bytes", size.name, "bytes", "%.0f", got, func(f appendFigures) float64 { return f.bytes })
-		printAppendResult("append-time", size.name, "ms", "%.3f", got, func(f appendFigures) float64 { return f.ms })
+		printAppendResult("append-bytes", "snapshot="+size.name, "bytes", "%.0f", got, func(f appendFigures) float64 { return f.bytes })
+		printAppendResult("append-time", "snapshot="+size.name, "ms", "%.3f", got, func(f appendFigures) float64 { return f.ms })
 	}
 }
 
@@ -111,7 +111,9 @@ func benchmarkAppend(b *testing.B, be backend, snapshot []byte) appendFigures {
 	return f
 }
 
-func printAppendResult(op, size, unit, format string, got map[string]appendFigures, value func(appendFigures) float64) {
+// printAppendResult prints one RESULT line of op on input (such as snapshot=1KiB) from each
+// backend's figures, "-" for a backend that was skipped.
+func printAppendResult(op, input, unit, format string, got map[string]appendFigures, value func(appendFigures) float64) {
 	show := func(name string) string {
 		f, ok := got[name]
 		if !ok {
@@ -125,7 +127,7 @@ func printAppendResult(op, size, unit, format string, got map[string]appendFigur
 	if okE && okP {
 		ratio = fmt.Sprintf("%.2f", value(p)/value(e))
 	}
-	fmt.Printf("RESULT %s snapshot=%s embedded=%s postgres=%s ratio=%s %s\n", op, size, show("embedded"), show("postgres"), ratio, unit)
+	fmt.Printf("RESULT %s %s embedded=%s postgres=%s ratio=%s %s\n", op, input, show("embedded"), show("postgres"), ratio, unit)
 }
 
 func openEmbedded(b *testing.B) (store.Store, func() int64) {

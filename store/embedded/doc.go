@@ -11,28 +11,82 @@
 // it. SQLite would need cgo or a large transpiled port; LSM stores (Pebble, Badger) bring
 // compaction goroutines and tuning that one server's rooms do not need.
 //
-// Layout (version 3): a top-level bucket "meta" holds the layout version under "layout" (8
+// Layout (version 4): a top-level bucket "meta" holds the layout version under "layout" (8
 // big-endian bytes). A top-level bucket "rooms" holds one bucket per room, keyed by the room
-// id, with what appends touch: created_at, last_seq, and a "log" bucket of entries keyed by
-// their seq as 8 big-endian bytes, so keys sort in seq order, appends go at the end and
-// compaction deletes a prefix. last_seq only grows, so seqs are never reused after the log
-// entries that held them are compacted away. An entry's value is the time the update was
-// accepted (Unix microseconds, 8 big-endian bytes), the session's length (one byte) and bytes,
-// then the update. A top-level bucket "snapshots" holds one bucket per room, keyed by the room
-// id, with its newest snapshot: seq (8 big-endian bytes) and state. Only CreateRoom and
-// Compact write there.
+// id, with created_at, last_seq, and a "log" bucket of folded entries (below) keyed by their seq
+// as 8 big-endian bytes, so keys sort in seq order and compaction deletes a prefix. An entry's
+// value there is the time the update was accepted (Unix microseconds, 8 big-endian bytes), the
+// session's length (one byte) and bytes, then the update. A top-level bucket "snapshots" holds
+// one bucket per room, keyed by the room id, with its newest snapshot: seq (8 big-endian bytes)
+// and state. Only CreateRoom and Compact write there.
+//
+// A top-level bucket "journal" holds what appends write: one record per commit (an
+// AppendBatches call, or an Append), keyed by a record number (8 big-endian bytes) that grows
+// by one per record. A record holds every entry of every batch the commit accepted, in one
+// group per room, the rooms in the order they first appear in the call:
+//
+//	group   = uvarint(len(room)) room uvarint(first seq) uvarint(count) uvarint(len(body)) body
+//	body    = count times: varint(time - previous time) session uvarint(len(update)) update
+//	session = uvarint(0), the previous entry's session | uvarint(n+1) and the n bytes of a session
+//
+// (varints as encoding/binary writes them; times in Unix microseconds; a group's first entry
+// counts its time from 0 and its session from the empty one, and the entries' seqs run from
+// first). A keystroke of one session takes its update's bytes and three more; a group's header
+// and first entry's time and session cost about 45 bytes beside the room id.
+//
+// Which entries are where: an entry with a seq after its room's snapshot is live. It sits in
+// the journal until the journal is too big (Store.journalLimit, DefaultJournalLimit bytes of
+// records by default), when the commits that follow fold its oldest records: a fold writes
+// the live entries of a record into their rooms' log buckets and their last seq as last_seq,
+// and deletes the record, in the commit's transaction. A commit folds only while the journal,
+// its own record included, is over the limit, and no more than twice its own record's bytes
+// once it has folded one record, so folding keeps pace with appends without piling onto one
+// commit. Compact writes the snapshot, deletes the entries it covers from the room's log, and
+// deletes every record it leaves without a live entry, in one transaction. A room's last seq
+// is the highest of its last_seq, its snapshot's seq and the last seq of its groups in the
+// journal, so seqs are never reused after the entries that held them are compacted away.
+//
+// Open reads every room's last_seq and snapshot seq and every record's group headers (not the
+// entries: a group's length skips them) to build an index in memory: for each room, its last
+// seq, its snapshot's seq and where its live groups sit (record and offset); for each record,
+// its size and how many rooms still have live entries in it. Appends take their seqs from the
+// index, Compact finds there the records it kills, a commit finds the journal's size, and Load
+// reads a room's live groups in place: its snapshot, the log entries after it, then the
+// room's journal entries after both, in seq order. Every change is one bbolt transaction, and
+// the index is changed only after that transaction commits, by its writer, which holds a mutex
+// across the commit and the change; Load begins its read transaction under the same mutex.
+//
+// Why a journal: a commit in layout 3 wrote each of its rooms' entries into the room's own log
+// bucket and rewrote its last_seq, dirtying about three B+tree pages per room, each written
+// whole, then spilled and fsynced: a commit of 2 entries of 30 bytes for each of 400 rooms
+// took about 20 ms (3.3 ms of pwrite, 2.7 ms of fdatasync, the rest in bbolt's spill, Put and
+// search), and under 1000 rooms of 4 clients typing 5 keystrokes a second commits took a
+// core. The journal's keys only grow, so a commit writes its record (its last leaf, or
+// overflow pages of its own, contiguous) and the branch pages above it: pages in proportion
+// to its bytes, not its rooms. make bench-store (BenchmarkAppendBatchByRooms, the best of
+// three runs on a 2-core machine): 0.5 ms per commit of 20 rooms (layout 3: 1.8 ms), 0.7 ms
+// of 100 (7.3 ms), 1.0 ms of 400 (25 ms), 2.1 ms of 1000 (57 ms).
+//
+// Why the limit is 64 MiB: a busy room compacts every 500 entries (the server's default), and
+// its compaction kills its groups. At the load above (20,000 entries a second; a keystroke
+// alone in its group, with a room id and a session of 22 bytes, takes about 85 bytes) a room
+// compacts every 25 s, so about 25 s of records, some 40 MB, are live: at 64 MiB busy rooms
+// compact before their records reach the head, and what is folded is mostly slow rooms' few
+// entries. The limit bounds what Open reads and what the index holds (about 25 bytes per live
+// group): Open of a journal at its limit, 790,000 groups in records of 100 rooms (a file of
+// 100 MB), takes about 0.3 s, the freelist's rebuild (below) included, and keeps an index of
+// 20 MB (make bench-store, BenchmarkOpenFullJournal). A journal is over its limit by at most
+// one record, and while it is, each commit folds at least one.
 //
 // Why snapshots live apart: bbolt is a copy-on-write B+tree, and a commit writes again, whole,
 // every node it changed (a value larger than a page sits in overflow pages, but is written again
-// with its node) and every node above it. An append changes the log's last leaf and last_seq, so
-// it writes those nodes, the leaf of "rooms" that holds the room's bucket, the root and the meta
-// page: a few pages, whatever the room's size. Layout 2 kept the snapshot beside last_seq, so
+// with its node) and every node above it. Layout 2 kept the snapshot beside last_seq, so
 // every append wrote the room's whole snapshot again (make bench-store: 33.7 MB and 35 ms per
-// append in a room of 32 MiB, against 18 KB and 0.4 ms now for snapshots of 1 KiB to 32 MiB). A
-// room's snapshot has a bucket to itself: a snapshot over a quarter of a page lives in that
-// bucket's own pages, which only the room's Compact writes; a smaller one is inlined in a leaf of
-// "snapshots" with other small ones, so a Compact writes its own snapshot and at most a page of
-// its neighbours'.
+// append in a room of 32 MiB, against 18 KB and 0.4 ms in layout 3 for snapshots of 1 KiB to
+// 32 MiB). A room's snapshot has a bucket to itself: a snapshot over a quarter of a page lives
+// in that bucket's own pages, which only the room's Compact writes; a smaller one is inlined in
+// a leaf of "snapshots" with other small ones, so a Compact writes its own snapshot and at
+// most a page of its neighbours'.
 //
 // bbolt runs without writing its freelist (NoFreelistSync): otherwise every commit writes the
 // list of free pages, 8 bytes per page, and the pages a 32 MiB snapshot frees when it is
@@ -46,9 +100,11 @@
 // Layout 1, written before entries had a time and a session, had no meta bucket, bare updates
 // as log values and a room's language under a "language" key (the room's document holds it
 // now). Layouts 1 and 2 kept a room's snapshot in its bucket in "rooms", under snapshot_seq
-// and snapshot. Open upgrades an older file in one transaction: a layout 1 file's entries get
-// the zero time and the empty session (unknown) and its language keys go, and the snapshots
-// move to "snapshots". A file of a newer layout than this code knows is refused.
+// and snapshot. Layouts 1 to 3 had no journal: every entry was in its room's log, and its
+// last_seq was the room's last seq. Open upgrades an older file in one transaction: a layout 1
+// file's entries get the zero time and the empty session (unknown) and its language keys go,
+// the snapshots move to "snapshots", and the file gains an empty journal. A file of a newer
+// layout than this code knows is refused.
 //
 // One process at a time may open a data directory; bbolt holds a file lock while it is open.
 package embedded

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,6 +28,7 @@ var (
 	bucketRooms     = []byte("rooms")
 	bucketSnapshots = []byte("snapshots")
 	bucketLog       = []byte("log")
+	bucketJournal   = []byte("journal")
 
 	keyCreatedAt = []byte("created_at")
 	keyLastSeq   = []byte("last_seq")
@@ -45,15 +48,40 @@ var (
 // before it commits: a cancelled call returns ctx's error and changes nothing, but a call
 // waiting for another write to finish waits until it has.
 type Store struct {
-	db *bolt.DB
+	db           *bolt.DB
+	journalLimit int
+	// writeMu serializes the writers, each from the start of its write transaction to the end
+	// of the index update that follows its commit: a writer reads index without mu, as only
+	// writers change it.
+	writeMu sync.Mutex
+	// mu guards index. A writer holds it across its commit and its index update, and Load while
+	// it begins its read transaction and reads index: what Load reads in the file and in the
+	// index always agree.
+	mu    sync.Mutex
+	index *index
 }
 
 var _ store.Store = (*Store)(nil)
 
+// DefaultJournalLimit is the size, in bytes of records, past which the journal folds its oldest
+// records into their rooms' logs (doc.go says why this size).
+const DefaultJournalLimit = 64 << 20
+
+// options are Open's settings; the zero value means the defaults.
+type options struct {
+	// journalLimit replaces DefaultJournalLimit when it is positive.
+	journalLimit int
+}
+
 // Open opens the store in dir, creating the directory and the database file if needed, and
 // upgrades a file written in an older layout (doc.go) in one transaction. It fails if another
-// process has the store open, or if a newer pairpad wrote the file.
+// process has the store open, or if a newer pairpad wrote the file. It reads the whole
+// journal, at most DefaultJournalLimit bytes and a record, to rebuild its index.
 func Open(dir string) (*Store, error) {
+	return open(dir, options{})
+}
+
+func open(dir string, opts options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store/embedded: %w", err)
 	}
@@ -66,11 +94,85 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store/embedded: open %s: %w", path, err)
 	}
-	if err := db.Update(upgrade); err != nil {
+	s := &Store{db: db, journalLimit: DefaultJournalLimit}
+	if opts.journalLimit > 0 {
+		s.journalLimit = opts.journalLimit
+	}
+	err = db.Update(upgrade)
+	if err == nil {
+		err = db.View(func(tx *bolt.Tx) (err error) {
+			s.index, err = readIndex(tx)
+			return err
+		})
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store/embedded: open %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return s, nil
+}
+
+// readIndex builds the journal's index from the file: each room's seqs from its bucket and
+// its snapshot, then the groups of every record.
+func readIndex(tx *bolt.Tx) (*index, error) {
+	x := newIndex()
+	rooms, snapshots := tx.Bucket(bucketRooms), tx.Bucket(bucketSnapshots)
+	err := rooms.ForEachBucket(func(id []byte) error {
+		last, err := getSeq(rooms.Bucket(id), keyLastSeq)
+		if err != nil {
+			return fmt.Errorf("room %q: %w", id, err)
+		}
+		sb := snapshots.Bucket(id)
+		if sb == nil {
+			return fmt.Errorf("%w: room %q has no snapshot", errCorrupt, id)
+		}
+		snapSeq, err := getSeq(sb, keySeq)
+		if err != nil {
+			return fmt.Errorf("room %q: %w", id, err)
+		}
+		x.addRoom(string(id), last, snapSeq)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var spans []newSpan // reused from record to record
+	c := tx.Bucket(bucketJournal).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if spans, err = readRecord(x, k, v, spans[:0]); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+// readRecord adds the record stored under key with value v to x. It appends the record's spans
+// to spans and returns them.
+func readRecord(x *index, key, v []byte, spans []newSpan) ([]newSpan, error) {
+	number, err := recordNumber(key)
+	if err != nil {
+		return nil, err
+	}
+	live := false
+	for offset := 0; offset < len(v); {
+		g, next, err := decodeGroup(v, offset)
+		if err != nil {
+			return nil, fmt.Errorf("journal record %d: %w", number, err)
+		}
+		r := x.rooms[string(g.room)]
+		if r == nil {
+			return nil, fmt.Errorf("%w: journal record %d holds entries of room %q, which does not exist", errCorrupt, number, g.room)
+		}
+		live = live || g.last() > r.snapSeq
+		spans = append(spans, newSpan{room: r, offset: offset, last: g.last()})
+		offset = next
+	}
+	if !live {
+		// Compact deletes a record whose last live entries it covers, in its transaction.
+		return nil, fmt.Errorf("%w: journal record %d has no live entries", errCorrupt, number)
+	}
+	x.addRecord(number, len(v), spans)
+	return spans, nil
 }
 
 // CreateRoom stores a new room and its initial snapshot in one transaction.
@@ -82,26 +184,29 @@ func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte)
 	if err != nil {
 		return fmt.Errorf("store/embedded: create room %q: %w", room.ID, err)
 	}
-	err = s.update(ctx, func(tx *bolt.Tx) error {
+	err = s.write(ctx, func(tx *bolt.Tx) (func(), error) {
 		rooms := tx.Bucket(bucketRooms)
 		if rooms.Bucket([]byte(room.ID)) != nil {
-			return store.ErrExists
+			return nil, store.ErrExists
 		}
 		b, err := rooms.CreateBucket([]byte(room.ID))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := b.CreateBucket(bucketLog); err != nil {
-			return err
+			return nil, err
 		}
 		if err := putAll(b, keyCreatedAt, createdAt, keyLastSeq, seqKey(0)); err != nil {
-			return err
+			return nil, err
 		}
 		snap, err := tx.Bucket(bucketSnapshots).CreateBucket([]byte(room.ID))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return putAll(snap, keySeq, seqKey(0), keyState, initial)
+		if err := putAll(snap, keySeq, seqKey(0), keyState, initial); err != nil {
+			return nil, err
+		}
+		return func() { s.index.addRoom(room.ID, 0, 0) }, nil
 	})
 	if err != nil {
 		return fmt.Errorf("store/embedded: create room %q: %w", room.ID, err)
@@ -129,38 +234,92 @@ func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
 	return room, nil
 }
 
-// Load returns a room's snapshot and the log entries after it, copied out of the database.
+// Load returns a room's snapshot, the entries folded into its log after it, then its entries
+// in the journal after those, copied out of the database.
 func (s *Store) Load(ctx context.Context, id string) (store.Snapshot, []store.Entry, error) {
-	var snap store.Snapshot
-	var log []store.Entry
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		b, err := roomBucket(tx, id)
-		if err != nil {
-			return err
-		}
-		sb, err := snapshotBucket(tx, id)
-		if err != nil {
-			return err
-		}
-		if snap.Seq, err = getSeq(sb, keySeq); err != nil {
-			return err
-		}
-		// Values point into bbolt's memory map, valid only inside the transaction.
-		snap.State = bytes.Clone(sb.Get(keyState))
-		c := b.Bucket(bucketLog).Cursor()
-		for k, v := c.Seek(seqKey(snap.Seq + 1)); k != nil; k, v = c.Next() {
-			e, err := decodeEntry(k, v)
-			if err != nil {
-				return err
-			}
-			log = append(log, e)
-		}
-		return nil
-	})
+	snap, log, err := s.load(ctx, id)
 	if err != nil {
 		return store.Snapshot{}, nil, fmt.Errorf("store/embedded: load room %q: %w", id, err)
 	}
 	return snap, log, nil
+}
+
+func (s *Store) load(ctx context.Context, id string) (snap store.Snapshot, log []store.Entry, err error) {
+	if err := ctx.Err(); err != nil {
+		return snap, nil, err
+	}
+	tx, spans, err := s.beginLoad(id)
+	if err != nil {
+		return snap, nil, err
+	}
+	defer tx.Rollback()
+	b, err := roomBucket(tx, id)
+	if err != nil {
+		return snap, nil, err
+	}
+	sb, err := snapshotBucket(tx, id)
+	if err != nil {
+		return snap, nil, err
+	}
+	if snap.Seq, err = getSeq(sb, keySeq); err != nil {
+		return snap, nil, err
+	}
+	// Values point into bbolt's memory map, valid only inside the transaction.
+	snap.State = bytes.Clone(sb.Get(keyState))
+	c := b.Bucket(bucketLog).Cursor()
+	for k, v := c.Seek(seqKey(snap.Seq + 1)); k != nil; k, v = c.Next() {
+		e, err := decodeEntry(k, v)
+		if err != nil {
+			return snap, nil, err
+		}
+		log = append(log, e)
+	}
+	after := snap.Seq
+	if len(log) > 0 {
+		after = log[len(log)-1].Seq
+	}
+	journal := tx.Bucket(bucketJournal)
+	for _, sp := range spans {
+		entries, err := spanEntries(journal, sp, after)
+		if err != nil {
+			return snap, nil, err
+		}
+		for _, e := range entries {
+			e.Update = bytes.Clone(e.Update)
+			log = append(log, e)
+		}
+	}
+	return snap, log, nil
+}
+
+// beginLoad begins a read transaction and returns it with room id's spans, both taken under
+// mu, so that the transaction holds exactly the records the spans name. A room the index does
+// not know has no spans.
+func (s *Store) beginLoad(id string) (*bolt.Tx, []span, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.Begin(false)
+	if err != nil {
+		return nil, nil, err
+	}
+	var spans []span
+	if r := s.index.rooms[id]; r != nil {
+		spans = slices.Clone(r.spans)
+	}
+	return tx, spans, nil
+}
+
+// spanEntries returns the entries after seq after of the group at sp, pointing into the record.
+func spanEntries(journal *bolt.Bucket, sp span, after uint64) ([]store.Entry, error) {
+	v := journal.Get(seqKey(sp.record))
+	if v == nil {
+		return nil, fmt.Errorf("%w: journal record %d is missing", errCorrupt, sp.record)
+	}
+	g, _, err := decodeGroup(v, sp.offset)
+	if err != nil {
+		return nil, fmt.Errorf("journal record %d: %w", sp.record, err)
+	}
+	return g.entries(after)
 }
 
 // Append adds entries to a room's log in one transaction, fsynced before it returns: it is
@@ -170,60 +329,59 @@ func (s *Store) Append(ctx context.Context, id string, entries []store.Entry) (u
 	return r.LastSeq, r.Err
 }
 
-// appendLog puts entries into log with the seqs after last, and returns the last one it gave.
-func appendLog(log *bolt.Bucket, last uint64, entries []store.Entry) (uint64, error) {
-	// Keys only ever go at the end of the log: fill pages completely instead of half.
-	log.FillPercent = 1
-	for _, e := range entries {
-		last++
-		if err := log.Put(seqKey(last), appendEntry(nil, e)); err != nil {
-			return 0, err
-		}
-	}
-	return last, nil
-}
-
-// Compact replaces a room's snapshot and deletes the log entries it covers in one transaction.
-// A snapshot past the room's last seq is an error.
+// Compact replaces a room's snapshot and deletes the log entries it covers in one transaction,
+// with the journal records left with no live entries. A snapshot past the room's last seq is
+// an error.
 func (s *Store) Compact(ctx context.Context, id string, snap store.Snapshot) error {
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		b, err := roomBucket(tx, id)
-		if err != nil {
-			return err
+	err := s.write(ctx, func(tx *bolt.Tx) (func(), error) {
+		r := s.index.rooms[id]
+		if r == nil {
+			return nil, store.ErrNotFound
+		}
+		switch {
+		case snap.Seq < r.snapSeq:
+			return nil, fmt.Errorf("%w: seq %d, stored %d", store.ErrStaleSnapshot, snap.Seq, r.snapSeq)
+		case snap.Seq > r.lastSeq:
+			return nil, fmt.Errorf("snapshot at seq %d is past the last seq %d", snap.Seq, r.lastSeq)
 		}
 		sb, err := snapshotBucket(tx, id)
 		if err != nil {
-			return err
-		}
-		stored, err := getSeq(sb, keySeq)
-		if err != nil {
-			return err
-		}
-		last, err := getSeq(b, keyLastSeq)
-		if err != nil {
-			return err
-		}
-		switch {
-		case snap.Seq < stored:
-			return fmt.Errorf("%w: seq %d, stored %d", store.ErrStaleSnapshot, snap.Seq, stored)
-		case snap.Seq > last:
-			return fmt.Errorf("snapshot at seq %d is past the last seq %d", snap.Seq, last)
+			return nil, err
 		}
 		if err := putAll(sb, keySeq, seqKey(snap.Seq), keyState, snap.State); err != nil {
-			return err
+			return nil, err
 		}
-		// Covered entries are a prefix of the log. A cursor must not step with Next after
-		// Delete (it would skip a key), so each round starts again from First.
-		c := b.Bucket(bucketLog).Cursor()
-		for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= snap.Seq; k, _ = c.First() {
-			if err := c.Delete(); err != nil {
-				return err
+		if err := deleteLogPrefix(tx, id, snap.Seq); err != nil {
+			return nil, err
+		}
+		dropped, dead := s.index.compaction(r, snap.Seq)
+		journal := tx.Bucket(bucketJournal)
+		for _, number := range dead {
+			if err := journal.Delete(seqKey(number)); err != nil {
+				return nil, err
 			}
 		}
-		return nil
+		return func() { s.index.compacted(r, snap.Seq, dropped) }, nil
 	})
 	if err != nil {
 		return fmt.Errorf("store/embedded: compact room %q: %w", id, err)
+	}
+	return nil
+}
+
+// deleteLogPrefix deletes the entries up to seq from room id's log.
+func deleteLogPrefix(tx *bolt.Tx, id string, seq uint64) error {
+	b, err := roomBucket(tx, id)
+	if err != nil {
+		return err
+	}
+	// Covered entries are a prefix of the log. A cursor must not step with Next after
+	// Delete (it would skip a key), so each round starts again from First.
+	c := b.Bucket(bucketLog).Cursor()
+	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= seq; k, _ = c.First() {
+		if err := c.Delete(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -244,17 +402,35 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// update runs fn in a write transaction that commits only if ctx is still live when fn returns.
-func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
+// write runs build in a write transaction and commits it if ctx is still live, then calls the
+// function build returned, which brings the index in step with what the transaction wrote. It
+// holds mu across the commit and that call, so that no Load sees the file and the index out of
+// step; a transaction that fails changes neither.
+func (s *Store) write(ctx context.Context, build func(*bolt.Tx) (apply func(), err error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		return ctx.Err()
-	})
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	tx, err := s.db.Begin(true)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // after Commit, a no-op
+	apply, err := build(tx)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	apply()
+	return nil
 }
 
 // view runs fn in a read transaction unless ctx is already done.
@@ -297,6 +473,14 @@ func getSeq(b *bolt.Bucket, key []byte) (uint64, error) {
 		return 0, fmt.Errorf("%w: %s is %d bytes", errCorrupt, key, len(v))
 	}
 	return binary.BigEndian.Uint64(v), nil
+}
+
+// recordNumber decodes the key of a journal record.
+func recordNumber(key []byte) (uint64, error) {
+	if len(key) != 8 {
+		return 0, fmt.Errorf("%w: journal key is %d bytes", errCorrupt, len(key))
+	}
+	return binary.BigEndian.Uint64(key), nil
 }
 
 // putAll puts alternating keys and values into b.

@@ -60,7 +60,7 @@ func TestOpenInUse(t *testing.T) {
 func TestLayout1(t *testing.T) {
 	dir := fixtureDir(t, "v1.db")
 	storetest.RunUpgrade(t, func(t *testing.T) store.Store { return open(t, dir) })
-	checkLayout3(t, dir)
+	checkLayout(t, dir)
 }
 
 // fixtureDir returns a new data directory whose database file is a copy of testdata/name.
@@ -84,7 +84,7 @@ type storedRoom struct {
 	log  []store.Entry
 }
 
-// v2Rooms returns the rooms in testdata/v2.db.
+// v2Rooms returns the rooms in testdata/v2.db and testdata/v3.db.
 func v2Rooms() []storedRoom {
 	created := time.Date(2025, 3, 14, 15, 9, 26, 535_000_000, time.UTC)
 	entry := func(seq uint64, update string, second int) store.Entry {
@@ -126,10 +126,24 @@ func v2Rooms() []storedRoom {
 // TestLayout2 opens testdata/v2.db, a file in the layout the store wrote before snapshots moved
 // out of the rooms' buckets (doc.go), holding v2Rooms. The program testdata/genv2 wrote it with
 // the store of commit 5ecf005 ("git show 5ecf005:store/embedded/testdata/genv2/main.go"; a
-// later commit deleted it, as today's store writes layout 3). Every room must load as it was
-// stored, take new entries after its last seq, and load the same after the store is opened again.
+// later commit deleted it, as today's store writes layout 3).
 func TestLayout2(t *testing.T) {
-	dir := fixtureDir(t, "v2.db")
+	testOldLayout(t, "v2.db")
+}
+
+// TestLayout3 opens testdata/v3.db, a file in the layout the store wrote before it had a
+// journal (doc.go), holding v2Rooms. The program testdata/genv3 wrote it with the store of
+// commit 6cda639 ("git show 6cda639:store/embedded/testdata/genv3/main.go"; a later commit
+// deleted it, as today's store writes layout 4).
+func TestLayout3(t *testing.T) {
+	testOldLayout(t, "v3.db")
+}
+
+// testOldLayout opens a copy of testdata/fixture, which holds v2Rooms. Every room must load as
+// it was stored, take new entries after its last seq, and load the same after the store is
+// opened again.
+func testOldLayout(t *testing.T, fixture string) {
+	dir := fixtureDir(t, fixture)
 	rooms := v2Rooms()
 	s := open(t, dir)
 	checkRooms(t, s, rooms)
@@ -145,7 +159,7 @@ func TestLayout2(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	checkLayout3(t, dir)
+	checkLayout(t, dir)
 	checkRooms(t, open(t, dir), rooms)
 }
 
@@ -176,10 +190,10 @@ func checkRooms(t *testing.T, s store.Store, rooms []storedRoom) {
 	}
 }
 
-// checkLayout3 checks the file in dir as doc.go describes layout 3: the layout version, and
-// each room's snapshot in the snapshots bucket, not in its bucket in rooms, which has no
-// language key left from layout 1 either.
-func checkLayout3(t *testing.T, dir string) {
+// checkLayout checks the file in dir as doc.go describes layout 4: the layout version, a
+// journal bucket, and each room's snapshot in the snapshots bucket, not in its bucket in rooms,
+// which has no language key left from layout 1 either.
+func checkLayout(t *testing.T, dir string) {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(dir, embedded.FileName), 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
@@ -187,8 +201,11 @@ func checkLayout3(t *testing.T, dir string) {
 	}
 	defer db.Close()
 	err = db.View(func(tx *bolt.Tx) error {
-		if got := tx.Bucket([]byte("meta")).Get([]byte("layout")); binary.BigEndian.Uint64(got) != 3 {
-			t.Errorf("layout = %x, want 3", got)
+		if got := tx.Bucket([]byte("meta")).Get([]byte("layout")); binary.BigEndian.Uint64(got) != 4 {
+			t.Errorf("layout = %x, want 4", got)
+		}
+		if tx.Bucket([]byte("journal")) == nil {
+			t.Error("no journal bucket")
 		}
 		rooms, snapshots := tx.Bucket([]byte("rooms")), tx.Bucket([]byte("snapshots"))
 		return rooms.ForEachBucket(func(id []byte) error {
@@ -492,3 +509,46 @@ func open(tb testing.TB, dir string) *embedded.Store {
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
+
+// BenchmarkOpenFullJournal measures Open (and Close) of a store whose journal is at its limit,
+// DefaultJournalLimit bytes of records of 100 rooms' keystrokes each: one entry of 25 bytes
+// per room, as a group commit under load carries them. Open reads every record's groups.
+func BenchmarkOpenFullJournal(b *testing.B) {
+	dir := b.TempDir()
+	s := open(b, dir)
+	ctx := b.Context()
+	const rooms = 1000
+	for i := range rooms {
+		if err := s.CreateRoom(ctx, store.Room{ID: benchRoomID(i), CreatedAt: time.Now()}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	update := bytes.Repeat([]byte{7}, 25)
+	written := 0
+	for commit := 0; written < embedded.DefaultJournalLimit; commit++ {
+		batches := make([]store.Batch, 100)
+		for i := range batches {
+			room := benchRoomID((commit*len(batches) + i) % rooms)
+			batches[i] = store.Batch{Room: room, Entries: []store.Entry{{Update: update, Time: time.Now(), Session: room}}}
+			written += 85 // about what one such group takes in a record (doc.go)
+		}
+		for _, r := range s.AppendBatches(ctx, batches) {
+			if r.Err != nil {
+				b.Fatal(r.Err)
+			}
+		}
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		s, err := embedded.Open(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}
+
+// benchRoomID returns a room id of 22 characters, the length of the server's.
+func benchRoomID(i int) string { return fmt.Sprintf("room-%017d", i) }

@@ -14,7 +14,7 @@ import (
 
 // layoutVersion is the version of the file layout this code reads and writes (doc.go describes
 // it). Open upgrades a file of an older layout and refuses one of a newer layout.
-const layoutVersion = 3
+const layoutVersion = 4
 
 var (
 	bucketMeta = []byte("meta")
@@ -37,7 +37,7 @@ const entryHeaderLen = 8 + 1
 // bucket has layout 1, which predates the meta bucket.
 func upgrade(tx *bolt.Tx) error {
 	if tx.Bucket(bucketRooms) == nil {
-		for _, name := range [][]byte{bucketRooms, bucketSnapshots} {
+		for _, name := range [][]byte{bucketRooms, bucketSnapshots, bucketJournal} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
@@ -58,8 +58,14 @@ func upgrade(tx *bolt.Tx) error {
 			return fmt.Errorf("upgrade from layout 1: %w", err)
 		}
 	}
-	if err := upgradeFrom2(tx); err != nil {
-		return fmt.Errorf("upgrade from layout 2: %w", err)
+	if version < 3 {
+		if err := upgradeFrom2(tx); err != nil {
+			return fmt.Errorf("upgrade from layout 2: %w", err)
+		}
+	}
+	// Layout 3 had no journal: every entry is in its room's log, with its room's last_seq.
+	if _, err := tx.CreateBucket(bucketJournal); err != nil {
+		return fmt.Errorf("upgrade from layout 3: %w", err)
 	}
 	return setLayout(tx)
 }

@@ -1,0 +1,7 @@
+package embedded
+
+// OpenJournalLimit is Open with a journal limit of limit bytes instead of DefaultJournalLimit,
+// so that tests fold records after a few commits.
+func OpenJournalLimit(dir string, limit int) (*Store, error) {
+	return open(dir, options{journalLimit: limit})
+}
