@@ -110,11 +110,24 @@ func (c *committer) groupCommit(first commitRequest) {
 	c.metrics.commitSeconds.Observe(since(start))
 	c.metrics.commitRooms.Observe(float64(len(batches)))
 	c.metrics.commitEntries.Observe(float64(entries))
+	end := time.Now()
 	for i, req := range reqs {
 		if results[i].Err != nil {
 			c.metrics.storeErrors.WithLabelValues(opAppend).Inc()
+		} else {
+			c.observeDurable(req.batch.Entries, end)
 		}
 		req.result <- results[i]
+	}
+}
+
+// observeDurable records how long each of entries, durable at end, waited since it was
+// accepted (entries of unknown time aside).
+func (c *committer) observeDurable(entries []store.Entry, end time.Time) {
+	for _, e := range entries {
+		if !e.Time.IsZero() {
+			c.metrics.durableSeconds.Observe(end.Sub(e.Time).Seconds())
+		}
 	}
 }
 

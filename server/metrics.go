@@ -24,6 +24,7 @@ type metrics struct {
 	commitSeconds  prometheus.Histogram
 	commitRooms    prometheus.Histogram
 	commitEntries  prometheus.Histogram
+	durableSeconds prometheus.Histogram
 	storeErrors    *prometheus.CounterVec // by operation
 	loadSeconds    prometheus.Histogram
 	compactSeconds prometheus.Histogram
@@ -68,6 +69,11 @@ func newMetrics() *metrics {
 		commitEntries: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "pairpad_commit_entries", Help: "Op log entries one group commit carried.", Buckets: counts,
 		}),
+		durableSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "pairpad_update_durable_seconds",
+			Help:    "Time from accepting an update to the end of the commit that made it durable, when it can be relayed: the server's part of a keystroke's latency, but for the writes to the other clients' sockets.",
+			Buckets: latency,
+		}),
 		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pairpad_store_errors_total", Help: "Failed store operations, by operation (append, load, compact).",
 		}, []string{"op"}),
@@ -80,7 +86,7 @@ func newMetrics() *metrics {
 	}
 	m.registry.MustRegister(
 		m.roomsLive, m.connections, m.updatesIn, m.framesOut, m.bytesOut, m.queueOverflows,
-		m.commitSeconds, m.commitRooms, m.commitEntries, m.storeErrors, m.loadSeconds, m.compactSeconds,
+		m.commitSeconds, m.commitRooms, m.commitEntries, m.durableSeconds, m.storeErrors, m.loadSeconds, m.compactSeconds,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

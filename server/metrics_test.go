@@ -54,6 +54,7 @@ func TestMetrics(t *testing.T) {
 		`pairpad_updates_in_total`:                func(v float64) bool { return v >= 1 },
 		`pairpad_commit_seconds_count`:            func(v float64) bool { return v >= 1 },
 		`pairpad_commit_rooms_count`:              func(v float64) bool { return v >= 1 },
+		`pairpad_update_durable_seconds_count`:    func(v float64) bool { return v >= 1 },
 		`pairpad_frames_out_total`:                func(v float64) bool { return v >= 6 },
 		`pairpad_bytes_out_total`:                 func(v float64) bool { return v > 0 },
 		`pairpad_room_load_seconds_count`:         func(v float64) bool { return v == 1 },
