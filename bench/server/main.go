@@ -11,7 +11,8 @@
 // connection, KB. Each load runs against a fresh server process: `pairpad serve` on the
 // embedded store in a temporary directory, `pairpad serve` on a database of its own in Postgres
 // (-database-url), and hocuspocus.mjs (Hocuspocus in memory). A summary of every run, with the
-// load generator's own CPU use, goes to stderr.
+// load generator's own CPU use and, for pairpad, the server's own share of the latency (from
+// its /metrics), goes to stderr.
 package main
 
 import (
@@ -23,10 +24,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -229,7 +233,55 @@ func (b *bench) measure(ctx context.Context, target, input string, args []string
 		return nil, nil
 	}
 	fmt.Fprintf(os.Stderr, "%-10s %s: %s\n", target, input, r.summary())
+	if target != "hocuspocus" && r.Expected > 0 {
+		if ms, err := durableP99(ctx, srv.addr); err == nil {
+			fmt.Fprintf(os.Stderr, "%-10s %s: server side, 99%% of updates durable (ready to relay) within %g ms of their arrival (a histogram bucket's bound; warm-up included)\n", target, input, ms)
+		}
+	}
 	return &r, nil
+}
+
+// durableBucket is how /metrics writes a bucket of pairpad_update_durable_seconds.
+var durableBucket = regexp.MustCompile(`^pairpad_update_durable_seconds_bucket\{le="([^"]+)"\} (\S+)$`)
+
+// durableP99 reads pairpad's /metrics at addr and returns the upper bound, in ms, of the bucket
+// of pairpad_update_durable_seconds that holds the 99th percentile: the server's own share of
+// a keystroke's latency, but for the socket writes, apart from the load generator's.
+func durableP99(ctx context.Context, addr string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	type bucket struct{ le, count float64 }
+	var buckets []bucket
+	lines := bufio.NewScanner(resp.Body)
+	for lines.Scan() {
+		m := durableBucket.FindStringSubmatch(lines.Text())
+		if m == nil {
+			continue
+		}
+		le, err1 := strconv.ParseFloat(m[1], 64) // "+Inf" parses as +Inf
+		count, err2 := strconv.ParseFloat(m[2], 64)
+		if err1 != nil || err2 != nil {
+			return 0, fmt.Errorf("/metrics: bad bucket %q", lines.Text())
+		}
+		buckets = append(buckets, bucket{le, count})
+	}
+	if len(buckets) == 0 || buckets[len(buckets)-1].count == 0 {
+		return 0, errors.New("/metrics: no pairpad_update_durable_seconds")
+	}
+	total := buckets[len(buckets)-1].count
+	for _, b := range buckets {
+		if b.count >= 0.99*total {
+			return b.le * 1000, nil
+		}
+	}
+	return math.Inf(1), nil
 }
 
 // summary is what people want to see of a run beside its RESULT lines, the generator's own
