@@ -1,6 +1,7 @@
 package room
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -64,8 +65,11 @@ type Room struct {
 	owners    map[uint64]*conn // the connection that set each awareness client's state last
 	conns     map[ConnID]*conn
 	order     []*conn // conns in the order they joined: every fan-out follows it
-	now       time.Time
-	keepalive time.Time // when the next keepalive is due
+	// peersChanged says connections joined or left since the last Ready, which tells every
+	// connection the new count once: a burst of n joins costs n messages, not n².
+	peersChanged bool
+	now          time.Time
+	keepalive    time.Time // when the next keepalive is due
 
 	accepted []accepted // accepted since the last Append was handed out
 	inflight []accepted // handed out in Ready.Append, waiting for Committed
@@ -201,6 +205,10 @@ func (r *Room) Step(in Input) {
 
 // Ready returns what the caller must do now (see Ready) and forgets it.
 func (r *Room) Ready() Ready {
+	if r.peersChanged {
+		r.peersChanged = false
+		r.broadcastPeers()
+	}
 	if !r.stopped {
 		if r.inflight == nil && len(r.accepted) > 0 {
 			r.handOutAppend()
@@ -250,7 +258,7 @@ func (r *Room) join(in Join) {
 	}
 	r.conns[c.id] = c
 	r.order = append(r.order, c)
-	r.broadcastPeers()
+	r.peersChanged = true
 	c.session.open(c)
 }
 
@@ -288,7 +296,7 @@ func (r *Room) remove(c *conn) {
 	if removed, update := r.awareness.Remove(clients); len(removed) > 0 {
 		r.broadcastAwareness(nil, update)
 	}
-	r.broadcastPeers()
+	r.peersChanged = true
 }
 
 // claimAwareness records that c set the states of the clients an awareness update added or
@@ -311,9 +319,24 @@ func (r *Room) claimAwareness(c *conn, changes protocol.Changes) {
 }
 
 func (r *Room) broadcastPeers() {
+	count := &peerCount{n: len(r.order)}
 	for _, c := range r.order {
-		c.session.peers(c, len(r.order))
+		c.session.peers(c, count)
 	}
+}
+
+// peerCount is the number of a room's connections, as the sessions tell it, encoded once for
+// every connection of a protocol.
+type peerCount struct {
+	n    int
+	json []byte // the seed protocol's user_count message
+}
+
+func (p *peerCount) seedMessage() []byte {
+	if p.json == nil {
+		p.json, _ = json.Marshal(seedMessage{Type: "user_count", Count: &p.n})
+	}
+	return p.json
 }
 
 // broadcastAwareness hands an awareness update to every connection but from.

@@ -173,10 +173,7 @@ func (s *seedSession) committed(c *conn, b *batch) {
 
 func (*seedSession) awareness(*conn, *awarenessUpdate) {}
 
-func (*seedSession) peers(c *conn, n int) {
-	msg, _ := json.Marshal(seedMessage{Type: "user_count", Count: &n})
-	c.send(text(msg))
-}
+func (*seedSession) peers(c *conn, count *peerCount) { c.send(text(count.seedMessage())) }
 
 func (s *seedSession) tick(c *conn, _ bool) { s.flush(c) }
 

@@ -20,7 +20,7 @@ type Session interface {
 	// removals.
 	awareness(c *conn, a *awarenessUpdate)
 	// peers tells the session how many connections the room has now.
-	peers(c *conn, n int)
+	peers(c *conn, count *peerCount)
 	// tick lets the session send what it held back until now (see conn.wakeAt); keepalive is
 	// set when every connection should receive some message.
 	tick(c *conn, keepalive bool)

@@ -90,7 +90,7 @@ func (yjsSession) awareness(c *conn, a *awarenessUpdate) {
 	c.send(binary(a.encoded()))
 }
 
-func (yjsSession) peers(*conn, int) {}
+func (yjsSession) peers(*conn, *peerCount) {}
 
 func (yjsSession) tick(c *conn, keepalive bool) {
 	if keepalive {
