@@ -37,6 +37,10 @@ type Options struct {
 	MaxMessageBytes int64
 	// MaxBodyBytes caps a REST request body (default 1 MiB); a bigger one is a 413.
 	MaxBodyBytes int64
+	// RequestTimeout bounds how long a REST request may take to send its body, and then to take
+	// its response (default 60 s each): a body that has not arrived by then is a 408, a response
+	// not taken by then is cut off. WebSockets have no such bound.
+	RequestTimeout time.Duration
 	// Completer answers POST /autocomplete (default: the built-in engine).
 	Completer completion.Completer
 	// AutocompleteTimeout bounds one POST /autocomplete (default 2 s); a
@@ -65,6 +69,9 @@ func (o *Options) validate() error {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = httpapi.DefaultBodyLimit
 	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
 	if o.Completer == nil {
 		o.Completer = completion.Builtin{}
 	}
@@ -74,6 +81,10 @@ func (o *Options) validate() error {
 	o.AutocompleteRate = o.AutocompleteRate.withDefaults()
 	return nil
 }
+
+// DefaultRequestTimeout is Options.RequestTimeout's default: a body of 1 MiB arrives in it
+// at 20 KB/s.
+const DefaultRequestTimeout = 60 * time.Second
 
 // RateLimit is a token bucket: Rate requests per second on average, Burst at
 // once. Zero fields mean the defaults (10 per second, bursts of 20); a
@@ -153,22 +164,24 @@ func (s *Server) routes(handle func(pattern string, h http.Handler)) {
 	h := func(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 		return httpapi.Handle(s.log, fn)
 	}
-	handle("GET /health", h(s.health))
-	handle("GET /ready", h(s.ready))
-	handle("POST /rooms", h(s.createRoom))
-	handle("GET /rooms/{roomId}", h(s.getRoom))
-	handle("PATCH /rooms/{roomId}", h(s.patchRoom))
-	handle("GET /languages", h(s.listLanguages))
-	handle("POST /autocomplete", h(s.autocomplete))
-	handle("GET /openapi.json", apidocs.OpenAPI())
-	handle("GET /docs", apidocs.Page())
-	handle("GET /metrics", http.HandlerFunc(s.serveMetrics))
+	// Every route but the WebSockets has RequestTimeout to send its request and take its answer.
+	rest := func(pattern string, h http.Handler) { handle(pattern, httpapi.Deadline(s.opts.RequestTimeout, h)) }
+	rest("GET /health", h(s.health))
+	rest("GET /ready", h(s.ready))
+	rest("POST /rooms", h(s.createRoom))
+	rest("GET /rooms/{roomId}", h(s.getRoom))
+	rest("PATCH /rooms/{roomId}", h(s.patchRoom))
+	rest("GET /languages", h(s.listLanguages))
+	rest("POST /autocomplete", h(s.autocomplete))
+	rest("GET /openapi.json", apidocs.OpenAPI())
+	rest("GET /docs", apidocs.Page())
+	rest("GET /metrics", http.HandlerFunc(s.serveMetrics))
 	handle("GET /yjs/{roomId}", s.roomSocket(room.NewYjsSession))
 	handle("GET /ws/{roomId}", s.roomSocket(s.newSeedSession))
 	if s.opts.App != nil {
-		handle("GET /", s.opts.App)
+		rest("GET /", s.opts.App)
 	}
-	handle("/", h(func(http.ResponseWriter, *http.Request) error { return httpapi.NotFound("no such route") }))
+	rest("/", h(func(http.ResponseWriter, *http.Request) error { return httpapi.NotFound("no such route") }))
 }
 
 func (s *Server) health(w http.ResponseWriter, _ *http.Request) error {

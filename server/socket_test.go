@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/binary"
+	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/crdt/protocol"
@@ -72,4 +74,107 @@ func clientFrame(payload []byte) []byte {
 		frame = append(frame, b^mask[i%4])
 	}
 	return frame
+}
+
+// A REST request whose body trickles in is answered 408 once RequestTimeout has passed, and its
+// connection is let go.
+func TestRESTBodyTrickledTooSlowly(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Options{RequestTimeout: 300 * time.Millisecond})
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	_, _ = conn.Write([]byte("POST /rooms HTTP/1.1\r\nHost: pairpad\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"))
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // a byte every 50 ms: the body would take 5 s
+		for range 99 {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+				if _, err := conn.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	_ = conn.SetReadDeadline(time.Now().Add(4 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no response to a trickled body: %v", err)
+	}
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Errorf("status %d, want 408", resp.StatusCode)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("answered after %v, want about the 300 ms timeout", took)
+	}
+}
+
+// A WebSocket opened on a connection that served a REST request first (keep-alive) is not
+// bound by that request's deadlines (net/http clears them when the connection is hijacked).
+func TestSocketAfterRESTOnOneConnection(t *testing.T) {
+	t.Parallel()
+	const timeout = 100 * time.Millisecond
+	ts := newTestServer(t, Options{RequestTimeout: timeout})
+	id := ts.createRoom(t, "")
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	_, _ = conn.Write([]byte("GET /health HTTP/1.1\r\nHost: pairpad\r\n\r\n"))
+	if resp, err := http.ReadResponse(r, nil); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /health: %v %v", resp, err)
+	} else {
+		_, _ = io.Copy(io.Discard, resp.Body)
+	}
+	_, _ = conn.Write([]byte("GET /yjs/" + id + " HTTP/1.1\r\nHost: pairpad\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"))
+	if resp, err := http.ReadResponse(r, nil); err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	time.Sleep(3 * timeout) // past both of the REST request's deadlines
+	_, _ = conn.Write(clientFrame(protocol.EncodeSyncStep1([]byte{0})))
+	_ = conn.SetReadDeadline(time.Now().Add(4 * time.Second))
+	for {
+		payload, err := readServerFrame(r)
+		if err != nil {
+			t.Fatalf("no sync step 2 after the REST request's deadlines: %v", err)
+		}
+		if msg, err := protocol.DecodeMessage(payload); err == nil && msg.Type == protocol.MessageSync && msg.SyncType == protocol.SyncStep2 {
+			return
+		}
+	}
+}
+
+// readServerFrame reads one unmasked WebSocket frame and returns its payload.
+func readServerFrame(r *bufio.Reader) ([]byte, error) {
+	var head [2]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		return nil, err
+	}
+	n := uint64(head[1] & 0x7f)
+	switch n {
+	case 126:
+		var ext [2]byte
+		if _, err := io.ReadFull(r, ext[:]); err != nil {
+			return nil, err
+		}
+		n = uint64(binary.BigEndian.Uint16(ext[:]))
+	case 127:
+		var ext [8]byte
+		if _, err := io.ReadFull(r, ext[:]); err != nil {
+			return nil, err
+		}
+		n = binary.BigEndian.Uint64(ext[:])
+	}
+	payload := make([]byte, n)
+	_, err := io.ReadFull(r, payload)
+	return payload, err
 }

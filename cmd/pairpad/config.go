@@ -35,6 +35,9 @@ type Config struct {
 	LogFormat string
 	// MaxMessageBytes caps one WebSocket message (and request bodies that carry code).
 	MaxMessageBytes int64
+	// RequestTimeout bounds how long a REST request may take to send its body, and then to
+	// take its response.
+	RequestTimeout time.Duration
 	// AutocompleteProvider names the autocomplete engine: "builtin"
 	// (rule-based, offline), or a model server: "openai" (an
 	// OpenAI-compatible /v1/completions), "ollama" or "llamacpp" (llama.cpp's
@@ -67,6 +70,7 @@ const (
 	DefaultDataDir              = "./data"
 	DefaultLogFormat            = "json"
 	DefaultMaxMessageBytes      = 8 << 20
+	DefaultRequestTimeout       = 60 * time.Second
 	DefaultAutocompleteProvider = "builtin"
 	DefaultAutocompleteTimeout  = 2 * time.Second
 	DefaultAutocompleteRate     = 10
@@ -87,6 +91,7 @@ var settings = []setting{
 	{"LOG_LEVEL", "log-level", "info", "log level: trace, debug, info, warn, error, disabled", parseLogLevel},
 	{"LOG_FORMAT", "log-format", DefaultLogFormat, "log format: json or console", parseLogFormat},
 	{"MAX_MESSAGE_BYTES", "max-message-bytes", strconv.Itoa(DefaultMaxMessageBytes), "largest WebSocket message, in bytes (suffixes KiB, MiB allowed)", parseMaxMessageBytes},
+	{"REQUEST_TIMEOUT", "request-timeout", DefaultRequestTimeout.String(), "how long a REST request may take to send its body (then a 408), and again to take its response; not WebSockets", parseRequestTimeout},
 	{"AUTOCOMPLETE_PROVIDER", "autocomplete-provider", DefaultAutocompleteProvider, "autocomplete engine: builtin, openai, ollama or llamacpp", parseAutocompleteProvider},
 	{"AUTOCOMPLETE_URL", "autocomplete-url", "", "base URL of the autocomplete model server (not for builtin)", parseAutocompleteURL},
 	{"AUTOCOMPLETE_MODEL", "autocomplete-model", "", "autocomplete model name (openai, ollama)", func(c *Config, raw string) error {
@@ -348,6 +353,15 @@ func parseAutocompleteURL(c *Config, raw string) error {
 		return errors.New("is not an http:// or https:// URL")
 	}
 	c.AutocompleteURL = raw
+	return nil
+}
+
+func parseRequestTimeout(c *Config, raw string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(raw))
+	if err != nil || d < time.Second || d > time.Hour {
+		return fmt.Errorf("%q is not a duration between 1s and 1h (e.g. 60s, 2m)", raw)
+	}
+	c.RequestTimeout = d
 	return nil
 }
 

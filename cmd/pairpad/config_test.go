@@ -25,6 +25,7 @@ func defaultConfig() Config {
 		LogLevel:             zerolog.InfoLevel,
 		LogFormat:            "json",
 		MaxMessageBytes:      8 << 20,
+		RequestTimeout:       60 * time.Second,
 		AutocompleteProvider: "builtin",
 		AutocompleteTimeout:  2 * time.Second,
 		AutocompleteRate:     10,
@@ -53,6 +54,7 @@ func TestLoadConfig(t *testing.T) {
 			"LOG_LEVEL":             "DEBUG",
 			"LOG_FORMAT":            "console",
 			"MAX_MESSAGE_BYTES":     "1048576",
+			"REQUEST_TIMEOUT":       "90s",
 			"AUTOCOMPLETE_PROVIDER": "builtin",
 		}, want: Config{
 			Port:                 9000,
@@ -62,6 +64,7 @@ func TestLoadConfig(t *testing.T) {
 			LogLevel:             zerolog.DebugLevel,
 			LogFormat:            "console",
 			MaxMessageBytes:      1 << 20,
+			RequestTimeout:       90 * time.Second,
 			AutocompleteProvider: "builtin",
 			AutocompleteTimeout:  2 * time.Second,
 			AutocompleteRate:     10,
@@ -131,6 +134,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad TRUSTED_PROXIES", env: map[string]string{"TRUSTED_PROXIES": "proxy.example"}, wantErr: `TRUSTED_PROXIES entry "proxy.example" is not an IP address or CIDR range`},
 		{name: "DEBUG_ADDR not loopback", env: map[string]string{"DEBUG_ADDR": "0.0.0.0:6060"}, wantErr: `DEBUG_ADDR "0.0.0.0:6060" is not a loopback address`},
 		{name: "DEBUG_ADDR without port", env: map[string]string{"DEBUG_ADDR": "127.0.0.1"}, wantErr: `DEBUG_ADDR "127.0.0.1" is not a loopback address`},
+		{name: "bad REQUEST_TIMEOUT", env: map[string]string{"REQUEST_TIMEOUT": "100ms"}, wantErr: `REQUEST_TIMEOUT "100ms" is not a duration between 1s and 1h`},
 		{name: "unknown flag", args: []string{"-verbose"}, wantErr: "flag provided but not defined: -verbose"},
 	}
 	for _, tt := range tests {

@@ -118,6 +118,9 @@ func newCompleter(cfg Config, log zerolog.Logger) completion.Completer {
 		log.With().Str("component", "autocomplete").Logger())
 }
 
+// idleTimeout is how long a keep-alive connection may wait for its next request.
+const idleTimeout = 2 * time.Minute
+
 // serveDebug serves debugHandler on addr until the returned server is closed; a failure to
 // serve is sent to errc.
 func serveDebug(addr string, errc chan<- error) (*http.Server, error) {
@@ -164,6 +167,7 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		Log:             log,
 		AllowedOrigins:  cfg.AllowedOrigins,
 		MaxMessageBytes: cfg.MaxMessageBytes,
+		RequestTimeout:  cfg.RequestTimeout,
 		Completer:       newCompleter(cfg, log),
 		// The model gets AUTOCOMPLETE_TIMEOUT; the fallback needs a moment more.
 		AutocompleteTimeout: cfg.AutocompleteTimeout + time.Second,
@@ -178,7 +182,7 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on PORT %d: %w", cfg.Port, err)
 	}
-	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idleTimeout}
 	errc := make(chan error, 2)
 	go func() { errc <- httpServer.Serve(ln) }()
 	log.Info().Str("addr", ln.Addr().String()).Msg("listening")

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -28,6 +29,7 @@ const (
 	CodeUnknownLanguage = "unknown_language"
 	CodeValidation      = "validation"
 	CodeRateLimited     = "rate_limited"
+	CodeRequestTimeout  = "request_timeout"
 	CodeUnavailable     = "unavailable"
 	CodeInternal        = "internal"
 )
@@ -118,6 +120,11 @@ func Validation(detail string) *Error {
 // sent as a Retry-After header.
 func RateLimited(detail string, retryAfter time.Duration) *Error {
 	return &Error{Status: http.StatusTooManyRequests, Code: CodeRateLimited, Detail: detail, RetryAfter: retryAfter}
+}
+
+// RequestTimeout returns a 408 request_timeout error.
+func RequestTimeout(detail string) *Error {
+	return &Error{Status: http.StatusRequestTimeout, Code: CodeRequestTimeout, Detail: detail}
 }
 
 // Unavailable returns a 503 unavailable error. cause is logged, never sent.
@@ -275,6 +282,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any, allo
 		if err != nil {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				return PayloadTooLarge(limit)
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return RequestTimeout("the request body did not arrive in the time a request may take")
 			}
 			return BadRequest("could not read the request body: " + err.Error())
 		}
