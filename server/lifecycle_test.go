@@ -121,7 +121,7 @@ func TestRoomUnloadsAndFreesMemory(t *testing.T) {
 		edits    = 2000 // items per document
 		editSize = 32   // bytes per item: 64 KiB of text per room
 	)
-	ts := newTestServer(t, Options{})
+	ts := newTestServer(t, Options{RoomCreationRate: RateLimit{Rate: -1}}) // 25 rooms at once
 	rng := rand.New(rand.NewPCG(1, 2))
 	// editRoom sends a client's edits to the room, and returns once they are committed: the
 	// answer to a sync step 1 sent after them waits for that.

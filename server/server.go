@@ -49,6 +49,9 @@ type Options struct {
 	// AutocompleteRate limits POST /autocomplete per client address: Rate
 	// requests per second with bursts of Burst (defaults 10 and 20).
 	AutocompleteRate RateLimit
+	// RoomCreationRate limits POST /rooms per client address (defaults 2 per second, bursts
+	// of 20); past it, a 429 with Retry-After.
+	RoomCreationRate RateLimit
 	// TrustedProxies are the addresses of reverse proxies in front of the
 	// server: a request from one of them is counted against the client that
 	// X-Forwarded-For names. From anywhere else the header is ignored.
@@ -78,7 +81,8 @@ func (o *Options) validate() error {
 	if o.AutocompleteTimeout <= 0 {
 		o.AutocompleteTimeout = 2 * time.Second
 	}
-	o.AutocompleteRate = o.AutocompleteRate.withDefaults()
+	o.AutocompleteRate = o.AutocompleteRate.withDefaults(RateLimit{Rate: 10, Burst: 20})
+	o.RoomCreationRate = o.RoomCreationRate.withDefaults(RateLimit{Rate: 2, Burst: 20})
 	return nil
 }
 
@@ -87,19 +91,19 @@ func (o *Options) validate() error {
 const DefaultRequestTimeout = 60 * time.Second
 
 // RateLimit is a token bucket: Rate requests per second on average, Burst at
-// once. Zero fields mean the defaults (10 per second, bursts of 20); a
-// negative Rate means no limit.
+// once. Zero fields mean the defaults of the option; a negative Rate means no
+// limit.
 type RateLimit struct {
 	Rate  float64
 	Burst int
 }
 
-func (l RateLimit) withDefaults() RateLimit {
+func (l RateLimit) withDefaults(d RateLimit) RateLimit {
 	if l.Rate == 0 {
-		l.Rate = 10
+		l.Rate = d.Rate
 	}
 	if l.Burst <= 0 {
-		l.Burst = 20
+		l.Burst = d.Burst
 	}
 	return l
 }
@@ -116,7 +120,8 @@ type Server struct {
 	sockets sync.WaitGroup
 	// completing keeps one autocomplete request in flight per client.
 	completing completion.Latest
-	limiter    *httpapi.Limiter
+	limiter    *httpapi.Limiter // of POST /autocomplete
+	creations  *httpapi.Limiter // of POST /rooms
 }
 
 // New returns a Server with every route registered.
@@ -126,11 +131,12 @@ func New(opts Options) (*Server, error) {
 	}
 	m := newMetrics()
 	s := &Server{
-		opts:    opts,
-		log:     opts.Log,
-		metrics: m,
-		rooms:   newRooms(opts.Store, opts.Log, opts.Rooms, m),
-		limiter: httpapi.NewLimiter(opts.AutocompleteRate.Rate, opts.AutocompleteRate.Burst),
+		opts:      opts,
+		log:       opts.Log,
+		metrics:   m,
+		rooms:     newRooms(opts.Store, opts.Log, opts.Rooms, m),
+		limiter:   httpapi.NewLimiter(opts.AutocompleteRate.Rate, opts.AutocompleteRate.Burst),
+		creations: httpapi.NewLimiter(opts.RoomCreationRate.Rate, opts.RoomCreationRate.Burst),
 	}
 	mux := http.NewServeMux()
 	s.routes(mux.Handle)
@@ -216,6 +222,13 @@ func newRoomID() (string, error) {
 }
 
 func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
+	if err := httpapi.RequireJSON(r); err != nil {
+		return err
+	}
+	client := httpapi.ClientAddr(r, s.opts.TrustedProxies)
+	if ok, retry := s.creations.Allow(client, time.Now()); !ok {
+		return httpapi.RateLimited("too many rooms created from this address; slow down", retry)
+	}
 	var req struct {
 		Language *string `json:"language"`
 	}

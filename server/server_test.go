@@ -75,7 +75,7 @@ func (ts *testServer) do(t *testing.T, method, path, body string) (int, map[stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body != "" {
+	if method == http.MethodPost || method == http.MethodPatch {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -248,5 +248,39 @@ func TestUnknownLanguageDetail(t *testing.T) {
 	}
 	if !strings.Contains(e.Detail, `"cobol"`) {
 		t.Errorf("detail %q does not name the rejected language", e.Detail)
+	}
+}
+
+// POST /rooms takes JSON only (a form on another site cannot create rooms) and a limited rate
+// of creations per client address.
+func TestCreateRoomGuards(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Options{RoomCreationRate: RateLimit{Rate: 0.01, Burst: 2}})
+	for _, contentType := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+		resp, err := http.Post(ts.URL+"/rooms", contentType, strings.NewReader(`{"language":"go"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnsupportedMediaType || got["error"] != "unsupported_media_type" {
+			t.Errorf("POST /rooms with Content-Type %q = %d %v, want 415 unsupported_media_type", contentType, resp.StatusCode, got)
+		}
+	}
+	for i := range 2 {
+		if status, got := ts.do(t, "POST", "/rooms", `{}`); status != http.StatusCreated {
+			t.Fatalf("creation %d within the burst = %d %v", i+1, status, got)
+		}
+	}
+	req, _ := http.NewRequest("POST", ts.URL+"/rooms", strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("creation past the burst = %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }

@@ -327,7 +327,8 @@ func pairpad(bin, storeEnv string) *exec.Cmd {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "PORT=0", "LOG_LEVEL=info", "LOG_FORMAT=json", storeEnv) // the last of a name wins
+	// ROOM_CREATE_RATE=0: the load creates its rooms from one address, as fast as it can.
+	cmd.Env = append(cmd.Env, "PORT=0", "LOG_LEVEL=info", "LOG_FORMAT=json", "ROOM_CREATE_RATE=0", storeEnv) // the last of a name wins
 	return cmd
 }
 

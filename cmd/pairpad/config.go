@@ -54,6 +54,9 @@ type Config struct {
 	// AutocompleteRate is how many autocomplete requests per second one client
 	// address may make on average (bursts of twice as many); 0 means no limit.
 	AutocompleteRate float64
+	// RoomCreateRate is how many rooms per second one client address may create
+	// on average (bursts of ten times as many); 0 means no limit.
+	RoomCreateRate float64
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client (for the autocomplete rate limit).
 	TrustedProxies []netip.Prefix
@@ -74,6 +77,7 @@ const (
 	DefaultAutocompleteProvider = "builtin"
 	DefaultAutocompleteTimeout  = 2 * time.Second
 	DefaultAutocompleteRate     = 10
+	DefaultRoomCreateRate       = 2
 )
 
 // setting is one configuration value: its environment variable, its flag,
@@ -104,6 +108,7 @@ var settings = []setting{
 	}},
 	{"AUTOCOMPLETE_TIMEOUT", "autocomplete-timeout", DefaultAutocompleteTimeout.String(), "how long to wait for the autocomplete model per request, e.g. 1500ms", parseAutocompleteTimeout},
 	{"AUTOCOMPLETE_RATE", "autocomplete-rate", strconv.Itoa(DefaultAutocompleteRate), "autocomplete requests per second per client address (0: no limit)", parseAutocompleteRate},
+	{"ROOM_CREATE_RATE", "room-create-rate", strconv.Itoa(DefaultRoomCreateRate), "rooms created per second per client address, bursts of ten times as many (0: no limit)", parseRoomCreateRate},
 	{"DEBUG_ADDR", "debug-addr", "", "loopback address where Go's profiles are served under /debug/pprof/, e.g. 127.0.0.1:6060; empty: none", parseDebugAddr},
 	{"TRUSTED_PROXIES", "trusted-proxies", "", `comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. "127.0.0.1,10.0.0.0/8"`, parseTrustedProxies},
 }
@@ -374,13 +379,23 @@ func parseAutocompleteTimeout(c *Config, raw string) error {
 	return nil
 }
 
-func parseAutocompleteRate(c *Config, raw string) error {
+func parseAutocompleteRate(c *Config, raw string) (err error) {
+	c.AutocompleteRate, err = parseRate(raw)
+	return err
+}
+
+func parseRoomCreateRate(c *Config, raw string) (err error) {
+	c.RoomCreateRate, err = parseRate(raw)
+	return err
+}
+
+// parseRate reads a rate of requests per second: 0 or more, 0 meaning no limit.
+func parseRate(raw string) (float64, error) {
 	r, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
 	if err != nil || r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
-		return fmt.Errorf("%q is not a number of requests per second (0: no limit)", raw)
+		return 0, fmt.Errorf("%q is not a number of requests per second (0: no limit)", raw)
 	}
-	c.AutocompleteRate = r
-	return nil
+	return r, nil
 }
 
 // NewLogger returns the logger described by cfg, writing to w: one event per

@@ -29,6 +29,7 @@ func defaultConfig() Config {
 		AutocompleteProvider: "builtin",
 		AutocompleteTimeout:  2 * time.Second,
 		AutocompleteRate:     10,
+		RoomCreateRate:       2,
 	}
 }
 
@@ -68,6 +69,7 @@ func TestLoadConfig(t *testing.T) {
 			AutocompleteProvider: "builtin",
 			AutocompleteTimeout:  2 * time.Second,
 			AutocompleteRate:     10,
+			RoomCreateRate:       2,
 		}},
 		{name: "model provider", env: map[string]string{
 			"AUTOCOMPLETE_PROVIDER": "Ollama",
@@ -91,6 +93,7 @@ func TestLoadConfig(t *testing.T) {
 				c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 			})},
 		{name: "debug address", env: map[string]string{"DEBUG_ADDR": " 127.0.0.1:6060 "}, want: with(func(c *Config) { c.DebugAddr = "127.0.0.1:6060" })},
+		{name: "room creation rate", env: map[string]string{"ROOM_CREATE_RATE": "0"}, want: with(func(c *Config) { c.RoomCreateRate = 0 })},
 		{name: "rate zero means no limit", env: map[string]string{"AUTOCOMPLETE_RATE": "0"}, want: with(func(c *Config) { c.AutocompleteRate = 0 })},
 		{name: "flags override environment",
 			args: []string{"-port", "7000", "--log-level=warn", "-allowed-origins", "*", "-data-dir", "/tmp/d", "-max-message-bytes", "2MiB"},
@@ -135,6 +138,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "DEBUG_ADDR not loopback", env: map[string]string{"DEBUG_ADDR": "0.0.0.0:6060"}, wantErr: `DEBUG_ADDR "0.0.0.0:6060" is not a loopback address`},
 		{name: "DEBUG_ADDR without port", env: map[string]string{"DEBUG_ADDR": "127.0.0.1"}, wantErr: `DEBUG_ADDR "127.0.0.1" is not a loopback address`},
 		{name: "bad REQUEST_TIMEOUT", env: map[string]string{"REQUEST_TIMEOUT": "100ms"}, wantErr: `REQUEST_TIMEOUT "100ms" is not a duration between 1s and 1h`},
+		{name: "bad ROOM_CREATE_RATE", env: map[string]string{"ROOM_CREATE_RATE": "fast"}, wantErr: `ROOM_CREATE_RATE "fast" is not a number`},
 		{name: "unknown flag", args: []string{"-verbose"}, wantErr: "flag provided but not defined: -verbose"},
 	}
 	for _, tt := range tests {

@@ -148,12 +148,13 @@ func debugHandler() http.Handler {
 	return mux
 }
 
-// autocompleteRate turns AUTOCOMPLETE_RATE into the server's per-client limit.
-func autocompleteRate(cfg Config) server.RateLimit {
-	if cfg.AutocompleteRate == 0 {
+// rateLimit turns a rate of the configuration (0: no limit) into a server's per-client limit
+// with bursts of burst times the rate.
+func rateLimit(rate, burst float64) server.RateLimit {
+	if rate == 0 {
 		return server.RateLimit{Rate: -1} // no limit
 	}
-	return server.RateLimit{Rate: cfg.AutocompleteRate, Burst: max(1, int(2*cfg.AutocompleteRate))}
+	return server.RateLimit{Rate: rate, Burst: max(1, int(burst*rate))}
 }
 
 func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
@@ -171,7 +172,8 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		Completer:       newCompleter(cfg, log),
 		// The model gets AUTOCOMPLETE_TIMEOUT; the fallback needs a moment more.
 		AutocompleteTimeout: cfg.AutocompleteTimeout + time.Second,
-		AutocompleteRate:    autocompleteRate(cfg),
+		AutocompleteRate:    rateLimit(cfg.AutocompleteRate, 2),
+		RoomCreationRate:    rateLimit(cfg.RoomCreateRate, 10),
 		TrustedProxies:      cfg.TrustedProxies,
 		App:                 webclient.Handler(),
 	})

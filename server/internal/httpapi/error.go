@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"os"
@@ -30,6 +31,7 @@ const (
 	CodeValidation      = "validation"
 	CodeRateLimited     = "rate_limited"
 	CodeRequestTimeout  = "request_timeout"
+	CodeUnsupportedType = "unsupported_media_type"
 	CodeUnavailable     = "unavailable"
 	CodeInternal        = "internal"
 )
@@ -120,6 +122,11 @@ func Validation(detail string) *Error {
 // sent as a Retry-After header.
 func RateLimited(detail string, retryAfter time.Duration) *Error {
 	return &Error{Status: http.StatusTooManyRequests, Code: CodeRateLimited, Detail: detail, RetryAfter: retryAfter}
+}
+
+// UnsupportedMediaType returns a 415 unsupported_media_type error.
+func UnsupportedMediaType(detail string) *Error {
+	return &Error{Status: http.StatusUnsupportedMediaType, Code: CodeUnsupportedType, Detail: detail}
 }
 
 // RequestTimeout returns a 408 request_timeout error.
@@ -263,6 +270,18 @@ const DefaultBodyLimit = 1 << 20
 //   - a value of the wrong type: 422 validation naming the field.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	return decodeJSON(w, r, limit, v, false)
+}
+
+// RequireJSON returns a 415 unless the request says its body is JSON (Content-Type
+// application/json, parameters allowed). A browser sends a cross-origin request with that type
+// only after a CORS preflight, which the server refuses to origins it does not allow: an HTML
+// form or a no-cors fetch from another site cannot use a route that requires it.
+func RequireJSON(r *http.Request) error {
+	media, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || media != "application/json" {
+		return UnsupportedMediaType("the request must have Content-Type: application/json")
+	}
+	return nil
 }
 
 // DecodeOptionalJSON is DecodeJSON for endpoints whose fields are all optional:

@@ -65,29 +65,55 @@ func roomsURL(wsURL string) (string, error) {
 	return (&url.URL{Scheme: scheme, Host: u.Host, Path: "/rooms"}).String(), nil
 }
 
-// createRoom creates a room with POST /rooms and returns its id.
+// createRoom creates a room with POST /rooms and returns its id. A 429 (pairpad limits the
+// rooms an address creates: ROOM_CREATE_RATE) is retried after its Retry-After, within the
+// 30 s a creation may take.
 func createRoom(ctx context.Context, endpoint string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	for {
+		id, retry, err := postRoom(ctx, endpoint)
+		if retry == 0 {
+			return id, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("%w (still rate-limited; raise the server's ROOM_CREATE_RATE)", err)
+		case <-time.After(retry):
+		}
+	}
+}
+
+// postRoom makes one POST /rooms: the room's id, or how long to wait before trying again (0:
+// do not) and why.
+func postRoom(ctx context.Context, endpoint string) (id string, retry time.Duration, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader([]byte(`{"language":"python"}`)))
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("create a room: %w", err)
+		return "", 0, fmt.Errorf("create a room: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return "", fmt.Errorf("create a room: %w", err)
+		return "", 0, fmt.Errorf("create a room: %w", err)
+	}
+	err = fmt.Errorf("create a room: POST %s = %s %q", endpoint, resp.Status, body)
+	if resp.StatusCode == http.StatusTooManyRequests {
+		secs, perr := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if perr != nil || secs < 1 {
+			secs = 1
+		}
+		return "", time.Duration(secs) * time.Second, err
 	}
 	var room struct {
 		RoomID string `json:"roomId"`
 	}
 	if resp.StatusCode != http.StatusCreated || json.Unmarshal(body, &room) != nil || room.RoomID == "" {
-		return "", fmt.Errorf("create a room: POST %s = %s %q", endpoint, resp.Status, body)
+		return "", 0, err
 	}
-	return room.RoomID, nil
+	return room.RoomID, 0, nil
 }
