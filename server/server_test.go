@@ -84,6 +84,9 @@ func (ts *testServer) do(t *testing.T, method, path, body string) (int, map[stri
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("%s %s: no X-Content-Type-Options: nosniff", method, path)
+	}
 	var got map[string]any
 	if err := json.Unmarshal(data, &got); err != nil {
 		t.Fatalf("%s %s: body %q is not JSON: %v", method, path, data, err)

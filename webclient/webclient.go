@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
 	"io/fs"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -46,11 +48,31 @@ func Handler() http.Handler {
 		// The embedded tree is fixed at build time; failing to read it is a broken binary.
 		panic("webclient: reading embedded files: " + err.Error())
 	}
-	return &handler{files: files}
+	return &handler{files: files, csp: contentSecurityPolicy(files["/index.html"].data)}
 }
+
+// contentSecurityPolicy is the policy of the app's pages: scripts only from the server, but for
+// index.html's own inline ones (by hash: the theme is applied before the first paint); styles
+// from the server and inline (CodeMirror writes its styles into <style> elements); fetches and
+// WebSockets to the server only; never inside a frame. The room id is in the page's URL, so
+// no page may leak it to another site or be framed by one.
+func contentSecurityPolicy(index []byte) string {
+	scripts := []string{"'self'"}
+	for _, m := range inlineScript.FindAllSubmatch(index, -1) {
+		sum := sha256.Sum256(m[1])
+		scripts = append(scripts, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
+	}
+	return "default-src 'self'; script-src " + strings.Join(scripts, " ") +
+		"; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'" +
+		"; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
+
+// inlineScript matches a <script> element without attributes, and its content.
+var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
 
 type handler struct {
 	files map[string]file
+	csp   string // of the pages (index.html)
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -80,6 +102,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Cache-Control", "no-cache")
 	}
+	if name == "/index.html" {
+		w.Header().Set("Content-Security-Policy", h.csp)
+		w.Header().Set("X-Frame-Options", "DENY")
+	}
+	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("ETag", f.etag)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.data))

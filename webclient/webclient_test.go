@@ -80,3 +80,24 @@ func TestOnlyGetAndHead(t *testing.T) {
 		t.Errorf("POST /: status = %d, want %d", got, want)
 	}
 }
+
+// The app's pages may run only the server's scripts and index.html's own inline one, may not be
+// framed, and leak no URL (the room id is in it) through the Referer header.
+func TestPagesSecurityHeaders(t *testing.T) {
+	h := Handler()
+	rec := get(t, h, "/r/abc")
+	csp := rec.Header().Get("Content-Security-Policy")
+	for _, want := range []string{"script-src 'self' 'sha256-", "frame-ancestors 'none'", "connect-src 'self'", "object-src 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
+		}
+	}
+	if n := strings.Count(rec.Body.String(), "<script>"); n != strings.Count(csp, "'sha256-") {
+		t.Errorf("index.html has %d inline scripts, the policy allows %d", n, strings.Count(csp, "'sha256-"))
+	}
+	for name, want := range map[string]string{"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"} {
+		if got := rec.Header().Get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+}

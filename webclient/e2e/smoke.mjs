@@ -25,7 +25,12 @@ const step = (name) => console.log('ok', name)
 try {
   const a = await (await browser.newContext()).newPage()
   const errors = []
-  a.on('pageerror', (e) => errors.push(e.message))
+  // An uncaught error, or anything the page's Content-Security-Policy refused, fails the run.
+  const watch = (page) => {
+    page.on('pageerror', (e) => errors.push(e.message))
+    page.on('console', (m) => m.type() === 'error' && /Content Security Policy/.test(m.text()) && errors.push(m.text()))
+  }
+  watch(a)
   await a.goto(base + '/')
   await shot(a, 'home')
   await a.selectOption('select', 'python')
@@ -36,6 +41,7 @@ try {
   step('create room')
 
   const b = await (await browser.newContext()).newPage()
+  watch(b)
   await b.goto(a.url())
   await b.waitForSelector('[data-state=connected]')
   await a.click('.cm-content')

@@ -252,6 +252,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Header().Set("X-Content-Type-Options", "nosniff") // a browser never reads it as anything else
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
