@@ -99,3 +99,28 @@ func TestRoomReloadsFromItsSnapshot(t *testing.T) {
 		t.Errorf("GET /rooms code %q, want %q", got["code"], want)
 	}
 }
+
+// DNS rebinding: a page whose own name resolves to the server sends that name as Host and as
+// Origin, which agree; with ALLOWED_HOSTS the server answers neither its REST routes nor its
+// sockets under that name.
+func TestAllowedHosts(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Options{AllowedHosts: []string{"127.0.0.1"}})
+	id := ts.createRoom(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	header := http.Header{"Origin": {"http://rebound.example"}}
+	conn, resp, err := websocket.Dial(ctx, wsURL(ts, "/yjs/"+id), &websocket.DialOptions{Host: "rebound.example", HTTPHeader: header})
+	if err == nil {
+		conn.CloseNow()
+		t.Fatal("a socket under another host name was accepted")
+	}
+	if resp == nil || resp.StatusCode != http.StatusMisdirectedRequest {
+		t.Errorf("socket under another host name: %v, want a 421", err)
+	}
+	conn, _, err = websocket.Dial(ctx, wsURL(ts, "/yjs/"+id), nil)
+	if err != nil {
+		t.Fatalf("a socket under an allowed host: %v", err)
+	}
+	conn.CloseNow()
+}

@@ -32,6 +32,9 @@ type Options struct {
 	// AllowedOrigins lists the origins (scheme://host[:port], or "*") allowed to call the API
 	// from a browser and to open WebSockets; same-origin requests are always allowed.
 	AllowedOrigins []string
+	// AllowedHosts, if set, lists the host names (without ports) requests may name in their
+	// Host header; others get a 421. Empty: any host.
+	AllowedHosts []string
 	// MaxMessageBytes caps a WebSocket message (default 8 MiB); a bigger one closes the
 	// connection with 1009.
 	MaxMessageBytes int64
@@ -140,7 +143,7 @@ func New(opts Options) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	s.routes(mux.Handle)
-	s.handler = httpapi.CORS(opts.AllowedOrigins, mux)
+	s.handler = httpapi.Hosts(opts.AllowedHosts, httpapi.CORS(opts.AllowedOrigins, mux))
 	return s, nil
 }
 

@@ -30,7 +30,10 @@ type Config struct {
 	// WebSocket), each "scheme://host[:port]" or "*"; empty allows only the
 	// same origin.
 	AllowedOrigins []string
-	LogLevel       zerolog.Level
+	// AllowedHosts are the host names requests may name in their Host header;
+	// empty allows any.
+	AllowedHosts []string
+	LogLevel     zerolog.Level
 	// LogFormat is "json" (one JSON object per line) or "console" (human-readable).
 	LogFormat string
 	// MaxMessageBytes caps one WebSocket message (and request bodies that carry code).
@@ -92,6 +95,7 @@ var settings = []setting{
 	{"DATABASE_URL", "database-url", "", "Postgres connection string; empty: embedded store in the data directory", parseDatabaseURL},
 	{"DATA_DIR", "data-dir", DefaultDataDir, "directory of the embedded store", parseDataDir},
 	{"ALLOWED_ORIGINS", "allowed-origins", "", `comma-separated browser origins allowed cross-origin, e.g. "http://localhost:5173", or "*"; empty: same origin only`, parseOrigins},
+	{"ALLOWED_HOSTS", "allowed-hosts", "", `comma-separated host names (no ports) this server answers for, e.g. "localhost,127.0.0.1"; others get 421 (defeats DNS rebinding); empty: any`, parseHosts},
 	{"LOG_LEVEL", "log-level", "info", "log level: trace, debug, info, warn, error, disabled", parseLogLevel},
 	{"LOG_FORMAT", "log-format", DefaultLogFormat, "log format: json or console", parseLogFormat},
 	{"MAX_MESSAGE_BYTES", "max-message-bytes", strconv.Itoa(DefaultMaxMessageBytes), "largest WebSocket message, in bytes (suffixes KiB, MiB allowed)", parseMaxMessageBytes},
@@ -262,6 +266,29 @@ func parseDataDir(c *Config, raw string) error {
 	}
 	c.DataDir = raw
 	return nil
+}
+
+// parseHosts splits a comma-separated list of host names: names or IP addresses, without a
+// scheme, port or path.
+func parseHosts(c *Config, raw string) error {
+	var hosts []string
+	for h := range strings.SplitSeq(raw, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		if strings.ContainsAny(h, "/@ ") || (strings.Contains(h, ":") && !isIPv6(h)) {
+			return fmt.Errorf("entry %q is not a host name (no scheme, port or path)", h)
+		}
+		hosts = append(hosts, strings.Trim(h, "[]"))
+	}
+	c.AllowedHosts = hosts
+	return nil
+}
+
+func isIPv6(h string) bool {
+	a, err := netip.ParseAddr(strings.Trim(h, "[]"))
+	return err == nil && a.Is6()
 }
 
 // parseOrigins splits a comma-separated list of origins. Each must be "*" or

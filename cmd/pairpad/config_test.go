@@ -94,6 +94,8 @@ func TestLoadConfig(t *testing.T) {
 			})},
 		{name: "debug address", env: map[string]string{"DEBUG_ADDR": " 127.0.0.1:6060 "}, want: with(func(c *Config) { c.DebugAddr = "127.0.0.1:6060" })},
 		{name: "room creation rate", env: map[string]string{"ROOM_CREATE_RATE": "0"}, want: with(func(c *Config) { c.RoomCreateRate = 0 })},
+		{name: "allowed hosts", env: map[string]string{"ALLOWED_HOSTS": " localhost, 127.0.0.1 ,[::1],,"},
+			want: with(func(c *Config) { c.AllowedHosts = []string{"localhost", "127.0.0.1", "::1"} })},
 		{name: "rate zero means no limit", env: map[string]string{"AUTOCOMPLETE_RATE": "0"}, want: with(func(c *Config) { c.AutocompleteRate = 0 })},
 		{name: "flags override environment",
 			args: []string{"-port", "7000", "--log-level=warn", "-allowed-origins", "*", "-data-dir", "/tmp/d", "-max-message-bytes", "2MiB"},
@@ -139,6 +141,8 @@ func TestLoadConfig(t *testing.T) {
 		{name: "DEBUG_ADDR without port", env: map[string]string{"DEBUG_ADDR": "127.0.0.1"}, wantErr: `DEBUG_ADDR "127.0.0.1" is not a loopback address`},
 		{name: "bad REQUEST_TIMEOUT", env: map[string]string{"REQUEST_TIMEOUT": "100ms"}, wantErr: `REQUEST_TIMEOUT "100ms" is not a duration between 1s and 1h`},
 		{name: "bad ROOM_CREATE_RATE", env: map[string]string{"ROOM_CREATE_RATE": "fast"}, wantErr: `ROOM_CREATE_RATE "fast" is not a number`},
+		{name: "ALLOWED_HOSTS with a port", env: map[string]string{"ALLOWED_HOSTS": "localhost:8000"}, wantErr: `ALLOWED_HOSTS entry "localhost:8000" is not a host name`},
+		{name: "ALLOWED_HOSTS with a scheme", env: map[string]string{"ALLOWED_HOSTS": "http://localhost"}, wantErr: `ALLOWED_HOSTS entry "http://localhost" is not a host name`},
 		{name: "unknown flag", args: []string{"-verbose"}, wantErr: "flag provided but not defined: -verbose"},
 	}
 	for _, tt := range tests {

@@ -167,6 +167,7 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		Store:           st,
 		Log:             log,
 		AllowedOrigins:  cfg.AllowedOrigins,
+		AllowedHosts:    cfg.AllowedHosts,
 		MaxMessageBytes: cfg.MaxMessageBytes,
 		RequestTimeout:  cfg.RequestTimeout,
 		Completer:       newCompleter(cfg, log),

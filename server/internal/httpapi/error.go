@@ -32,6 +32,7 @@ const (
 	CodeRateLimited     = "rate_limited"
 	CodeRequestTimeout  = "request_timeout"
 	CodeUnsupportedType = "unsupported_media_type"
+	CodeMisdirected     = "misdirected_request"
 	CodeUnavailable     = "unavailable"
 	CodeInternal        = "internal"
 )
