@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pairpad/pairpad/store"
@@ -27,6 +28,9 @@ type committer struct {
 	stop    chan struct{} // closed (once) to stop run
 	done    chan struct{} // closed when run has returned
 	once    sync.Once
+	// failing says the last group commit failed as a whole (the store refused to write, not
+	// one batch's room or entries): GET /ready answers 503 until one succeeds.
+	failing atomic.Bool
 }
 
 // commitRequest is one room's batch and where its result goes (buffered).
@@ -110,6 +114,7 @@ func (c *committer) groupCommit(first commitRequest) {
 	c.metrics.commitSeconds.Observe(since(start))
 	c.metrics.commitRooms.Observe(float64(len(batches)))
 	c.metrics.commitEntries.Observe(float64(entries))
+	c.failing.Store(failedWhole(results))
 	end := time.Now()
 	for i, req := range reqs {
 		if results[i].Err != nil {
@@ -119,6 +124,17 @@ func (c *committer) groupCommit(first commitRequest) {
 		}
 		req.result <- results[i]
 	}
+}
+
+// failedWhole reports whether a group commit failed as a whole: every batch failed, and not
+// for a reason of its own (an unknown room, an entry the store refuses).
+func failedWhole(results []store.BatchResult) bool {
+	for _, r := range results {
+		if r.Err == nil || errors.Is(r.Err, store.ErrNotFound) || errors.Is(r.Err, store.ErrInvalidEntry) {
+			return false
+		}
+	}
+	return len(results) > 0
 }
 
 // observeDurable records how long each of entries, durable at end, waited since it was

@@ -441,6 +441,9 @@ func TestCommitFailure(t *testing.T) {
 	if got := b.String(); got != starter {
 		t.Errorf("b was sent an update the store refused: %q", got)
 	}
+	if status, got := ts.do(t, "GET", "/ready", ""); status != http.StatusServiceUnavailable {
+		t.Errorf("GET /ready after a failed commit = %d %v, want 503", status, got)
+	}
 	ts.awaitIdle(t)
 
 	// A reconnects and resends what the store refused (a y-websocket client's sync step 2); a
@@ -449,6 +452,9 @@ func TestCommitFailure(t *testing.T) {
 	a2.send(protocol.EncodeSyncStep2(a.state(t)))
 	c := dialYjs(t, ts, id, 504)
 	await(t, ts.sig, "the resent edit to reach c", func() bool { return c.String() == "lost? "+starter })
+	if status, got := ts.do(t, "GET", "/ready", ""); status != http.StatusOK {
+		t.Errorf("GET /ready once commits succeed again = %d %v, want 200", status, got)
+	}
 }
 
 // TestCommitFailureClosesQueuedJoin connects a client while the room is inside a commit that
