@@ -255,6 +255,7 @@ func (tx *Transaction) integrateContent(it *item) {
 		t := it.content.(*typeContent).t
 		t.doc = tx.doc
 		t.item = it
+		t.depth = it.parent.depth + 1
 	case kindFormat:
 		it.parent.hasFormatting = true
 	}

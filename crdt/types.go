@@ -36,6 +36,7 @@ type Type struct {
 	name     string // a root's name
 	ref      uint8  // typeRef* kind
 	nodeName string // an XmlElement's node name or an XmlHook's hook name
+	depth    int    // 0 for a root, 1 for a type in a root, ...; at most MaxNestingDepth
 
 	start         *item
 	entries       map[string]*item
