@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -217,7 +218,7 @@ func TestDeepWalks(t *testing.T) {
 	defer debug.SetMaxStack(debug.SetMaxStack(1 << 20))
 	for _, keepDeleted := range []bool{false, true} {
 		d := newTestDoc(t, Options{ClientID: 9, KeepDeleted: keepDeleted})
-		buildNested(t, d, levels)
+		buildNestedArrays(t, d, levels)
 		mustApply(t, d, deleteUpdate(1, 0, 1))
 		if got := nestingDepth(t, d); got != 0 {
 			t.Errorf("KeepDeleted %v: depth %d after deleting the outermost, want 0", keepDeleted, got)
@@ -229,31 +230,65 @@ func TestDeepWalks(t *testing.T) {
 	}
 }
 
+// TestDeepValues converts types nested far deeper than the cap allows to JSON and to strings
+// with a goroutine stack of 1 MB, as TestDeepWalks does.
+func TestDeepValues(t *testing.T) {
+	const levels = 200_000
+	defer debug.SetMaxStack(debug.SetMaxStack(1 << 20))
+	d := newTestDoc(t, Options{ClientID: 9})
+	buildNestedArrays(t, d, levels)
+	a, _ := d.GetArray("a")
+	json := a.ToJSON()
+	for range levels {
+		json = json[0].([]any)
+	}
+	if len(json) != 0 {
+		t.Errorf("the innermost array's JSON is %v, want []", json)
+	}
+	if got := jsString(a.Type()); got != "" {
+		t.Errorf("the arrays' string is %q, want empty", got)
+	}
+	x, err := d.GetXmlFragment("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buildNested(d, x, typeRefXmlElement, levels, levels)
+	want := strings.Repeat("<p>", levels) + strings.Repeat("</p>", levels)
+	if got := x.ToJSON(); got != want {
+		t.Errorf("the elements' string is %d bytes, want %d", len(got.(string)), len(want))
+	}
+}
+
 // TestLoadTooDeep loads the state of a document nested beyond the cap, as a snapshot stored
 // before the cap would be: it is refused, and nothing overflows.
 func TestLoadTooDeep(t *testing.T) {
 	defer debug.SetMaxStack(debug.SetMaxStack(1 << 20))
 	d := newTestDoc(t, Options{ClientID: 9})
-	buildNested(t, d, 200_000)
+	buildNestedArrays(t, d, 200_000)
 	applyRefused(t, newTestDoc(t, Options{}), encodedState(t, d))
 }
 
-// buildNested nests levels arrays of client 1 in the root array "a", integrating them directly
-// so that the cap does not apply.
-func buildNested(t *testing.T, d *Doc, levels int) {
+// buildNested nests levels types of kind ref, the first in parent, integrating them directly so
+// that the cap does not apply. Their ids are client 1's from clock.
+func buildNested(d *Doc, parent *Type, ref uint8, clock uint64, levels int) {
+	tx := d.begin(false)
+	for i := range levels {
+		child := &Type{ref: ref, nodeName: "p"}
+		id := ID{1, clock + uint64(i)}
+		tx.integrate(&item{id: id, length: 1, kind: kindType, content: &typeContent{t: child}, parent: parent}, 0)
+		parent = child
+	}
+	d.commit(tx, false)
+}
+
+// buildNestedArrays nests levels arrays in the root array "a".
+func buildNestedArrays(t *testing.T, d *Doc, levels int) {
 	t.Helper()
 	a, err := d.GetArray("a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx := d.begin(false)
-	parent := a.Type()
-	for i := range levels {
-		child := &Type{ref: typeRefArray}
-		tx.integrate(&item{id: ID{1, uint64(i)}, length: 1, kind: kindType, content: &typeContent{t: child}, parent: parent}, 0)
-		parent = child
-	}
-	d.commit(tx, false)
+	buildNested(d, a.Type(), typeRefArray, 0, levels)
 	if got := nestingDepth(t, d); got != levels {
 		t.Fatalf("built %d levels, want %d", got, levels)
 	}
