@@ -245,9 +245,9 @@ func (p *pendingStructs) step(tx *Transaction, client uint64) (dep uint64, progr
 		return dep, false, true
 	}
 	if head.kind == kindType && head.parent != nil && head.parent.depth >= MaxNestingDepth {
-		// Too deep, from an update checked while its parent was missing: it waits for ever,
-		// as if for content of its own client, rather than refusing the update that completed it.
-		return client, false, true
+		// Too deep, from an update checked while the struct waited (Doc.checkDepth): it
+		// integrates as if its parent were garbage-collected, and so does its content.
+		head.parent = nil
 	}
 	p.pop(client, q)
 	tx.integrate(head, int(state-head.id.Clock))

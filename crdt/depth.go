@@ -12,17 +12,16 @@ import (
 // walk over a type's children must then follow to the bottom.
 const MaxNestingDepth = 100
 
-// depthUnknown is the parent depth of a struct that cannot be integrated into a live type now:
-// its parent is missing, garbage-collected, not a type, or part of a cycle.
+// depthUnknown is the parent depth of a struct that would not be integrated into a type: its
+// parent is garbage-collected or not a type.
 const depthUnknown = -1
 
-// depthVisiting marks a struct whose parent depth is being computed, to detect cycles.
-const depthVisiting = -2
-
 // checkDepth returns an ErrTooDeep error if integrating u would create a type nested deeper
-// than MaxNestingDepth. It resolves parents through the document and u itself, as integration
-// would; a struct whose parent neither holds is left to the check when it integrates
-// (pendingStructs.step), since it waits for content not received yet.
+// than MaxNestingDepth. It considers the structs of u that can integrate now, with what the
+// document and u hold, and finds their parents as integration would. Structs that wait for
+// content neither holds are left pending by integration, which turns one that turns out too
+// deep when it integrates into a GC struct (pendingStructs.step): refusing the update that
+// completes it would refuse an honest peer's edit, and a room's stored state with it.
 func (d *Doc) checkDepth(u *decodedUpdate) error {
 	var c *depthCheck
 	for _, cs := range u.clients {
@@ -34,7 +33,10 @@ func (d *Doc) checkDepth(u *decodedUpdate) error {
 			if c == nil {
 				c = newDepthCheck(d, u)
 			}
-			if depth := c.parentDepth(s); depth != depthUnknown && depth >= MaxNestingDepth {
+			if !c.integrable(s) {
+				continue
+			}
+			if depth := c.parentDepth(s); depth >= MaxNestingDepth {
 				return fmt.Errorf("%w: struct %v would be at depth %d, beyond %d",
 					ErrTooDeep, s.id, depth+1, MaxNestingDepth)
 			}
@@ -43,24 +45,110 @@ func (d *Doc) checkDepth(u *decodedUpdate) error {
 	return nil
 }
 
-// depthCheck computes the depth of the type each struct of an update would be integrated into.
+// depthCheck finds which structs of an update can integrate and the depth of the type each
+// would be integrated into. Both follow chains of structs as long as the update, so both walk
+// them with slices of their own rather than by recursion.
 type depthCheck struct {
-	doc     *Doc
-	structs map[uint64][][]*item // the update's structs by client, in runs sorted by clock
-	memo    map[*item]int        // parent depths computed so far
+	doc        *Doc
+	structs    map[uint64][][]*item // the update's structs by client, in runs sorted by clock
+	integrates map[*item]verdict
+	depths     map[*item]int // parent depths
 }
 
+// verdict is whether a struct of the update can integrate: undecided while its dependencies are
+// examined.
+type verdict uint8
+
+const (
+	undecided verdict = iota + 1
+	integrates
+	waits
+)
+
 func newDepthCheck(d *Doc, u *decodedUpdate) *depthCheck {
-	c := &depthCheck{doc: d, structs: make(map[uint64][][]*item), memo: make(map[*item]int)}
+	c := &depthCheck{
+		doc:        d,
+		structs:    make(map[uint64][][]*item),
+		integrates: make(map[*item]verdict),
+		depths:     make(map[*item]int),
+	}
 	for _, cs := range u.clients {
 		c.structs[cs.client] = append(c.structs[cs.client], cs.structs)
 	}
 	return c
 }
 
-// parentDepth returns the depth of the type s would be integrated into, or depthUnknown. It
-// follows the chain of structs of the update that s's parent depends on with a slice of its own,
-// not by recursion: the chain may be as long as the update.
+// integrable reports whether s can integrate now: everything it depends on is in the document
+// or in the update and can integrate, and no cycle of dependencies runs through it.
+func (c *depthCheck) integrable(s *item) bool {
+	if v, ok := c.integrates[s]; ok {
+		return v == integrates
+	}
+	c.integrates[s] = undecided
+	stack := []*item{s}
+	for len(stack) > 0 {
+		cur := stack[len(stack)-1]
+		v, next := c.examine(cur)
+		if next != nil {
+			c.integrates[next] = undecided
+			stack = append(stack, next)
+			continue
+		}
+		c.integrates[cur] = v
+		stack = stack[:len(stack)-1]
+	}
+	return c.integrates[s] == integrates
+}
+
+// examine returns the verdict on s once its dependencies have theirs, or the first one without.
+func (c *depthCheck) examine(s *item) (v verdict, next *item) {
+	deps, found := c.dependencies(s)
+	if !found {
+		return waits, nil
+	}
+	for _, dep := range deps {
+		if dep == nil {
+			break
+		}
+		switch c.integrates[dep] {
+		case 0:
+			return undecided, dep
+		case undecided, waits: // undecided: on the stack, so a cycle
+			return waits, nil
+		}
+	}
+	return integrates, nil
+}
+
+// dependencies returns the structs of the update that s waits for, as Transaction.missing and
+// pendingStructs.step wait: its own client's previous content, its origin, its right origin and
+// the item holding its parent. found is false if one of them is neither in the document nor in
+// the update.
+func (c *depthCheck) dependencies(s *item) (deps [4]*item, found bool) {
+	n := 0
+	ids := [...]*ID{nil, s.originPtr(), s.rightOriginPtr(), s.parentIDPtr()}
+	if s.id.Clock > 0 {
+		ids[0] = &ID{s.id.Client, s.id.Clock - 1}
+	}
+	for _, id := range ids {
+		if id == nil {
+			continue
+		}
+		dep, inDoc := c.find(*id)
+		switch {
+		case inDoc:
+		case dep == nil:
+			return deps, false
+		default:
+			deps[n] = dep
+			n++
+		}
+	}
+	return deps, true
+}
+
+// parentDepth returns the depth of the type an integrable struct s would be integrated into, or
+// depthUnknown.
 func (c *depthCheck) parentDepth(s *item) int {
 	type link struct {
 		s     *item
@@ -69,19 +157,16 @@ func (c *depthCheck) parentDepth(s *item) int {
 	var path []link
 	depth := depthUnknown
 	for cur := s; ; {
-		if known, ok := c.memo[cur]; ok {
-			if known != depthVisiting {
-				depth = known
-			}
+		if known, ok := c.depths[cur]; ok {
+			depth = known
 			break
 		}
 		next, added, base := c.parentSource(cur)
 		if next == nil {
 			depth = base
-			c.memo[cur] = base
+			c.depths[cur] = base
 			break
 		}
-		c.memo[cur] = depthVisiting
 		path = append(path, link{cur, added})
 		cur = next
 	}
@@ -89,37 +174,38 @@ func (c *depthCheck) parentDepth(s *item) int {
 		if depth != depthUnknown {
 			depth += l.added
 		}
-		c.memo[l.s] = depth
+		c.depths[l.s] = depth
 	}
 	return depth
 }
 
-// parentSource tells where the parent of s comes from, as Transaction.missing resolves it:
-// either a depth known at once (base), or another struct of the update (next) whose parent
-// depth plus added is s's. A parent named by ID is the type that struct holds (added is 1); a
-// parent copied from a neighbour is the neighbour's own (added is 0).
+// parentSource tells where the parent of an integrable struct s comes from, as
+// Transaction.missing finds it: either a depth known at once (base), or another struct of the
+// update (next) whose parent depth plus added is s's. A parent named by ID is the type that
+// struct holds (added is 1); a parent copied from a neighbour is the neighbour's own (added is 0).
 func (c *depthCheck) parentSource(s *item) (next *item, added, base int) {
+	left, leftInDoc := c.findPtr(s.originPtr())
+	right, rightInDoc := c.findPtr(s.rightOriginPtr())
+	if (left != nil && left.isGC()) || (right != nil && right.isGC()) {
+		return nil, 0, depthUnknown // the parent was garbage-collected
+	}
 	if ref := s.parentRef(); ref != nil {
 		if ref.isName {
 			return nil, 0, 0
 		}
 		holder, inDoc := c.find(ref.id)
 		switch {
-		case holder == nil || holder.kind != kindType:
+		case holder.kind != kindType:
 			return nil, 0, depthUnknown
 		case inDoc:
 			return nil, 0, holder.content.(*typeContent).t.depth
 		}
 		return holder, 1, 0
 	}
-	id := s.originPtr()
-	if id == nil {
-		id = s.rightOriginPtr()
+	neighbour, inDoc := left, leftInDoc
+	if neighbour == nil {
+		neighbour, inDoc = right, rightInDoc
 	}
-	if id == nil {
-		return nil, 0, depthUnknown
-	}
-	neighbour, inDoc := c.find(*id)
 	switch {
 	case neighbour == nil:
 		return nil, 0, depthUnknown
@@ -131,15 +217,19 @@ func (c *depthCheck) parentSource(s *item) (next *item, added, base int) {
 	return neighbour, 0, 0
 }
 
+func (c *depthCheck) findPtr(id *ID) (s *item, inDoc bool) {
+	if id == nil {
+		return nil, false
+	}
+	return c.find(*id)
+}
+
 // find returns the struct containing id, in the document (inDoc) or in the update, or nil.
+// Skips, which hold nothing, are not found.
 func (c *depthCheck) find(id ID) (s *item, inDoc bool) {
 	store := &c.doc.store
 	if id.Clock < store.state(id.Client) {
-		found := store.find(id)
-		if found.isGC() {
-			return nil, true
-		}
-		return found, true
+		return store.find(id), true
 	}
 	for _, run := range c.structs[id.Client] {
 		i, ok := slices.BinarySearchFunc(run, id.Clock, func(s *item, clock uint64) int {
@@ -151,7 +241,7 @@ func (c *depthCheck) find(id ID) (s *item, inDoc bool) {
 			}
 			return 0
 		})
-		if ok && run[i].kind != kindSkip && run[i].kind != kindGC {
+		if ok && run[i].kind != kindSkip {
 			return run[i], false
 		}
 	}

@@ -183,19 +183,20 @@ func TestNestingCap(t *testing.T) {
 	})
 	t.Run("pending until its parent arrives", func(t *testing.T) {
 		// Client 2's chain waits for client 3's array: accepted as pending, it integrates up to
-		// the cap when that arrives, and the rest waits for ever.
+		// the cap when that arrives, and what is beyond integrates as garbage-collected.
 		d := newTestDoc(t, Options{ClientID: 9})
 		mustApply(t, d, nestedArrays(2, 0, MaxNestingDepth+5, "", ID{3, 0}))
 		mustApply(t, d, nestedArrays(3, 0, 1, "a", ID{}))
-		if got := nestingDepth(t, d); got != MaxNestingDepth {
-			t.Errorf("depth %d, want %d", got, MaxNestingDepth)
-		}
-		if got, want := d.StateVector()[2], uint64(MaxNestingDepth-1); got != want {
-			t.Errorf("client 2's state %d, want %d", got, want)
-		}
-		if !d.HasPending() {
-			t.Error("the structs beyond the cap are not pending")
-		}
+		checkCapped(t, d, StateVector{2: MaxNestingDepth + 5, 3: 1})
+	})
+	t.Run("pending for its own client's content", func(t *testing.T) {
+		// Client 2's array at clock 1, under the innermost, waits for its clock 0: accepted as
+		// pending, it is garbage-collected when that arrives.
+		d := newTestDoc(t, Options{ClientID: 9})
+		mustApply(t, d, nestedArrays(1, 0, MaxNestingDepth, "a", ID{}))
+		mustApply(t, d, nestedArrays(2, 1, 1, "", ID{1, MaxNestingDepth - 1}))
+		mustApply(t, d, nestedArrays(2, 0, 1, "b", ID{}))
+		checkCapped(t, d, StateVector{1: MaxNestingDepth, 2: 2})
 	})
 	t.Run("delete and collect a chain at the cap", func(t *testing.T) {
 		d := newTestDoc(t, Options{ClientID: 9})
@@ -208,6 +209,26 @@ func TestNestingCap(t *testing.T) {
 			t.Errorf("%d structs of client 1 after garbage collection, want 2 (the deleted outermost and one GC)", got)
 		}
 	})
+}
+
+// checkCapped checks that the arrays in "a" nest exactly to the cap, that nothing is pending,
+// the state vector, and that the document's state loads into another: a room's snapshot must.
+func checkCapped(t *testing.T, d *Doc, want StateVector) {
+	t.Helper()
+	if got := nestingDepth(t, d); got != MaxNestingDepth {
+		t.Errorf("depth %d, want %d", got, MaxNestingDepth)
+	}
+	if d.HasPending() {
+		t.Error("structs are left pending")
+	}
+	if diff := cmp.Diff(want, d.StateVector()); diff != "" {
+		t.Errorf("state vector mismatch (-want +got):\n%s", diff)
+	}
+	loaded := newTestDoc(t, Options{})
+	mustApply(t, loaded, encodedState(t, d))
+	if got := nestingDepth(t, loaded); got != MaxNestingDepth {
+		t.Errorf("depth %d once the state is loaded, want %d", got, MaxNestingDepth)
+	}
 }
 
 // TestDeepWalks deletes and garbage-collects types nested far deeper than the cap allows (built
