@@ -116,7 +116,7 @@ models: $(WEB_DEPS)
 
 # fixtures regenerates the yjs compatibility fixtures; the output is committed.
 fixtures: $(NODE_DEPS)
-	cd testdata/yjs && node generate.mjs && node lib0-fixtures.mjs && node protocol-fixtures.mjs && node check.mjs
+	cd testdata/yjs && node generate.mjs && node lib0-fixtures.mjs && node protocol-fixtures.mjs && node nesting.mjs && node check.mjs
 
 $(NODE_DEPS): testdata/yjs/package.json testdata/yjs/package-lock.json
 	cd testdata/yjs && npm ci --no-audit --no-fund

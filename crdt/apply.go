@@ -8,8 +8,9 @@ import (
 // ApplyUpdate integrates an update v1 (as produced by Y.encodeStateAsUpdate or a transaction)
 // into the document. Structs whose dependencies have not arrived are kept pending and integrated
 // as soon as they do; deletions of content not received yet are kept likewise. A malformed update
-// is a *DecodeError (ErrSelfReference among its errors) and changes nothing. The document keeps
-// no reference to update.
+// is a *DecodeError (ErrSelfReference among its errors) and changes nothing; so does an update
+// that would nest a type deeper than MaxNestingDepth, which fails with ErrTooDeep. The document
+// keeps no reference to update.
 func (d *Doc) ApplyUpdate(update []byte) error {
 	_, err := d.applyUpdate(update, false)
 	return err
@@ -24,6 +25,9 @@ func (d *Doc) ApplyUpdateAndEncode(update []byte) ([]byte, error) {
 func (d *Doc) applyUpdate(update []byte, wantUpdate bool) ([]byte, error) {
 	u, err := decodeUpdate(bytes.Clone(update), true)
 	if err != nil {
+		return nil, err
+	}
+	if err := d.checkDepth(u); err != nil {
 		return nil, err
 	}
 	if d.tx != nil {
@@ -239,6 +243,11 @@ func (p *pendingStructs) step(tx *Transaction, client uint64) (dep uint64, progr
 	}
 	if dep, isMissing, _ := tx.missing(head); isMissing {
 		return dep, false, true
+	}
+	if head.kind == kindType && head.parent != nil && head.parent.depth >= MaxNestingDepth {
+		// Too deep, from an update checked while the struct waited (Doc.checkDepth): it
+		// integrates as if its parent were garbage-collected, and so does its content.
+		head.parent = nil
 	}
 	p.pop(client, q)
 	tx.integrate(head, int(state-head.id.Clock))

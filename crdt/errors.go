@@ -50,6 +50,11 @@ var (
 	ErrInvalidRelativePosition = errors.New("crdt: invalid relative position")
 )
 
+// ErrTooDeep reports an update that would nest a shared type deeper than MaxNestingDepth.
+// ApplyUpdate returns it wrapped (not in a *DecodeError: the update is well formed) and changes
+// nothing.
+var ErrTooDeep = errors.New("crdt: shared types nested too deeply")
+
 // DecodeError reports malformed input to one of the package's decoders. Err is, or wraps, one
 // of the decoding errors above. Input names what was decoded: "update", "state vector",
 // "delete set", "relative position", or "updates[i]" for the i-th argument of MergeUpdates.

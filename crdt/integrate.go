@@ -255,15 +255,29 @@ func (tx *Transaction) integrateContent(it *item) {
 		t := it.content.(*typeContent).t
 		t.doc = tx.doc
 		t.item = it
+		t.depth = it.parent.depth + 1
 	case kindFormat:
 		it.parent.hasFormatting = true
 	}
 }
 
-// deleteItem marks it deleted, as Yjs's Item.delete.
+// deleteItem marks it deleted, as Yjs's Item.delete, and with it every child of a type it holds,
+// nested types included. The types whose children are still to delete wait on a stack of their
+// own rather than on the goroutine's: Yjs recurses once per level of nesting, which an update
+// nesting types deeply enough turns into a stack overflow.
 func (tx *Transaction) deleteItem(it *item) {
+	types := tx.markDeleted(it, nil)
+	for len(types) > 0 {
+		t := types[len(types)-1]
+		types = tx.deleteTypeContent(t, types[:len(types)-1])
+	}
+}
+
+// markDeleted marks it deleted and returns types with the type it holds, if any, appended: its
+// children are to delete too.
+func (tx *Transaction) markDeleted(it *item, types []*Type) []*Type {
 	if it.deleted() {
-		return
+		return types
 	}
 	p := it.parent
 	if it.countable() && !it.hasParentSub() {
@@ -275,57 +289,76 @@ func (tx *Transaction) deleteItem(it *item) {
 	}
 	tx.addDelete(it.id.Client, it.id.Clock, it.length)
 	if it.kind == kindType {
-		tx.deleteTypeContent(it.content.(*typeContent).t)
+		types = append(types, it.content.(*typeContent).t)
 	}
+	return types
 }
 
-// deleteTypeContent deletes every child of a deleted type, as ContentType.delete does.
-func (tx *Transaction) deleteTypeContent(t *Type) {
+// deleteTypeContent marks every child of a deleted type deleted, as ContentType.delete does, and
+// returns types with the types those children hold appended.
+func (tx *Transaction) deleteTypeContent(t *Type, types []*Type) []*Type {
 	for n := t.start; n != nil; n = n.right {
-		tx.deleteChild(n)
+		types = tx.deleteChild(n, types)
 	}
 	for _, n := range t.entries {
-		tx.deleteChild(n)
+		types = tx.deleteChild(n, types)
 	}
+	return types
 }
 
-func (tx *Transaction) deleteChild(n *item) {
+func (tx *Transaction) deleteChild(n *item, types []*Type) []*Type {
 	if !n.deleted() {
-		tx.deleteItem(n)
-	} else if n.id.Clock < tx.beforeState(n.id.Client) {
+		return tx.markDeleted(n, types)
+	}
+	if n.id.Clock < tx.beforeState(n.id.Client) {
 		// Deleted earlier: merge it with its neighbours once it is garbage-collected.
 		tx.mergeStructs = append(tx.mergeStructs, n)
 	}
+	return types
 }
 
-// gc drops the content of a deleted item. With parentGCd the item is replaced by a GC struct
-// in the store, since its parent type is gone too.
+// gc drops the content of a deleted item and garbage-collects the children of a type it holds,
+// nested types included, with a stack of its own for the same reason as deleteItem. With
+// parentGCd the item is replaced by a GC struct in the store, since its parent type is gone too.
 func (it *item) gc(store *structStore, parentGCd bool) {
+	types := it.dropContent(store, parentGCd, nil)
+	for len(types) > 0 {
+		t := types[len(types)-1]
+		types = t.gcChildren(store, types[:len(types)-1])
+	}
+}
+
+// dropContent does gc's work for the item alone and returns types with the type it held, if
+// any, appended: its children are to garbage-collect too.
+func (it *item) dropContent(store *structStore, parentGCd bool, types []*Type) []*Type {
 	if it.kind == kindType {
-		it.content.(*typeContent).t.gcChildren(store)
+		types = append(types, it.content.(*typeContent).t)
 	}
 	if parentGCd {
 		store.clients[it.id.Client].replace(&item{id: it.id, length: it.length, kind: kindGC})
-		return
+		return types
 	}
 	it.kind = kindDeleted
 	it.text = nil
 	it.content = nil
+	return types
 }
 
-// gcChildren garbage-collects every child of a deleted type.
-func (t *Type) gcChildren(store *structStore) {
+// gcChildren garbage-collects every child of a deleted type and returns types with the types
+// those children held appended.
+func (t *Type) gcChildren(store *structStore, types []*Type) []*Type {
 	for n := t.start; n != nil; n = n.right {
-		n.gc(store, true)
+		types = n.dropContent(store, true, types)
 	}
 	t.start = nil
 	for _, n := range t.entries {
 		for ; n != nil; n = n.left {
-			n.gc(store, true)
+			types = n.dropContent(store, true, types)
 		}
 	}
 	t.entries = nil
 	t.dropIndex()
+	return types
 }
 
 // mergeWith appends right to it if Yjs would merge the two: consecutive ids of one client,

@@ -36,6 +36,7 @@ type Type struct {
 	name     string // a root's name
 	ref      uint8  // typeRef* kind
 	nodeName string // an XmlElement's node name or an XmlHook's hook name
+	depth    int    // 0 for a root, 1 for a type in a root, ...; at most MaxNestingDepth
 
 	start         *item
 	entries       map[string]*item
@@ -102,36 +103,57 @@ func lastValue(it *item) any {
 }
 
 // ToJSON returns the type's content as Yjs's toJSON does for its kind: a string for text and
-// XML, a map[string]any for maps, a []any for arrays. Nested types are converted too.
+// XML, a map[string]any for maps, a []any for arrays. Nested types are converted too, with a
+// stack of their own rather than by recursion, so that no nesting overflows the goroutine stack.
 func (t *Type) ToJSON() any {
+	var result any
+	todo := []jsonSlot{{t, func(v any) { result = v }}}
+	for len(todo) > 0 {
+		slot := todo[len(todo)-1]
+		var v any
+		v, todo = slot.t.shallowJSON(todo[:len(todo)-1])
+		slot.set(v)
+	}
+	return result
+}
+
+// jsonSlot is a nested type whose JSON is still to compute, and where to put it.
+type jsonSlot struct {
+	t   *Type
+	set func(any)
+}
+
+// shallowJSON returns the type's JSON without that of the types nested in it, and todo with a
+// slot for each of them appended.
+func (t *Type) shallowJSON(todo []jsonSlot) (any, []jsonSlot) {
 	switch t.ref {
 	case typeRefText:
-		return t.String()
+		return t.String(), todo
 	case typeRefMap, typeRefXmlHook:
 		m := make(map[string]any)
 		for key, it := range t.entries {
-			if !it.deleted() {
-				m[key] = valueToJSON(lastValue(it))
+			if it.deleted() {
+				continue
+			}
+			v := lastValue(it)
+			m[key] = v
+			if nested, ok := v.(*Type); ok {
+				todo = append(todo, jsonSlot{nested, func(v any) { m[key] = v }})
 			}
 		}
-		return m
+		return m, todo
 	case typeRefArray:
 		values := t.values()
 		for i, v := range values {
-			values[i] = valueToJSON(v)
+			if nested, ok := v.(*Type); ok {
+				todo = append(todo, jsonSlot{nested, func(v any) { values[i] = v }})
+			}
 		}
-		return values
+		return values, todo
 	case typeRefXmlFragment, typeRefXmlElement, typeRefXmlText:
-		return t.xmlString()
+		return jsString(t), todo
 	}
-	return nil
-}
-
-func valueToJSON(v any) any {
-	if t, ok := v.(*Type); ok {
-		return t.ToJSON()
-	}
-	return v
+	return nil, todo
 }
 
 // values returns the visible elements of the type's sequence.

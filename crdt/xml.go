@@ -1,49 +1,26 @@
 package crdt
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 )
 
-// xmlString renders an XML type as Yjs's toString does.
-func (t *Type) xmlString() string {
-	var b strings.Builder
-	t.writeXML(&b)
-	return b.String()
-}
-
-func (t *Type) writeXML(b *strings.Builder) {
-	switch t.ref {
-	case typeRefXmlText:
-		t.writeXMLText(b)
-	case typeRefXmlElement:
-		attrs := t.attributes()
-		keys := make([]string, 0, len(attrs))
-		for k := range attrs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		name := strings.ToLower(t.nodeName)
-		b.WriteString("<" + name)
-		for _, k := range keys {
-			b.WriteString(" " + k + `="` + jsString(attrs[k]) + `"`)
-		}
-		b.WriteString(">")
-		t.writeXMLChildren(b)
-		b.WriteString("</" + name + ">")
-	case typeRefXmlFragment:
-		t.writeXMLChildren(b)
-	default:
-		b.WriteString(jsString(t))
+// xmlElementParts returns the parts of an XmlElement's string, as Yjs's toString writes it:
+// markup, attribute values and children, for jsString to write.
+func (t *Type) xmlElementParts() []any {
+	attrs := t.attributes()
+	name := strings.ToLower(t.nodeName)
+	parts := []any{"<" + name}
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		parts = append(parts, " "+k+`="`, attrs[k], `"`)
 	}
-}
-
-func (t *Type) writeXMLChildren(b *strings.Builder) {
-	for _, v := range t.values() {
-		b.WriteString(jsString(v))
-	}
+	parts = append(parts, ">")
+	parts = append(parts, t.values()...)
+	return append(parts, "</"+name+">")
 }
 
 // attributes returns the current values of a type's map entries.
@@ -115,36 +92,42 @@ func updateAttributes(attrs Object, key string, value any) Object {
 	return append(cloneObject(attrs), Field{Key: key, Value: value})
 }
 
-// writeXMLText renders an XmlText: each delta run wrapped in one element per attribute.
-func (t *Type) writeXMLText(b *strings.Builder) {
-	type attr struct{ key, value string }
+// xmlTextParts returns the parts of an XmlText's string: each delta run wrapped in one element
+// per attribute, for jsString to write.
+func (t *Type) xmlTextParts() []any {
+	type attr struct {
+		key   string
+		value any
+	}
 	type node struct {
 		name  string
 		attrs []attr
 	}
+	var parts []any
 	for _, op := range t.delta() {
 		var nodes []node
 		for _, f := range op.attributes {
 			n := node{name: f.Key}
 			for _, kv := range forInPairs(f.Value) {
-				n.attrs = append(n.attrs, attr{kv.Key, jsString(kv.Value)})
+				n.attrs = append(n.attrs, attr{kv.Key, kv.Value})
 			}
 			sort.SliceStable(n.attrs, func(i, j int) bool { return n.attrs[i].key < n.attrs[j].key })
 			nodes = append(nodes, n)
 		}
 		sort.SliceStable(nodes, func(i, j int) bool { return nodes[i].name < nodes[j].name })
 		for _, n := range nodes {
-			b.WriteString("<" + n.name)
+			parts = append(parts, "<"+n.name)
 			for _, a := range n.attrs {
-				b.WriteString(" " + a.key + `="` + a.value + `"`)
+				parts = append(parts, " "+a.key+`="`, a.value, `"`)
 			}
-			b.WriteString(">")
+			parts = append(parts, ">")
 		}
-		b.WriteString(jsString(op.insert))
+		parts = append(parts, op.insert)
 		for i := len(nodes) - 1; i >= 0; i-- {
-			b.WriteString("</" + nodes[i].name + ">")
+			parts = append(parts, "</"+nodes[i].name+">")
 		}
 	}
+	return parts
 }
 
 // forInPairs returns what JavaScript's for-in enumerates over v with the values at those keys:
@@ -171,8 +154,66 @@ func forInPairs(v any) []Field {
 	return nil
 }
 
-// jsString converts a value to a string as JavaScript's String() or template literals do.
+// jsString converts a value to a string as JavaScript's String() or template literals do; XML
+// types render as Yjs's toString does. The values a value is made of (array elements, a type's
+// children) wait on a stack of their own rather than on the goroutine's, so that no nesting
+// overflows it.
 func jsString(v any) string {
+	var b strings.Builder
+	todo := []any{v} // what is left to write, the next one last
+	for len(todo) > 0 {
+		v := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		parts, composite := jsParts(v)
+		if !composite {
+			b.WriteString(jsScalarString(v))
+			continue
+		}
+		for _, part := range slices.Backward(parts) {
+			todo = append(todo, part)
+		}
+	}
+	return b.String()
+}
+
+// jsParts returns the values whose strings, one after another, make the string of a value made
+// of others; composite is false for any other value.
+func jsParts(v any) (parts []any, composite bool) {
+	switch v := v.(type) {
+	case []any:
+		return joinParts(v), true
+	case *Type:
+		switch v.ref {
+		case typeRefXmlElement:
+			return v.xmlElementParts(), true
+		case typeRefXmlFragment:
+			return v.values(), true
+		case typeRefXmlText:
+			return v.xmlTextParts(), true
+		case typeRefArray:
+			return joinParts(v.values()), true
+		}
+	}
+	return nil, false
+}
+
+// joinParts returns elements separated by commas, as Array.prototype.join writes them: null and
+// undefined as nothing.
+func joinParts(elements []any) []any {
+	parts := make([]any, 0, 2*len(elements))
+	for i, x := range elements {
+		if i > 0 {
+			parts = append(parts, ",")
+		}
+		if x != nil && x != (Undefined{}) {
+			parts = append(parts, x)
+		}
+	}
+	return parts
+}
+
+// jsScalarString converts a value that jsParts does not split to a string, as jsString does.
+func jsScalarString(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return "null"
@@ -186,14 +227,6 @@ func jsString(v any) string {
 		return v
 	case BigInt:
 		return strconv.FormatInt(int64(v), 10)
-	case []any:
-		parts := make([]string, len(v))
-		for i, x := range v {
-			if x != nil && x != (Undefined{}) {
-				parts[i] = jsString(x)
-			}
-		}
-		return strings.Join(parts, ",")
 	case []byte:
 		parts := make([]string, len(v))
 		for i, x := range v {
@@ -201,13 +234,8 @@ func jsString(v any) string {
 		}
 		return strings.Join(parts, ",")
 	case *Type:
-		switch v.ref {
-		case typeRefXmlElement, typeRefXmlFragment, typeRefXmlText:
-			return v.xmlString()
-		case typeRefText:
+		if v.ref == typeRefText {
 			return v.String()
-		case typeRefArray:
-			return jsString(v.values())
 		}
 	}
 	return "[object Object]"

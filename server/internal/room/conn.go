@@ -1,6 +1,7 @@
 package room
 
 import (
+	"errors"
 	"time"
 
 	"github.com/pairpad/pairpad/crdt"
@@ -60,9 +61,18 @@ func (c *conn) applyUpdate(update []byte) error {
 		return nil
 	}
 	if err := c.room.apply(c, update); err != nil {
-		return refuse(CloseInvalidPayload, "malformed update", err)
+		return refuse(CloseInvalidPayload, updateRefusal(err), err)
 	}
 	return nil
+}
+
+// updateRefusal returns the close reason for an update the document refused with err: well
+// formed but nesting types beyond crdt.MaxNestingDepth, or malformed.
+func updateRefusal(err error) string {
+	if errors.Is(err, crdt.ErrTooDeep) {
+		return "shared types nested too deeply"
+	}
+	return "malformed update"
 }
 
 // transact runs an edit of the document on the connection's behalf (a merged whole-code

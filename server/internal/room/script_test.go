@@ -1,6 +1,7 @@
 package room
 
 import (
+	leb128 "encoding/binary" // lib0 var-uints; binary is the package's frame constructor
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -33,6 +34,7 @@ import (
 //	send conn=a hex=0a0b                       a raw binary frame
 //	send conn=a text                           body: a raw text frame
 //	send conn=a code                           body: the code of a code_update message
+//	send conn=a nested=N                       an update of N arrays nested in the root array "nested"
 //	edit conn=a insert=N                       body: the text to insert, sent as a sync update
 //	edit conn=a delete=N n=N
 //	commit [fail]   compacted [fail]   tick d=15s   query id=N [language=go]   stop
@@ -227,6 +229,10 @@ func (s *script) send(t *testing.T, td *datadriven.TestData) {
 			td.Fatalf(t, "%v", err)
 		}
 		f = binary(data)
+	case td.HasArg("nested"):
+		var n int
+		td.ScanArgs(t, "nested", &n)
+		f = binary(protocol.EncodeSyncUpdate(nestedArrays(c.doc.ClientID(), n)))
 	case td.HasArg("text"):
 		f = text([]byte(body(t, td)))
 	case td.HasArg("code"):
@@ -236,6 +242,31 @@ func (s *script) send(t *testing.T, td *datadriven.TestData) {
 		td.Fatalf(t, "send what?")
 	}
 	s.room.Step(Receive{Conn: name, Frame: f, At: s.now})
+}
+
+// nestedArrays returns an update of n arrays of client, each in the one before, the first in
+// the root array "nested", as yjs writes them (the crdt API cannot nest types). lib0's var-uint
+// is the same LEB128 as encoding/binary's Uvarint.
+func nestedArrays(client uint64, n int) []byte {
+	const typeStruct, arrayRef = 7, 0
+	u := leb128.AppendUvarint(nil, 1) // one client
+	u = leb128.AppendUvarint(u, uint64(n))
+	u = leb128.AppendUvarint(u, client)
+	u = leb128.AppendUvarint(u, 0) // from clock 0
+	for i := range n {
+		u = append(u, typeStruct)
+		if i == 0 {
+			u = leb128.AppendUvarint(u, 1) // the parent is a root, by name
+			u = leb128.AppendUvarint(u, uint64(len("nested")))
+			u = append(u, "nested"...)
+		} else {
+			u = leb128.AppendUvarint(u, 0) // the parent is the type an item holds
+			u = leb128.AppendUvarint(u, client)
+			u = leb128.AppendUvarint(u, uint64(i-1))
+		}
+		u = leb128.AppendUvarint(u, arrayRef)
+	}
+	return leb128.AppendUvarint(u, 0) // no deletions
 }
 
 func (s *script) edit(t *testing.T, td *datadriven.TestData) {
