@@ -244,7 +244,21 @@ func (a *Awareness) Outdated(now time.Time) []uint64 {
 // every OutdatedTimeout/10 does, and returns those clients and the update announcing their
 // removal (nil if there are none). Call it about as often.
 func (a *Awareness) Tick(now time.Time) (removed []uint64, update []byte) {
+	a.forgetGone(now)
 	return a.Remove(a.Outdated(now))
+}
+
+// forgetGone forgets the clocks of clients that have had no state for OutdatedTimeout: a
+// clock outlives its client's state only to refuse a late, stale state of it, and kept for ever
+// the clocks of clients that come and go (or that a hostile peer invents by the thousand) would
+// only grow.
+func (a *Awareness) forgetGone(now time.Time) {
+	ms := now.UnixMilli()
+	for client, m := range a.meta {
+		if _, has := a.states[client]; !has && ms-m.lastUpdated >= OutdatedTimeout.Milliseconds() {
+			delete(a.meta, client)
+		}
+	}
 }
 
 // EncodeUpdate returns the awareness update that carries the current entries of clients, in

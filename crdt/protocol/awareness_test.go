@@ -404,3 +404,28 @@ func TestEncodeUpdateFalsyStates(t *testing.T) {
 		t.Errorf("EncodeUpdate mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// The clock of a client without a state is forgotten OutdatedTimeout after its last state, so
+// that clients that come and go (or that a peer invents) leave nothing behind; a client with a
+// state keeps its clock.
+func TestAwarenessForgetsGoneClients(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	var a Awareness
+	a.Apply(update(Entry{1, 4, state(`{}`)}, Entry{2, 7, state(`{}`)}), t0)
+	a.Remove([]uint64{1})
+	a.Tick(t0.Add(OutdatedTimeout - time.Millisecond))
+	if _, ok := a.Get(1); !ok {
+		t.Fatal("client 1's clock forgotten before the timeout")
+	}
+	a.Apply(update(Entry{2, 8, state(`{}`)}), t0.Add(OutdatedTimeout-time.Millisecond)) // renewed
+	a.Tick(t0.Add(OutdatedTimeout))
+	if _, ok := a.Get(1); ok {
+		t.Error("client 1's clock kept after the timeout without a state")
+	}
+	if x, ok := a.Get(2); !ok || x.Clock != 8 {
+		t.Errorf("client 2, which has a state, = %+v %v; want clock 8", x, ok)
+	}
+	if changes := a.ApplyEntries([]Entry{{Client: 1, Clock: 1, State: state(`{"back":true}`)}}, t0.Add(OutdatedTimeout)); len(changes.Added) != 1 {
+		t.Errorf("a forgotten client's new state = %+v, want it added", changes)
+	}
+}

@@ -2,9 +2,11 @@ package room
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/crdt/protocol"
 )
 
 // ConnID identifies a connection: unique among the server's connections, and recorded in the op
@@ -40,6 +42,10 @@ type conn struct {
 	// awareness holds the awareness clients whose state this connection set last (see
 	// Room.owners): they are announced gone when it leaves.
 	awareness map[uint64]struct{}
+	// awarenessTokens is the connection's bucket of awareness messages (Options.AwarenessRate),
+	// as of awarenessAt.
+	awarenessTokens float64
+	awarenessAt     time.Time
 }
 
 // send queues a frame for the connection; nothing is sent to a connection that left.
@@ -88,15 +94,65 @@ func (c *conn) transact(fn func(tx *crdt.Transaction) error) error {
 // the others.
 func (c *conn) applyAwareness(update []byte) error {
 	r := c.room
-	changes, err := r.awareness.Apply(update, r.now)
+	entries, err := protocol.DecodeAwarenessUpdate(update)
 	if err != nil {
 		return refuse(CloseInvalidPayload, "malformed awareness update", err)
 	}
+	if err := c.checkAwareness(entries); err != nil {
+		return err
+	}
+	changes := r.awareness.ApplyEntries(entries, r.now)
 	r.claimAwareness(c, changes)
 	if !changes.Empty() {
 		r.broadcastAwareness(c, update)
 	}
 	return nil
+}
+
+// checkAwareness refuses an awareness message past the room's limits (Options): too many
+// messages, entries or client ids for one connection, or a state too large. Every one is
+// relayed to every peer and a state is kept until its client leaves, so each is bounded.
+func (c *conn) checkAwareness(entries []protocol.Entry) error {
+	o := c.room.opts
+	if !c.takeAwarenessToken() {
+		return refuse(ClosePolicyViolation, "too many awareness updates", errors.New("room: awareness rate exceeded"))
+	}
+	if len(entries) > o.MaxAwarenessEntries {
+		return refuse(ClosePolicyViolation, "too many awareness entries in one message",
+			fmt.Errorf("room: %d awareness entries, more than %d", len(entries), o.MaxAwarenessEntries))
+	}
+	claimed := len(c.awareness)
+	for _, e := range entries {
+		if len(e.State) > o.MaxAwarenessStateBytes {
+			return refuse(ClosePolicyViolation, "awareness state too large",
+				fmt.Errorf("room: an awareness state of %d bytes, more than %d", len(e.State), o.MaxAwarenessStateBytes))
+		}
+		if _, mine := c.awareness[e.Client]; !mine && len(e.State) > 0 && string(e.State) != "null" {
+			claimed++
+		}
+	}
+	if claimed > o.MaxAwarenessClients {
+		return refuse(ClosePolicyViolation, "too many awareness clients on one connection",
+			fmt.Errorf("room: %d awareness clients, more than %d", claimed, o.MaxAwarenessClients))
+	}
+	return nil
+}
+
+// takeAwarenessToken takes a message from the connection's bucket, which refills at
+// AwarenessRate per second up to twice that, and reports whether there was one.
+func (c *conn) takeAwarenessToken() bool {
+	rate, now := c.room.opts.AwarenessRate, c.room.now
+	if c.awarenessAt.IsZero() {
+		c.awarenessTokens = 2 * rate
+	} else {
+		c.awarenessTokens = min(2*rate, c.awarenessTokens+rate*now.Sub(c.awarenessAt).Seconds())
+	}
+	c.awarenessAt = now
+	if c.awarenessTokens < 1 {
+		return false
+	}
+	c.awarenessTokens--
+	return true
 }
 
 // whenDurable runs fn once everything the room accepted so far is committed: at once if it is.

@@ -54,6 +54,8 @@ const (
 	CloseGoingAway       CloseCode = 1001
 	CloseUnsupportedData CloseCode = 1003
 	CloseInvalidPayload  CloseCode = 1007
+	ClosePolicyViolation CloseCode = 1008
+	CloseMessageTooBig   CloseCode = 1009
 	CloseInternalError   CloseCode = 1011
 )
 

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,21 @@ type Options struct {
 	// that idle clients get a message (default 15 s; y-websocket clients reconnect after 30 s of
 	// silence).
 	KeepaliveInterval time.Duration
+	// Awareness limits, per connection: past any, the connection is closed with 1008. Every
+	// awareness message is relayed to every peer, and a state is kept until its client leaves.
+	// MaxAwarenessStateBytes bounds one client's state (default 16 KiB; a cursor and a name
+	// take about 200 bytes), MaxAwarenessEntries the entries of one message (default 16; a
+	// y-websocket client sends its own), MaxAwarenessClients the client ids one connection
+	// may set states for (default 8), and AwarenessRate the messages per second on average,
+	// with bursts of twice as many (default 100; a client sends one per cursor move).
+	MaxAwarenessStateBytes int
+	// MaxJSONMessageBytes bounds a message of the seed's JSON protocol (default 1 MiB): each is
+	// a whole text, diffed against the versions its sender saw; a longer one closes the
+	// connection with 1009.
+	MaxJSONMessageBytes int
+	MaxAwarenessEntries int
+	MaxAwarenessClients int
+	AwarenessRate       float64
 }
 
 func (o Options) withDefaults() Options {
@@ -44,6 +60,13 @@ func (o Options) withDefaults() Options {
 	}
 	if o.KeepaliveInterval <= 0 {
 		o.KeepaliveInterval = 15 * time.Second
+	}
+	o.MaxAwarenessStateBytes = cmp.Or(max(o.MaxAwarenessStateBytes, 0), 16<<10)
+	o.MaxJSONMessageBytes = cmp.Or(max(o.MaxJSONMessageBytes, 0), 1<<20)
+	o.MaxAwarenessEntries = cmp.Or(max(o.MaxAwarenessEntries, 0), 16)
+	o.MaxAwarenessClients = cmp.Or(max(o.MaxAwarenessClients, 0), 8)
+	if o.AwarenessRate <= 0 {
+		o.AwarenessRate = 100
 	}
 	return o
 }

@@ -3,6 +3,7 @@ package room
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 	"unicode/utf8"
 
@@ -85,6 +86,10 @@ func (s *seedSession) open(c *conn) {
 func (s *seedSession) receive(c *conn, f Frame) error {
 	if !f.Text {
 		return refuse(CloseUnsupportedData, "text frames only", errors.New("room: a binary frame on a JSON connection"))
+	}
+	if limit := c.room.opts.MaxJSONMessageBytes; len(f.Data) > limit {
+		return refuse(CloseMessageTooBig, fmt.Sprintf("JSON messages are limited to %d bytes", limit),
+			fmt.Errorf("room: a JSON message of %d bytes", len(f.Data)))
 	}
 	code, reply := parseSeed(f.Data)
 	if reply != nil {

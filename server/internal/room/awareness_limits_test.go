@@ -1,0 +1,109 @@
+package room
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pairpad/pairpad/crdt/protocol"
+)
+
+// awarenessFrame is a y-websocket awareness message carrying entries.
+func awarenessFrame(entries ...protocol.Entry) Receive {
+	return Receive{Frame: binary(protocol.EncodeAwarenessMessage(protocol.EncodeAwarenessUpdate(entries)))}
+}
+
+func stateOf(n int) []byte { return []byte(`{"pad":"` + strings.Repeat("x", n) + `"}`) }
+
+// Past each awareness limit the offending connection is closed with 1008, and the honest one
+// stays and keeps the states it has.
+func TestAwarenessLimits(t *testing.T) {
+	tests := []struct {
+		name  string
+		flood func(send func(Receive))
+	}{
+		{"state too large", func(send func(Receive)) {
+			send(awarenessFrame(protocol.Entry{Client: 9, Clock: 1, State: stateOf(20 << 10)}))
+		}},
+		{"too many entries in a message", func(send func(Receive)) {
+			var entries []protocol.Entry
+			for i := range 17 {
+				entries = append(entries, protocol.Entry{Client: uint64(100 + i), Clock: 1, State: stateOf(1)})
+			}
+			send(awarenessFrame(entries...))
+		}},
+		{"too many clients on one connection", func(send func(Receive)) {
+			for i := range 9 {
+				send(awarenessFrame(protocol.Entry{Client: uint64(100 + i), Clock: 1, State: stateOf(1)}))
+			}
+		}},
+		{"too many messages", func(send func(Receive)) {
+			for i := range 201 {
+				send(awarenessFrame(protocol.Entry{Client: 9, Clock: uint64(i + 1), State: stateOf(1)}))
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := New(Options{}, Stored{}, scriptEpoch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Step(Join{Conn: "honest", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+			r.Step(Join{Conn: "flood", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+			in := awarenessFrame(protocol.Entry{Client: 1, Clock: 1, State: stateOf(10)})
+			in.Conn, in.At = "honest", scriptEpoch
+			r.Step(in)
+			r.Ready()
+			tt.flood(func(in Receive) {
+				in.Conn, in.At = "flood", scriptEpoch.Add(time.Millisecond)
+				r.Step(in)
+			})
+			closed := r.Ready().Closes
+			if len(closed) != 1 || closed[0].Conn != "flood" || closed[0].Code != ClosePolicyViolation {
+				t.Fatalf("closes %+v, want the flooding connection closed with 1008", closed)
+			}
+			if got := r.awareness.Clients(); len(got) != 1 || got[0] != 1 {
+				t.Errorf("awareness clients after the flood %v, want only the honest one's", got)
+			}
+		})
+	}
+}
+
+// An honest connection's cursor moves, a hundred a second for ten seconds, stay within the rate.
+func TestAwarenessRateAllowsCursorMoves(t *testing.T) {
+	r, err := New(Options{}, Stored{}, scriptEpoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Step(Join{Conn: "a", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+	for i := range 1000 {
+		in := awarenessFrame(protocol.Entry{Client: 1, Clock: uint64(i + 1), State: stateOf(100)})
+		in.Conn, in.At = "a", scriptEpoch.Add(time.Duration(i)*10*time.Millisecond)
+		r.Step(in)
+		if closes := r.Ready().Closes; len(closes) > 0 {
+			t.Fatalf("message %d closed the connection: %+v", i, closes)
+		}
+	}
+}
+
+// A JSON message longer than MaxJSONMessageBytes closes its connection with 1009 before it is
+// parsed or diffed; the text stays as it was.
+func TestJSONMessageLimit(t *testing.T) {
+	r, err := New(Options{MaxJSONMessageBytes: 1000}, Stored{}, scriptEpoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Step(Join{Conn: "j", Role: Editor, Session: NewSeedSession(time.Millisecond), At: scriptEpoch})
+	r.Ready()
+	before := r.text.String()
+	big := `{"type":"code_update","code":"` + strings.Repeat("x", 1000) + `"}`
+	r.Step(Receive{Conn: "j", Frame: Frame{Text: true, Data: []byte(big)}, At: scriptEpoch})
+	closes := r.Ready().Closes
+	if len(closes) != 1 || closes[0].Code != CloseMessageTooBig {
+		t.Fatalf("closes %+v, want j closed with 1009", closes)
+	}
+	if r.text.String() != before {
+		t.Errorf("text %q changed by a refused message", r.text.String())
+	}
+}
