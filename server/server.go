@@ -59,6 +59,9 @@ type Options struct {
 	// server: a request from one of them is counted against the client that
 	// X-Forwarded-For names. From anywhere else the header is ignored.
 	TrustedProxies []netip.Prefix
+	// MaxConnectionsPerAddress is how many room sockets one client address may hold open
+	// (default 256; negative: no limit); one more is refused with a 429 before the upgrade.
+	MaxConnectionsPerAddress int
 	// App, if set, serves the web app: every GET that no API route takes (/, /r/{roomId},
 	// its assets).
 	App   http.Handler
@@ -86,6 +89,9 @@ func (o *Options) validate() error {
 	}
 	o.AutocompleteRate = o.AutocompleteRate.withDefaults(RateLimit{Rate: 10, Burst: 20})
 	o.RoomCreationRate = o.RoomCreationRate.withDefaults(RateLimit{Rate: 2, Burst: 20})
+	if o.MaxConnectionsPerAddress == 0 {
+		o.MaxConnectionsPerAddress = 256
+	}
 	return nil
 }
 
@@ -125,6 +131,7 @@ type Server struct {
 	completing completion.Latest
 	limiter    *httpapi.Limiter // of POST /autocomplete
 	creations  *httpapi.Limiter // of POST /rooms
+	addrConns  *addrConns       // room sockets by client address
 }
 
 // New returns a Server with every route registered.
@@ -140,6 +147,7 @@ func New(opts Options) (*Server, error) {
 		rooms:     newRooms(opts.Store, opts.Log, opts.Rooms, m),
 		limiter:   httpapi.NewLimiter(opts.AutocompleteRate.Rate, opts.AutocompleteRate.Burst),
 		creations: httpapi.NewLimiter(opts.RoomCreationRate.Rate, opts.RoomCreationRate.Burst),
+		addrConns: &addrConns{max: opts.MaxConnectionsPerAddress, open: make(map[string]int)},
 	}
 	mux := http.NewServeMux()
 	s.routes(mux.Handle)

@@ -48,13 +48,21 @@ func (s *Server) newSeedSession() room.Session { return room.NewSeedSession(s.ro
 // so that the HTTP handler's goroutine ends: its stack grew to 16 KB serving the request,
 // where a connection's reader needs a few, and an idle connection keeps only the reader's.
 func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session room.Session) {
+	addr := httpapi.ClientAddr(r, s.opts.TrustedProxies)
+	if !s.addrConns.take(addr) {
+		httpapi.Handle(s.log, func(http.ResponseWriter, *http.Request) error {
+			return httpapi.RateLimited("too many connections from this address", connRetryAfter)
+		}).ServeHTTP(w, r)
+		return
+	}
 	s.sockets.Add(1)
+	done := func() { s.addrConns.release(addr); s.sockets.Done() }
 	id := r.PathValue("roomId")
 	// The origin is checked after the upgrade, so that a refused client gets a close code it
 	// does not retry rather than an HTTP error it would.
 	conn, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
-		s.sockets.Done()
+		done()
 		return
 	}
 	connID := newConnID()
@@ -63,11 +71,11 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 	if !httpapi.OriginAllowed(s.opts.AllowedOrigins, r) {
 		log.Info().Str("origin", r.Header.Get("Origin")).Msg("origin not allowed")
 		_ = conn.Close(closeOriginNotAllowed, "origin not allowed")
-		s.sockets.Done()
+		done()
 		return
 	}
 	go func() {
-		defer s.sockets.Done()
+		defer done()
 		s.runRoomSocket(conn, id, connID, session, log)
 	}()
 }
@@ -111,6 +119,36 @@ func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.Conn
 	_ = rm.post(leaveCtx, envelope{input: room.Leave{Conn: connID}})
 	leaveCancel()
 	log.Debug().Msg("disconnected")
+}
+
+// connRetryAfter is the Retry-After of a socket refused for its address's connections.
+const connRetryAfter = 10 * time.Second
+
+// addrConns counts the room sockets each client address holds open, up to max (negative: no
+// limit).
+type addrConns struct {
+	max  int
+	mu   sync.Mutex
+	open map[string]int
+}
+
+// take counts one more socket of addr, unless addr holds max already.
+func (a *addrConns) take(addr string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.max >= 0 && a.open[addr] >= a.max {
+		return false
+	}
+	a.open[addr]++
+	return true
+}
+
+func (a *addrConns) release(addr string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.open[addr]--; a.open[addr] <= 0 {
+		delete(a.open, addr)
+	}
 }
 
 // socketBufferSize is the size of a room socket's read buffer and of its write buffer. Most

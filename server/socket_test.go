@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/crdt/protocol"
@@ -177,4 +180,25 @@ func readServerFrame(r *bufio.Reader) ([]byte, error) {
 	payload := make([]byte, n)
 	_, err := io.ReadFull(r, payload)
 	return payload, err
+}
+
+// One client address holds at most MaxConnectionsPerAddress room sockets: one more is refused
+// with a 429 before the upgrade, and a socket that closes makes room for another.
+func TestConnectionsPerAddress(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Options{MaxConnectionsPerAddress: 2})
+	id := ts.createRoom(t, "")
+	a := dial(t, ts, "/yjs/"+id)
+	b := dial(t, ts, "/ws/"+id)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, resp, err := websocket.Dial(ctx, wsURL(ts, "/yjs/"+id), nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("a third socket from one address: %v %v, want a 429 with Retry-After", resp, err)
+	}
+	a.Close(websocket.StatusNormalClosure, "")
+	b.Close(websocket.StatusNormalClosure, "")
+	ts.awaitSockets(t)
+	c := dial(t, ts, "/yjs/"+id)
+	c.Close(websocket.StatusNormalClosure, "")
 }

@@ -327,8 +327,10 @@ func pairpad(bin, storeEnv string) *exec.Cmd {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	// ROOM_CREATE_RATE=0: the load creates its rooms from one address, as fast as it can.
-	cmd.Env = append(cmd.Env, "PORT=0", "LOG_LEVEL=info", "LOG_FORMAT=json", "ROOM_CREATE_RATE=0", storeEnv) // the last of a name wins
+	// The load comes from one address: it creates its rooms as fast as it can and holds up to
+	// 10,000 sockets.
+	cmd.Env = append(cmd.Env, "PORT=0", "LOG_LEVEL=info", "LOG_FORMAT=json", "ROOM_CREATE_RATE=0",
+		"MAX_CONNECTIONS_PER_ADDRESS=0", storeEnv) // the last of a name wins
 	return cmd
 }
 

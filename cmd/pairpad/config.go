@@ -60,6 +60,9 @@ type Config struct {
 	// RoomCreateRate is how many rooms per second one client address may create
 	// on average (bursts of ten times as many); 0 means no limit.
 	RoomCreateRate float64
+	// MaxConnectionsPerAddress is how many room sockets one client address may
+	// hold open; 0 means no limit.
+	MaxConnectionsPerAddress int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client (for the autocomplete rate limit).
 	TrustedProxies []netip.Prefix
@@ -81,6 +84,7 @@ const (
 	DefaultAutocompleteTimeout  = 2 * time.Second
 	DefaultAutocompleteRate     = 10
 	DefaultRoomCreateRate       = 2
+	DefaultConnectionsPerAddr   = 256
 )
 
 // setting is one configuration value: its environment variable, its flag,
@@ -112,6 +116,7 @@ var settings = []setting{
 	}},
 	{"AUTOCOMPLETE_TIMEOUT", "autocomplete-timeout", DefaultAutocompleteTimeout.String(), "how long to wait for the autocomplete model per request, e.g. 1500ms", parseAutocompleteTimeout},
 	{"AUTOCOMPLETE_RATE", "autocomplete-rate", strconv.Itoa(DefaultAutocompleteRate), "autocomplete requests per second per client address (0: no limit)", parseAutocompleteRate},
+	{"MAX_CONNECTIONS_PER_ADDRESS", "max-connections-per-address", strconv.Itoa(DefaultConnectionsPerAddr), "room sockets one client address may hold open; more are refused with 429 (0: no limit)", parseConnectionsPerAddress},
 	{"ROOM_CREATE_RATE", "room-create-rate", strconv.Itoa(DefaultRoomCreateRate), "rooms created per second per client address, bursts of ten times as many (0: no limit)", parseRoomCreateRate},
 	{"DEBUG_ADDR", "debug-addr", "", "loopback address where Go's profiles are served under /debug/pprof/, e.g. 127.0.0.1:6060; empty: none", parseDebugAddr},
 	{"TRUSTED_PROXIES", "trusted-proxies", "", `comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. "127.0.0.1,10.0.0.0/8"`, parseTrustedProxies},
@@ -414,6 +419,15 @@ func parseAutocompleteRate(c *Config, raw string) (err error) {
 func parseRoomCreateRate(c *Config, raw string) (err error) {
 	c.RoomCreateRate, err = parseRate(raw)
 	return err
+}
+
+func parseConnectionsPerAddress(c *Config, raw string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(raw))
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a number of connections (0: no limit)", raw)
+	}
+	c.MaxConnectionsPerAddress = n
+	return nil
 }
 
 // parseRate reads a rate of requests per second: 0 or more, 0 meaning no limit.

@@ -148,6 +148,15 @@ func debugHandler() http.Handler {
 	return mux
 }
 
+// noLimitIfZero turns a count of the configuration (0: no limit) into the server's (negative:
+// no limit).
+func noLimitIfZero(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
 // rateLimit turns a rate of the configuration (0: no limit) into a server's per-client limit
 // with bursts of burst times the rate.
 func rateLimit(rate, burst float64) server.RateLimit {
@@ -172,11 +181,12 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		RequestTimeout:  cfg.RequestTimeout,
 		Completer:       newCompleter(cfg, log),
 		// The model gets AUTOCOMPLETE_TIMEOUT; the fallback needs a moment more.
-		AutocompleteTimeout: cfg.AutocompleteTimeout + time.Second,
-		AutocompleteRate:    rateLimit(cfg.AutocompleteRate, 2),
-		RoomCreationRate:    rateLimit(cfg.RoomCreateRate, 10),
-		TrustedProxies:      cfg.TrustedProxies,
-		App:                 webclient.Handler(),
+		AutocompleteTimeout:      cfg.AutocompleteTimeout + time.Second,
+		AutocompleteRate:         rateLimit(cfg.AutocompleteRate, 2),
+		RoomCreationRate:         rateLimit(cfg.RoomCreateRate, 10),
+		MaxConnectionsPerAddress: noLimitIfZero(cfg.MaxConnectionsPerAddress),
+		TrustedProxies:           cfg.TrustedProxies,
+		App:                      webclient.Handler(),
 	})
 	if err != nil {
 		return err

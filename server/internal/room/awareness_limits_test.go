@@ -107,3 +107,21 @@ func TestJSONMessageLimit(t *testing.T) {
 		t.Errorf("text %q changed by a refused message", r.text.String())
 	}
 }
+
+// A room takes MaxConnections connections; one more is closed with 1013 and the others stay.
+func TestRoomFull(t *testing.T) {
+	r, err := New(Options{MaxConnections: 3}, Stored{}, scriptEpoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []ConnID{"a", "b", "c", "d"} {
+		r.Step(Join{Conn: id, Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+	}
+	closes := r.Ready().Closes
+	if len(closes) != 1 || closes[0].Conn != "d" || closes[0].Code != CloseTryAgainLater {
+		t.Fatalf("closes %+v, want d closed with 1013", closes)
+	}
+	if len(r.order) != 3 {
+		t.Errorf("%d connections in the room, want 3", len(r.order))
+	}
+}

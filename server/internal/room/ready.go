@@ -57,6 +57,7 @@ const (
 	ClosePolicyViolation CloseCode = 1008
 	CloseMessageTooBig   CloseCode = 1009
 	CloseInternalError   CloseCode = 1011
+	CloseTryAgainLater   CloseCode = 1013
 )
 
 // Close is a connection to close, with its code and reason, once the messages queued before it

@@ -42,13 +42,16 @@ type Options struct {
 	// may set states for (default 8), and AwarenessRate the messages per second on average,
 	// with bursts of twice as many (default 100; a client sends one per cursor move).
 	MaxAwarenessStateBytes int
+	MaxAwarenessEntries    int
+	MaxAwarenessClients    int
+	AwarenessRate          float64
 	// MaxJSONMessageBytes bounds a message of the seed's JSON protocol (default 1 MiB): each is
 	// a whole text, diffed against the versions its sender saw; a longer one closes the
 	// connection with 1009.
 	MaxJSONMessageBytes int
-	MaxAwarenessEntries int
-	MaxAwarenessClients int
-	AwarenessRate       float64
+	// MaxConnections is how many connections the room takes (default 128); one more is closed
+	// with 1013 (try again later) "room full".
+	MaxConnections int
 }
 
 func (o Options) withDefaults() Options {
@@ -65,6 +68,7 @@ func (o Options) withDefaults() Options {
 	o.MaxJSONMessageBytes = cmp.Or(max(o.MaxJSONMessageBytes, 0), 1<<20)
 	o.MaxAwarenessEntries = cmp.Or(max(o.MaxAwarenessEntries, 0), 16)
 	o.MaxAwarenessClients = cmp.Or(max(o.MaxAwarenessClients, 0), 8)
+	o.MaxConnections = cmp.Or(max(o.MaxConnections, 0), 128)
 	if o.AwarenessRate <= 0 {
 		o.AwarenessRate = 100
 	}
@@ -277,6 +281,11 @@ func (r *Room) join(in Join) {
 	c := &conn{id: in.Conn, role: in.Role, session: in.Session, room: r, awareness: make(map[uint64]struct{})}
 	if r.stopping || r.conns[in.Conn] != nil {
 		r.ready.Closes = append(r.ready.Closes, Close{Conn: in.Conn, Code: CloseGoingAway, Reason: "room closed"})
+		return
+	}
+	if len(r.order) >= r.opts.MaxConnections {
+		r.ready.Closes = append(r.ready.Closes, Close{Conn: in.Conn, Code: CloseTryAgainLater, Reason: "room full",
+			Err: fmt.Errorf("room: %d connections already, the most a room takes", len(r.order))})
 		return
 	}
 	r.conns[c.id] = c
