@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -26,7 +27,11 @@ type peer struct {
 	// the context of each).
 	watchdog *time.Timer
 	closed   chan struct{} // closed by close: the connection is ending
-	done     chan struct{} // closed once the close frame is written (or the connection broke)
+	// heard is when the connection last sent a message or answered a ping (Unix ns), and
+	// pinging says a ping waits for its pong (liveness).
+	heard   atomic.Int64
+	pinging atomic.Bool
+	done    chan struct{} // closed once the close frame is written (or the connection broke)
 
 	mu      sync.Mutex
 	queue   []room.Frame // waiting to be written, oldest first

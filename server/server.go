@@ -59,6 +59,9 @@ type Options struct {
 	// server: a request from one of them is counted against the client that
 	// X-Forwarded-For names. From anywhere else the header is ignored.
 	TrustedProxies []netip.Prefix
+	// PingInterval is how long a room socket may send nothing before it is pinged; one that
+	// does not answer within half of it is closed (default 30 s).
+	PingInterval time.Duration
 	// MaxConnectionsPerAddress is how many room sockets one client address may hold open
 	// (default 256; negative: no limit); one more is refused with a 429 before the upgrade.
 	MaxConnectionsPerAddress int
@@ -89,6 +92,9 @@ func (o *Options) validate() error {
 	}
 	o.AutocompleteRate = o.AutocompleteRate.withDefaults(RateLimit{Rate: 10, Burst: 20})
 	o.RoomCreationRate = o.RoomCreationRate.withDefaults(RateLimit{Rate: 2, Burst: 20})
+	if o.PingInterval <= 0 {
+		o.PingInterval = 30 * time.Second
+	}
 	if o.MaxConnectionsPerAddress == 0 {
 		o.MaxConnectionsPerAddress = 256
 	}
@@ -132,6 +138,7 @@ type Server struct {
 	limiter    *httpapi.Limiter // of POST /autocomplete
 	creations  *httpapi.Limiter // of POST /rooms
 	addrConns  *addrConns       // room sockets by client address
+	liveness   *liveness
 }
 
 // New returns a Server with every route registered.
@@ -148,7 +155,9 @@ func New(opts Options) (*Server, error) {
 		limiter:   httpapi.NewLimiter(opts.AutocompleteRate.Rate, opts.AutocompleteRate.Burst),
 		creations: httpapi.NewLimiter(opts.RoomCreationRate.Rate, opts.RoomCreationRate.Burst),
 		addrConns: &addrConns{max: opts.MaxConnectionsPerAddress, open: make(map[string]int)},
+		liveness:  newLiveness(opts.PingInterval),
 	}
+	go s.liveness.run()
 	mux := http.NewServeMux()
 	s.routes(mux.Handle)
 	s.handler = httpapi.Hosts(opts.AllowedHosts, httpapi.CORS(opts.AllowedOrigins, mux))
@@ -162,6 +171,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // waits until every connection is closed. The HTTP server must have stopped accepting
 // connections already.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.liveness.shutdown()
 	if err := s.rooms.shutdown(ctx); err != nil {
 		return err
 	}

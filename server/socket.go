@@ -97,6 +97,8 @@ func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.Conn
 	defer s.rooms.release(rm)
 
 	p := newPeer(conn, s.rooms.opts.SendQueue, s.metrics)
+	s.liveness.add(p)
+	defer s.liveness.remove(p)
 	connections := s.metrics.connections.WithLabelValues(session.Protocol())
 	connections.Inc()
 	defer connections.Dec()
@@ -219,7 +221,9 @@ func readLoop(ctx context.Context, rm *liveRoom, id room.ConnID, p *peer) {
 		default:
 		}
 		frame := room.Frame{Text: typ == websocket.MessageText, Data: data}
-		if rm.post(ctx, envelope{input: room.Receive{Conn: id, Frame: frame, At: time.Now()}}) != nil {
+		now := time.Now()
+		p.heard.Store(now.UnixNano())
+		if rm.post(ctx, envelope{input: room.Receive{Conn: id, Frame: frame, At: now}}) != nil {
 			p.close(websocket.StatusGoingAway, "room closed")
 			return
 		}

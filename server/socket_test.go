@@ -202,3 +202,35 @@ func TestConnectionsPerAddress(t *testing.T) {
 	c := dial(t, ts, "/yjs/"+id)
 	c.Close(websocket.StatusNormalClosure, "")
 }
+
+// A socket that sends nothing is pinged; one that does not answer is closed within
+// PingInterval and a half, while a client that answers pings (any WebSocket client that reads)
+// stays however long it is silent.
+func TestSilentSocketsArePinged(t *testing.T) {
+	t.Parallel()
+	const interval = 200 * time.Millisecond
+	ts := newTestServer(t, Options{PingInterval: interval})
+	id := ts.createRoom(t, "")
+	honest := dialYjs(t, ts, id, 71) // its reader answers pings
+
+	mute, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	_, _ = mute.Write([]byte("GET /ws/" + id + " HTTP/1.1\r\nHost: pairpad\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"))
+	start := time.Now()
+	_ = mute.SetReadDeadline(start.Add(5 * time.Second))
+	_, err = io.Copy(io.Discard, mute) // reads what it is sent, the ping among it, and answers nothing
+	if err != nil {
+		t.Fatalf("the silent socket that answers no ping was not closed: %v", err)
+	}
+	if took := time.Since(start); took > 10*interval {
+		t.Errorf("closed after %v, want about %v", took, 3*interval/2)
+	}
+	time.Sleep(3 * interval) // the honest client is silent too, and pinged
+	if honest.closed() {
+		t.Fatalf("a client that answers pings was closed: %v", honest.err)
+	}
+}
