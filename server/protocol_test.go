@@ -124,3 +124,45 @@ func TestAllowedHosts(t *testing.T) {
 	}
 	conn.CloseNow()
 }
+
+// Any client may write the document's "language" key with any value: the REST API reports only
+// languages of the catalogue, the default for anything else.
+func TestLanguageFromDocumentIsValidated(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Options{})
+	id := ts.createRoom(t, "go")
+	c := dialYjs(t, ts, id, 81)
+	await(t, ts.sig, "c to sync", func() bool { return c.String() != "" })
+	setLanguage := func(v any) {
+		c.mu.Lock()
+		meta, _ := c.doc.GetMap(room.MetaRoot)
+		update, err := c.doc.Transact(func(tx *crdt.Transaction) error { return meta.Set(tx, "language", v) })
+		c.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.send(protocol.EncodeSyncUpdate(update))
+	}
+	for _, tc := range []struct {
+		value any
+		want  string
+	}{
+		{"rust", "rust"},
+		{"<script>alert(1)</script>", "python"},
+		{strings.Repeat("x", 10000), "python"},
+		{42.0, "python"},
+		{"typescript", "typescript"},
+	} {
+		setLanguage(tc.value)
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			status, got := ts.do(t, "GET", "/rooms/"+id, "")
+			if status == http.StatusOK && got["language"] == tc.want {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("language %.20v: GET = %d %v, want %q (client closed %v %v)", tc.value, status, got["language"], tc.want, c.closed(), c.err)
+			}
+		}
+	}
+}

@@ -306,8 +306,9 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 }
 
 // roomState returns a room's current code and language, as its live document has them, after
-// setting its language first if setLanguage is not empty. A document without a language (a
-// client may delete it) reports language.Default.
+// setting its language first if setLanguage is not empty. A document without a language, or
+// with one that is not in the catalogue (any client may write the "language" key, with any
+// value), reports language.Default.
 func (s *Server) roomState(ctx context.Context, id, setLanguage string) (roomResponse, error) {
 	meta, err := s.opts.Store.Room(ctx, id)
 	if err != nil {
@@ -318,8 +319,8 @@ func (s *Server) roomState(ctx context.Context, id, setLanguage string) (roomRes
 		return roomResponse{}, storeError(err)
 	}
 	resp := roomResponse{RoomID: id, Code: reply.Code, Language: language.Default, CreatedAt: formatTime(meta.CreatedAt)}
-	if reply.Language != "" {
-		resp.Language = reply.Language
+	if lang, ok := language.Lookup(reply.Language); ok {
+		resp.Language = lang.ID
 	}
 	return resp, nil
 }
