@@ -29,6 +29,8 @@ type RoomOptions struct {
 	SeedInterval time.Duration
 	// StoreTimeout bounds each store call (default 10 s).
 	StoreTimeout time.Duration
+	// MaxRoomBytes bounds a room's document (default 32 MiB; see room.Options).
+	MaxRoomBytes int
 }
 
 func (o RoomOptions) withDefaults() RoomOptions {
@@ -46,7 +48,8 @@ func (o RoomOptions) withDefaults() RoomOptions {
 
 // core returns the options of a room's core.
 func (o RoomOptions) core() room.Options {
-	return room.Options{CompactEntries: o.CompactEntries, CompactBytes: o.CompactBytes, KeepaliveInterval: o.KeepaliveInterval}
+	return room.Options{CompactEntries: o.CompactEntries, CompactBytes: o.CompactBytes, KeepaliveInterval: o.KeepaliveInterval,
+		MaxRoomBytes: o.MaxRoomBytes}
 }
 
 // errRoomClosed reports a room that stopped (it is being unloaded or failed).

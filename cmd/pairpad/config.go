@@ -38,6 +38,8 @@ type Config struct {
 	LogFormat string
 	// MaxMessageBytes caps one WebSocket message (and request bodies that carry code).
 	MaxMessageBytes int64
+	// MaxRoomBytes bounds a room's document: its newest snapshot plus the updates since.
+	MaxRoomBytes int64
 	// RequestTimeout bounds how long a REST request may take to send its body, and then to
 	// take its response.
 	RequestTimeout time.Duration
@@ -80,6 +82,7 @@ const (
 	DefaultLogFormat            = "json"
 	DefaultMaxMessageBytes      = 8 << 20
 	DefaultRequestTimeout       = 60 * time.Second
+	DefaultMaxRoomBytes         = 32 << 20
 	DefaultAutocompleteProvider = "builtin"
 	DefaultAutocompleteTimeout  = 2 * time.Second
 	DefaultAutocompleteRate     = 10
@@ -103,6 +106,7 @@ var settings = []setting{
 	{"LOG_LEVEL", "log-level", "info", "log level: trace, debug, info, warn, error, disabled", parseLogLevel},
 	{"LOG_FORMAT", "log-format", DefaultLogFormat, "log format: json or console", parseLogFormat},
 	{"MAX_MESSAGE_BYTES", "max-message-bytes", strconv.Itoa(DefaultMaxMessageBytes), "largest WebSocket message, in bytes (suffixes KiB, MiB allowed)", parseMaxMessageBytes},
+	{"MAX_ROOM_BYTES", "max-room-bytes", "32MiB", "largest room document (its snapshot plus the updates since); updates that add content past it are refused (suffixes KiB, MiB allowed)", parseMaxRoomBytes},
 	{"REQUEST_TIMEOUT", "request-timeout", DefaultRequestTimeout.String(), "how long a REST request may take to send its body (then a 408), and again to take its response; not WebSockets", parseRequestTimeout},
 	{"AUTOCOMPLETE_PROVIDER", "autocomplete-provider", DefaultAutocompleteProvider, "autocomplete engine: builtin, openai, ollama or llamacpp", parseAutocompleteProvider},
 	{"AUTOCOMPLETE_URL", "autocomplete-url", "", "base URL of the autocomplete model server (not for builtin)", parseAutocompleteURL},
@@ -342,11 +346,22 @@ func parseLogFormat(c *Config, raw string) error {
 	return nil
 }
 
-// maxMessageLimit bounds MAX_MESSAGE_BYTES: one message is held in memory
+// maxMessageLimit bounds MAX_MESSAGE_BYTES and MAX_ROOM_BYTES: one message is held in memory
 // whole, so a typo must not allow gigabyte frames.
 const maxMessageLimit = 1 << 30
 
-func parseMaxMessageBytes(c *Config, raw string) error {
+func parseMaxMessageBytes(c *Config, raw string) (err error) {
+	c.MaxMessageBytes, err = parseSize(raw)
+	return err
+}
+
+func parseMaxRoomBytes(c *Config, raw string) (err error) {
+	c.MaxRoomBytes, err = parseSize(raw)
+	return err
+}
+
+// parseSize reads a size in bytes, with an optional suffix B, KiB, MiB or GiB: 1 byte to 1 GiB.
+func parseSize(raw string) (int64, error) {
 	s := strings.TrimSpace(raw)
 	mult := int64(1)
 	for _, u := range []struct {
@@ -360,10 +375,9 @@ func parseMaxMessageBytes(c *Config, raw string) error {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 || n > maxMessageLimit/mult {
-		return fmt.Errorf("%q is not a size between 1 byte and 1 GiB", raw)
+		return 0, fmt.Errorf("%q is not a size between 1 byte and 1 GiB", raw)
 	}
-	c.MaxMessageBytes = n * mult
-	return nil
+	return n * mult, nil
 }
 
 func parseAutocompleteProvider(c *Config, raw string) error {

@@ -25,6 +25,7 @@ func defaultConfig() Config {
 		LogLevel:                 zerolog.InfoLevel,
 		LogFormat:                "json",
 		MaxMessageBytes:          8 << 20,
+		MaxRoomBytes:             32 << 20,
 		RequestTimeout:           60 * time.Second,
 		AutocompleteProvider:     "builtin",
 		AutocompleteTimeout:      2 * time.Second,
@@ -66,6 +67,7 @@ func TestLoadConfig(t *testing.T) {
 			LogLevel:                 zerolog.DebugLevel,
 			LogFormat:                "console",
 			MaxMessageBytes:          1 << 20,
+			MaxRoomBytes:             32 << 20,
 			RequestTimeout:           90 * time.Second,
 			AutocompleteProvider:     "builtin",
 			AutocompleteTimeout:      2 * time.Second,
@@ -99,6 +101,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "allowed hosts", env: map[string]string{"ALLOWED_HOSTS": " localhost, 127.0.0.1 ,[::1],,"},
 			want: with(func(c *Config) { c.AllowedHosts = []string{"localhost", "127.0.0.1", "::1"} })},
 		{name: "connections per address", env: map[string]string{"MAX_CONNECTIONS_PER_ADDRESS": "0"}, want: with(func(c *Config) { c.MaxConnectionsPerAddress = 0 })},
+		{name: "room size", env: map[string]string{"MAX_ROOM_BYTES": "4MiB"}, want: with(func(c *Config) { c.MaxRoomBytes = 4 << 20 })},
 		{name: "rate zero means no limit", env: map[string]string{"AUTOCOMPLETE_RATE": "0"}, want: with(func(c *Config) { c.AutocompleteRate = 0 })},
 		{name: "flags override environment",
 			args: []string{"-port", "7000", "--log-level=warn", "-allowed-origins", "*", "-data-dir", "/tmp/d", "-max-message-bytes", "2MiB"},
@@ -147,6 +150,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "ALLOWED_HOSTS with a port", env: map[string]string{"ALLOWED_HOSTS": "localhost:8000"}, wantErr: `ALLOWED_HOSTS entry "localhost:8000" is not a host name`},
 		{name: "ALLOWED_HOSTS with a scheme", env: map[string]string{"ALLOWED_HOSTS": "http://localhost"}, wantErr: `ALLOWED_HOSTS entry "http://localhost" is not a host name`},
 		{name: "bad MAX_CONNECTIONS_PER_ADDRESS", env: map[string]string{"MAX_CONNECTIONS_PER_ADDRESS": "-3"}, wantErr: `MAX_CONNECTIONS_PER_ADDRESS "-3" is not a number of connections`},
+		{name: "bad MAX_ROOM_BYTES", env: map[string]string{"MAX_ROOM_BYTES": "big"}, wantErr: `MAX_ROOM_BYTES "big" is not a size`},
 		{name: "unknown flag", args: []string{"-verbose"}, wantErr: "flag provided but not defined: -verbose"},
 	}
 	for _, tt := range tests {

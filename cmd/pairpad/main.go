@@ -187,6 +187,7 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		MaxConnectionsPerAddress: noLimitIfZero(cfg.MaxConnectionsPerAddress),
 		TrustedProxies:           cfg.TrustedProxies,
 		App:                      webclient.Handler(),
+		Rooms:                    server.RoomOptions{MaxRoomBytes: int(cfg.MaxRoomBytes)},
 	})
 	if err != nil {
 		return err

@@ -42,10 +42,32 @@ type conn struct {
 	// awareness holds the awareness clients whose state this connection set last (see
 	// Room.owners): they are announced gone when it leaves.
 	awareness map[uint64]struct{}
-	// awarenessTokens is the connection's bucket of awareness messages (Options.AwarenessRate),
-	// as of awarenessAt.
-	awarenessTokens float64
-	awarenessAt     time.Time
+	// awarenessRate and inbound are the connection's buckets of awareness messages and of
+	// bytes received (Options.AwarenessRate, InboundBytesPerSecond).
+	awarenessRate, inbound bucket
+}
+
+// bucket is a token bucket on the room's clock, full at first.
+type bucket struct {
+	tokens  float64
+	at      time.Time
+	started bool
+}
+
+// take takes n tokens at now from a bucket that refills at rate a second up to burst, and
+// reports whether it held them.
+func (b *bucket) take(n, rate, burst float64, now time.Time) bool {
+	if !b.started {
+		b.tokens, b.started = burst, true
+	} else {
+		b.tokens = min(burst, b.tokens+rate*now.Sub(b.at).Seconds())
+	}
+	b.at = now
+	if b.tokens < n {
+		return false
+	}
+	b.tokens -= n
+	return true
 }
 
 // send queues a frame for the connection; nothing is sent to a connection that left.
@@ -66,11 +88,19 @@ func (c *conn) applyUpdate(update []byte) error {
 	if !c.mayEdit() {
 		return nil
 	}
+	if addsContent(update) && !c.room.fits(len(update)) {
+		return refuse(CloseRoomTooLarge, "the room is at its size limit", errRoomFull)
+	}
 	if err := c.room.apply(c, update); err != nil {
 		return refuse(CloseInvalidPayload, updateRefusal(err), err)
 	}
 	return nil
 }
+
+// addsContent reports whether an update (v1) may have structs: its first var-uint counts the
+// clients whose structs it carries, after which only the delete set comes, and it is 0 only as
+// the single byte 0. One that only deletes is always taken, so that a full room can be emptied.
+func addsContent(update []byte) bool { return len(update) == 0 || update[0] != 0 }
 
 // updateRefusal returns the close reason for an update the document refused with err: well
 // formed but nesting types beyond crdt.MaxNestingDepth, or malformed.
@@ -114,7 +144,7 @@ func (c *conn) applyAwareness(update []byte) error {
 // relayed to every peer and a state is kept until its client leaves, so each is bounded.
 func (c *conn) checkAwareness(entries []protocol.Entry) error {
 	o := c.room.opts
-	if !c.takeAwarenessToken() {
+	if !c.awarenessRate.take(1, o.AwarenessRate, 2*o.AwarenessRate, c.room.now) {
 		return refuse(ClosePolicyViolation, "too many awareness updates", errors.New("room: awareness rate exceeded"))
 	}
 	if len(entries) > o.MaxAwarenessEntries {
@@ -136,23 +166,6 @@ func (c *conn) checkAwareness(entries []protocol.Entry) error {
 			fmt.Errorf("room: %d awareness clients, more than %d", claimed, o.MaxAwarenessClients))
 	}
 	return nil
-}
-
-// takeAwarenessToken takes a message from the connection's bucket, which refills at
-// AwarenessRate per second up to twice that, and reports whether there was one.
-func (c *conn) takeAwarenessToken() bool {
-	rate, now := c.room.opts.AwarenessRate, c.room.now
-	if c.awarenessAt.IsZero() {
-		c.awarenessTokens = 2 * rate
-	} else {
-		c.awarenessTokens = min(2*rate, c.awarenessTokens+rate*now.Sub(c.awarenessAt).Seconds())
-	}
-	c.awarenessAt = now
-	if c.awarenessTokens < 1 {
-		return false
-	}
-	c.awarenessTokens--
-	return true
 }
 
 // whenDurable runs fn once everything the room accepted so far is committed: at once if it is.

@@ -58,6 +58,7 @@ const (
 	CloseMessageTooBig   CloseCode = 1009
 	CloseInternalError   CloseCode = 1011
 	CloseTryAgainLater   CloseCode = 1013
+	CloseRoomTooLarge    CloseCode = 4413
 )
 
 // Close is a connection to close, with its code and reason, once the messages queued before it

@@ -52,6 +52,16 @@ type Options struct {
 	// MaxConnections is how many connections the room takes (default 128); one more is closed
 	// with 1013 (try again later) "room full".
 	MaxConnections int
+	// MaxRoomBytes bounds the room's document, measured as its newest snapshot plus the updates
+	// accepted since (default 32 MiB): an update that adds content past it is refused, and its
+	// connection closed with 4413 (a y-websocket client does not retry); deletions are always
+	// taken.
+	MaxRoomBytes int
+	// InboundBytesPerSecond bounds what one connection sends, on average (default 1 MiB/s),
+	// with bursts of InboundBurstBytes (default 16 MiB, two of the largest messages); past it
+	// the connection is closed with 1008.
+	InboundBytesPerSecond float64
+	InboundBurstBytes     float64
 }
 
 func (o Options) withDefaults() Options {
@@ -69,6 +79,13 @@ func (o Options) withDefaults() Options {
 	o.MaxAwarenessEntries = cmp.Or(max(o.MaxAwarenessEntries, 0), 16)
 	o.MaxAwarenessClients = cmp.Or(max(o.MaxAwarenessClients, 0), 8)
 	o.MaxConnections = cmp.Or(max(o.MaxConnections, 0), 128)
+	o.MaxRoomBytes = cmp.Or(max(o.MaxRoomBytes, 0), 32<<20)
+	if o.InboundBytesPerSecond <= 0 {
+		o.InboundBytesPerSecond = 1 << 20
+	}
+	if o.InboundBurstBytes <= 0 {
+		o.InboundBurstBytes = 16 << 20
+	}
 	if o.AwarenessRate <= 0 {
 		o.AwarenessRate = 100
 	}
@@ -109,7 +126,11 @@ type Room struct {
 	// are what the one being written covers.
 	compactWanted, compacting bool
 	snapEntries, snapBytes    int
-	finalSnapshot             bool // the snapshot of a stopping room was handed out
+	// snapshotBytes is the size of the newest snapshot, and sizeBytes the document's size as
+	// Options.MaxRoomBytes measures it: that snapshot plus every update accepted since.
+	snapshotBytes, sizeBytes int
+	snapshotWanted           int  // the size of the snapshot being written
+	finalSnapshot            bool // the snapshot of a stopping room was handed out
 
 	stopping, stopped bool
 	ready             Ready
@@ -145,13 +166,15 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 	opts = opts.withDefaults()
 	return &Room{
 		opts: opts, doc: doc, text: text, meta: meta,
-		conns:      make(map[ConnID]*conn),
-		owners:     make(map[uint64]*conn),
-		now:        now,
-		keepalive:  now.Add(opts.KeepaliveInterval),
-		lastSeq:    st.LastSeq,
-		logEntries: len(st.Log),
-		logBytes:   logBytes,
+		conns:         make(map[ConnID]*conn),
+		owners:        make(map[uint64]*conn),
+		now:           now,
+		keepalive:     now.Add(opts.KeepaliveInterval),
+		lastSeq:       st.LastSeq,
+		logEntries:    len(st.Log),
+		logBytes:      logBytes,
+		snapshotBytes: len(st.Snapshot),
+		sizeBytes:     len(st.Snapshot) + logBytes,
 	}, nil
 }
 
@@ -295,6 +318,10 @@ func (r *Room) join(in Join) {
 }
 
 func (r *Room) receive(c *conn, f Frame) {
+	if !c.inbound.take(float64(len(f.Data)), r.opts.InboundBytesPerSecond, r.opts.InboundBurstBytes, r.now) {
+		r.close(c, ClosePolicyViolation, "sending too fast", fmt.Errorf("room: over %.0f bytes a second", r.opts.InboundBytesPerSecond))
+		return
+	}
 	err := c.session.receive(c, f)
 	if err == nil {
 		return
@@ -405,8 +432,15 @@ func (r *Room) apply(c *conn, update []byte) error {
 		return nil // nothing to keep (a new y-websocket client's sync step 2)
 	}
 	r.accepted = append(r.accepted, accepted{from: c.id, update: update, delta: delta, at: r.now})
+	r.sizeBytes += len(update)
 	return nil
 }
+
+// errRoomFull refuses an update that would grow the document past Options.MaxRoomBytes.
+var errRoomFull = errors.New("room: the document is at its size limit")
+
+// fits reports whether the document may take an update of n more bytes that adds content.
+func (r *Room) fits(n int) bool { return r.sizeBytes+n <= r.opts.MaxRoomBytes }
 
 // transact runs an edit on behalf of session ("" for the server) and queues its update for
 // commit. Edits fn made before failing are kept and committed, as in crdt.Doc.Transact.
@@ -414,6 +448,7 @@ func (r *Room) transact(session ConnID, fn func(tx *crdt.Transaction) error) err
 	update, err := r.doc.Transact(fn)
 	if update != nil {
 		r.accepted = append(r.accepted, accepted{from: session, update: update, delta: update, at: r.now})
+		r.sizeBytes += len(update)
 	}
 	return err
 }
@@ -473,7 +508,8 @@ func (r *Room) committed(in Committed) {
 		}
 	}
 	r.runWaiting()
-	if r.logEntries >= r.opts.CompactEntries || r.logBytes >= r.opts.CompactBytes {
+	// A large document is written again less often: its log may reach half its snapshot.
+	if r.logEntries >= r.opts.CompactEntries || r.logBytes >= max(r.opts.CompactBytes, r.snapshotBytes/2) {
 		r.compactWanted = true
 	}
 }
@@ -486,7 +522,7 @@ func (r *Room) handOutSnapshot() {
 		return
 	}
 	r.compacting = true
-	r.snapEntries, r.snapBytes = r.logEntries, r.logBytes
+	r.snapEntries, r.snapBytes, r.snapshotWanted = r.logEntries, r.logBytes, len(state)
 	r.ready.Snapshot = &Snapshot{Seq: r.lastSeq, State: state}
 }
 
@@ -498,6 +534,8 @@ func (r *Room) compacted(in Compacted) {
 	if in.Err == nil {
 		r.logEntries -= r.snapEntries
 		r.logBytes -= r.snapBytes
+		r.sizeBytes += r.snapshotWanted - r.snapshotBytes - r.snapBytes
+		r.snapshotBytes = r.snapshotWanted
 	}
 }
 

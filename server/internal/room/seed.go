@@ -117,6 +117,10 @@ func (s *seedSession) merge(c *conn, code string) error {
 		s.flush(c)
 		return nil
 	}
+	if growth := len(code) - len(base.String()); growth > 0 && !c.room.fits(growth) {
+		c.send(seedError("room_full", "the room is at its size limit: the code may not grow"))
+		return nil
+	}
 	dmp := diffmatchpatch.New()
 	dmp.DiffTimeout = seedDiffTimeout
 	diffs := dmp.DiffMain(base.String(), code, false)

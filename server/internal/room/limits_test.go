@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/crdt/protocol"
 )
 
@@ -123,5 +124,93 @@ func TestRoomFull(t *testing.T) {
 	}
 	if len(r.order) != 3 {
 		t.Errorf("%d connections in the room, want 3", len(r.order))
+	}
+}
+
+// insertion is an update of a client inserting n characters into the code.
+func insertion(t *testing.T, client uint64, n int) []byte {
+	t.Helper()
+	doc, err := crdt.NewDoc(crdt.Options{ClientID: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := doc.GetText(CodeRoot)
+	update, err := doc.Transact(func(tx *crdt.Transaction) error { return text.Insert(tx, 0, strings.Repeat("y", n)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return update
+}
+
+func syncUpdate(conn ConnID, update []byte) Receive {
+	return Receive{Conn: conn, Frame: binary(protocol.EncodeSyncUpdate(update)), At: scriptEpoch}
+}
+
+// An update that would grow the document past MaxRoomBytes closes its connection with 4413 and
+// leaves the document as it was; others' smaller edits and deletions are still taken.
+func TestRoomSizeLimit(t *testing.T) {
+	r, err := New(Options{MaxRoomBytes: 2000}, Stored{}, scriptEpoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Step(Join{Conn: "big", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+	r.Step(Join{Conn: "small", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+	r.Ready()
+	r.Step(syncUpdate("big", insertion(t, 5, 3000)))
+	closes := r.Ready().Closes
+	if len(closes) != 1 || closes[0].Conn != "big" || closes[0].Code != CloseRoomTooLarge {
+		t.Fatalf("closes %+v, want big closed with 4413", closes)
+	}
+	if strings.Contains(r.text.String(), "yyy") {
+		t.Fatal("the refused insertion is in the document")
+	}
+	r.Step(syncUpdate("small", insertion(t, 6, 100)))
+	if closes := r.Ready().Closes; len(closes) != 0 || !strings.Contains(r.text.String(), strings.Repeat("y", 100)) {
+		t.Fatalf("a small insertion: closes %+v, text %q", closes, r.text.String())
+	}
+}
+
+// A JSON client cannot grow a full room's code either: it gets an error and keeps its connection.
+func TestRoomSizeLimitJSON(t *testing.T) {
+	r, err := New(Options{MaxRoomBytes: 2000}, Stored{}, scriptEpoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Step(Join{Conn: "j", Role: Editor, Session: NewSeedSession(time.Millisecond), At: scriptEpoch})
+	r.Ready()
+	code := `{"type":"code_update","code":"` + strings.Repeat("z", 3000) + `"}`
+	r.Step(Receive{Conn: "j", Frame: Frame{Text: true, Data: []byte(code)}, At: scriptEpoch})
+	rd := r.Ready()
+	if len(rd.Closes) != 0 || strings.Contains(r.text.String(), "zzz") {
+		t.Fatalf("closes %+v, text %q: want the connection kept and the text unchanged", rd.Closes, r.text.String())
+	}
+	if len(rd.Messages) == 0 || !strings.Contains(string(rd.Messages[0].Frame.Data), "room_full") {
+		t.Errorf("messages %v, want a room_full error", rd.Messages)
+	}
+}
+
+// A connection that sends more bytes than InboundBytesPerSecond allows, past its burst, is
+// closed with 1008; one within the rate is not.
+func TestInboundRate(t *testing.T) {
+	r, err := New(Options{InboundBytesPerSecond: 1000, InboundBurstBytes: 2000}, Stored{}, scriptEpoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Step(Join{Conn: "fast", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+	r.Step(Join{Conn: "steady", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+	r.Ready()
+	for i := range 4 { // 4 x 600 bytes at once: past the burst of 2000
+		in := awarenessFrame(protocol.Entry{Client: 1, Clock: uint64(i + 1), State: stateOf(580)})
+		in.Conn, in.At = "fast", scriptEpoch
+		r.Step(in)
+	}
+	for i := range 10 { // 600 bytes a second: within the rate
+		in := awarenessFrame(protocol.Entry{Client: 2, Clock: uint64(i + 1), State: stateOf(580)})
+		in.Conn, in.At = "steady", scriptEpoch.Add(time.Duration(i)*time.Second)
+		r.Step(in)
+	}
+	closes := r.Ready().Closes
+	if len(closes) != 1 || closes[0].Conn != "fast" || closes[0].Code != ClosePolicyViolation {
+		t.Fatalf("closes %+v, want fast closed with 1008", closes)
 	}
 }
