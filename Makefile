@@ -6,7 +6,7 @@ WEB_DEPS  := webclient/node_modules/.package-lock.json
 BENCH_SERVER_DEPS := bench/server/node_modules/.package-lock.json
 FUZZTIME  ?= 60s
 # Packages whose Fuzz targets `make fuzz` runs (and `make test` runs briefly).
-FUZZ_PKGS := ./crdt/... ./completion/... ./internal/...
+FUZZ_PKGS := ./crdt/... ./completion/... ./internal/... ./server/internal/room
 
 # staticcheck's release, installed by make lint: release 2026.2.2 is module version v0.8.2
 # (the module proxy knows only the latter).
