@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"sync/atomic"
 
@@ -78,9 +79,12 @@ func newPeer(r *run, rm *room, id uint64, measured bool) (*peer, error) {
 // connect dials the peer's room, starts its reader and starts the sync. The caller waits on
 // synced and done.
 func (p *peer) connect(ctx context.Context) error {
-	conn, _, err := websocket.Dial(ctx, p.wire.url(p.run.opts.URL), nil)
+	conn, resp, err := websocket.Dial(ctx, p.wire.url(p.run.opts.URL), nil)
 	if err != nil {
 		close(p.done)
+		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+			return fmt.Errorf("dial: %w (pairpad limits the sockets of one address: start it with MAX_CONNECTIONS_PER_ADDRESS=0)", err)
+		}
 		return fmt.Errorf("dial: %w", err)
 	}
 	conn.SetReadLimit(maxMessageBytes)
