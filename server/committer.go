@@ -28,9 +28,9 @@ type committer struct {
 	stop    chan struct{} // closed (once) to stop run
 	done    chan struct{} // closed when run has returned
 	once    sync.Once
-	// failing says the last group commit failed as a whole (the store refused to write, not
-	// one batch's room or entries): GET /ready answers 503 until one succeeds.
-	failing atomic.Bool
+	// failedAt is when the last group commit failed as a whole (the store refused to write,
+	// not one batch's room or entries), in Unix ns; 0 once one succeeded.
+	failedAt atomic.Int64
 }
 
 // commitRequest is one room's batch and where its result goes (buffered).
@@ -114,7 +114,11 @@ func (c *committer) groupCommit(first commitRequest) {
 	c.metrics.commitSeconds.Observe(since(start))
 	c.metrics.commitRooms.Observe(float64(len(batches)))
 	c.metrics.commitEntries.Observe(float64(entries))
-	c.failing.Store(failedWhole(results))
+	if failedWhole(results) {
+		c.failedAt.Store(time.Now().UnixNano())
+	} else {
+		c.failedAt.Store(0)
+	}
 	end := time.Now()
 	for i, req := range reqs {
 		if results[i].Err != nil {
@@ -124,6 +128,18 @@ func (c *committer) groupCommit(first commitRequest) {
 		}
 		req.result <- results[i]
 	}
+}
+
+// refusingWindow is how long after a failed group commit GET /ready answers 503, unless a
+// commit succeeds meanwhile. It ends by itself because a server that takes no traffic makes
+// no commits: the next one tells again.
+const refusingWindow = 30 * time.Second
+
+// refusing reports whether the store refused a group commit within refusingWindow, and none
+// succeeded since.
+func (c *committer) refusing(now time.Time) bool {
+	at := c.failedAt.Load()
+	return at != 0 && now.Sub(time.Unix(0, at)) < refusingWindow
 }
 
 // failedWhole reports whether a group commit failed as a whole: every batch failed, and not

@@ -222,7 +222,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	if err := s.opts.Store.Ping(ctx); err != nil {
 		return httpapi.Unavailable("the store is unreachable", err)
 	}
-	if s.rooms.committer.failing.Load() {
+	if s.rooms.committer.refusing(time.Now()) {
 		return httpapi.Unavailable("the store refused the last commit (disk full?)", nil)
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
