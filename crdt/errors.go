@@ -55,6 +55,10 @@ var (
 // nothing.
 var ErrTooDeep = errors.New("crdt: shared types nested too deeply")
 
+// ErrReservedClient reports an update that writes as a client its sender may not write as (see
+// Doc.ApplyPeerUpdate). It is returned wrapped, not in a *DecodeError: the update is well formed.
+var ErrReservedClient = errors.New("crdt: update writes as a reserved client")
+
 // DecodeError reports malformed input to one of the package's decoders. Err is, or wraps, one
 // of the decoding errors above. Input names what was decoded: "update", "state vector",
 // "delete set", "relative position", or "updates[i]" for the i-th argument of MergeUpdates.

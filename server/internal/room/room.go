@@ -363,9 +363,10 @@ func (a *awarenessUpdate) encoded() []byte {
 	return a.message
 }
 
-// apply integrates an update from c and queues it for commit.
+// apply integrates an update from c and queues it for commit. No connection may write as
+// ServerClientID: the server's own edits must stay the server's to number.
 func (r *Room) apply(c *conn, update []byte) error {
-	delta, err := r.doc.ApplyUpdateAndEncode(update)
+	delta, err := r.doc.ApplyPeerUpdate(update, ServerClientID)
 	if err != nil {
 		return err
 	}
