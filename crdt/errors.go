@@ -37,8 +37,11 @@ var (
 	ErrEmptyStruct = errors.New("crdt: struct of length zero")
 	// ErrInvalidJSON reports ContentJSON, ContentEmbed or ContentFormat holding invalid JSON.
 	ErrInvalidJSON = errors.New("crdt: invalid JSON in content")
-	// ErrClockOverflow reports a struct or delete range that ends beyond clock 2^53-1.
+	// ErrClockOverflow reports a struct or delete range that ends beyond MaxClock (2^53-1). A
+	// local edit that would fails with it too, wrapped but not in a *DecodeError.
 	ErrClockOverflow = errors.New("crdt: clock beyond 2^53")
+	// ErrStructTooLong reports a struct or delete range longer than MaxStructLength.
+	ErrStructTooLong = errors.New("crdt: struct or delete range too long")
 	// ErrSelfReference reports a struct whose origin, right origin or parent is content of its
 	// own client at or after itself: no peer writes one and it could never integrate.
 	// ApplyUpdate rejects it; the doc-less update operations, like Yjs's, let it through.

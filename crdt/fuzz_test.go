@@ -144,8 +144,11 @@ var malformedUpdates = [][]byte{
 	wire(1, maxVarUint, 1, 0, 0, 1, 0, 1), // 2^53-1 structs, one GC written
 	wire(1, 1, 1, maxVarUint, 0, 5, 0),    // a GC past clock 2^53
 	wire(1, 1, 1, 0, 0, 0, 0),             // a GC of length 0
-	wire(1, 1, 1, 0, 10, 3, 0),            // only a Skip
-	wire(1, 1, 1, 0, 31, 0),               // unknown content kind
+	wire(1, 1, maxVarUint, 2, 0, varUint(MaxClock-2), 0),                           // issue 12: a GC to clock 2^53-1, too long
+	wire(1, 1, 1, 0, 1, 1, "t", varUint(MaxStructLength+1), 0),                     // ContentDeleted too long
+	wire(0, 1, 1, 1, 0, varUint(MaxStructLength+1)),                                // a delete range too long
+	wire(1, 1, 1, 0, 10, 3, 0),                                                     // only a Skip
+	wire(1, 1, 1, 0, 31, 0),                                                        // unknown content kind
 	wire(1, 1, 1, 0, 4, 1, "t", 2, 0xc3, 0x28, 0),                                  // invalid UTF-8 in a string
 	wire(1, 1, 1, 0, 4, 1, "t", maxVarUint, 0),                                     // a string of 2^53-1 bytes
 	wire(1, 1, 1, 0, 8, 1, "a", maxVarUint, 0),                                     // ContentAny of 2^53-1 values

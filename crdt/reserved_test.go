@@ -42,8 +42,7 @@ func TestApplyPeerUpdateReservedClient(t *testing.T) {
 		{"deleteServerContent", edit, nil},
 		{"serverContentBack", state, nil},
 		{"serverContentAndMore", wire(1, 2, maxVarUint, 0, 4, 1, "code", "abc", 0x84, maxVarUint, 2, "x", 0), ErrReservedClient},
-		// One GC struct of the server's client from its clock 3 to 2^53-1.
-		{"gcToMaxClock", wire(1, 1, maxVarUint, 3, 0, varUint(MaxClientID-3), 0), ErrReservedClient},
+		{"gcOfMaxLength", wire(1, 1, maxVarUint, 3, 0, varUint(MaxStructLength), 0), ErrReservedClient},
 		{"gcOneUnit", wire(1, 1, maxVarUint, 3, 0, 1, 0), ErrReservedClient},
 		{"itemOfServer", wire(1, 1, maxVarUint, 3, 4, 1, "code", "x", 0), ErrReservedClient},
 		{"deleteBeyondClock", wire(0, 1, maxVarUint, 1, 2, 2), ErrReservedClient},

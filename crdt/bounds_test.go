@@ -1,0 +1,60 @@
+package crdt
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+// TestStructBounds checks the bounds on clocks (MaxClock) and on the free lengths of GC, Skip
+// and ContentDeleted structs and delete ranges (MaxStructLength): every decoder refuses what
+// passes them, and ApplyUpdate changes nothing.
+func TestStructBounds(t *testing.T) {
+	tooLong := varUint(MaxStructLength + 1)
+	tests := []struct {
+		name    string
+		update  []byte
+		wantErr error // nil for success
+	}{
+		{"gc/maxLength", wire(1, 1, 1, 0, 0, varUint(MaxStructLength), 0), nil},
+		{"gc/tooLong", wire(1, 1, 1, 0, 0, tooLong, 0), ErrStructTooLong},
+		// issue 12 item 2: 21 bytes took the server's clock from 2 to 2^53-1.
+		{"gc/attack", wire(1, 1, maxVarUint, 2, 0, varUint(MaxClock-2), 0), ErrStructTooLong},
+		{"gc/endsAtMaxClock", wire(1, 1, 1, varUint(MaxClock-5), 0, 5, 0), nil},
+		{"gc/endsBeyondMaxClock", wire(1, 1, 1, varUint(MaxClock-5), 0, 6, 0), ErrClockOverflow},
+		{"skip/tooLong", wire(1, 2, 1, 0, 10, tooLong, 0, 1, 0), ErrStructTooLong},
+		{"deleted/maxLength", wire(1, 1, 1, 0, 1, 1, "t", varUint(MaxStructLength), 0), nil},
+		{"deleted/tooLong", wire(1, 1, 1, 0, 1, 1, "t", tooLong, 0), ErrStructTooLong},
+		{"deleteRange/maxLength", wire(0, 1, 1, 1, 0, varUint(MaxStructLength)), nil},
+		{"deleteRange/tooLong", wire(0, 1, 1, 1, 0, tooLong), ErrStructTooLong},
+		{"deleteRange/endsAtMaxClock", wire(0, 1, 1, 1, varUint(MaxClock-5), 5), nil},
+		{"deleteRange/endsBeyondMaxClock", wire(0, 1, 1, 1, varUint(MaxClock-5), 6), ErrClockOverflow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := DecodeUpdate(tt.update); !errors.Is(err, tt.wantErr) {
+				t.Errorf("DecodeUpdate: error %v, want %v", err, tt.wantErr)
+			}
+			if _, err := MergeUpdates(tt.update, wire(0, 0)); !errors.Is(err, tt.wantErr) {
+				t.Errorf("MergeUpdates: error %v, want %v", err, tt.wantErr)
+			}
+			d, _ := NewDoc(Options{ClientID: 9})
+			text, _ := d.GetText("t")
+			if _, err := d.Transact(func(tx *Transaction) error { return text.Insert(tx, 0, "ab") }); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := d.EncodeStateAsUpdate(nil)
+			err := d.ApplyUpdate(tt.update)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ApplyUpdate: error %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr == nil {
+				return
+			}
+			checkDecodeError(t, err, len(tt.update))
+			if after, _ := d.EncodeStateAsUpdate(nil); !bytes.Equal(before, after) || d.HasPending() {
+				t.Errorf("a refused update changed the document")
+			}
+		})
+	}
+}
