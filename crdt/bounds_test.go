@@ -58,3 +58,41 @@ func TestStructBounds(t *testing.T) {
 		})
 	}
 }
+
+// TestLocalEditsStopAtMaxClock checks that a local edit that would give content a clock beyond
+// MaxClock fails with ErrClockOverflow and changes nothing, so that what a document writes it
+// can read back: the server's edits in issue 12 (item 2) went to clock 2^53-1 and the room's log
+// never loaded again.
+func TestLocalEditsStopAtMaxClock(t *testing.T) {
+	const client = 5
+	d, _ := NewDoc(Options{ClientID: client})
+	// Content of the document's own client up to MaxClock-2, as no update could bring it in.
+	d.store.add(&item{id: ID{client, 0}, kind: kindGC, length: MaxClock - 2})
+	text, _ := d.GetText("t")
+	array, _ := d.GetArray("a")
+	m, _ := d.GetMap("m")
+	update, err := d.Transact(func(tx *Transaction) error { return text.Insert(tx, 0, "ab") })
+	if err != nil {
+		t.Fatalf("inserting up to MaxClock: %v", err)
+	}
+	if _, err := DecodeUpdate(update); err != nil {
+		t.Fatalf("the update ending at MaxClock does not decode: %v", err)
+	}
+	state, _ := d.EncodeStateAsUpdate(nil)
+	version := text.Version()
+	edits := map[string]func(tx *Transaction) error{
+		"text.Insert":   func(tx *Transaction) error { return text.Insert(tx, 1, "c") },
+		"text.InsertAt": func(tx *Transaction) error { return text.InsertAt(tx, version, 1, "c") },
+		"array.Insert":  func(tx *Transaction) error { return array.Insert(tx, 0, 1) },
+		"map.Set":       func(tx *Transaction) error { return m.Set(tx, "k", "v") },
+	}
+	for name, edit := range edits {
+		update, err := d.Transact(edit)
+		if !errors.Is(err, ErrClockOverflow) || update != nil {
+			t.Errorf("%s: update %x, error %v; want none and %v", name, update, err, ErrClockOverflow)
+		}
+	}
+	if after, _ := d.EncodeStateAsUpdate(nil); !bytes.Equal(state, after) {
+		t.Errorf("a refused edit changed the document")
+	}
+}

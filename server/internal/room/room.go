@@ -13,8 +13,10 @@ import (
 )
 
 // ServerClientID is the client id of the edits the server makes itself (a room's starter text,
-// language changes, merged whole-code updates). Yjs clients pick 32-bit ids, so it never
-// collides.
+// language changes, merged whole-code updates). Yjs clients pick random 32-bit ids, so none
+// takes 2^53-1 by accident; one that claims it on purpose is refused (crdt.Doc.ApplyPeerUpdate),
+// so the server's clock only moves with its own edits, and an edit that would take it past
+// crdt.MaxClock fails with crdt.ErrClockOverflow rather than write what no decoder reads.
 const ServerClientID = crdt.MaxClientID
 
 // Names of a room document's shared roots, the same for every client.
