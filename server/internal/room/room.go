@@ -52,9 +52,21 @@ func (o Options) withDefaults() Options {
 
 // Stored is a room's durable state as the store returns it.
 type Stored struct {
-	Snapshot []byte   // the newest snapshot's state; nil for none
-	Log      [][]byte // the updates appended after it, in order
-	LastSeq  uint64   // the sequence number of the last of them, or the snapshot's
+	Snapshot []byte     // the newest snapshot's state; nil for none
+	Log      []LogEntry // the updates appended after it, in order
+	LastSeq  uint64     // the sequence number of the last of them, or the snapshot's
+}
+
+// LogEntry is an update of the op log and its sequence number.
+type LogEntry struct {
+	Seq    uint64
+	Update []byte
+}
+
+// SetAside is a log entry New could not apply, and why: the room loaded without it.
+type SetAside struct {
+	Seq uint64
+	Err error
 }
 
 // Room is a live room's state machine. Create it with New; see the package doc.
@@ -88,6 +100,9 @@ type Room struct {
 
 	stopping, stopped bool
 	ready             Ready
+	// setAside are the log entries New could not apply. They stay in the store for an operator
+	// to look at: the room never compacts, which would drop them.
+	setAside []SetAside
 }
 
 // accepted is an update the room accepted and has to commit.
@@ -98,8 +113,11 @@ type accepted struct {
 	at     time.Time
 }
 
-// New returns the room whose durable state is st, at time now. A state that does not decode is
-// an error: a room that cannot load must never start empty and overwrite what is stored.
+// New returns the room whose durable state is st, at time now. A snapshot that does not decode
+// is an error: a room that cannot load must never start empty and overwrite what is stored. A
+// log entry that does not decode or apply is set aside (see SetAside) and the room loads
+// without it: one bad entry, which a bug or an attack once let in, must not make the room
+// unloadable for ever. The entries after it that depend on it wait as pending structs.
 func New(opts Options, st Stored, now time.Time) (*Room, error) {
 	doc, text, meta, err := newDoc()
 	if err != nil {
@@ -111,11 +129,12 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 		}
 	}
 	logBytes := 0
-	for i, u := range st.Log {
-		if err := doc.ApplyUpdate(u); err != nil {
-			return nil, fmt.Errorf("room: log entry %d after the snapshot: %w", i+1, err)
+	var setAside []SetAside
+	for _, e := range st.Log {
+		logBytes += len(e.Update)
+		if err := doc.ApplyUpdate(e.Update); err != nil {
+			setAside = append(setAside, SetAside{Seq: e.Seq, Err: err})
 		}
-		logBytes += len(u)
 	}
 	opts = opts.withDefaults()
 	return &Room{
@@ -127,6 +146,7 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 		lastSeq:    st.LastSeq,
 		logEntries: len(st.Log),
 		logBytes:   logBytes,
+		setAside:   setAside,
 	}, nil
 }
 
@@ -449,8 +469,13 @@ func (r *Room) committed(in Committed) {
 	}
 }
 
+// handOutSnapshot hands out the room's state to replace the log, unless the log holds entries
+// set aside, which compaction would drop.
 func (r *Room) handOutSnapshot() {
 	r.compactWanted = false
+	if len(r.setAside) > 0 {
+		return
+	}
 	state, err := r.doc.EncodeStateAsUpdate(nil)
 	if err != nil {
 		r.ready.Errors = append(r.ready.Errors, fmt.Errorf("room: encode snapshot: %w", err))
