@@ -470,15 +470,18 @@ func (r *Room) committed(in Committed) {
 }
 
 // handOutSnapshot hands out the room's state to replace the log, unless the log holds entries
-// set aside, which compaction would drop.
+// set aside, which compaction would drop, or the state fails checkSnapshot.
 func (r *Room) handOutSnapshot() {
 	r.compactWanted = false
 	if len(r.setAside) > 0 {
 		return
 	}
 	state, err := r.doc.EncodeStateAsUpdate(nil)
+	if err == nil {
+		err = r.checkSnapshot(state)
+	}
 	if err != nil {
-		r.ready.Errors = append(r.ready.Errors, fmt.Errorf("room: encode snapshot: %w", err))
+		r.ready.Errors = append(r.ready.Errors, fmt.Errorf("room: not compacting: %w", err))
 		return
 	}
 	r.compacting = true
