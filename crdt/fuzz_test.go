@@ -312,6 +312,7 @@ func FuzzApplyUpdate(f *testing.F) {
 		f.Add(b, uint8(i))
 	}
 	f.Add(nestedArrays(1, 0, MaxNestingDepth+1, "a", ID{}), uint8(0))
+	f.Add(wire(1, 1, varUint(1<<40), 0, 0, 1, 1, varUint(1<<40), 1, 0, 1), uint8(0)) // writes as the fuzzed document's client
 	addKnownCrashers(f, "FuzzApplyUpdate")
 	bases := s.bases
 	f.Fuzz(func(t *testing.T, update []byte, sel uint8) {
@@ -324,7 +325,28 @@ func FuzzApplyUpdate(f *testing.F) {
 			t.Fatalf("applying the base state: %v", err)
 		}
 		fuzzApplyAndCheck(t, d, update, sel)
+		fuzzApplyPeerAndCheck(t, base, update)
 	})
+}
+
+// fuzzApplyPeerAndCheck applies update as a peer's, reserving the document's own client, to a
+// document holding base: a refusal changes nothing.
+func fuzzApplyPeerAndCheck(t *testing.T, base fuzzBase, update []byte) {
+	t.Helper()
+	d := fuzzNewDoc(t, base.gc)
+	if err := d.ApplyUpdate(base.state); err != nil {
+		t.Fatalf("applying the base state: %v", err)
+	}
+	before, err := d.EncodeStateAsUpdate(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ApplyPeerUpdate(update, d.ClientID()); !errors.Is(err, ErrReservedClient) {
+		return
+	}
+	if after, err := d.EncodeStateAsUpdate(nil); err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("a refused peer update changed the state (%v)", err)
+	}
 }
 
 func fuzzNewDoc(t *testing.T, gc bool) *Doc {
