@@ -27,9 +27,10 @@ func (d *Doc) ApplyUpdateAndEncode(update []byte) ([]byte, error) {
 // client reserved: a server that edits its document as reserved takes its peers' updates through
 // it. An update holding a struct of reserved, or deleting content of reserved, that the document
 // does not have yet fails with ErrReservedClient and changes nothing. Peers may send reserved's
-// content back (a client's whole state holds it) and delete it: that is ordinary editing. A peer that could write as reserved could
-// take reserved's clock to 2^53-1, so that reserved could never edit again, or delete its
-// future edits in advance. The check costs one step per client of the update.
+// content back (a client's whole state holds it) and delete it: that is ordinary editing. A
+// peer that could write as reserved could take reserved's clock to 2^53-1, so that reserved
+// could never edit again, or delete its future edits in advance. The check costs one step per
+// client of the update and per range deleting reserved's content.
 func (d *Doc) ApplyPeerUpdate(update []byte, reserved uint64) ([]byte, error) {
 	return d.applyUpdate(update, true, reserved)
 }
