@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 )
 
@@ -12,19 +13,38 @@ import (
 // that would nest a type deeper than MaxNestingDepth, which fails with ErrTooDeep. The document
 // keeps no reference to update.
 func (d *Doc) ApplyUpdate(update []byte) error {
-	_, err := d.applyUpdate(update, false)
+	_, err := d.applyUpdate(update, false, noClient)
 	return err
 }
 
 // ApplyUpdateAndEncode is ApplyUpdate that also returns the update describing what the document
 // integrated (nil if nothing), as Yjs's 'update' event does for remote transactions.
 func (d *Doc) ApplyUpdateAndEncode(update []byte) ([]byte, error) {
-	return d.applyUpdate(update, true)
+	return d.applyUpdate(update, true, noClient)
 }
 
-func (d *Doc) applyUpdate(update []byte, wantUpdate bool) ([]byte, error) {
+// ApplyPeerUpdate is ApplyUpdateAndEncode for an update from a peer that must not write as
+// client reserved: a server that edits its document as reserved takes its peers' updates through
+// it. An update holding a struct of reserved, or deleting content of reserved, that the document
+// does not have yet fails with ErrReservedClient and changes nothing. Peers may send reserved's
+// content back (a client's whole state holds it) and delete it: that is ordinary editing. A
+// peer that could write as reserved could take reserved's clock to 2^53-1, so that reserved
+// could never edit again, or delete its future edits in advance. The check costs one step per
+// client of the update and per range deleting reserved's content.
+func (d *Doc) ApplyPeerUpdate(update []byte, reserved uint64) ([]byte, error) {
+	return d.applyUpdate(update, true, reserved)
+}
+
+// noClient is a client id no update can hold (ids are at most MaxClientID): ApplyUpdate and
+// ApplyUpdateAndEncode reserve it, which reserves nothing.
+const noClient = MaxClientID + 1
+
+func (d *Doc) applyUpdate(update []byte, wantUpdate bool, reserved uint64) ([]byte, error) {
 	u, err := decodeUpdate(bytes.Clone(update), true)
 	if err != nil {
+		return nil, err
+	}
+	if err := d.checkReserved(u, reserved); err != nil {
 		return nil, err
 	}
 	if err := d.checkDepth(u); err != nil {
@@ -37,6 +57,23 @@ func (d *Doc) applyUpdate(update []byte, wantUpdate bool) ([]byte, error) {
 	tx := d.begin(false)
 	tx.integrateUpdate(u)
 	return d.commit(tx, wantUpdate), nil
+}
+
+// checkReserved fails with ErrReservedClient if u holds structs of client reserved, or deletes
+// content of reserved, beyond what the document holds.
+func (d *Doc) checkReserved(u *decodedUpdate, reserved uint64) error {
+	state := d.store.state(reserved)
+	for _, cs := range u.clients {
+		if n := len(cs.structs); cs.client == reserved && n > 0 && cs.structs[n-1].endClock() > state {
+			return fmt.Errorf("%w: structs of client %d beyond its clock %d", ErrReservedClient, reserved, state)
+		}
+	}
+	for _, r := range u.ds[reserved] {
+		if r.Clock+r.Len > state {
+			return fmt.Errorf("%w: deletion of %d:%d..%d beyond its clock %d", ErrReservedClient, reserved, r.Clock, r.Clock+r.Len, state)
+		}
+	}
+	return nil
 }
 
 // integrateUpdate integrates the structs of u together with any pending ones, then applies the

@@ -157,19 +157,30 @@ func checkReferences(d *lib0.Decoder, it *item) {
 	}
 }
 
-// advanceClock moves clock past a struct of length units, failing d on empty structs and clocks
-// beyond 2^53.
+// advanceClock moves clock past a struct of length units, failing d on empty structs, structs
+// longer than MaxStructLength and clocks beyond MaxClock.
 func advanceClock(d *lib0.Decoder, clock *uint64, length int) bool {
 	if length <= 0 {
 		d.Fail(ErrEmptyStruct)
 		return false
 	}
-	*clock += uint64(length)
-	if *clock > lib0.MaxSafeInteger {
-		d.Fail(ErrClockOverflow)
+	if err := checkRange(*clock, uint64(length)); err != nil {
+		d.Fail(err)
 		return false
 	}
+	*clock += uint64(length)
 	return true
+}
+
+// checkRange returns why length units from clock cannot be a struct or a delete range, or nil.
+func checkRange(clock, length uint64) error {
+	switch {
+	case length > MaxStructLength:
+		return ErrStructTooLong
+	case clock+length > MaxClock:
+		return ErrClockOverflow
+	}
+	return nil
 }
 
 // readStruct reads one struct (GC, Skip or Item) into it.

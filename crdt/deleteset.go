@@ -117,8 +117,8 @@ func readDeleteSet(d *lib0.Decoder) DeleteSet {
 		for j := uint64(0); j < count && d.Err() == nil; j++ {
 			clock := d.ReadVarUint()
 			length := d.ReadVarUint()
-			if clock+length > lib0.MaxSafeInteger {
-				d.Fail(ErrClockOverflow)
+			if err := checkRange(clock, length); err != nil {
+				d.Fail(err)
 			}
 			ranges = append(ranges, DeleteRange{Clock: clock, Len: length})
 		}

@@ -37,8 +37,11 @@ var (
 	ErrEmptyStruct = errors.New("crdt: struct of length zero")
 	// ErrInvalidJSON reports ContentJSON, ContentEmbed or ContentFormat holding invalid JSON.
 	ErrInvalidJSON = errors.New("crdt: invalid JSON in content")
-	// ErrClockOverflow reports a struct or delete range that ends beyond clock 2^53-1.
+	// ErrClockOverflow reports a struct or delete range that ends beyond MaxClock (2^53-1). A
+	// local edit that would fails with it too, wrapped but not in a *DecodeError.
 	ErrClockOverflow = errors.New("crdt: clock beyond 2^53")
+	// ErrStructTooLong reports a struct or delete range longer than MaxStructLength.
+	ErrStructTooLong = errors.New("crdt: struct or delete range too long")
 	// ErrSelfReference reports a struct whose origin, right origin or parent is content of its
 	// own client at or after itself: no peer writes one and it could never integrate.
 	// ApplyUpdate rejects it; the doc-less update operations, like Yjs's, let it through.
@@ -54,6 +57,10 @@ var (
 // ApplyUpdate returns it wrapped (not in a *DecodeError: the update is well formed) and changes
 // nothing.
 var ErrTooDeep = errors.New("crdt: shared types nested too deeply")
+
+// ErrReservedClient reports an update that writes as a client its sender may not write as (see
+// Doc.ApplyPeerUpdate). It is returned wrapped, not in a *DecodeError: the update is well formed.
+var ErrReservedClient = errors.New("crdt: update writes as a reserved client")
 
 // DecodeError reports malformed input to one of the package's decoders. Err is, or wraps, one
 // of the decoding errors above. Input names what was decoded: "update", "state vector",

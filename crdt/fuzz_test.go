@@ -144,8 +144,11 @@ var malformedUpdates = [][]byte{
 	wire(1, maxVarUint, 1, 0, 0, 1, 0, 1), // 2^53-1 structs, one GC written
 	wire(1, 1, 1, maxVarUint, 0, 5, 0),    // a GC past clock 2^53
 	wire(1, 1, 1, 0, 0, 0, 0),             // a GC of length 0
-	wire(1, 1, 1, 0, 10, 3, 0),            // only a Skip
-	wire(1, 1, 1, 0, 31, 0),               // unknown content kind
+	wire(1, 1, maxVarUint, 2, 0, varUint(MaxClock-2), 0),                           // issue 12: a GC to clock 2^53-1, too long
+	wire(1, 1, 1, 0, 1, 1, "t", varUint(MaxStructLength+1), 0),                     // ContentDeleted too long
+	wire(0, 1, 1, 1, 0, varUint(MaxStructLength+1)),                                // a delete range too long
+	wire(1, 1, 1, 0, 10, 3, 0),                                                     // only a Skip
+	wire(1, 1, 1, 0, 31, 0),                                                        // unknown content kind
 	wire(1, 1, 1, 0, 4, 1, "t", 2, 0xc3, 0x28, 0),                                  // invalid UTF-8 in a string
 	wire(1, 1, 1, 0, 4, 1, "t", maxVarUint, 0),                                     // a string of 2^53-1 bytes
 	wire(1, 1, 1, 0, 8, 1, "a", maxVarUint, 0),                                     // ContentAny of 2^53-1 values
@@ -309,6 +312,7 @@ func FuzzApplyUpdate(f *testing.F) {
 		f.Add(b, uint8(i))
 	}
 	f.Add(nestedArrays(1, 0, MaxNestingDepth+1, "a", ID{}), uint8(0))
+	f.Add(wire(1, 1, varUint(1<<40), 0, 0, 1, 1, varUint(1<<40), 1, 0, 1), uint8(0)) // writes as the fuzzed document's client
 	addKnownCrashers(f, "FuzzApplyUpdate")
 	bases := s.bases
 	f.Fuzz(func(t *testing.T, update []byte, sel uint8) {
@@ -321,7 +325,28 @@ func FuzzApplyUpdate(f *testing.F) {
 			t.Fatalf("applying the base state: %v", err)
 		}
 		fuzzApplyAndCheck(t, d, update, sel)
+		fuzzApplyPeerAndCheck(t, base, update)
 	})
+}
+
+// fuzzApplyPeerAndCheck applies update as a peer's, reserving the document's own client, to a
+// document holding base: a refusal changes nothing.
+func fuzzApplyPeerAndCheck(t *testing.T, base fuzzBase, update []byte) {
+	t.Helper()
+	d := fuzzNewDoc(t, base.gc)
+	if err := d.ApplyUpdate(base.state); err != nil {
+		t.Fatalf("applying the base state: %v", err)
+	}
+	before, err := d.EncodeStateAsUpdate(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ApplyPeerUpdate(update, d.ClientID()); !errors.Is(err, ErrReservedClient) {
+		return
+	}
+	if after, err := d.EncodeStateAsUpdate(nil); err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("a refused peer update changed the state (%v)", err)
+	}
 }
 
 func fuzzNewDoc(t *testing.T, gc bool) *Doc {

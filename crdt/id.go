@@ -19,6 +19,21 @@ func (id ID) String() string { return fmt.Sprintf("%d:%d", id.Client, id.Clock) 
 // MaxClientID is the largest client id: Yjs client ids are JavaScript safe integers.
 const MaxClientID = lib0.MaxSafeInteger
 
+// MaxClock is the largest clock: Yjs clocks are JavaScript numbers, exact up to 2^53-1. The
+// decoders refuse a struct or delete range that ends beyond it with ErrClockOverflow, and a
+// local edit that would fails with it too.
+const MaxClock = lib0.MaxSafeInteger
+
+// MaxStructLength is the longest a struct (GC, Skip, or Item with ContentDeleted) or a delete
+// range may be; the decoders refuse a longer one with ErrStructTooLong. Those lengths are free
+// numbers on the wire, but each unit of content is a character, value or type that its client
+// once sent in at least one byte: a length of 2^32 stands for 4 GiB written by one Yjs client
+// id, which a browser session (V8 strings stop at 2^29 units) does not write. Without a cap, a
+// few bytes could take any client's clock to MaxClock, after which it can never edit again. A
+// bound relative to the update's size would refuse an honest snapshot, whose one GC struct
+// can stand for everything a client ever deleted.
+const MaxStructLength = 1<<32 - 1
+
 // StateVector maps each client to the next clock expected from it, that is the number of
 // content units of that client a document has integrated.
 type StateVector map[uint64]uint64

@@ -53,6 +53,9 @@ func (m *Map) Set(tx *Transaction, key string, value any) error {
 	if err != nil {
 		return err
 	}
+	if err := tx.checkClock(it.length); err != nil {
+		return err
+	}
 	left := m.t.entry(key)
 	if m.t.entries == nil {
 		m.t.entries = make(map[string]*item)
@@ -119,6 +122,9 @@ func (a *Array) Insert(tx *Transaction, index int, values ...any) error {
 	t := a.t
 	if index < 0 || index > t.length {
 		return fmt.Errorf("%w: insert at %d of %d", ErrIndexOutOfRange, index, t.length)
+	}
+	if err := tx.checkClock(len(values)); err != nil { // each value is one unit
+		return err
 	}
 	items := make([]*item, 0, 1)
 	for _, v := range values {

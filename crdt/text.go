@@ -44,6 +44,11 @@ func (x *Text) Insert(tx *Transaction, index int, s string) error {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, replacementChar)
 	}
+	text := []byte(s)
+	n, _ := utf16LenValid(text) // valid: s was made valid above
+	if err := tx.checkClock(n); err != nil {
+		return err
+	}
 	var left, right *item
 	if t.hasFormatting {
 		left, right = x.formattedInsertPosition(tx, index)
@@ -58,9 +63,7 @@ func (x *Text) Insert(tx *Transaction, index int, s string) error {
 			left, right = right, right.right
 		}
 	}
-	text := []byte(s)
 	it := newIndexedItem()
-	n, _ := utf16LenValid(text) // valid: s was made valid above
 	it.kind, it.text, it.length = kindString, text, n
 	tx.insertItem(t, left, right, it)
 	return nil

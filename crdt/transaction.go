@@ -3,6 +3,7 @@ package crdt
 import (
 	"bytes"
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/pairpad/pairpad/crdt/internal/lib0"
@@ -52,6 +53,17 @@ func (tx *Transaction) addStruct(it *item) {
 		tx.before = append(tx.before, clientClock{client, tx.doc.store.state(client)})
 	}
 	tx.doc.store.add(it)
+}
+
+// checkClock fails with ErrClockOverflow if length more units of the document's own content
+// would end beyond MaxClock: no decoder would read them back, and a log holding them would never
+// load again. Local inserts check before they change anything.
+func (tx *Transaction) checkClock(length int) error {
+	state := tx.doc.store.state(tx.doc.clientID)
+	if uint64(length) > MaxClock-state {
+		return fmt.Errorf("%w: %d units of client %d from clock %d", ErrClockOverflow, length, tx.doc.clientID, state)
+	}
+	return nil
 }
 
 // nextID returns the ID of the next local content unit.

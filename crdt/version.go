@@ -81,6 +81,9 @@ func (x *Text) InsertAt(tx *Transaction, v *TextVersion, index int, s string) er
 	text := []byte(s)
 	it := newIndexedItem()
 	n, _ := utf16LenValid(text)
+	if err := tx.checkClock(n); err != nil {
+		return err
+	}
 	it.kind, it.text, it.length = kindString, text, n
 	it.id = tx.nextID()
 	it.parent = x.t

@@ -83,7 +83,11 @@ func storedDoc(t *testing.T, st store.Store, id string) (doc *crdt.Doc, entries 
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, u := range append([][]byte{snap.State}, stored(snap, log).Log...) {
+	updates := [][]byte{snap.State}
+	for _, e := range stored(snap, log).Log {
+		updates = append(updates, e.Update)
+	}
+	for _, u := range updates {
 		if err := doc.ApplyUpdate(u); err != nil {
 			t.Fatalf("room %s does not load: %v", id, err)
 		}

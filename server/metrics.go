@@ -28,6 +28,8 @@ type metrics struct {
 	storeErrors    *prometheus.CounterVec // by operation
 	loadSeconds    prometheus.Histogram
 	compactSeconds prometheus.Histogram
+	// entriesSetAside counts the op log entries rooms could not apply, at every load.
+	entriesSetAside prometheus.Counter
 }
 
 // Store operations, the label of pairpad_store_errors_total.
@@ -83,10 +85,15 @@ func newMetrics() *metrics {
 		compactSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "pairpad_compaction_seconds", Help: "Time to write a room's snapshot.", Buckets: latency,
 		}),
+		entriesSetAside: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pairpad_entries_set_aside_total",
+			Help: "Op log entries a room could not decode or apply when it loaded, counted at every load: it loaded without them, kept them in the store and stopped compacting its log.",
+		}),
 	}
 	m.registry.MustRegister(
 		m.roomsLive, m.connections, m.updatesIn, m.framesOut, m.bytesOut, m.queueOverflows,
 		m.commitSeconds, m.commitRooms, m.commitEntries, m.durableSeconds, m.storeErrors, m.loadSeconds, m.compactSeconds,
+		m.entriesSetAside,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

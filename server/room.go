@@ -116,15 +116,19 @@ func (r *liveRoom) load() bool {
 		}
 		return false
 	}
+	for _, e := range r.core.SetAside() {
+		r.m.metrics.entriesSetAside.Inc()
+		r.log.Error().Err(e.Err).Uint64("seq", e.Seq).Msg("log entry set aside: the room loaded without it and keeps its log uncompacted")
+	}
 	r.log.Debug().Uint64("seq", snap.Seq).Int("log_entries", len(entries)).Msg("room loaded")
 	return true
 }
 
 // stored is what the store returned, as the room's core reads it.
 func stored(snap store.Snapshot, entries []store.Entry) room.Stored {
-	st := room.Stored{Snapshot: snap.State, LastSeq: snap.Seq, Log: make([][]byte, len(entries))}
+	st := room.Stored{Snapshot: snap.State, LastSeq: snap.Seq, Log: make([]room.LogEntry, len(entries))}
 	for i, e := range entries {
-		st.Log[i] = e.Update
+		st.Log[i] = room.LogEntry{Seq: e.Seq, Update: e.Update}
 		st.LastSeq = e.Seq
 	}
 	return st

@@ -103,10 +103,13 @@ func (c *conn) applyUpdate(update []byte) error {
 func addsContent(update []byte) bool { return len(update) == 0 || update[0] != 0 }
 
 // updateRefusal returns the close reason for an update the document refused with err: well
-// formed but nesting types beyond crdt.MaxNestingDepth, or malformed.
+// formed but nesting types beyond crdt.MaxNestingDepth or writing as the server, or malformed.
 func updateRefusal(err error) string {
-	if errors.Is(err, crdt.ErrTooDeep) {
+	switch {
+	case errors.Is(err, crdt.ErrTooDeep):
 		return "shared types nested too deeply"
+	case errors.Is(err, crdt.ErrReservedClient):
+		return "update writes as the server"
 	}
 	return "malformed update"
 }

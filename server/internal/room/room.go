@@ -14,8 +14,10 @@ import (
 )
 
 // ServerClientID is the client id of the edits the server makes itself (a room's starter text,
-// language changes, merged whole-code updates). Yjs clients pick 32-bit ids, so it never
-// collides.
+// language changes, merged whole-code updates). Yjs clients pick random 32-bit ids, so none
+// takes 2^53-1 by accident; one that claims it on purpose is refused (crdt.Doc.ApplyPeerUpdate),
+// so the server's clock only moves with its own edits, and an edit that would take it past
+// crdt.MaxClock fails with crdt.ErrClockOverflow rather than write what no decoder reads.
 const ServerClientID = crdt.MaxClientID
 
 // Names of a room document's shared roots, the same for every client.
@@ -94,9 +96,21 @@ func (o Options) withDefaults() Options {
 
 // Stored is a room's durable state as the store returns it.
 type Stored struct {
-	Snapshot []byte   // the newest snapshot's state; nil for none
-	Log      [][]byte // the updates appended after it, in order
-	LastSeq  uint64   // the sequence number of the last of them, or the snapshot's
+	Snapshot []byte     // the newest snapshot's state; nil for none
+	Log      []LogEntry // the updates appended after it, in order
+	LastSeq  uint64     // the sequence number of the last of them, or the snapshot's
+}
+
+// LogEntry is an update of the op log and its sequence number.
+type LogEntry struct {
+	Seq    uint64
+	Update []byte
+}
+
+// SetAside is a log entry New could not apply, and why: the room loaded without it.
+type SetAside struct {
+	Seq uint64
+	Err error
 }
 
 // Room is a live room's state machine. Create it with New; see the package doc.
@@ -134,6 +148,9 @@ type Room struct {
 
 	stopping, stopped bool
 	ready             Ready
+	// setAside are the log entries New could not apply. They stay in the store for an operator
+	// to look at: the room never compacts, which would drop them.
+	setAside []SetAside
 }
 
 // accepted is an update the room accepted and has to commit.
@@ -144,8 +161,11 @@ type accepted struct {
 	at     time.Time
 }
 
-// New returns the room whose durable state is st, at time now. A state that does not decode is
-// an error: a room that cannot load must never start empty and overwrite what is stored.
+// New returns the room whose durable state is st, at time now. A snapshot that does not decode
+// is an error: a room that cannot load must never start empty and overwrite what is stored. A
+// log entry that does not decode or apply is set aside (see SetAside) and the room loads
+// without it: one bad entry, which a bug or an attack once let in, must not make the room
+// unloadable for ever. The entries after it that depend on it wait as pending structs.
 func New(opts Options, st Stored, now time.Time) (*Room, error) {
 	doc, text, meta, err := newDoc()
 	if err != nil {
@@ -157,11 +177,12 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 		}
 	}
 	logBytes := 0
-	for i, u := range st.Log {
-		if err := doc.ApplyUpdate(u); err != nil {
-			return nil, fmt.Errorf("room: log entry %d after the snapshot: %w", i+1, err)
+	var setAside []SetAside
+	for _, e := range st.Log {
+		logBytes += len(e.Update)
+		if err := doc.ApplyUpdate(e.Update); err != nil {
+			setAside = append(setAside, SetAside{Seq: e.Seq, Err: err})
 		}
-		logBytes += len(u)
 	}
 	opts = opts.withDefaults()
 	return &Room{
@@ -173,6 +194,7 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 		lastSeq:       st.LastSeq,
 		logEntries:    len(st.Log),
 		logBytes:      logBytes,
+		setAside:      setAside,
 		snapshotBytes: len(st.Snapshot),
 		sizeBytes:     len(st.Snapshot) + logBytes,
 	}, nil
@@ -422,9 +444,10 @@ func (a *awarenessUpdate) encoded() []byte {
 	return a.message
 }
 
-// apply integrates an update from c and queues it for commit.
+// apply integrates an update from c and queues it for commit. No connection may write as
+// ServerClientID: the server's own edits must stay the server's to number.
 func (r *Room) apply(c *conn, update []byte) error {
-	delta, err := r.doc.ApplyUpdateAndEncode(update)
+	delta, err := r.doc.ApplyPeerUpdate(update, ServerClientID)
 	if err != nil {
 		return err
 	}
@@ -514,11 +537,19 @@ func (r *Room) committed(in Committed) {
 	}
 }
 
+// handOutSnapshot hands out the room's state to replace the log, unless the log holds entries
+// set aside, which compaction would drop, or the state fails checkSnapshot.
 func (r *Room) handOutSnapshot() {
 	r.compactWanted = false
+	if len(r.setAside) > 0 {
+		return
+	}
 	state, err := r.doc.EncodeStateAsUpdate(nil)
+	if err == nil {
+		err = r.checkSnapshot(state)
+	}
 	if err != nil {
-		r.ready.Errors = append(r.ready.Errors, fmt.Errorf("room: encode snapshot: %w", err))
+		r.ready.Errors = append(r.ready.Errors, fmt.Errorf("room: not compacting: %w", err))
 		return
 	}
 	r.compacting = true
