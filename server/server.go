@@ -52,6 +52,9 @@ type Options struct {
 	// AutocompleteRate limits POST /autocomplete per client address: Rate
 	// requests per second with bursts of Burst (defaults 10 and 20).
 	AutocompleteRate RateLimit
+	// MaxRooms, if positive, is how many rooms the store may hold: POST /rooms answers 503 once
+	// it holds that many.
+	MaxRooms int
 	// RoomCreationRate limits POST /rooms per client address (defaults 2 per second, bursts
 	// of 20); past it, a 429 with Retry-After.
 	RoomCreationRate RateLimit
@@ -253,6 +256,9 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	if ok, retry := s.creations.Allow(client, time.Now()); !ok {
 		return httpapi.RateLimited("too many rooms created from this address; slow down", retry)
 	}
+	if err := s.checkRoomQuota(r.Context()); err != nil {
+		return err
+	}
 	var req struct {
 		Language *string `json:"language"`
 	}
@@ -281,6 +287,21 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.log.Info().Str("room", id).Str("language", lang.ID).Msg("room created")
 	httpapi.WriteJSON(w, http.StatusCreated, roomResponse{RoomID: id, Code: lang.Starter, Language: lang.ID, CreatedAt: formatTime(room.CreatedAt)})
+	return nil
+}
+
+// checkRoomQuota refuses a new room once the store holds Options.MaxRooms.
+func (s *Server) checkRoomQuota(ctx context.Context) error {
+	if s.opts.MaxRooms <= 0 {
+		return nil
+	}
+	n, err := s.opts.Store.CountRooms(ctx)
+	if err != nil {
+		return httpapi.Unavailable("could not count the rooms", err)
+	}
+	if n >= s.opts.MaxRooms {
+		return httpapi.Unavailable(fmt.Sprintf("the server holds as many rooms as it may (%d, MAX_ROOMS)", s.opts.MaxRooms), nil)
+	}
 	return nil
 }
 

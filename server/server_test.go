@@ -287,3 +287,15 @@ func TestCreateRoomGuards(t *testing.T) {
 		t.Errorf("creation past the burst = %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }
+
+// With MaxRooms, POST /rooms answers 503 once the store holds that many rooms.
+func TestRoomQuota(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Options{MaxRooms: 2})
+	for range 2 {
+		ts.createRoom(t, "")
+	}
+	if status, got := ts.do(t, "POST", "/rooms", `{}`); status != http.StatusServiceUnavailable || !strings.Contains(fmt.Sprint(got["detail"]), "MAX_ROOMS") {
+		t.Errorf("POST /rooms past the quota = %d %v, want 503 naming MAX_ROOMS", status, got)
+	}
+}

@@ -102,6 +102,8 @@ type Rooms interface {
 	CreateRoom(ctx context.Context, room Room, initial []byte) error
 	// Room returns a room's metadata, or ErrNotFound.
 	Room(ctx context.Context, id string) (Room, error)
+	// CountRooms returns how many rooms exist.
+	CountRooms(ctx context.Context) (int, error)
 }
 
 // Log keeps each room's op log of accepted updates and its newest snapshot. Implementations

@@ -65,6 +65,8 @@ type Config struct {
 	// MaxConnectionsPerAddress is how many room sockets one client address may
 	// hold open; 0 means no limit.
 	MaxConnectionsPerAddress int
+	// MaxRooms is how many rooms the store may hold; 0 means no limit.
+	MaxRooms int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client (for the autocomplete rate limit).
 	TrustedProxies []netip.Prefix
@@ -121,6 +123,7 @@ var settings = []setting{
 	{"AUTOCOMPLETE_TIMEOUT", "autocomplete-timeout", DefaultAutocompleteTimeout.String(), "how long to wait for the autocomplete model per request, e.g. 1500ms", parseAutocompleteTimeout},
 	{"AUTOCOMPLETE_RATE", "autocomplete-rate", strconv.Itoa(DefaultAutocompleteRate), "autocomplete requests per second per client address (0: no limit)", parseAutocompleteRate},
 	{"MAX_CONNECTIONS_PER_ADDRESS", "max-connections-per-address", strconv.Itoa(DefaultConnectionsPerAddr), "room sockets one client address may hold open; more are refused with 429 (0: no limit)", parseConnectionsPerAddress},
+	{"MAX_ROOMS", "max-rooms", "0", "rooms the store may hold; POST /rooms answers 503 past it (0: no limit)", parseMaxRooms},
 	{"ROOM_CREATE_RATE", "room-create-rate", strconv.Itoa(DefaultRoomCreateRate), "rooms created per second per client address, bursts of ten times as many (0: no limit)", parseRoomCreateRate},
 	{"DEBUG_ADDR", "debug-addr", "", "loopback address where Go's profiles are served under /debug/pprof/, e.g. 127.0.0.1:6060; empty: none", parseDebugAddr},
 	{"TRUSTED_PROXIES", "trusted-proxies", "", `comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. "127.0.0.1,10.0.0.0/8"`, parseTrustedProxies},
@@ -435,13 +438,23 @@ func parseRoomCreateRate(c *Config, raw string) (err error) {
 	return err
 }
 
-func parseConnectionsPerAddress(c *Config, raw string) error {
+func parseConnectionsPerAddress(c *Config, raw string) (err error) {
+	c.MaxConnectionsPerAddress, err = parseCount(raw, "connections")
+	return err
+}
+
+func parseMaxRooms(c *Config, raw string) (err error) {
+	c.MaxRooms, err = parseCount(raw, "rooms")
+	return err
+}
+
+// parseCount reads a count of what: 0 or more, 0 meaning no limit.
+func parseCount(raw, what string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(raw))
 	if err != nil || n < 0 {
-		return fmt.Errorf("%q is not a number of connections (0: no limit)", raw)
+		return 0, fmt.Errorf("%q is not a number of %s (0: no limit)", raw, what)
 	}
-	c.MaxConnectionsPerAddress = n
-	return nil
+	return n, nil
 }
 
 // parseRate reads a rate of requests per second: 0 or more, 0 meaning no limit.

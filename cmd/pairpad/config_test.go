@@ -102,6 +102,7 @@ func TestLoadConfig(t *testing.T) {
 			want: with(func(c *Config) { c.AllowedHosts = []string{"localhost", "127.0.0.1", "::1"} })},
 		{name: "connections per address", env: map[string]string{"MAX_CONNECTIONS_PER_ADDRESS": "0"}, want: with(func(c *Config) { c.MaxConnectionsPerAddress = 0 })},
 		{name: "room size", env: map[string]string{"MAX_ROOM_BYTES": "4MiB"}, want: with(func(c *Config) { c.MaxRoomBytes = 4 << 20 })},
+		{name: "room quota", env: map[string]string{"MAX_ROOMS": "10000"}, want: with(func(c *Config) { c.MaxRooms = 10000 })},
 		{name: "rate zero means no limit", env: map[string]string{"AUTOCOMPLETE_RATE": "0"}, want: with(func(c *Config) { c.AutocompleteRate = 0 })},
 		{name: "flags override environment",
 			args: []string{"-port", "7000", "--log-level=warn", "-allowed-origins", "*", "-data-dir", "/tmp/d", "-max-message-bytes", "2MiB"},
@@ -151,6 +152,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "ALLOWED_HOSTS with a scheme", env: map[string]string{"ALLOWED_HOSTS": "http://localhost"}, wantErr: `ALLOWED_HOSTS entry "http://localhost" is not a host name`},
 		{name: "bad MAX_CONNECTIONS_PER_ADDRESS", env: map[string]string{"MAX_CONNECTIONS_PER_ADDRESS": "-3"}, wantErr: `MAX_CONNECTIONS_PER_ADDRESS "-3" is not a number of connections`},
 		{name: "bad MAX_ROOM_BYTES", env: map[string]string{"MAX_ROOM_BYTES": "big"}, wantErr: `MAX_ROOM_BYTES "big" is not a size`},
+		{name: "bad MAX_ROOMS", env: map[string]string{"MAX_ROOMS": "many"}, wantErr: `MAX_ROOMS "many" is not a number of rooms`},
 		{name: "unknown flag", args: []string{"-verbose"}, wantErr: "flag provided but not defined: -verbose"},
 	}
 	for _, tt := range tests {

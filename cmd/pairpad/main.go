@@ -185,6 +185,7 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		AutocompleteRate:         rateLimit(cfg.AutocompleteRate, 2),
 		RoomCreationRate:         rateLimit(cfg.RoomCreateRate, 10),
 		MaxConnectionsPerAddress: noLimitIfZero(cfg.MaxConnectionsPerAddress),
+		MaxRooms:                 cfg.MaxRooms,
 		TrustedProxies:           cfg.TrustedProxies,
 		App:                      webclient.Handler(),
 		Rooms:                    server.RoomOptions{MaxRoomBytes: int(cfg.MaxRoomBytes)},

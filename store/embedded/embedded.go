@@ -215,6 +215,16 @@ func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte)
 }
 
 // Room returns a room's metadata, or store.ErrNotFound.
+// CountRooms returns how many rooms the store holds, from its index.
+func (s *Store) CountRooms(ctx context.Context) (int, error) {
+	if err := s.view(ctx, func(*bolt.Tx) error { return nil }); err != nil {
+		return 0, fmt.Errorf("store/embedded: count rooms: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.index.rooms), nil
+}
+
 func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
 	room := store.Room{ID: id}
 	err := s.view(ctx, func(tx *bolt.Tx) error {

@@ -76,6 +76,15 @@ func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte)
 }
 
 // Room returns a room's metadata, or store.ErrNotFound.
+// CountRooms returns how many rows the rooms table has.
+func (s *Store) CountRooms(ctx context.Context) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM rooms`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store/postgres: count rooms: %w", err)
+	}
+	return n, nil
+}
+
 func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
 	room := store.Room{ID: id}
 	err := s.pool.QueryRow(ctx, `SELECT created_at FROM rooms WHERE id = $1`, id).Scan(&room.CreatedAt)

@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"CreateExisting", testCreateExisting},
 		{"CreateEmptyID", testCreateEmptyID},
 		{"NotFound", testNotFound},
+		{"CountRooms", testCountRooms},
 		{"AppendSeqs", testAppendSeqs},
 		{"AppendEmpty", testAppendEmpty},
 		{"AppendEmptyUpdate", testAppendEmptyUpdate},
@@ -119,6 +120,29 @@ func testCreateAndGet(t *testing.T, s store.Store) {
 			t.Errorf("%s: Room mismatch (-want +got):\n%s", tt.name, diff)
 		}
 		checkLoad(t, s, tt.room.ID, store.Snapshot{Seq: 0, State: tt.initial}, nil)
+	}
+}
+
+func testCountRooms(t *testing.T, s store.Store) {
+	count := func() int {
+		t.Helper()
+		n, err := s.CountRooms(t.Context())
+		if err != nil {
+			t.Fatalf("CountRooms: %v", err)
+		}
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("CountRooms of an empty store = %d", n)
+	}
+	for i := range 3 {
+		if err := s.CreateRoom(t.Context(), store.Room{ID: fmt.Sprint("count-", i), CreatedAt: created}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = s.CreateRoom(t.Context(), store.Room{ID: "count-0", CreatedAt: created}, nil) // exists: not counted twice
+	if n := count(); n != 3 {
+		t.Errorf("CountRooms = %d, want 3", n)
 	}
 }
 
