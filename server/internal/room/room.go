@@ -64,6 +64,22 @@ type Options struct {
 	// the connection is closed with 1008.
 	InboundBytesPerSecond float64
 	InboundBurstBytes     float64
+	// MaxPendingStructs and MaxPendingDeleteRanges bound the content the room's document keeps
+	// waiting for content it has not received (defaults crdt.DefaultMaxPendingStructs and
+	// crdt.DefaultMaxPendingDeleteRanges): it is retried as updates come, and sent to every
+	// client that joins. An update that could take it past either closes its connection with
+	// 1008 "too many pending changes".
+	MaxPendingStructs      int
+	MaxPendingDeleteRanges int
+}
+
+// docOptions returns the options of the room's document, edited as ServerClientID.
+func (o Options) docOptions() crdt.Options {
+	return crdt.Options{
+		ClientID:               ServerClientID,
+		MaxPendingStructs:      max(o.MaxPendingStructs, 0),
+		MaxPendingDeleteRanges: max(o.MaxPendingDeleteRanges, 0),
+	}
 }
 
 func (o Options) withDefaults() Options {
@@ -167,7 +183,8 @@ type accepted struct {
 // without it: one bad entry, which a bug or an attack once let in, must not make the room
 // unloadable for ever. The entries after it that depend on it wait as pending structs.
 func New(opts Options, st Stored, now time.Time) (*Room, error) {
-	doc, text, meta, err := newDoc()
+	opts = opts.withDefaults()
+	doc, text, meta, err := newDoc(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +201,6 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 			setAside = append(setAside, SetAside{Seq: e.Seq, Err: err})
 		}
 	}
-	opts = opts.withDefaults()
 	return &Room{
 		opts: opts, doc: doc, text: text, meta: meta,
 		conns:         make(map[ConnID]*conn),
@@ -202,7 +218,7 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 
 // Initial returns the initial state of a new room: its starter code and language.
 func Initial(starter, language string) ([]byte, error) {
-	doc, text, meta, err := newDoc()
+	doc, text, meta, err := newDoc(Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -217,9 +233,10 @@ func Initial(starter, language string) ([]byte, error) {
 	return doc.EncodeStateAsUpdate(nil)
 }
 
-// newDoc returns an empty room document, as the server edits it, and its two roots.
-func newDoc() (*crdt.Doc, *crdt.Text, *crdt.Map, error) {
-	doc, err := crdt.NewDoc(crdt.Options{ClientID: ServerClientID})
+// newDoc returns an empty room document with the limits of opts, as the server edits it, and
+// its two roots.
+func newDoc(opts Options) (*crdt.Doc, *crdt.Text, *crdt.Map, error) {
+	doc, err := crdt.NewDoc(opts.docOptions())
 	if err != nil {
 		return nil, nil, nil, err
 	}
