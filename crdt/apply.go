@@ -184,6 +184,7 @@ type pendingStructs struct {
 	queues  map[uint64]*queue
 	waiters map[uint64][]uint64 // client -> clients whose head waits for it
 	count   int                 // structs queued, Skips not counted: what MaxPendingStructs caps
+	marked  map[*item]struct{}  // the structs queued at the last Doc.ExpirePending
 }
 
 // queue holds one client's waiting structs; its head is items[0].

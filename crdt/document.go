@@ -54,6 +54,7 @@ type Doc struct {
 	// pendingRanges counts its ranges.
 	pendingDs     DeleteSet
 	pendingRanges int
+	markedDs      DeleteSet // the pending deletions at the last ExpirePending
 	limits        pendingLimits
 	tx            *Transaction
 	txSpare       Transaction

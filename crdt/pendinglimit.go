@@ -3,6 +3,7 @@ package crdt
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Defaults of Options.MaxPendingStructs and Options.MaxPendingDeleteRanges. An honest peer's
@@ -109,4 +110,106 @@ func (d *Doc) pendingCount(u *decodedUpdate) (structs, ranges int) {
 		}
 	}
 	return structs, ranges
+}
+
+// ExpirePending drops the pending structs and deletions that were pending already at the
+// previous call, and remembers what is pending now for the next. A caller that calls it at
+// intervals keeps pending content for at least one interval and at most two. Content that
+// waits that long waits for something its sender never delivered: an honest peer that has it
+// sends it again with what depends on it when it syncs (its sync step 2 holds all the document
+// lacks), and the rest would otherwise be retried, and sent to every peer that syncs, for ever.
+// It returns whether it dropped anything.
+func (d *Doc) ExpirePending() bool {
+	dropped := d.pending.expire()
+	if dropped {
+		tx := d.begin(false)
+		d.pending.drain(tx, d.pending.clients()) // relearn what the remaining heads wait for
+		d.commit(tx, false)
+	}
+	return d.expireDeletions() || dropped
+}
+
+// expire drops the queued structs marked by the previous call and marks those left.
+func (p *pendingStructs) expire() bool {
+	dropped := false
+	for client, q := range p.queues {
+		kept := q.items[:0]
+		for _, it := range q.items {
+			if _, old := p.marked[it]; old {
+				if it.kind != kindSkip {
+					p.count--
+				}
+				dropped = true
+				continue
+			}
+			kept = append(kept, it)
+		}
+		clear(q.items[len(kept):])
+		q.items = kept
+		if len(kept) == 0 {
+			delete(p.queues, client)
+		}
+	}
+	p.marked = make(map[*item]struct{}, p.count)
+	for _, q := range p.queues {
+		for _, it := range q.items {
+			p.marked[it] = struct{}{}
+		}
+	}
+	if dropped {
+		clear(p.waiters)
+	}
+	return dropped
+}
+
+func (p *pendingStructs) clients() []uint64 {
+	clients := make([]uint64, 0, len(p.queues))
+	for client := range p.queues {
+		clients = append(clients, client)
+	}
+	return clients
+}
+
+// expireDeletions drops the pending deletions marked by the previous call and marks those left.
+func (d *Doc) expireDeletions() bool {
+	dropped := false
+	for client, ranges := range d.pendingDs {
+		left := subtractRanges(ranges, d.markedDs[client])
+		if !slices.Equal(left, ranges) {
+			dropped = true
+		}
+		d.pendingRanges += len(left) - len(ranges)
+		if len(left) == 0 {
+			delete(d.pendingDs, client)
+		} else {
+			d.pendingDs[client] = left
+		}
+	}
+	d.markedDs = DeleteSet{}
+	for client, ranges := range d.pendingDs {
+		d.markedDs[client] = slices.Clone(ranges)
+	}
+	return dropped
+}
+
+// subtractRanges returns the parts of the normalized ranges a outside the normalized ranges b.
+func subtractRanges(a, b []DeleteRange) []DeleteRange {
+	var out []DeleteRange
+	j := 0
+	for _, r := range a {
+		clock, end := r.Clock, r.Clock+r.Len
+		for j < len(b) && b[j].Clock+b[j].Len <= clock {
+			j++
+		}
+		for k := j; k < len(b) && b[k].Clock < end; k++ {
+			if b[k].Clock > clock {
+				out = append(out, DeleteRange{Clock: clock, Len: b[k].Clock - clock})
+			}
+			clock = max(clock, b[k].Clock+b[k].Len)
+		}
+		if clock < end {
+			out = append(out, DeleteRange{Clock: clock, Len: end - clock})
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package crdt
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/pairpad/pairpad/crdt/internal/lib0"
@@ -163,6 +164,61 @@ func BenchmarkApplyWithPendingDeletions(b *testing.B) {
 			if err := doc.ApplyUpdate(u); err != nil {
 				b.Fatal(err)
 			}
+		}
+	}
+}
+
+// ExpirePending drops what was pending at its previous call and keeps what came since; a peer
+// that later sends the missing part with all it has gives the same document as its own.
+func TestExpirePending(t *testing.T) {
+	late := typed(t, 5, 4)
+	doc := newCappedDoc(t, 0, 0)
+	apply := func(updates ...[]byte) {
+		t.Helper()
+		for _, u := range updates {
+			if err := doc.ApplyUpdate(u); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	apply(late[2], deletions(9, 2))
+	if doc.ExpirePending() {
+		t.Error("the first call dropped content pending since before it")
+	}
+	apply(late[3], deletions(8, 1))
+	if !doc.ExpirePending() {
+		t.Error("the second call dropped nothing")
+	}
+	if got, want := doc.pending.count, 1; got != want {
+		t.Errorf("pending structs = %d, want %d (the newer one)", got, want)
+	}
+	if got, want := doc.pendingRanges, 1; got != want {
+		t.Errorf("pending delete ranges = %d, want %d (the newer one)", got, want)
+	}
+	doc.ExpirePending()
+	if doc.HasPending() {
+		t.Error("content pending across two calls was kept")
+	}
+	apply(mustMerge(t, late...))
+	text, _ := doc.GetText("t")
+	if got, want := text.String(), "aaaa"; got != want {
+		t.Errorf("text after the late peer's state = %q, want %q", got, want)
+	}
+}
+
+func TestSubtractRanges(t *testing.T) {
+	r := func(clock, length uint64) DeleteRange { return DeleteRange{Clock: clock, Len: length} }
+	tests := []struct {
+		a, b, want []DeleteRange
+	}{
+		{[]DeleteRange{r(0, 10)}, nil, []DeleteRange{r(0, 10)}},
+		{[]DeleteRange{r(0, 10)}, []DeleteRange{r(0, 10)}, nil},
+		{[]DeleteRange{r(0, 10)}, []DeleteRange{r(2, 3), r(7, 1)}, []DeleteRange{r(0, 2), r(5, 2), r(8, 2)}},
+		{[]DeleteRange{r(0, 3), r(5, 3)}, []DeleteRange{r(2, 4)}, []DeleteRange{r(0, 2), r(6, 2)}},
+	}
+	for _, tt := range tests {
+		if got := subtractRanges(tt.a, tt.b); !slices.Equal(got, tt.want) {
+			t.Errorf("subtractRanges(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
 	}
 }
