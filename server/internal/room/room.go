@@ -555,12 +555,16 @@ func (r *Room) committed(in Committed) {
 }
 
 // handOutSnapshot hands out the room's state to replace the log, unless the log holds entries
-// set aside, which compaction would drop, or the state fails checkSnapshot.
+// set aside, which compaction would drop, or the state fails checkSnapshot. The document first
+// drops the pending content it held at the previous compaction already (crdt.Doc.ExpirePending):
+// content that waits a whole compaction interval waits for what its sender never delivered, and
+// an honest client that has it sends it again, with what depends on it, when it syncs.
 func (r *Room) handOutSnapshot() {
 	r.compactWanted = false
 	if len(r.setAside) > 0 {
 		return
 	}
+	r.doc.ExpirePending()
 	state, err := r.doc.EncodeStateAsUpdate(nil)
 	if err == nil {
 		err = r.checkSnapshot(state)
