@@ -83,3 +83,29 @@ func TestPendingExpiresAtCompaction(t *testing.T) {
 		t.Errorf("room %q, the late client %q: want both to hold \"hello world\" and the others' 3 letters", got, want)
 	}
 }
+
+// A snapshot holding more pending content than the caps, as rooms attacked before there were
+// caps stored, loads without it.
+func TestSnapshotBeyondPendingCapsLoads(t *testing.T) {
+	doc, err := crdt.NewDoc(crdt.Options{ClientID: 1, MaxPendingDeleteRanges: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.ApplyUpdate(deletionsOf(9, 200)); err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.ApplyUpdate(insertion(t, 6, 3)); err != nil {
+		t.Fatal(err)
+	}
+	snapshot, err := doc.EncodeStateAsUpdate(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(Options{MaxPendingDeleteRanges: 100}, Stored{Snapshot: snapshot}, scriptEpoch)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if got, want := r.text.String(), "yyy"; got != want || r.doc.HasPending() {
+		t.Errorf("code %q (want %q), pending %v (want none)", got, want, r.doc.HasPending())
+	}
+}

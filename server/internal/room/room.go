@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -178,20 +179,16 @@ type accepted struct {
 }
 
 // New returns the room whose durable state is st, at time now. A snapshot that does not decode
-// is an error: a room that cannot load must never start empty and overwrite what is stored. A
+// is an error: a room that cannot load must never start empty and overwrite what is stored
+// (one holding more pending content than the caps loads without it, see loadSnapshot). A
 // log entry that does not decode or apply is set aside (see SetAside) and the room loads
 // without it: one bad entry, which a bug or an attack once let in, must not make the room
 // unloadable for ever. The entries after it that depend on it wait as pending structs.
 func New(opts Options, st Stored, now time.Time) (*Room, error) {
 	opts = opts.withDefaults()
-	doc, text, meta, err := newDoc(opts)
+	doc, text, meta, err := loadSnapshot(opts, st.Snapshot)
 	if err != nil {
 		return nil, err
-	}
-	if st.Snapshot != nil {
-		if err := doc.ApplyUpdate(st.Snapshot); err != nil {
-			return nil, fmt.Errorf("room: snapshot: %w", err)
-		}
 	}
 	logBytes := 0
 	var setAside []SetAside
@@ -214,6 +211,41 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 		snapshotBytes: len(st.Snapshot),
 		sizeBytes:     len(st.Snapshot) + logBytes,
 	}, nil
+}
+
+// loadSnapshot returns a room document holding snapshot (nil for none). A snapshot holding more
+// pending content than the document's caps, written before there were caps or with larger
+// ones, loads without its pending content: refusing it would make the room unloadable.
+func loadSnapshot(opts Options, snapshot []byte) (*crdt.Doc, *crdt.Text, *crdt.Map, error) {
+	doc, text, meta, err := newDoc(opts)
+	if err != nil || snapshot == nil {
+		return doc, text, meta, err
+	}
+	err = doc.ApplyUpdate(snapshot)
+	if errors.Is(err, crdt.ErrTooMuchPending) {
+		snapshot, err = withoutPending(snapshot)
+		if err == nil {
+			err = doc.ApplyUpdate(snapshot)
+		}
+	}
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("room: snapshot: %w", err)
+	}
+	return doc, text, meta, nil
+}
+
+// withoutPending returns the state of the document snapshot holds, without its pending content.
+func withoutPending(snapshot []byte) ([]byte, error) {
+	doc, _, _, err := newDoc(Options{MaxPendingStructs: math.MaxInt, MaxPendingDeleteRanges: math.MaxInt})
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.ApplyUpdate(snapshot); err != nil {
+		return nil, err
+	}
+	doc.ExpirePending() // marks all that is pending
+	doc.ExpirePending() // drops it
+	return doc.EncodeStateAsUpdate(nil)
 }
 
 // Initial returns the initial state of a new room: its starter code and language.
