@@ -118,7 +118,7 @@ func (d *Doc) pendingCount(u *decodedUpdate) (structs, ranges int) {
 // waits that long waits for something its sender never delivered: an honest peer that has it
 // sends it again with what depends on it when it syncs (its sync step 2 holds all the document
 // lacks), and the rest would otherwise be retried, and sent to every peer that syncs, for ever.
-// It returns whether it dropped anything.
+// It returns whether it dropped anything. It must not be called inside Transact.
 func (d *Doc) ExpirePending() bool {
 	dropped := d.pending.expire()
 	if dropped {
