@@ -10,8 +10,9 @@ import (
 // into the document. Structs whose dependencies have not arrived are kept pending and integrated
 // as soon as they do; deletions of content not received yet are kept likewise. A malformed update
 // is a *DecodeError (ErrSelfReference among its errors) and changes nothing; so does an update
-// that would nest a type deeper than MaxNestingDepth, which fails with ErrTooDeep. The document
-// keeps no reference to update.
+// that would nest a type deeper than MaxNestingDepth, which fails with ErrTooDeep, and one that
+// could leave more pending than Options.MaxPendingStructs or MaxPendingDeleteRanges, which fails
+// with ErrTooMuchPending. The document keeps no reference to update.
 func (d *Doc) ApplyUpdate(update []byte) error {
 	_, err := d.applyUpdate(update, false, noClient)
 	return err
@@ -48,6 +49,9 @@ func (d *Doc) applyUpdate(update []byte, wantUpdate bool, reserved uint64) ([]by
 		return nil, err
 	}
 	if err := d.checkDepth(u); err != nil {
+		return nil, err
+	}
+	if err := d.checkPending(u); err != nil {
 		return nil, err
 	}
 	if d.tx != nil {
@@ -91,19 +95,34 @@ func (tx *Transaction) integrateUpdate(u *decodedUpdate) {
 }
 
 // applyDeleteSet deletes the ranges of ds that are integrated and keeps the rest pending, then
-// retries the pending deletions.
+// retries the pending deletions of the clients whose state advanced in the transaction: those of
+// the others start at or beyond their client's state, which has not moved. Retrying every pending
+// range on every update made each keystroke as slow as the largest delete set ever left pending.
 func (tx *Transaction) applyDeleteSet(ds DeleteSet) {
 	d := tx.doc
-	unapplied := tx.deleteRanges(ds)
-	if len(d.pendingDs) > 0 {
-		old := d.pendingDs
-		d.pendingDs = nil
-		unapplied = mergeDeleteSets(unapplied, tx.deleteRanges(old))
+	d.keepPending(tx.deleteRanges(ds))
+	for _, cc := range tx.before {
+		ranges, ok := d.pendingDs[cc.client]
+		if !ok {
+			continue
+		}
+		delete(d.pendingDs, cc.client)
+		d.pendingRanges -= len(ranges)
+		d.keepPending(tx.deleteRanges(DeleteSet{cc.client: ranges}))
 	}
-	if len(unapplied) == 0 {
-		unapplied = nil
+}
+
+// keepPending adds ds to the pending deletions, merging only the clients ds holds.
+func (d *Doc) keepPending(ds DeleteSet) {
+	for client, ranges := range ds {
+		if d.pendingDs == nil {
+			d.pendingDs = DeleteSet{}
+		}
+		old := d.pendingDs[client]
+		merged := normalizeRanges(append(old, ranges...))
+		d.pendingDs[client] = merged
+		d.pendingRanges += len(merged) - len(old)
 	}
-	d.pendingDs = unapplied
 }
 
 // deleteRanges deletes the integrated part of every range and returns the rest.
@@ -164,6 +183,8 @@ func (tx *Transaction) deleteRange(client, clock, end uint64) {
 type pendingStructs struct {
 	queues  map[uint64]*queue
 	waiters map[uint64][]uint64 // client -> clients whose head waits for it
+	count   int                 // structs queued, Skips not counted: what MaxPendingStructs caps
+	marked  map[*item]struct{}  // the structs queued at the last Doc.ExpirePending
 }
 
 // queue holds one client's waiting structs; its head is items[0].
@@ -191,6 +212,11 @@ func (p *pendingStructs) add(structs []*item, state uint64) bool {
 		// The common case: nothing queued for this client. The queue takes over the slice; Skips
 		// in it are dropped when they reach the head.
 		p.queues[client] = &queue{items: structs}
+		for _, it := range structs {
+			if it.kind != kindSkip {
+				p.count++
+			}
+		}
 		return true
 	}
 	// Skips cover nothing: drop those the queue took over before comparing ranges.
@@ -211,6 +237,7 @@ func (p *pendingStructs) add(structs []*item, state uint64) bool {
 			continue // queued already
 		}
 		q.items = slices.Insert(q.items, i, it)
+		p.count++
 		added = true
 	}
 	return added
@@ -292,6 +319,9 @@ func (p *pendingStructs) step(tx *Transaction, client uint64) (dep uint64, progr
 }
 
 func (p *pendingStructs) pop(client uint64, q *queue) {
+	if q.items[0].kind != kindSkip {
+		p.count--
+	}
 	q.items[0] = nil
 	q.items = q.items[1:]
 	if len(q.items) == 0 {

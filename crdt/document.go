@@ -19,14 +19,28 @@ type Options struct {
 	// KeepDeleted turns garbage collection off: deleted content stays in the document (and in
 	// encoded state), as Yjs does with `new Y.Doc({ gc: false })`.
 	KeepDeleted bool
+	// MaxPendingStructs caps the structs the document keeps waiting for content it has not
+	// received; zero means DefaultMaxPendingStructs. An update that could take it past the cap
+	// fails with ErrTooMuchPending.
+	MaxPendingStructs int
+	// MaxPendingDeleteRanges caps the ranges of deletions the document keeps waiting for content
+	// it has not received; zero means DefaultMaxPendingDeleteRanges. An update that could take it
+	// past the cap fails with ErrTooMuchPending.
+	MaxPendingDeleteRanges int
 }
 
 func (o Options) validate() error {
 	if o.ClientID > MaxClientID {
 		return fmt.Errorf("%w: %d", ErrInvalidClientID, o.ClientID)
 	}
+	if o.MaxPendingStructs < 0 || o.MaxPendingDeleteRanges < 0 {
+		return fmt.Errorf("%w: negative pending cap", ErrInvalidOptions)
+	}
 	return nil
 }
+
+// ErrInvalidOptions reports Options NewDoc cannot use.
+var ErrInvalidOptions = errors.New("crdt: invalid options")
 
 // Doc is a Yjs document: a set of named root types and the structs that make them up.
 // A Doc is not safe for concurrent use.
@@ -36,10 +50,14 @@ type Doc struct {
 	store    structStore
 	share    map[string]*Type
 	pending  pendingStructs
-	// pendingDs holds deletions of content not integrated yet.
-	pendingDs DeleteSet
-	tx        *Transaction
-	txSpare   Transaction
+	// pendingDs holds deletions of content not integrated yet, normalized per client;
+	// pendingRanges counts its ranges.
+	pendingDs     DeleteSet
+	pendingRanges int
+	markedDs      DeleteSet // the pending deletions at the last ExpirePending
+	limits        pendingLimits
+	tx            *Transaction
+	txSpare       Transaction
 	// encodedSizeHint is a little more than the last encoded state: the next buffer's capacity.
 	encodedSizeHint int
 }
@@ -55,6 +73,7 @@ func NewDoc(opts Options) (*Doc, error) {
 		store:    newStructStore(),
 		share:    make(map[string]*Type),
 		pending:  newPendingStructs(),
+		limits:   opts.pendingLimits(),
 	}, nil
 }
 

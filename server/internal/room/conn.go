@@ -91,7 +91,11 @@ func (c *conn) applyUpdate(update []byte) error {
 	if addsContent(update) && !c.room.fits(len(update)) {
 		return refuse(CloseRoomTooLarge, "the room is at its size limit", errRoomFull)
 	}
-	if err := c.room.apply(c, update); err != nil {
+	err := c.room.apply(c, update)
+	if errors.Is(err, crdt.ErrTooMuchPending) {
+		return refuse(ClosePolicyViolation, "too many pending changes", err)
+	}
+	if err != nil {
 		return refuse(CloseInvalidPayload, updateRefusal(err), err)
 	}
 	return nil

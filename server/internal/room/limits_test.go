@@ -214,3 +214,44 @@ func TestInboundRate(t *testing.T) {
 		t.Fatalf("closes %+v, want fast closed with 1008", closes)
 	}
 }
+
+// deletionsOf is an update deleting n one-unit ranges of client's content, which the room has
+// not received.
+func deletionsOf(client uint64, n int) []byte {
+	ds := crdt.DeleteSet{}
+	for i := range n {
+		ds[client] = append(ds[client], crdt.DeleteRange{Clock: uint64(2 * i), Len: 1})
+	}
+	return append([]byte{0}, crdt.EncodeDeleteSet(ds)...)
+}
+
+// An update that would leave more pending deletions than MaxPendingDeleteRanges closes its
+// connection with 1008 and is not appended; deletions within the cap, and an honest client's
+// edits, are taken.
+func TestPendingLimit(t *testing.T) {
+	r, err := New(Options{MaxPendingDeleteRanges: 100}, Stored{}, scriptEpoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Step(Join{Conn: "attacker", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+	r.Step(Join{Conn: "honest", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+	r.Ready()
+	r.Step(syncUpdate("attacker", deletionsOf(9, 100)))
+	if rd := r.Ready(); len(rd.Closes) != 0 || len(rd.Append) != 1 {
+		t.Fatalf("deletions within the cap: closes %+v, %d appended, want none closed and 1", rd.Closes, len(rd.Append))
+	}
+	r.Step(syncUpdate("attacker", deletionsOf(8, 1)))
+	rd := r.Ready()
+	if len(rd.Closes) != 1 || rd.Closes[0].Conn != "attacker" || rd.Closes[0].Code != ClosePolicyViolation ||
+		rd.Closes[0].Reason != "too many pending changes" {
+		t.Fatalf("closes %+v, want attacker closed with 1008 \"too many pending changes\"", rd.Closes)
+	}
+	if len(rd.Append) != 0 {
+		t.Errorf("%d updates appended, want none", len(rd.Append))
+	}
+	r.Step(syncUpdate("honest", insertion(t, 6, 10)))
+	rd = r.Ready()
+	if len(rd.Closes) != 0 || !strings.Contains(r.text.String(), strings.Repeat("y", 10)) {
+		t.Fatalf("an honest edit: closes %+v, text %q", rd.Closes, r.text.String())
+	}
+}

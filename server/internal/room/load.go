@@ -22,7 +22,7 @@ var errSnapshotMismatch = errors.New("room: the snapshot does not load back to t
 // differently would lose or change what the log held. (The bytes are not compared: a document
 // rebuilt from its state may encode it in another, equivalent order.)
 func (r *Room) checkSnapshot(state []byte) error {
-	doc, text, _, err := newDoc()
+	doc, text, _, err := newDoc(r.opts)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -64,6 +65,22 @@ type Options struct {
 	// the connection is closed with 1008.
 	InboundBytesPerSecond float64
 	InboundBurstBytes     float64
+	// MaxPendingStructs and MaxPendingDeleteRanges bound the content the room's document keeps
+	// waiting for content it has not received (defaults crdt.DefaultMaxPendingStructs and
+	// crdt.DefaultMaxPendingDeleteRanges): it is retried as updates come, and sent to every
+	// client that joins. An update that could take it past either closes its connection with
+	// 1008 "too many pending changes".
+	MaxPendingStructs      int
+	MaxPendingDeleteRanges int
+}
+
+// docOptions returns the options of the room's document, edited as ServerClientID.
+func (o Options) docOptions() crdt.Options {
+	return crdt.Options{
+		ClientID:               ServerClientID,
+		MaxPendingStructs:      max(o.MaxPendingStructs, 0),
+		MaxPendingDeleteRanges: max(o.MaxPendingDeleteRanges, 0),
+	}
 }
 
 func (o Options) withDefaults() Options {
@@ -162,19 +179,16 @@ type accepted struct {
 }
 
 // New returns the room whose durable state is st, at time now. A snapshot that does not decode
-// is an error: a room that cannot load must never start empty and overwrite what is stored. A
+// is an error: a room that cannot load must never start empty and overwrite what is stored
+// (one holding more pending content than the caps loads without it, see loadSnapshot). A
 // log entry that does not decode or apply is set aside (see SetAside) and the room loads
 // without it: one bad entry, which a bug or an attack once let in, must not make the room
 // unloadable for ever. The entries after it that depend on it wait as pending structs.
 func New(opts Options, st Stored, now time.Time) (*Room, error) {
-	doc, text, meta, err := newDoc()
+	opts = opts.withDefaults()
+	doc, text, meta, err := loadSnapshot(opts, st.Snapshot)
 	if err != nil {
 		return nil, err
-	}
-	if st.Snapshot != nil {
-		if err := doc.ApplyUpdate(st.Snapshot); err != nil {
-			return nil, fmt.Errorf("room: snapshot: %w", err)
-		}
 	}
 	logBytes := 0
 	var setAside []SetAside
@@ -184,7 +198,6 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 			setAside = append(setAside, SetAside{Seq: e.Seq, Err: err})
 		}
 	}
-	opts = opts.withDefaults()
 	return &Room{
 		opts: opts, doc: doc, text: text, meta: meta,
 		conns:         make(map[ConnID]*conn),
@@ -200,9 +213,44 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 	}, nil
 }
 
+// loadSnapshot returns a room document holding snapshot (nil for none). A snapshot holding more
+// pending content than the document's caps, written before there were caps or with larger
+// ones, loads without its pending content: refusing it would make the room unloadable.
+func loadSnapshot(opts Options, snapshot []byte) (*crdt.Doc, *crdt.Text, *crdt.Map, error) {
+	doc, text, meta, err := newDoc(opts)
+	if err != nil || snapshot == nil {
+		return doc, text, meta, err
+	}
+	err = doc.ApplyUpdate(snapshot)
+	if errors.Is(err, crdt.ErrTooMuchPending) {
+		snapshot, err = withoutPending(snapshot)
+		if err == nil {
+			err = doc.ApplyUpdate(snapshot)
+		}
+	}
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("room: snapshot: %w", err)
+	}
+	return doc, text, meta, nil
+}
+
+// withoutPending returns the state of the document snapshot holds, without its pending content.
+func withoutPending(snapshot []byte) ([]byte, error) {
+	doc, _, _, err := newDoc(Options{MaxPendingStructs: math.MaxInt, MaxPendingDeleteRanges: math.MaxInt})
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.ApplyUpdate(snapshot); err != nil {
+		return nil, err
+	}
+	doc.ExpirePending() // marks all that is pending
+	doc.ExpirePending() // drops it
+	return doc.EncodeStateAsUpdate(nil)
+}
+
 // Initial returns the initial state of a new room: its starter code and language.
 func Initial(starter, language string) ([]byte, error) {
-	doc, text, meta, err := newDoc()
+	doc, text, meta, err := newDoc(Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -217,9 +265,10 @@ func Initial(starter, language string) ([]byte, error) {
 	return doc.EncodeStateAsUpdate(nil)
 }
 
-// newDoc returns an empty room document, as the server edits it, and its two roots.
-func newDoc() (*crdt.Doc, *crdt.Text, *crdt.Map, error) {
-	doc, err := crdt.NewDoc(crdt.Options{ClientID: ServerClientID})
+// newDoc returns an empty room document with the limits of opts, as the server edits it, and
+// its two roots.
+func newDoc(opts Options) (*crdt.Doc, *crdt.Text, *crdt.Map, error) {
+	doc, err := crdt.NewDoc(opts.docOptions())
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -538,12 +587,16 @@ func (r *Room) committed(in Committed) {
 }
 
 // handOutSnapshot hands out the room's state to replace the log, unless the log holds entries
-// set aside, which compaction would drop, or the state fails checkSnapshot.
+// set aside, which compaction would drop, or the state fails checkSnapshot. The document first
+// drops the pending content it held at the previous compaction already (crdt.Doc.ExpirePending):
+// content that waits a whole compaction interval waits for what its sender never delivered, and
+// an honest client that has it sends it again, with what depends on it, when it syncs.
 func (r *Room) handOutSnapshot() {
 	r.compactWanted = false
 	if len(r.setAside) > 0 {
 		return
 	}
+	r.doc.ExpirePending()
 	state, err := r.doc.EncodeStateAsUpdate(nil)
 	if err == nil {
 		err = r.checkSnapshot(state)
