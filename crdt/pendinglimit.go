@@ -83,23 +83,22 @@ func (d *Doc) pendingBound(u *decodedUpdate) (structs, ranges int) {
 // ranges reach beyond the state its integrable structs take their client to.
 func (d *Doc) pendingCount(u *decodedUpdate) (structs, ranges int) {
 	c := newDepthCheck(d, u)
-	states := make(map[uint64]uint64, len(u.clients))
+	states := make(map[uint64]uint64, len(u.clients)) // each client's state once u's integrable structs are in
 	for _, cs := range u.clients {
 		state := d.store.state(cs.client)
-		after := max(state, states[cs.client])
+		states[cs.client] = max(state, states[cs.client])
 		for _, s := range cs.structs {
 			if s.kind == kindSkip || s.endClock() <= state {
 				continue
 			}
-			if !c.integrable(s) {
+			if !d.dependenciesIn(s, states) && !c.integrable(s) {
 				structs++
 				continue
 			}
-			if s.id.Clock <= after {
-				after = max(after, s.endClock())
+			if s.id.Clock <= states[cs.client] {
+				states[cs.client] = max(states[cs.client], s.endClock())
 			}
 		}
-		states[cs.client] = after
 	}
 	for client, rs := range u.ds {
 		state := max(d.store.state(client), states[client])
@@ -110,6 +109,23 @@ func (d *Doc) pendingCount(u *decodedUpdate) (structs, ranges int) {
 		}
 	}
 	return structs, ranges
+}
+
+// dependenciesIn reports, without a search, whether everything s depends on is below states
+// (the document's state, or what the count found integrable so far): its client's content
+// before it, its origins and its parent. Most structs of an update, all of a whole document's,
+// pass this way; the others take depthCheck's search.
+func (d *Doc) dependenciesIn(s *item, states map[uint64]uint64) bool {
+	below := func(id *ID) bool { return id.Clock < max(d.store.state(id.Client), states[id.Client]) }
+	if s.id.Clock > max(d.store.state(s.id.Client), states[s.id.Client]) {
+		return false
+	}
+	for _, id := range [...]*ID{s.originPtr(), s.rightOriginPtr(), s.parentIDPtr()} {
+		if id != nil && !below(id) {
+			return false
+		}
+	}
+	return true
 }
 
 // ExpirePending drops the pending structs and deletions that were pending already at the
