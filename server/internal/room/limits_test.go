@@ -46,12 +46,7 @@ func TestAwarenessLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := New(Options{}, Stored{}, scriptEpoch)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r.Step(Join{Conn: "honest", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
-			r.Step(Join{Conn: "flood", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+			r := roomWith(t, Options{}, "honest", "flood")
 			in := awarenessFrame(protocol.Entry{Client: 1, Clock: 1, State: stateOf(10)})
 			in.Conn, in.At = "honest", scriptEpoch
 			r.Step(in)
@@ -73,11 +68,7 @@ func TestAwarenessLimits(t *testing.T) {
 
 // An honest connection's cursor moves, a hundred a second for ten seconds, stay within the rate.
 func TestAwarenessRateAllowsCursorMoves(t *testing.T) {
-	r, err := New(Options{}, Stored{}, scriptEpoch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Step(Join{Conn: "a", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+	r := roomWith(t, Options{}, "a")
 	for i := range 1000 {
 		in := awarenessFrame(protocol.Entry{Client: 1, Clock: uint64(i + 1), State: stateOf(100)})
 		in.Conn, in.At = "a", scriptEpoch.Add(time.Duration(i)*10*time.Millisecond)
@@ -91,11 +82,7 @@ func TestAwarenessRateAllowsCursorMoves(t *testing.T) {
 // A JSON message longer than MaxJSONMessageBytes closes its connection with 1009 before it is
 // parsed or diffed; the text stays as it was.
 func TestJSONMessageLimit(t *testing.T) {
-	r, err := New(Options{MaxJSONMessageBytes: 1000}, Stored{}, scriptEpoch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Step(Join{Conn: "j", Role: Editor, Session: NewSeedSession(time.Millisecond), At: scriptEpoch})
+	r := roomWith(t, Options{MaxJSONMessageBytes: 1000}, "json:j")
 	r.Ready()
 	before := r.text.String()
 	big := `{"type":"code_update","code":"` + strings.Repeat("x", 1000) + `"}`
@@ -149,12 +136,7 @@ func syncUpdate(conn ConnID, update []byte) Receive {
 // An update that would grow the document past MaxRoomBytes closes its connection with 4413 and
 // leaves the document as it was; others' smaller edits and deletions are still taken.
 func TestRoomSizeLimit(t *testing.T) {
-	r, err := New(Options{MaxRoomBytes: 2000}, Stored{}, scriptEpoch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Step(Join{Conn: "big", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
-	r.Step(Join{Conn: "small", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+	r := roomWith(t, Options{MaxRoomBytes: 2000}, "big", "small")
 	r.Ready()
 	r.Step(syncUpdate("big", insertion(t, 5, 3000)))
 	closes := r.Ready().Closes
@@ -172,11 +154,7 @@ func TestRoomSizeLimit(t *testing.T) {
 
 // A JSON client cannot grow a full room's code either: it gets an error and keeps its connection.
 func TestRoomSizeLimitJSON(t *testing.T) {
-	r, err := New(Options{MaxRoomBytes: 2000}, Stored{}, scriptEpoch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Step(Join{Conn: "j", Role: Editor, Session: NewSeedSession(time.Millisecond), At: scriptEpoch})
+	r := roomWith(t, Options{MaxRoomBytes: 2000}, "json:j")
 	r.Ready()
 	code := `{"type":"code_update","code":"` + strings.Repeat("z", 3000) + `"}`
 	r.Step(Receive{Conn: "j", Frame: Frame{Text: true, Data: []byte(code)}, At: scriptEpoch})
@@ -192,12 +170,7 @@ func TestRoomSizeLimitJSON(t *testing.T) {
 // A connection that sends more bytes than InboundBytesPerSecond allows, past its burst, is
 // closed with 1008; one within the rate is not.
 func TestInboundRate(t *testing.T) {
-	r, err := New(Options{InboundBytesPerSecond: 1000, InboundBurstBytes: 2000}, Stored{}, scriptEpoch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Step(Join{Conn: "fast", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
-	r.Step(Join{Conn: "steady", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+	r := roomWith(t, Options{InboundBytesPerSecond: 1000, InboundBurstBytes: 2000}, "fast", "steady")
 	r.Ready()
 	for i := range 4 { // 4 x 600 bytes at once: past the burst of 2000
 		in := awarenessFrame(protocol.Entry{Client: 1, Clock: uint64(i + 1), State: stateOf(580)})
@@ -229,12 +202,7 @@ func deletionsOf(client uint64, n int) []byte {
 // connection with 1008 and is not appended; deletions within the cap, and an honest client's
 // edits, are taken.
 func TestPendingLimit(t *testing.T) {
-	r, err := New(Options{MaxPendingDeleteRanges: 100}, Stored{}, scriptEpoch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Step(Join{Conn: "attacker", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
-	r.Step(Join{Conn: "honest", Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
+	r := roomWith(t, Options{MaxPendingDeleteRanges: 100}, "attacker", "honest")
 	r.Ready()
 	r.Step(syncUpdate("attacker", deletionsOf(9, 100)))
 	if rd := r.Ready(); len(rd.Closes) != 0 || len(rd.Append) != 1 {
@@ -254,4 +222,22 @@ func TestPendingLimit(t *testing.T) {
 	if len(rd.Closes) != 0 || !strings.Contains(r.text.String(), strings.Repeat("y", 10)) {
 		t.Fatalf("an honest edit: closes %+v, text %q", rd.Closes, r.text.String())
 	}
+}
+
+// roomWith returns a new room with opts, joined by conns: y-websocket connections, and JSON ones
+// for ids written "json:<id>".
+func roomWith(t *testing.T, opts Options, conns ...string) *Room {
+	t.Helper()
+	r, err := New(opts, Stored{}, scriptEpoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range conns {
+		session := NewYjsSession()
+		if id, ok := strings.CutPrefix(c, "json:"); ok {
+			c, session = id, NewSeedSession(time.Millisecond)
+		}
+		r.Step(Join{Conn: ConnID(c), Role: Editor, Session: session, At: scriptEpoch})
+	}
+	return r
 }
