@@ -226,7 +226,7 @@ func TestPendingLimit(t *testing.T) {
 
 // roomWith returns a new room with opts, joined by conns: y-websocket connections, and JSON ones
 // for ids written "json:<id>".
-func roomWith(t *testing.T, opts Options, conns ...string) *Room {
+func roomWith(t testing.TB, opts Options, conns ...string) *Room {
 	t.Helper()
 	r, err := New(opts, Stored{}, scriptEpoch)
 	if err != nil {
