@@ -108,3 +108,26 @@ func TestDecodeErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestUpdateAddsStructs(t *testing.T) {
+	doc, err := NewDoc(Options{ClientID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := doc.GetText("code")
+	insert, _ := doc.Transact(func(tx *Transaction) error { return text.Insert(tx, 0, "abc") })
+	remove, _ := doc.Transact(func(tx *Transaction) error { return text.Delete(tx, 0, 2) })
+	for name, tc := range map[string]struct {
+		update []byte
+		want   bool
+	}{
+		"an insertion":   {insert, true},
+		"only deletions": {remove, false},
+		"empty":          {nil, true},
+		"truncated":      {[]byte{0x80}, true},
+	} {
+		if got := UpdateAddsStructs(tc.update); got != tc.want {
+			t.Errorf("%s: UpdateAddsStructs = %v, want %v", name, got, tc.want)
+		}
+	}
+}

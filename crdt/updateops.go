@@ -23,6 +23,16 @@ type Update struct {
 	ds      DeleteSet
 }
 
+// UpdateAddsStructs reports, reading only an update's first var-uint (the number of clients
+// whose structs it carries, after which only its delete set comes), whether it may add
+// content: one that does not only deletes. A malformed update reports true; applying it tells
+// why.
+func UpdateAddsStructs(update []byte) bool {
+	d := lib0.NewDecoder(update)
+	n := d.ReadVarUint()
+	return d.Err() != nil || n > 0
+}
+
 // DecodeUpdate parses an update v1 without integrating it, as Y.decodeUpdate does, and checks
 // it as MergeUpdates does: ApplyUpdate rejects what it rejects, and structs that reference their
 // own client's later content (ErrSelfReference) too. A malformed update is a *DecodeError. The

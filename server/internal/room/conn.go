@@ -88,7 +88,7 @@ func (c *conn) applyUpdate(update []byte) error {
 	if !c.mayEdit() {
 		return nil
 	}
-	if addsContent(update) && !c.room.fits(len(update)) {
+	if crdt.UpdateAddsStructs(update) && !c.room.fits(len(update)) {
 		return refuse(CloseRoomTooLarge, "the room is at its size limit", errRoomFull)
 	}
 	err := c.room.apply(c, update)
@@ -100,11 +100,6 @@ func (c *conn) applyUpdate(update []byte) error {
 	}
 	return nil
 }
-
-// addsContent reports whether an update (v1) may have structs: its first var-uint counts the
-// clients whose structs it carries, after which only the delete set comes, and it is 0 only as
-// the single byte 0. One that only deletes is always taken, so that a full room can be emptied.
-func addsContent(update []byte) bool { return len(update) == 0 || update[0] != 0 }
 
 // updateRefusal returns the close reason for an update the document refused with err: well
 // formed but nesting types beyond crdt.MaxNestingDepth or writing as the server, or malformed.
