@@ -159,7 +159,7 @@ func (c *conn) checkAwareness(entries []protocol.Entry) error {
 			return refuse(ClosePolicyViolation, "awareness state too large",
 				fmt.Errorf("room: an awareness state of %d bytes, more than %d", len(e.State), o.MaxAwarenessStateBytes))
 		}
-		if _, mine := c.awareness[e.Client]; !mine && len(e.State) > 0 && string(e.State) != "null" {
+		if _, mine := c.awareness[e.Client]; !mine && !e.Removed() {
 			claimed++
 		}
 	}
