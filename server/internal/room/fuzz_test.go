@@ -105,8 +105,8 @@ func runFuzzProgram(t *testing.T, program []byte) {
 	if n := len(r.awareness.Clients()); n > 4*r.opts.MaxAwarenessClients {
 		t.Errorf("%d awareness states held, more than the connections may set", n)
 	}
-	if r.sizeBytes > r.opts.MaxRoomBytes {
-		t.Errorf("the document is %d bytes, past the limit %d", r.sizeBytes, r.opts.MaxRoomBytes)
+	if n := r.size(); n > r.opts.MaxRoomBytes {
+		t.Errorf("the document is %d bytes, past the limit %d", n, r.opts.MaxRoomBytes)
 	}
 	want := r.text.String()
 	for _, p := range honest {

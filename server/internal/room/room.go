@@ -157,11 +157,10 @@ type Room struct {
 	// are what the one being written covers.
 	compactWanted, compacting bool
 	snapEntries, snapBytes    int
-	// snapshotBytes is the size of the newest snapshot, and sizeBytes the document's size as
-	// Options.MaxRoomBytes measures it: that snapshot plus every update accepted since.
-	snapshotBytes, sizeBytes int
-	snapshotWanted           int  // the size of the snapshot being written
-	finalSnapshot            bool // the snapshot of a stopping room was handed out
+	// snapshotBytes is the size of the newest snapshot (see size), snapshotWanted that of the
+	// one being written.
+	snapshotBytes, snapshotWanted int
+	finalSnapshot                 bool // the snapshot of a stopping room was handed out
 
 	stopping, stopped bool
 	ready             Ready
@@ -209,7 +208,6 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 		logBytes:      logBytes,
 		setAside:      setAside,
 		snapshotBytes: len(st.Snapshot),
-		sizeBytes:     len(st.Snapshot) + logBytes,
 	}, nil
 }
 
@@ -504,7 +502,6 @@ func (r *Room) apply(c *conn, update []byte) error {
 		return nil // nothing to keep (a new y-websocket client's sync step 2)
 	}
 	r.accepted = append(r.accepted, accepted{from: c.id, update: update, delta: delta, at: r.now})
-	r.sizeBytes += len(update)
 	return nil
 }
 
@@ -512,7 +509,19 @@ func (r *Room) apply(c *conn, update []byte) error {
 var errRoomFull = errors.New("room: the document is at its size limit")
 
 // fits reports whether the document may take an update of n more bytes that adds content.
-func (r *Room) fits(n int) bool { return r.sizeBytes+n <= r.opts.MaxRoomBytes }
+func (r *Room) fits(n int) bool { return r.size()+n <= r.opts.MaxRoomBytes }
+
+// size is the document's size as Options.MaxRoomBytes measures it: the newest snapshot, the log
+// entries after it, and the updates accepted and not committed yet.
+func (r *Room) size() int {
+	n := r.snapshotBytes + r.logBytes
+	for _, pending := range [...][]accepted{r.inflight, r.accepted} {
+		for _, a := range pending {
+			n += len(a.update)
+		}
+	}
+	return n
+}
 
 // transact runs an edit on behalf of session ("" for the server) and queues its update for
 // commit. Edits fn made before failing are kept and committed, as in crdt.Doc.Transact.
@@ -520,7 +529,6 @@ func (r *Room) transact(session ConnID, fn func(tx *crdt.Transaction) error) err
 	update, err := r.doc.Transact(fn)
 	if update != nil {
 		r.accepted = append(r.accepted, accepted{from: session, update: update, delta: update, at: r.now})
-		r.sizeBytes += len(update)
 	}
 	return err
 }
@@ -618,7 +626,6 @@ func (r *Room) compacted(in Compacted) {
 	if in.Err == nil {
 		r.logEntries -= r.snapEntries
 		r.logBytes -= r.snapBytes
-		r.sizeBytes += r.snapshotWanted - r.snapshotBytes - r.snapBytes
 		r.snapshotBytes = r.snapshotWanted
 	}
 }
