@@ -98,13 +98,7 @@ func TestJSONMessageLimit(t *testing.T) {
 
 // A room takes MaxConnections connections; one more is closed with 1013 and the others stay.
 func TestRoomFull(t *testing.T) {
-	r, err := New(Options{MaxConnections: 3}, Stored{}, scriptEpoch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []ConnID{"a", "b", "c", "d"} {
-		r.Step(Join{Conn: id, Role: Editor, Session: NewYjsSession(), At: scriptEpoch})
-	}
+	r := roomWith(t, Options{MaxConnections: 3}, "a", "b", "c", "d")
 	closes := r.Ready().Closes
 	if len(closes) != 1 || closes[0].Conn != "d" || closes[0].Code != CloseTryAgainLater {
 		t.Fatalf("closes %+v, want d closed with 1013", closes)

@@ -3,24 +3,12 @@ package room
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 // Connections that join between two Readys (the driver steps every input waiting before it
 // acts) tell each JSON connection the new count once, not once per join.
 func TestJoinsBetweenReadysSendOneUserCount(t *testing.T) {
-	r, err := New(Options{}, Stored{}, scriptEpoch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := scriptEpoch
-	for _, id := range []ConnID{"j", "k", "a", "b", "c"} {
-		session := NewYjsSession()
-		if id == "j" || id == "k" {
-			session = NewSeedSession(50 * time.Millisecond)
-		}
-		r.Step(Join{Conn: id, Role: Editor, Session: session, At: at})
-	}
+	r := roomWith(t, Options{}, "json:j", "json:k", "a", "b", "c")
 	counts := map[ConnID][]string{}
 	for _, m := range r.Ready().Messages {
 		if m.Frame.Text && strings.Contains(string(m.Frame.Data), "user_count") {
