@@ -59,22 +59,16 @@ func TestLoadConfig(t *testing.T) {
 			"MAX_MESSAGE_BYTES":     "1048576",
 			"REQUEST_TIMEOUT":       "90s",
 			"AUTOCOMPLETE_PROVIDER": "builtin",
-		}, want: Config{
-			Port:                     9000,
-			DatabaseURL:              "postgres://pairpad:pw@db:5432/pairpad?sslmode=disable",
-			DataDir:                  "/var/lib/pairpad",
-			AllowedOrigins:           []string{"http://localhost:5173", "https://pairpad.example"},
-			LogLevel:                 zerolog.DebugLevel,
-			LogFormat:                "console",
-			MaxMessageBytes:          1 << 20,
-			MaxRoomBytes:             32 << 20,
-			RequestTimeout:           90 * time.Second,
-			AutocompleteProvider:     "builtin",
-			AutocompleteTimeout:      2 * time.Second,
-			AutocompleteRate:         10,
-			RoomCreateRate:           2,
-			MaxConnectionsPerAddress: 256,
-		}},
+		}, want: with(func(c *Config) {
+			c.Port = 9000
+			c.DatabaseURL = "postgres://pairpad:pw@db:5432/pairpad?sslmode=disable"
+			c.DataDir = "/var/lib/pairpad"
+			c.AllowedOrigins = []string{"http://localhost:5173", "https://pairpad.example"}
+			c.LogLevel = zerolog.DebugLevel
+			c.LogFormat = "console"
+			c.MaxMessageBytes = 1 << 20
+			c.RequestTimeout = 90 * time.Second
+		})},
 		{name: "model provider", env: map[string]string{
 			"AUTOCOMPLETE_PROVIDER": "Ollama",
 			"AUTOCOMPLETE_URL":      "http://localhost:11434",
