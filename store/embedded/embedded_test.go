@@ -139,6 +139,13 @@ func TestLayout3(t *testing.T) {
 	testOldLayout(t, "v3.db")
 }
 
+// TestLayout4 opens testdata/v4.db, a file in the layout the store wrote before rooms could
+// be deleted (doc.go), holding v2Rooms, most of their entries in the journal. The program
+// testdata/genv4 wrote it.
+func TestLayout4(t *testing.T) {
+	testOldLayout(t, "v4.db")
+}
+
 // testOldLayout opens a copy of testdata/fixture, which holds v2Rooms. Every room must load as
 // it was stored, take new entries after its last seq, and load the same after the store is
 // opened again.
