@@ -290,7 +290,9 @@ func (s *Store) MarkOpened(ctx context.Context, id string, t time.Time) error {
 }
 
 // RoomsOpenedBefore reads the rooms' buckets in id order until it has found limit rooms
-// opened before t: every room's, when fewer were.
+// opened before t: every room's, when fewer were. There is no index on opened_at, so each call
+// costs a read of up to every room's bucket: fine for a sweep now and then, not for every
+// request.
 func (s *Store) RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("store/embedded: rooms opened before %v: limit %d is not positive", t, limit)
