@@ -30,6 +30,7 @@ type metrics struct {
 	compactSeconds prometheus.Histogram
 	// entriesSetAside counts the op log entries rooms could not apply, at every load.
 	entriesSetAside prometheus.Counter
+	roomsExpired    prometheus.Counter
 }
 
 // Store operations, the label of pairpad_store_errors_total.
@@ -37,6 +38,8 @@ const (
 	opAppend  = "append"
 	opLoad    = "load"
 	opCompact = "compact"
+	opOpen    = "open"   // recording that a room was opened, when it loads
+	opExpire  = "expire" // a sweep of the rooms nobody opened for ROOM_TTL
 )
 
 func newMetrics() *metrics {
@@ -77,7 +80,7 @@ func newMetrics() *metrics {
 			Buckets: latency,
 		}),
 		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pairpad_store_errors_total", Help: "Failed store operations, by operation (append, load, compact).",
+			Name: "pairpad_store_errors_total", Help: "Failed store operations, by operation (append, load, compact, open: recording that a room loaded; expire: a sweep of rooms nobody opened for ROOM_TTL).",
 		}, []string{"op"}),
 		loadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "pairpad_room_load_seconds", Help: "Time to load a room from the store.", Buckets: latency,
@@ -89,15 +92,18 @@ func newMetrics() *metrics {
 			Name: "pairpad_entries_set_aside_total",
 			Help: "Op log entries a room could not decode or apply when it loaded, counted at every load: it loaded without them, kept them in the store and stopped compacting its log.",
 		}),
+		roomsExpired: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pairpad_rooms_expired_total", Help: "Rooms deleted because nobody opened them for ROOM_TTL.",
+		}),
 	}
 	m.registry.MustRegister(
 		m.roomsLive, m.connections, m.updatesIn, m.framesOut, m.bytesOut, m.queueOverflows,
 		m.commitSeconds, m.commitRooms, m.commitEntries, m.durableSeconds, m.storeErrors, m.loadSeconds, m.compactSeconds,
-		m.entriesSetAside,
+		m.entriesSetAside, m.roomsExpired,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	for _, op := range []string{opAppend, opLoad, opCompact} {
+	for _, op := range []string{opAppend, opLoad, opCompact, opOpen, opExpire} {
 		m.storeErrors.WithLabelValues(op) // present at zero from the start
 	}
 	m.http = promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})

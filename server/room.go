@@ -116,6 +116,11 @@ func (r *liveRoom) load() bool {
 		}
 		return false
 	}
+	// Not fatal: the room works, and a sweep of expired rooms never deletes a live one.
+	if err := r.m.store.MarkOpened(ctx, r.id, time.Now()); err != nil {
+		r.m.metrics.storeErrors.WithLabelValues(opOpen).Inc()
+		r.log.Warn().Err(err).Msg("record that the room was opened")
+	}
 	for _, e := range r.core.SetAside() {
 		r.m.metrics.entriesSetAside.Inc()
 		r.log.Error().Err(e.Err).Uint64("seq", e.Seq).Msg("log entry set aside: the room loaded without it and keeps its log uncompacted")

@@ -56,7 +56,8 @@ func (o RoomOptions) core() room.Options {
 var errRoomClosed = errors.New("room closed")
 
 // rooms owns the live rooms: it loads a room on first use and unloads it once its last user is
-// gone. Exactly one goroutine owns each live room's document.
+// gone. Exactly one goroutine owns each live room's document. A room is deleted only through
+// deleteIdle, never while it is live, and no room loads while its deletion runs.
 type rooms struct {
 	store     store.Store
 	committer *committer
@@ -69,23 +70,37 @@ type rooms struct {
 	idleCh chan struct{} // closed once no room is live
 	wg     sync.WaitGroup
 	close  bool
+	// deleting holds the rooms deleteIdle is deleting from the store, each with a channel
+	// closed once it is over; acquire waits for it.
+	deleting map[string]chan struct{}
 }
 
 func newRooms(st store.Store, log zerolog.Logger, opts RoomOptions, m *metrics) *rooms {
 	opts = opts.withDefaults()
 	c := newCommitter(st, opts.StoreTimeout, m)
 	go c.run()
-	return &rooms{store: st, committer: c, metrics: m, log: log, opts: opts, live: make(map[string]*liveRoom)}
+	return &rooms{store: st, committer: c, metrics: m, log: log, opts: opts, live: make(map[string]*liveRoom),
+		deleting: make(map[string]chan struct{})}
 }
 
 // acquire returns the live room id, loading it if needed; release must follow. A room that
-// fails to load is an error, never an empty document.
+// fails to load is an error, never an empty document. A room being deleted is loaded once its
+// deletion is over: then it is not found, unless the deletion failed.
 func (m *rooms) acquire(ctx context.Context, id string) (*liveRoom, error) {
 	for {
 		m.mu.Lock()
 		if m.close {
 			m.mu.Unlock()
 			return nil, errRoomClosed
+		}
+		if deleted := m.deleting[id]; deleted != nil {
+			m.mu.Unlock()
+			select {
+			case <-deleted:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
 		r := m.live[id]
 		if r == nil {
@@ -119,6 +134,37 @@ func (m *rooms) acquire(ctx context.Context, id string) (*liveRoom, error) {
 		}
 		return r, nil
 	}
+}
+
+// deleteIdle deletes room id from the store unless it is live (loading, loaded or unloading),
+// and reports whether it did: a live room is in use, and stays. While the store deletes it, no
+// instance of the room loads (acquire waits), so a client gets either the room as it was or
+// ErrNotFound, never a room whose log is going away beneath it.
+func (m *rooms) deleteIdle(ctx context.Context, id string) (deleted bool, err error) {
+	m.mu.Lock()
+	if m.close {
+		m.mu.Unlock()
+		return false, errRoomClosed
+	}
+	if m.live[id] != nil || m.deleting[id] != nil {
+		m.mu.Unlock()
+		return false, nil
+	}
+	over := make(chan struct{})
+	m.deleting[id] = over
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		delete(m.deleting, id)
+		m.mu.Unlock()
+		close(over)
+	}()
+	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
+	defer cancel()
+	if err := m.store.DeleteRoom(ctx, id); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // release drops a reference; the last one stops the room, which flushes and unloads it.

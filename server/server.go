@@ -55,6 +55,11 @@ type Options struct {
 	// MaxRooms, if positive, is how many rooms the store may hold: POST /rooms answers 503 once
 	// it holds that many.
 	MaxRooms int
+	// RoomTTL, if positive, is how long a room may go unopened (not loaded into memory, by a
+	// socket or a REST call) before it is deleted, with its whole log: a sweep deletes such rooms
+	// when the server starts and then every tenth of RoomTTL (at most an hour, at least a
+	// second), except those live at that moment. Off by default.
+	RoomTTL time.Duration
 	// RoomCreationRate limits POST /rooms per client address (defaults 2 per second, bursts
 	// of 20); past it, a 429 with Retry-After.
 	RoomCreationRate RateLimit
@@ -142,6 +147,7 @@ type Server struct {
 	creations  *httpapi.Limiter // of POST /rooms
 	addrConns  *addrConns       // room sockets by client address
 	liveness   *liveness
+	expirer    *expirer // nil unless Options.RoomTTL is positive
 }
 
 // New returns a Server with every route registered.
@@ -161,6 +167,9 @@ func New(opts Options) (*Server, error) {
 		liveness:  newLiveness(opts.PingInterval),
 	}
 	go s.liveness.run()
+	if opts.RoomTTL > 0 {
+		s.expirer = startExpirer(s.rooms, opts.RoomTTL)
+	}
 	mux := http.NewServeMux()
 	s.routes(mux.Handle)
 	s.handler = httpapi.Hosts(opts.AllowedHosts, httpapi.CORS(opts.AllowedOrigins, mux))
@@ -175,6 +184,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // connections already.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.liveness.shutdown()
+	if s.expirer != nil {
+		s.expirer.shutdown()
+	}
 	if err := s.rooms.shutdown(ctx); err != nil {
 		return err
 	}

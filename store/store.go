@@ -28,6 +28,10 @@ const MaxSessionLen = 64
 type Room struct {
 	ID        string
 	CreatedAt time.Time // stored with at least millisecond precision, returned in UTC
+	// OpenedAt is when the room was last opened (Rooms.MarkOpened): loaded into a server's
+	// memory to be used. CreateRoom sets it to CreatedAt, whatever the Room it is given holds.
+	// It has CreatedAt's precision and is returned in UTC.
+	OpenedAt time.Time
 }
 
 // Snapshot is a room's encoded document state (a Yjs update v1) covering the op log up to and
@@ -104,6 +108,15 @@ type Rooms interface {
 	Room(ctx context.Context, id string) (Room, error)
 	// CountRooms returns how many rooms exist.
 	CountRooms(ctx context.Context) (int, error)
+	// MarkOpened sets room id's OpenedAt to t, or returns ErrNotFound.
+	MarkOpened(ctx context.Context, id string, t time.Time) error
+	// RoomsOpenedBefore returns the ids of at most limit rooms whose OpenedAt is before t,
+	// in no particular order; limit must be positive.
+	RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) ([]string, error)
+	// DeleteRoom removes room id with its snapshot and its whole op log, atomically, or
+	// returns ErrNotFound. Afterwards Room and Load return ErrNotFound, and CreateRoom may
+	// create the id again: a new room, whose log starts empty at seq 1.
+	DeleteRoom(ctx context.Context, id string) error
 }
 
 // Log keeps each room's op log of accepted updates and its newest snapshot. Implementations

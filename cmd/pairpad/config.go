@@ -67,6 +67,8 @@ type Config struct {
 	MaxConnectionsPerAddress int
 	// MaxRooms is how many rooms the store may hold; 0 means no limit.
 	MaxRooms int
+	// RoomTTL is how long a room may go unopened before it is deleted; 0 means never.
+	RoomTTL time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client (for the autocomplete rate limit).
 	TrustedProxies []netip.Prefix
@@ -124,6 +126,7 @@ var settings = []setting{
 	{"AUTOCOMPLETE_RATE", "autocomplete-rate", strconv.Itoa(DefaultAutocompleteRate), "autocomplete requests per second per client address (0: no limit)", parseAutocompleteRate},
 	{"MAX_CONNECTIONS_PER_ADDRESS", "max-connections-per-address", strconv.Itoa(DefaultConnectionsPerAddr), "room sockets one client address may hold open; more are refused with 429 (0: no limit)", parseConnectionsPerAddress},
 	{"MAX_ROOMS", "max-rooms", "0", "rooms the store may hold; POST /rooms answers 503 past it (0: no limit)", parseMaxRooms},
+	{"ROOM_TTL", "room-ttl", "0", "delete the rooms nobody opened for this long, e.g. 720h (30 days), checked every tenth of it and at least hourly (0: never)", parseRoomTTL},
 	{"ROOM_CREATE_RATE", "room-create-rate", strconv.Itoa(DefaultRoomCreateRate), "rooms created per second per client address, bursts of ten times as many (0: no limit)", parseRoomCreateRate},
 	{"DEBUG_ADDR", "debug-addr", "", "loopback address where Go's profiles are served under /debug/pprof/, e.g. 127.0.0.1:6060; empty: none", parseDebugAddr},
 	{"TRUSTED_PROXIES", "trusted-proxies", "", `comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. "127.0.0.1,10.0.0.0/8"`, parseTrustedProxies},
@@ -446,6 +449,20 @@ func parseConnectionsPerAddress(c *Config, raw string) (err error) {
 func parseMaxRooms(c *Config, raw string) (err error) {
 	c.MaxRooms, err = parseCount(raw, "rooms")
 	return err
+}
+
+func parseRoomTTL(c *Config, raw string) error {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		c.RoomTTL = 0
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%q is not a duration of 0 or more (e.g. 720h; 0: rooms never expire)", raw)
+	}
+	c.RoomTTL = d
+	return nil
 }
 
 // parseCount reads a count of what: 0 or more, 0 meaning no limit.

@@ -97,6 +97,8 @@ func TestLoadConfig(t *testing.T) {
 		{name: "connections per address", env: map[string]string{"MAX_CONNECTIONS_PER_ADDRESS": "0"}, want: with(func(c *Config) { c.MaxConnectionsPerAddress = 0 })},
 		{name: "room size", env: map[string]string{"MAX_ROOM_BYTES": "4MiB"}, want: with(func(c *Config) { c.MaxRoomBytes = 4 << 20 })},
 		{name: "room quota", env: map[string]string{"MAX_ROOMS": "10000"}, want: with(func(c *Config) { c.MaxRooms = 10000 })},
+		{name: "room TTL", env: map[string]string{"ROOM_TTL": " 720h "}, want: with(func(c *Config) { c.RoomTTL = 720 * time.Hour })},
+		{name: "room TTL zero", env: map[string]string{"ROOM_TTL": "0s"}, want: defaultConfig()},
 		{name: "rate zero means no limit", env: map[string]string{"AUTOCOMPLETE_RATE": "0"}, want: with(func(c *Config) { c.AutocompleteRate = 0 })},
 		{name: "flags override environment",
 			args: []string{"-port", "7000", "--log-level=warn", "-allowed-origins", "*", "-data-dir", "/tmp/d", "-max-message-bytes", "2MiB"},
@@ -147,6 +149,9 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad MAX_CONNECTIONS_PER_ADDRESS", env: map[string]string{"MAX_CONNECTIONS_PER_ADDRESS": "-3"}, wantErr: `MAX_CONNECTIONS_PER_ADDRESS "-3" is not a number of connections`},
 		{name: "bad MAX_ROOM_BYTES", env: map[string]string{"MAX_ROOM_BYTES": "big"}, wantErr: `MAX_ROOM_BYTES "big" is not a size`},
 		{name: "bad MAX_ROOMS", env: map[string]string{"MAX_ROOMS": "many"}, wantErr: `MAX_ROOMS "many" is not a number of rooms`},
+		{name: "bad ROOM_TTL", env: map[string]string{"ROOM_TTL": "30d"}, wantErr: `ROOM_TTL "30d" is not a duration of 0 or more`},
+		{name: "negative ROOM_TTL", env: map[string]string{"ROOM_TTL": "-1h"}, wantErr: `ROOM_TTL "-1h" is not a duration of 0 or more`},
+		{name: "bad room TTL flag", args: []string{"-room-ttl", "soon"}, wantErr: `flag -room-ttl "soon" is not a duration of 0 or more`},
 		{name: "unknown flag", args: []string{"-verbose"}, wantErr: "flag provided but not defined: -verbose"},
 	}
 	for _, tt := range tests {

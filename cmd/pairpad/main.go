@@ -186,6 +186,7 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		RoomCreationRate:         rateLimit(cfg.RoomCreateRate, 10),
 		MaxConnectionsPerAddress: noLimitIfZero(cfg.MaxConnectionsPerAddress),
 		MaxRooms:                 cfg.MaxRooms,
+		RoomTTL:                  cfg.RoomTTL,
 		TrustedProxies:           cfg.TrustedProxies,
 		App:                      webclient.Handler(),
 		Rooms:                    server.RoomOptions{MaxRoomBytes: int(cfg.MaxRoomBytes)},

@@ -129,6 +129,9 @@ func (s *Store) foldRecord(tx *bolt.Tx, number uint64, v []byte, folded map[*roo
 			return nil, err
 		}
 		offset = next
+		if s.index.ofDeletedRoom(string(g.room), number) {
+			continue
+		}
 		r := s.index.rooms[string(g.room)]
 		if r == nil {
 			return nil, fmt.Errorf("%w: entries of room %q, which does not exist", errCorrupt, g.room)

@@ -11,14 +11,15 @@
 // it. SQLite would need cgo or a large transpiled port; LSM stores (Pebble, Badger) bring
 // compaction goroutines and tuning that one server's rooms do not need.
 //
-// Layout (version 4): a top-level bucket "meta" holds the layout version under "layout" (8
+// Layout (version 5): a top-level bucket "meta" holds the layout version under "layout" (8
 // big-endian bytes). A top-level bucket "rooms" holds one bucket per room, keyed by the room
-// id, with created_at, last_seq, and a "log" bucket of folded entries (below) keyed by their seq
-// as 8 big-endian bytes, so keys sort in seq order and compaction deletes a prefix. An entry's
-// value there is the time the update was accepted (Unix microseconds, 8 big-endian bytes), the
-// session's length (one byte) and bytes, then the update. A top-level bucket "snapshots" holds
-// one bucket per room, keyed by the room id, with its newest snapshot: seq (8 big-endian bytes)
-// and state. Only CreateRoom and Compact write there.
+// id, with created_at, opened_at (times as time.Time.MarshalBinary writes them), last_seq, and
+// a "log" bucket of folded entries (below) keyed by their seq as 8 big-endian bytes, so keys
+// sort in seq order and compaction deletes a prefix. An entry's value there is the time the
+// update was accepted (Unix microseconds, 8 big-endian bytes), the session's length (one byte)
+// and bytes, then the update. A top-level bucket "snapshots" holds one bucket per room, keyed
+// by the room id, with its newest snapshot: seq (8 big-endian bytes) and state. Only
+// CreateRoom, Compact and DeleteRoom write there.
 //
 // A top-level bucket "journal" holds what appends write: one record per commit (an
 // AppendBatches call, or an Append), keyed by a record number (8 big-endian bytes) that grows
@@ -44,17 +45,32 @@
 // commit. Compact writes the snapshot, deletes the entries it covers from the room's log, and
 // deletes every record it leaves without a live entry, in one transaction. A room's last seq
 // is the highest of its last_seq, its snapshot's seq and the last seq of its groups in the
-// journal, so seqs are never reused after the entries that held them are compacted away.
+// journal (not those of a deleted room of the same id, below), so seqs are never reused after
+// the entries that held them are compacted away.
 //
-// Open reads every room's last_seq and snapshot seq and every record's group headers (not the
-// entries: a group's length skips them) to build an index in memory: for each room, its last
-// seq, its snapshot's seq and where its live groups sit (record and offset); for each record,
-// its size and how many rooms still have live entries in it. Appends take their seqs from the
-// index, Compact finds there the records it kills, a commit finds the journal's size, and Load
-// reads a room's live groups in place: its snapshot, the log entries after it, then the
-// room's journal entries after both, in seq order. Every change is one bbolt transaction, and
-// the index is changed only after that transaction commits, by its writer, which holds a mutex
-// across the commit and the change; Load begins its read transaction under the same mutex.
+// Deleting a room (DeleteRoom) deletes its buckets in "rooms" and "snapshots" and, as Compact
+// does, the records it leaves without a live entry. A record other rooms keep may still hold
+// the deleted room's groups, live ones and ones its snapshot covered, and a room of the same id
+// may be created again, whose snapshot is at seq 0. A top-level bucket "deleted" holds the
+// tombstones of deleted rooms whose groups the journal may hold: keyed by the room id, the
+// number the next record had when the room was deleted (8 big-endian bytes). A group of a room
+// in a record numbered below the room's tombstone is dead, whether a room of that id exists
+// again or not, and nothing reads, counts or folds it; a group of a room that does not exist,
+// in a record no tombstone covers, is corruption. DeleteRoom writes a tombstone only if the
+// journal holds a record, and drops those no record needs any more (the oldest record is
+// numbered at or after them). Open numbers records after every tombstone, even when the
+// journal is empty, so that a new room's groups are never taken for a deleted one's.
+//
+// Open reads every room's last_seq and snapshot seq, the tombstones, and every record's group
+// headers (not the entries: a group's length skips them) to build an index in memory: for each
+// room, its last seq, its snapshot's seq and where its live groups sit (record and offset); for
+// each record, its size and how many rooms still have live entries in it; the tombstones.
+// Appends take their seqs from the index, Compact and DeleteRoom find there the records they
+// kill, a commit finds the journal's size, and Load reads a room's live groups in place: its
+// snapshot, the log entries after it, then the room's journal entries after both, in seq
+// order. Every change is one bbolt transaction, and the index is changed only after that
+// transaction commits, by its writer, which holds a mutex across the commit and the change;
+// Load begins its read transaction under the same mutex.
 //
 // Why a journal: a commit in layout 3 wrote each of its rooms' entries into the room's own log
 // bucket and rewrote its last_seq, dirtying about three B+tree pages per room, each written
@@ -101,10 +117,12 @@
 // as log values and a room's language under a "language" key (the room's document holds it
 // now). Layouts 1 and 2 kept a room's snapshot in its bucket in "rooms", under snapshot_seq
 // and snapshot. Layouts 1 to 3 had no journal: every entry was in its room's log, and its
-// last_seq was the room's last seq. Open upgrades an older file in one transaction: a layout 1
-// file's entries get the zero time and the empty session (unknown) and its language keys go,
-// the snapshots move to "snapshots", and the file gains an empty journal. A file of a newer
-// layout than this code knows is refused.
+// last_seq was the room's last seq. Layouts 1 to 4 could not delete rooms, and had no
+// "deleted" bucket and no opened_at: a room without opened_at was last opened when it was
+// created. Open upgrades an older file in one transaction: a layout 1 file's entries get the
+// zero time and the empty session (unknown) and its language keys go, the snapshots move to
+// "snapshots", and the file gains an empty journal and an empty "deleted" bucket. A file of a
+// newer layout than this code knows is refused.
 //
 // One process at a time may open a data directory; bbolt holds a file lock while it is open.
 package embedded

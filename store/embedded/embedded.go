@@ -29,8 +29,10 @@ var (
 	bucketSnapshots = []byte("snapshots")
 	bucketLog       = []byte("log")
 	bucketJournal   = []byte("journal")
+	bucketDeleted   = []byte("deleted")
 
 	keyCreatedAt = []byte("created_at")
+	keyOpenedAt  = []byte("opened_at")
 	keyLastSeq   = []byte("last_seq")
 	keySeq       = []byte("seq")
 	keyState     = []byte("state")
@@ -113,11 +115,21 @@ func open(dir string, opts options) (*Store, error) {
 }
 
 // readIndex builds the journal's index from the file: each room's seqs from its bucket and
-// its snapshot, then the groups of every record.
+// its snapshot, the tombstones of deleted rooms, then the groups of every record.
 func readIndex(tx *bolt.Tx) (*index, error) {
 	x := newIndex()
+	err := tx.Bucket(bucketDeleted).ForEach(func(id, v []byte) error {
+		if len(v) != 8 {
+			return fmt.Errorf("%w: the tombstone of room %q is %d bytes", errCorrupt, id, len(v))
+		}
+		x.addTombstone(string(id), binary.BigEndian.Uint64(v))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	rooms, snapshots := tx.Bucket(bucketRooms), tx.Bucket(bucketSnapshots)
-	err := rooms.ForEachBucket(func(id []byte) error {
+	err = rooms.ForEachBucket(func(id []byte) error {
 		last, err := getSeq(rooms.Bucket(id), keyLastSeq)
 		if err != nil {
 			return fmt.Errorf("room %q: %w", id, err)
@@ -154,10 +166,13 @@ func readRecord(x *index, key, v []byte, spans []newSpan) ([]newSpan, error) {
 		return nil, err
 	}
 	live := false
-	for offset := 0; offset < len(v); {
-		g, next, err := decodeGroup(v, offset)
-		if err != nil {
+	for offset, next := 0, 0; offset < len(v); offset = next {
+		var g group
+		if g, next, err = decodeGroup(v, offset); err != nil {
 			return nil, fmt.Errorf("journal record %d: %w", number, err)
+		}
+		if x.ofDeletedRoom(string(g.room), number) {
+			continue
 		}
 		r := x.rooms[string(g.room)]
 		if r == nil {
@@ -165,10 +180,10 @@ func readRecord(x *index, key, v []byte, spans []newSpan) ([]newSpan, error) {
 		}
 		live = live || g.last() > r.snapSeq
 		spans = append(spans, newSpan{room: r, offset: offset, last: g.last()})
-		offset = next
 	}
 	if !live {
-		// Compact deletes a record whose last live entries it covers, in its transaction.
+		// Compact and DeleteRoom delete a record whose last live entries they kill, in their
+		// transaction.
 		return nil, fmt.Errorf("%w: journal record %d has no live entries", errCorrupt, number)
 	}
 	x.addRecord(number, len(v), spans)
@@ -196,7 +211,7 @@ func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte)
 		if _, err := b.CreateBucket(bucketLog); err != nil {
 			return nil, err
 		}
-		if err := putAll(b, keyCreatedAt, createdAt, keyLastSeq, seqKey(0)); err != nil {
+		if err := putAll(b, keyCreatedAt, createdAt, keyOpenedAt, createdAt, keyLastSeq, seqKey(0)); err != nil {
 			return nil, err
 		}
 		snap, err := tx.Bucket(bucketSnapshots).CreateBucket([]byte(room.ID))
@@ -214,7 +229,6 @@ func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte)
 	return nil
 }
 
-// Room returns a room's metadata, or store.ErrNotFound.
 // CountRooms returns how many rooms the store holds, from its index.
 func (s *Store) CountRooms(ctx context.Context) (int, error) {
 	if err := s.view(ctx, func(*bolt.Tx) error { return nil }); err != nil {
@@ -225,6 +239,7 @@ func (s *Store) CountRooms(ctx context.Context) (int, error) {
 	return len(s.index.rooms), nil
 }
 
+// Room returns a room's metadata, or store.ErrNotFound.
 func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
 	room := store.Room{ID: id}
 	err := s.view(ctx, func(tx *bolt.Tx) error {
@@ -232,16 +247,137 @@ func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
 		if err != nil {
 			return err
 		}
-		if err := room.CreatedAt.UnmarshalBinary(b.Get(keyCreatedAt)); err != nil {
-			return fmt.Errorf("%w: created_at: %w", errCorrupt, err)
+		if room.CreatedAt, err = getTime(b, keyCreatedAt); err != nil {
+			return err
 		}
-		room.CreatedAt = room.CreatedAt.UTC()
-		return nil
+		room.OpenedAt, err = openedAt(b)
+		return err
 	})
 	if err != nil {
 		return store.Room{}, fmt.Errorf("store/embedded: room %q: %w", id, err)
 	}
 	return room, nil
+}
+
+// openedAt returns the opened_at of the room whose bucket is b, or its created_at if it has
+// none: it was created by a layout before 5 and not opened since.
+func openedAt(b *bolt.Bucket) (time.Time, error) {
+	if b.Get(keyOpenedAt) == nil {
+		return getTime(b, keyCreatedAt)
+	}
+	return getTime(b, keyOpenedAt)
+}
+
+// MarkOpened sets a room's opened_at in one transaction.
+func (s *Store) MarkOpened(ctx context.Context, id string, t time.Time) error {
+	opened, err := t.UTC().MarshalBinary()
+	if err == nil {
+		err = s.write(ctx, func(tx *bolt.Tx) (func(), error) {
+			b, err := roomBucket(tx, id)
+			if err != nil {
+				return nil, err
+			}
+			if err := b.Put(keyOpenedAt, opened); err != nil {
+				return nil, err
+			}
+			return func() {}, nil
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("store/embedded: mark room %q opened: %w", id, err)
+	}
+	return nil
+}
+
+// RoomsOpenedBefore reads the rooms' buckets in id order until it has found limit rooms
+// opened before t: every room's, when fewer were. There is no index on opened_at, so each call
+// costs a read of up to every room's bucket: fine for a sweep now and then, not for every
+// request.
+func (s *Store) RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("store/embedded: rooms opened before %v: limit %d is not positive", t, limit)
+	}
+	var ids []string
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		rooms := tx.Bucket(bucketRooms)
+		c := rooms.Cursor()
+		for id, v := c.First(); id != nil && len(ids) < limit; id, v = c.Next() {
+			if v != nil {
+				continue // a key, not a room's bucket
+			}
+			opened, err := openedAt(rooms.Bucket(id))
+			if err != nil {
+				return fmt.Errorf("room %q: %w", id, err)
+			}
+			if opened.Before(t) {
+				ids = append(ids, string(id))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store/embedded: rooms opened before %v: %w", t, err)
+	}
+	return ids, nil
+}
+
+// DeleteRoom deletes a room's buckets in one transaction, with the journal records left with
+// no live entries, as Compact does, and writes the room's tombstone if the journal may hold
+// its groups (doc.go).
+func (s *Store) DeleteRoom(ctx context.Context, id string) error {
+	err := s.write(ctx, func(tx *bolt.Tx) (func(), error) {
+		r := s.index.rooms[id]
+		if r == nil {
+			return nil, store.ErrNotFound
+		}
+		for _, name := range [][]byte{bucketRooms, bucketSnapshots} {
+			if err := tx.Bucket(name).DeleteBucket([]byte(id)); err != nil {
+				return nil, err
+			}
+		}
+		journal := tx.Bucket(bucketJournal)
+		_, dead := s.index.compaction(r, r.lastSeq)
+		for _, number := range dead {
+			if err := journal.Delete(seqKey(number)); err != nil {
+				return nil, err
+			}
+		}
+		oldest := s.index.next
+		if k, _ := journal.Cursor().First(); k != nil {
+			var err error
+			if oldest, err = recordNumber(k); err != nil {
+				return nil, err
+			}
+		}
+		tombstones := s.index.tombstonesAfterDelete(id, oldest)
+		if err := putTombstones(tx.Bucket(bucketDeleted), s.index.deleted, tombstones); err != nil {
+			return nil, err
+		}
+		return func() { s.index.roomDeleted(id, r, tombstones) }, nil
+	})
+	if err != nil {
+		return fmt.Errorf("store/embedded: delete room %q: %w", id, err)
+	}
+	return nil
+}
+
+// putTombstones makes the bucket of tombstones, which holds old, hold tombstones.
+func putTombstones(b *bolt.Bucket, old, tombstones map[string]uint64) error {
+	for id := range old {
+		if _, ok := tombstones[id]; !ok {
+			if err := b.Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+	}
+	for id, n := range tombstones {
+		if old[id] != n {
+			if err := b.Put([]byte(id), seqKey(n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Load returns a room's snapshot, the entries folded into its log after it, then its entries
@@ -475,6 +611,15 @@ func snapshotBucket(tx *bolt.Tx, id string) (*bolt.Bucket, error) {
 // seqKey encodes seq as 8 big-endian bytes, so that byte order is seq order.
 func seqKey(seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq)
+}
+
+// getTime returns the time stored under key, in UTC.
+func getTime(b *bolt.Bucket, key []byte) (time.Time, error) {
+	var t time.Time
+	if err := t.UnmarshalBinary(b.Get(key)); err != nil {
+		return t, fmt.Errorf("%w: %s: %w", errCorrupt, key, err)
+	}
+	return t.UTC(), nil
 }
 
 func getSeq(b *bolt.Bucket, key []byte) (uint64, error) {

@@ -139,6 +139,15 @@ func TestLayout3(t *testing.T) {
 	testOldLayout(t, "v3.db")
 }
 
+// TestLayout4 opens testdata/v4.db, a file in the layout the store wrote before rooms could
+// be deleted (doc.go), holding v2Rooms, most of their entries in the journal. The program
+// testdata/genv4 wrote it with the store of commit 6e9cf33 ("git show
+// 6e9cf33:store/embedded/testdata/genv4/main.go"; a later commit deleted it, as today's store
+// writes layout 5).
+func TestLayout4(t *testing.T) {
+	testOldLayout(t, "v4.db")
+}
+
 // testOldLayout opens a copy of testdata/fixture, which holds v2Rooms. Every room must load as
 // it was stored, take new entries after its last seq, and load the same after the store is
 // opened again.
@@ -170,10 +179,14 @@ func lastSeq(log []store.Entry) uint64 {
 	return log[len(log)-1].Seq
 }
 
-// checkRooms checks that s holds rooms as they are.
+// checkRooms checks that s holds rooms as they are; a room without OpenedAt must have been
+// opened when it was created.
 func checkRooms(t *testing.T, s store.Store, rooms []storedRoom) {
 	t.Helper()
 	for _, want := range rooms {
+		if want.room.OpenedAt.IsZero() {
+			want.room.OpenedAt = want.room.CreatedAt
+		}
 		var got storedRoom
 		var err error
 		if got.room, err = s.Room(t.Context(), want.room.ID); err != nil {
@@ -190,8 +203,8 @@ func checkRooms(t *testing.T, s store.Store, rooms []storedRoom) {
 	}
 }
 
-// checkLayout checks the file in dir as doc.go describes layout 4: the layout version, a
-// journal bucket, and each room's snapshot in the snapshots bucket, not in its bucket in rooms,
+// checkLayout checks the file in dir as doc.go describes layout 5: the layout version, a
+// journal bucket, a bucket of tombstones, and each room's snapshot in the snapshots bucket, not in its bucket in rooms,
 // which has no language key left from layout 1 either.
 func checkLayout(t *testing.T, dir string) {
 	t.Helper()
@@ -201,11 +214,13 @@ func checkLayout(t *testing.T, dir string) {
 	}
 	defer db.Close()
 	err = db.View(func(tx *bolt.Tx) error {
-		if got := tx.Bucket([]byte("meta")).Get([]byte("layout")); binary.BigEndian.Uint64(got) != 4 {
-			t.Errorf("layout = %x, want 4", got)
+		if got := tx.Bucket([]byte("meta")).Get([]byte("layout")); binary.BigEndian.Uint64(got) != 5 {
+			t.Errorf("layout = %x, want 5", got)
 		}
-		if tx.Bucket([]byte("journal")) == nil {
-			t.Error("no journal bucket")
+		for _, name := range []string{"journal", "deleted"} {
+			if tx.Bucket([]byte(name)) == nil {
+				t.Errorf("no %s bucket", name)
+			}
 		}
 		rooms, snapshots := tx.Bucket([]byte("rooms")), tx.Bucket([]byte("snapshots"))
 		return rooms.ForEachBucket(func(id []byte) error {

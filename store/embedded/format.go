@@ -14,7 +14,7 @@ import (
 
 // layoutVersion is the version of the file layout this code reads and writes (doc.go describes
 // it). Open upgrades a file of an older layout and refuses one of a newer layout.
-const layoutVersion = 4
+const layoutVersion = 5
 
 var (
 	bucketMeta = []byte("meta")
@@ -37,7 +37,7 @@ const entryHeaderLen = 8 + 1
 // bucket has layout 1, which predates the meta bucket.
 func upgrade(tx *bolt.Tx) error {
 	if tx.Bucket(bucketRooms) == nil {
-		for _, name := range [][]byte{bucketRooms, bucketSnapshots, bucketJournal} {
+		for _, name := range [][]byte{bucketRooms, bucketSnapshots, bucketJournal, bucketDeleted} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
@@ -63,9 +63,16 @@ func upgrade(tx *bolt.Tx) error {
 			return fmt.Errorf("upgrade from layout 2: %w", err)
 		}
 	}
-	// Layout 3 had no journal: every entry is in its room's log, with its room's last_seq.
-	if _, err := tx.CreateBucket(bucketJournal); err != nil {
-		return fmt.Errorf("upgrade from layout 3: %w", err)
+	if version < 4 {
+		// Layout 3 had no journal: every entry is in its room's log, with its room's last_seq.
+		if _, err := tx.CreateBucket(bucketJournal); err != nil {
+			return fmt.Errorf("upgrade from layout 3: %w", err)
+		}
+	}
+	// Layout 4 could not delete rooms, so it has no tombstones; its rooms have no opened_at,
+	// and read their created_at instead.
+	if _, err := tx.CreateBucket(bucketDeleted); err != nil {
+		return fmt.Errorf("upgrade from layout 4: %w", err)
 	}
 	return setLayout(tx)
 }

@@ -11,6 +11,9 @@ type index struct {
 	records map[uint64]recordInfo // every record in the journal, by number
 	next    uint64                // the number of the next record
 	bytes   int                   // the size of every record in the journal
+	// deleted holds the tombstones of deleted rooms (doc.go): a group of room id in a record
+	// numbered below deleted[id] belongs to a room DeleteRoom deleted, and is dead.
+	deleted map[string]uint64
 }
 
 // roomIndex is what the index knows of one room.
@@ -36,7 +39,47 @@ type recordInfo struct {
 }
 
 func newIndex() *index {
-	return &index{rooms: make(map[string]*roomIndex), records: make(map[uint64]recordInfo), next: 1}
+	return &index{rooms: make(map[string]*roomIndex), records: make(map[uint64]recordInfo), next: 1, deleted: make(map[string]uint64)}
+}
+
+// addTombstone adds the tombstone of a room deleted when the next record was number: the
+// records after it, and so the next one, are numbered from there on.
+func (x *index) addTombstone(id string, number uint64) {
+	x.deleted[id] = number
+	x.next = max(x.next, number)
+}
+
+// ofDeletedRoom reports whether the group of room id in record number belongs to a room that
+// DeleteRoom deleted (the id may name a new room since): such a group is dead.
+func (x *index) ofDeletedRoom(id string, number uint64) bool {
+	return number < x.deleted[id]
+}
+
+// tombstonesAfterDelete returns the tombstones the journal needs once room id is deleted,
+// when the oldest record left in the journal is number oldest (x.next if there is none): id's
+// own, if a record may hold its groups, and those of the others that a record still may. A
+// tombstone at n is needed while the journal holds a record below n. It changes nothing in x.
+func (x *index) tombstonesAfterDelete(id string, oldest uint64) map[string]uint64 {
+	kept := make(map[string]uint64)
+	for other, n := range x.deleted {
+		if oldest < n {
+			kept[other] = n
+		}
+	}
+	if oldest < x.next {
+		kept[id] = x.next
+	}
+	return kept
+}
+
+// roomDeleted records that room id, whose index was r, was deleted, with every record it left
+// without live entries, and that tombstones are the journal's tombstones now.
+func (x *index) roomDeleted(id string, r *roomIndex, tombstones map[string]uint64) {
+	for _, s := range r.spans {
+		x.release(s.record)
+	}
+	delete(x.rooms, id)
+	x.deleted = tombstones
 }
 
 // addRoom adds a room whose snapshot is at snapSeq, and which gave out seqs up to lastSeq

@@ -301,9 +301,10 @@ type modelRoom struct {
 	entries []store.Entry // every entry ever appended: entries[i] has seq i+1
 }
 
-// TestFoldModel runs random appends, compactions and reopenings against a store with a small
-// journal limit, and checks after each step that every room loads as a naive model says: every
-// entry after the snapshot once, in seq order, wherever the journal and its folding put it.
+// TestFoldModel runs random appends, compactions, deletions of rooms (each created again at
+// once) and reopenings against a store with a small journal limit, and checks after each step
+// that every room loads as a naive model says: every entry after the snapshot once, in seq
+// order, wherever the journal and its folding put it, and nothing of a deleted room.
 func TestFoldModel(t *testing.T) {
 	seed := *foldSeed
 	if seed == 0 {
@@ -320,8 +321,19 @@ func TestFoldModel(t *testing.T) {
 	for _, id := range ids {
 		model[id] = &modelRoom{snap: store.Snapshot{State: []byte("init-" + id)}}
 	}
+	// folded is the most entries the rooms' logs held at a reopening: deletions empty them.
+	folded := 0
+	countFolded := func() fileState {
+		f := readFile(t, dir)
+		n := 0
+		for _, entries := range f.logs {
+			n += entries
+		}
+		folded = max(folded, n)
+		return f
+	}
 	for step := range 400 {
-		switch op := rng.IntN(10); {
+		switch op := rng.IntN(11); {
 		case op < 6:
 			var batches []store.Batch
 			for range 1 + rng.IntN(4) {
@@ -343,18 +355,20 @@ func TestFoldModel(t *testing.T) {
 			m := model[id]
 			seq := m.snap.Seq + rng.Uint64N(uint64(len(m.entries))-m.snap.Seq+1)
 			m.snap = compact(t, s, id, seq)
+		case op < 10:
+			id := ids[rng.IntN(len(ids))]
+			deleteRoom(t, s, id)
+			createRooms(t, s, id)
+			model[id] = &modelRoom{snap: store.Snapshot{State: []byte("init-" + id)}}
 		default:
 			closeStore(t, s)
+			countFolded()
 			s = openLimit(t, dir, limit)
 		}
 		checkModel(t, s, model)
 	}
 	closeStore(t, s)
-	f := readFile(t, dir)
-	folded := 0
-	for _, n := range f.logs {
-		folded += n
-	}
+	f := countFolded()
 	if folded == 0 {
 		t.Errorf("no entry was folded (journal of %d bytes): the test does not test folding", f.bytes)
 	}

@@ -50,11 +50,12 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 	return &Store{pool: pool}, nil
 }
 
-// createRoom inserts the room and its seq-0 snapshot in one statement; when the id is taken,
+// createRoom inserts the room, opened when it is created, and its seq-0 snapshot in one
+// statement; when the id is taken,
 // ON CONFLICT inserts neither and the statement reports no rows.
 const createRoom = `
 	WITH room AS (
-		INSERT INTO rooms (id, created_at) VALUES ($1, $2)
+		INSERT INTO rooms (id, created_at, opened_at) VALUES ($1, $2, $2)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING id
 	)
@@ -75,7 +76,6 @@ func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte)
 	return nil
 }
 
-// Room returns a room's metadata, or store.ErrNotFound.
 // CountRooms returns how many rows the rooms table has.
 func (s *Store) CountRooms(ctx context.Context) (int, error) {
 	var n int
@@ -85,14 +85,55 @@ func (s *Store) CountRooms(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// Room returns a room's metadata, or store.ErrNotFound.
 func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
 	room := store.Room{ID: id}
-	err := s.pool.QueryRow(ctx, `SELECT created_at FROM rooms WHERE id = $1`, id).Scan(&room.CreatedAt)
+	err := s.pool.QueryRow(ctx, `SELECT created_at, opened_at FROM rooms WHERE id = $1`, id).
+		Scan(&room.CreatedAt, &room.OpenedAt)
 	if err != nil {
 		return store.Room{}, fmt.Errorf("store/postgres: room %q: %w", id, notFound(err))
 	}
-	room.CreatedAt = room.CreatedAt.UTC()
+	room.CreatedAt, room.OpenedAt = room.CreatedAt.UTC(), room.OpenedAt.UTC()
 	return room, nil
+}
+
+// MarkOpened sets a room's opened_at.
+func (s *Store) MarkOpened(ctx context.Context, id string, t time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE rooms SET opened_at = $2 WHERE id = $1`, id, t)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store/postgres: mark room %q opened: %w", id, err)
+	}
+	return nil
+}
+
+// RoomsOpenedBefore returns the rooms opened longest ago first, through the index on
+// opened_at.
+func (s *Store) RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("store/postgres: rooms opened before %v: limit %d is not positive", t, limit)
+	}
+	rows, _ := s.pool.Query(ctx, `SELECT id FROM rooms WHERE opened_at < $1 ORDER BY opened_at LIMIT $2`, t, limit)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: rooms opened before %v: %w", t, err)
+	}
+	return ids, nil
+}
+
+// DeleteRoom deletes a room's row in one statement: its snapshot and its log go with it (ON
+// DELETE CASCADE). An Append to the room holds the row's lock, so the two take turns.
+func (s *Store) DeleteRoom(ctx context.Context, id string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM rooms WHERE id = $1`, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store/postgres: delete room %q: %w", id, err)
+	}
+	return nil
 }
 
 // Load reads a room's snapshot and the entries after it in one repeatable-read transaction, so

@@ -145,7 +145,8 @@ func TestDatabaseGone(t *testing.T) {
 	cfg.ConnConfig.Fallbacks = nil
 	s := open(t, cfg)
 
-	room := store.Room{ID: "r", CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	room := store.Room{ID: "r", CreatedAt: at, OpenedAt: at}
 	if err := s.CreateRoom(t.Context(), room, []byte("init")); err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +193,8 @@ func TestTerminatedConnections(t *testing.T) {
 	cfg.ConnConfig.RuntimeParams["application_name"] = app
 	s := open(t, cfg)
 
-	room := store.Room{ID: "r", CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	room := store.Room{ID: "r", CreatedAt: at, OpenedAt: at}
 	if err := s.CreateRoom(t.Context(), room, []byte("init")); err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,13 @@
 //   - Byte slices compare with bytes.Equal: nil and empty are the same state or update.
 //   - Room ids are non-empty valid UTF-8 without NUL bytes (Postgres text holds no NUL);
 //     CreateRoom rejects "" with an error.
-//   - CreatedAt and an entry's Time load back in UTC, within a millisecond of the stored
-//     instant, and exactly when that instant is a whole millisecond; a zero Time loads back zero.
+//   - CreatedAt, OpenedAt and an entry's Time load back in UTC, within a millisecond of the
+//     stored instant, and exactly when that instant is a whole millisecond; a zero Time loads
+//     back zero.
+//   - RoomsOpenedBefore is strict (a room opened exactly at t is not listed), and refuses a
+//     limit below 1 with an error.
+//   - A deleted room's id, created again, is a new room: its seqs start again at 1, and
+//     nothing of the deleted room's log or snapshot comes back.
 //     An entry's Session loads back byte for byte.
 //   - A cancelled ctx makes every method return an error wrapping context.Canceled, with no
 //     effect on the stored data.
@@ -34,6 +39,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -59,6 +65,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"CreateEmptyID", testCreateEmptyID},
 		{"NotFound", testNotFound},
 		{"CountRooms", testCountRooms},
+		{"OpenedAt", testOpenedAt},
+		{"RoomsOpenedBefore", testRoomsOpenedBefore},
+		{"DeleteRoom", testDeleteRoom},
+		{"DeleteRoomJournal", testDeleteRoomJournal},
 		{"AppendSeqs", testAppendSeqs},
 		{"AppendEmpty", testAppendEmpty},
 		{"AppendEmptyUpdate", testAppendEmptyUpdate},
@@ -112,13 +122,7 @@ func testCreateAndGet(t *testing.T, s store.Store) {
 		}
 	}
 	for _, tt := range tests {
-		got, err := s.Room(t.Context(), tt.room.ID)
-		if err != nil {
-			t.Fatalf("%s: Room: %v", tt.name, err)
-		}
-		if diff := cmp.Diff(tt.room, got); diff != "" {
-			t.Errorf("%s: Room mismatch (-want +got):\n%s", tt.name, diff)
-		}
+		checkRoom(t, s, tt.room)
 		checkLoad(t, s, tt.room.ID, store.Snapshot{Seq: 0, State: tt.initial}, nil)
 	}
 }
@@ -144,6 +148,179 @@ func testCountRooms(t *testing.T, s store.Store) {
 	if n := count(); n != 3 {
 		t.Errorf("CountRooms = %d, want 3", n)
 	}
+}
+
+// CreateRoom sets OpenedAt to CreatedAt, whatever the Room it is given says; MarkOpened sets
+// it to the time it is given, later or earlier, and changes nothing else.
+func testOpenedAt(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "r", CreatedAt: created, OpenedAt: created.Add(time.Hour)}, []byte("init"))
+	checkRoom(t, s, store.Room{ID: "r", CreatedAt: created, OpenedAt: created})
+	mustAppend(t, s, "r", []byte("a"))
+	tests := []struct {
+		name  string
+		at    time.Time
+		exact bool
+	}{
+		{"later, in another zone", time.Date(2025, 4, 1, 12, 0, 0, 250_000_000, time.FixedZone("X", 3600)), true},
+		{"nanoseconds", created.Add(48*time.Hour + 123_456_789), false},
+		{"earlier than the last", created.Add(time.Minute), true},
+	}
+	for _, tt := range tests {
+		if err := s.MarkOpened(t.Context(), "r", tt.at); err != nil {
+			t.Fatalf("%s: MarkOpened: %v", tt.name, err)
+		}
+		got, err := s.Room(t.Context(), "r")
+		if err != nil {
+			t.Fatalf("%s: Room: %v", tt.name, err)
+		}
+		checkTime(t, tt.name+": OpenedAt", got.OpenedAt, tt.at, tt.exact)
+		checkTime(t, tt.name+": CreatedAt", got.CreatedAt, created, true)
+	}
+	checkLoad(t, s, "r", store.Snapshot{State: []byte("init")}, entries(1, "a"))
+	if err := s.MarkOpened(t.Context(), "unknown", created); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("MarkOpened of an unknown room: err = %v, want ErrNotFound", err)
+	}
+}
+
+func testRoomsOpenedBefore(t *testing.T, s store.Store) {
+	list := func(before time.Time, limit int) []string {
+		t.Helper()
+		ids, err := s.RoomsOpenedBefore(t.Context(), before, limit)
+		if err != nil {
+			t.Fatalf("RoomsOpenedBefore(%v, %d): %v", before, limit, err)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	if got := list(created.Add(time.Hour), 10); len(got) != 0 {
+		t.Errorf("RoomsOpenedBefore in an empty store = %q, want none", got)
+	}
+	// Room ri is created i minutes after created; r1 is opened an hour after, r3 an hour before.
+	for i := range 5 {
+		mustCreate(t, s, store.Room{ID: fmt.Sprint("r", i), CreatedAt: created.Add(time.Duration(i) * time.Minute)}, nil)
+	}
+	for id, at := range map[string]time.Time{"r1": created.Add(time.Hour), "r3": created.Add(-time.Hour)} {
+		if err := s.MarkOpened(t.Context(), id, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		before time.Time
+		want   []string
+	}{
+		{created, []string{"r3"}},
+		{created.Add(2 * time.Minute), []string{"r0", "r3"}}, // r2 was opened then: not before
+		{created.Add(time.Hour), []string{"r0", "r2", "r3", "r4"}},
+		{created.Add(time.Hour + time.Millisecond), []string{"r0", "r1", "r2", "r3", "r4"}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, list(tt.before, 10), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("RoomsOpenedBefore(%v) mismatch (-want +got):\n%s", tt.before, diff)
+		}
+	}
+	// A limit: some of the rooms, each once.
+	got := list(created.Add(2*time.Hour), 3)
+	if len(got) != 3 || len(slices.Compact(slices.Clone(got))) != 3 {
+		t.Errorf("RoomsOpenedBefore with limit 3 = %q, want 3 different rooms", got)
+	}
+	for _, limit := range []int{0, -1} {
+		if _, err := s.RoomsOpenedBefore(t.Context(), created.Add(time.Hour), limit); err == nil {
+			t.Errorf("RoomsOpenedBefore with limit %d: err = nil, want an error", limit)
+		}
+	}
+}
+
+// DeleteRoom removes a room whose log was compacted and appended to since, and nothing of the
+// rooms beside it (one whose id it is a prefix of among them); its id created again is a new,
+// empty room.
+func testDeleteRoom(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	mustCreate(t, s, store.Room{ID: "doomed", CreatedAt: created}, []byte("init"))
+	mustCreate(t, s, store.Room{ID: "doomed-not", CreatedAt: created}, []byte("init-not"))
+	mustCreate(t, s, store.Room{ID: "kept", CreatedAt: created}, []byte("init-kept"))
+	mustAppend(t, s, "doomed", []byte("d1"), []byte("d2"), []byte("d3"))
+	mustCompact(t, s, "doomed", store.Snapshot{Seq: 2, State: []byte("s2")})
+	mustAppend(t, s, "doomed", []byte("d4"))
+	mustAppend(t, s, "doomed-not", []byte("n1"))
+	mustAppend(t, s, "kept", []byte("k1"), []byte("k2"))
+	if err := s.DeleteRoom(ctx, "doomed"); err != nil {
+		t.Fatalf("DeleteRoom: %v", err)
+	}
+
+	ops := []struct {
+		name string
+		call func() error
+	}{
+		{"Room", func() error { _, err := s.Room(ctx, "doomed"); return err }},
+		{"Load", func() error { _, _, err := s.Load(ctx, "doomed"); return err }},
+		{"Append", func() error { _, err := s.Append(ctx, "doomed", entries(0, "x")); return err }},
+		{"empty Append", func() error { _, err := s.Append(ctx, "doomed", nil); return err }},
+		{"AppendBatches", func() error {
+			return s.AppendBatches(ctx, []store.Batch{{Room: "doomed", Entries: entries(0, "x")}})[0].Err
+		}},
+		{"Compact", func() error { return s.Compact(ctx, "doomed", store.Snapshot{Seq: 3}) }},
+		{"MarkOpened", func() error { return s.MarkOpened(ctx, "doomed", created) }},
+		{"DeleteRoom again", func() error { return s.DeleteRoom(ctx, "doomed") }},
+		{"DeleteRoom of a room never created", func() error { return s.DeleteRoom(ctx, "never") }},
+	}
+	for _, op := range ops {
+		if err := op.call(); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s after DeleteRoom: err = %v, want ErrNotFound", op.name, err)
+		}
+	}
+	if n, err := s.CountRooms(ctx); err != nil || n != 2 {
+		t.Errorf("CountRooms after DeleteRoom = %d, %v; want 2", n, err)
+	}
+	ids, err := s.RoomsOpenedBefore(ctx, created.Add(time.Hour), 10)
+	slices.Sort(ids)
+	if diff := cmp.Diff([]string{"doomed-not", "kept"}, ids); err != nil || diff != "" {
+		t.Errorf("RoomsOpenedBefore after DeleteRoom: %v, mismatch (-want +got):\n%s", err, diff)
+	}
+	checkRoom(t, s, store.Room{ID: "kept", CreatedAt: created})
+	checkLoad(t, s, "kept", store.Snapshot{State: []byte("init-kept")}, entries(1, "k1", "k2"))
+	checkLoad(t, s, "doomed-not", store.Snapshot{State: []byte("init-not")}, entries(1, "n1"))
+
+	again := store.Room{ID: "doomed", CreatedAt: created.Add(time.Hour)}
+	mustCreate(t, s, again, []byte("again"))
+	checkRoom(t, s, again)
+	checkLoad(t, s, "doomed", store.Snapshot{State: []byte("again")}, nil)
+	if got := mustAppend(t, s, "doomed", []byte("a1")); got != 1 {
+		t.Errorf("first Append to the room created again = %d, want 1", got)
+	}
+	checkLoad(t, s, "doomed", store.Snapshot{State: []byte("again")}, entries(1, "a1"))
+}
+
+// A room deleted after group commits that carried other rooms' entries with its own: the
+// others keep all of theirs, and the id created again holds only what comes after, also when
+// the others compact past the commits the deleted room shared with them.
+func testDeleteRoomJournal(t *testing.T, s store.Store) {
+	mustCreate(t, s, store.Room{ID: "a", CreatedAt: created}, []byte("init-a"))
+	mustCreate(t, s, store.Room{ID: "b", CreatedAt: created}, []byte("init-b"))
+	for i := range 3 {
+		appendBoth := []store.Batch{
+			{Room: "a", Entries: entries(0, fmt.Sprint("a", i))},
+			{Room: "b", Entries: entries(0, fmt.Sprint("b", i))},
+		}
+		for _, r := range s.AppendBatches(t.Context(), appendBoth) {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+		}
+	}
+	mustCompact(t, s, "a", store.Snapshot{Seq: 1, State: []byte("a-1")})
+	if err := s.DeleteRoom(t.Context(), "a"); err != nil {
+		t.Fatalf("DeleteRoom: %v", err)
+	}
+	checkLoad(t, s, "b", store.Snapshot{State: []byte("init-b")}, entries(1, "b0", "b1", "b2"))
+	mustCreate(t, s, store.Room{ID: "a", CreatedAt: created}, []byte("again"))
+	got := s.AppendBatches(t.Context(), []store.Batch{{Room: "b", Entries: entries(0, "b3")}, {Room: "a", Entries: entries(0, "x")}})
+	if diff := cmp.Diff([]store.BatchResult{{LastSeq: 4}, {LastSeq: 1}}, got); diff != "" {
+		t.Fatalf("AppendBatches after DeleteRoom and CreateRoom mismatch (-want +got):\n%s", diff)
+	}
+	checkLoad(t, s, "a", store.Snapshot{State: []byte("again")}, entries(1, "x"))
+	mustCompact(t, s, "b", store.Snapshot{Seq: 3, State: []byte("b-3")})
+	checkLoad(t, s, "b", store.Snapshot{Seq: 3, State: []byte("b-3")}, entries(4, "b3"))
+	checkLoad(t, s, "a", store.Snapshot{State: []byte("again")}, entries(1, "x"))
 }
 
 func testCreatedAt(t *testing.T, s store.Store) {
@@ -720,6 +897,9 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		{"Load", func() error { _, _, err := s.Load(ctx, "r"); return err }},
 		{"Append", func() error { _, err := s.Append(ctx, "r", []store.Entry{{Update: []byte("c")}}); return err }},
 		{"Compact", func() error { return s.Compact(ctx, "r", store.Snapshot{Seq: 2, State: []byte("ab")}) }},
+		{"MarkOpened", func() error { return s.MarkOpened(ctx, "r", created.Add(time.Hour)) }},
+		{"RoomsOpenedBefore", func() error { _, err := s.RoomsOpenedBefore(ctx, created.Add(time.Hour), 10); return err }},
+		{"DeleteRoom", func() error { return s.DeleteRoom(ctx, "r") }},
 		{"Ping", func() error { return s.Ping(ctx) }},
 	}
 	for _, op := range ops {
@@ -757,6 +937,12 @@ func testClose(t *testing.T, s store.Store) {
 			return err
 		}},
 		{"Compact", func(ctx context.Context) error { return s.Compact(ctx, "r", store.Snapshot{}) }},
+		{"MarkOpened", func(ctx context.Context) error { return s.MarkOpened(ctx, "r", created) }},
+		{"RoomsOpenedBefore", func(ctx context.Context) error {
+			_, err := s.RoomsOpenedBefore(ctx, created.Add(time.Hour), 10)
+			return err
+		}},
+		{"DeleteRoom", func(ctx context.Context) error { return s.DeleteRoom(ctx, "r") }},
 	}
 	for _, op := range ops {
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
@@ -799,6 +985,29 @@ func RunDurable(t *testing.T, open func(t *testing.T) store.Store) {
 	// c's whole log is compacted away: only its last seq remembers it.
 	mustAppend(t, s, "durable-c", []byte("c1"), []byte("c2"))
 	mustCompact(t, s, "durable-c", store.Snapshot{Seq: 2, State: []byte("c-state")})
+	rooms[1].OpenedAt = created.Add(24 * time.Hour)
+	if err := s.MarkOpened(ctx, "durable-b", rooms[1].OpenedAt); err != nil {
+		t.Fatal(err)
+	}
+	// "gone" is deleted, and "again" deleted and created again, after a commit they shared
+	// with "witness".
+	shared := []store.Batch{{Room: "gone"}, {Room: "again"}, {Room: "witness"}}
+	for i, b := range shared {
+		mustCreate(t, s, store.Room{ID: b.Room, CreatedAt: created}, []byte("init-"+b.Room))
+		shared[i].Entries = entries(0, b.Room+"1", b.Room+"2")
+	}
+	for _, r := range s.AppendBatches(ctx, shared) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	for _, id := range []string{"gone", "again"} {
+		if err := s.DeleteRoom(ctx, id); err != nil {
+			t.Fatalf("DeleteRoom(%q): %v", id, err)
+		}
+	}
+	mustCreate(t, s, store.Room{ID: "again", CreatedAt: created.Add(time.Hour)}, []byte("new-again"))
+	mustAppend(t, s, "again", []byte("z"))
 	closeStore(t, s)
 
 	check := func(s store.Store) {
@@ -808,6 +1017,12 @@ func RunDurable(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		checkLoad(t, s, "durable-a", store.Snapshot{Seq: 3, State: []byte("a-state")}, logA[3:])
 		checkLoad(t, s, "durable-b", store.Snapshot{State: []byte("init-durable-b")}, []store.Entry{{Seq: 1, Update: binary}})
+		if _, _, err := s.Load(ctx, "gone"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Load of a deleted room after reopening: err = %v, want ErrNotFound", err)
+		}
+		checkRoom(t, s, store.Room{ID: "again", CreatedAt: created.Add(time.Hour)})
+		checkLoad(t, s, "again", store.Snapshot{State: []byte("new-again")}, entries(1, "z"))
+		checkLoad(t, s, "witness", store.Snapshot{State: []byte("init-witness")}, entries(1, "witness1", "witness2"))
 	}
 
 	s = open(t)
@@ -1008,8 +1223,13 @@ func closeStore(t *testing.T, s store.Store) {
 	}
 }
 
+// checkRoom checks Room's answer for want.ID; a want without OpenedAt expects CreatedAt, as a
+// room that was never marked opened has.
 func checkRoom(t *testing.T, s store.Store, want store.Room) {
 	t.Helper()
+	if want.OpenedAt.IsZero() {
+		want.OpenedAt = want.CreatedAt
+	}
 	got, err := s.Room(t.Context(), want.ID)
 	if err != nil {
 		t.Fatalf("Room(%q): %v", want.ID, err)
