@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"index/suffixarray"
 	"math"
 	"slices"
 	"strings"
@@ -8,23 +9,24 @@ import (
 
 // TextHistory follows a Text for one client that only sees and sends the whole text as a
 // string (the seed's JSON protocol), and merges each text the client sends without deleting
-// anything the client had not been sent, however late the text arrives.
+// what the client had not been sent, however late the text arrives.
 //
 // Such a client edits whatever it last had: a version it was sent, or the text it sent last,
 // and the server cannot tell which, since versions cross the client's texts on the wire. The
-// history records every version sent (Record) and, per unit of the text, the versions that
-// held it: units that were deleted stay, with their text, while a version the client may still
-// be editing held them. Merge then picks the state the client most likely edited: it diffs the
-// text against all candidate states at once and lets the runs of units others inserted vote
-// (a run the text holds whole says its version was received; one it lacks whole says its
-// version was not), then diffs the text against the winning state and applies that diff as a
-// Yjs peer at that state would. Only units of that state can be deleted, so text others wrote
-// in versions the client never had survives, and text others deleted that the client still
-// shows stays deleted instead of coming back.
+// history records every version sent (Record) and, per unit of the text, which versions held
+// it; deleted units stay, with their text, while a version the client may still be editing
+// held them. Merge picks the state the client most likely edited: the groups of units
+// inserted in one version vote, by whether the client's text holds the group where it was,
+// between the text around it (see vote), and among the states they contradict least, the one
+// whose text is nearest the client's wins. Merge then diffs the client's text against that
+// state and applies the diff as a Yjs peer at that state would: only units of that state are
+// deleted, so text others wrote meanwhile survives, and text others deleted that the client
+// still shows stays deleted instead of coming back.
 //
-// Where the vote is wrong, a coincidence is to blame: the client typed, at the same place, the
-// very run another user inserted. Then units of a version newer than the client's may be
-// deleted; Merge ignores runs the text holds only in part to make that rare.
+// The choice can be wrong where the client's text holds, by coincidence, what another user
+// typed at the same place (the same letter typed twice where one was deleted meanwhile). It
+// then misses or doubles a character or two; TestHistoryLateClientKeepsOthersText measures
+// how often on text typed one random letter at a time.
 type TextHistory struct {
 	text *Text
 	// segs are every unit of the text now and the deleted units a candidate state holds,
@@ -146,47 +148,90 @@ func (h *TextHistory) chooseBase(code string, diff Differ) state {
 	union := h.view(func(seg *historySeg, own bool) bool {
 		return own || (seg.born != unrecorded && seg.died > lo)
 	})
-	votes := union.vote(diff(union.text, code), h.had)
+	votes := union.vote(code, lo, h.had)
 	ranges, score := votes.fewest(lo, h.latest)
 	if withOwn && votes.againstOwn < score {
 		return state{0}
 	}
-	// The versions of a range differ by groups that did not vote, such as an "s" typed
-	// beside an "s", and ranges apart by groups that died since: the version whose text is
-	// nearest code wins, the oldest of equals. Within a range the distance falls to the
-	// base's version and rises after it. The client's own text, as contradicted as they are,
-	// wins if it is as near.
-	distance := func(s state) int { return editDistance(diff(h.view(s.holds).text, code)) }
-	best, bestDistance := state{0}, -1
-	for _, r := range ranges {
-		from, to := r[0], r[1]
-		for from < to {
-			mid := from + (to-from)/2
-			if distance(state{mid + 1}) < distance(state{mid}) {
-				from = mid + 1
-			} else {
-				to = mid
-			}
+	// The versions of a range differ by groups that did not vote (their surroundings changed
+	// too) and ranges apart by groups that died since: the version nearest code wins, the
+	// oldest of equals (the client is then known to have had no more than it). Nearest is what the client would have deleted from it, then what it
+	// would have inserted: a client mostly types, so a state holding text code lacks (a newer
+	// version, or the client's own text with a line it sent before) is further than one that
+	// lacks text code holds (an older version). The client's own text, as contradicted as
+	// they are, wins if it is as near.
+	costs := map[int]editCost{}
+	distance := func(version int) editCost {
+		c, ok := costs[version]
+		if !ok {
+			c = costOf(diff(h.view(state{version}.holds).text, code))
+			costs[version] = c
 		}
-		if d := distance(state{from}); bestDistance < 0 || d < bestDistance {
-			best, bestDistance = state{from}, d
+		return c
+	}
+	best, bestCost := 0, editCost{}
+	for _, r := range ranges {
+		if version := nearest(r[0], r[1], distance); best == 0 || distance(version).less(bestCost) {
+			best, bestCost = version, distance(version)
 		}
 	}
-	if withOwn && votes.againstOwn == score && distance(state{0}) <= bestDistance {
+	if withOwn && votes.againstOwn == score && !bestCost.less(distance(0)) {
 		return state{0}
 	}
-	return best
+	return state{best}
 }
 
-// editDistance returns the bytes a diff inserts and deletes.
-func editDistance(edits []Edit) int {
-	n := 0
+// maxScan bounds the versions nearest measures in one pass.
+const maxScan = 16
+
+// nearest returns the version in [from, to] with the least distance, the oldest of equals. It
+// measures each version of a short range; of a long one, maxScan versions spread over it,
+// then the stretch around the nearest of those, and so on (the distance mostly grows with
+// the number of edits between a version and the base, but not always).
+func nearest(from, to int, distance func(int) editCost) int {
+	for {
+		stride := max(1, (to-from+1)/maxScan)
+		best := from
+		for v := from; v <= to; v += stride {
+			if distance(v).less(distance(best)) {
+				best = v
+			}
+		}
+		if stride == 1 {
+			return best
+		}
+		from, to = max(from, best-stride), min(to, best+stride)
+	}
+}
+
+// editCost is what a diff deletes and inserts, in bytes.
+type editCost struct{ deleted, inserted int }
+
+// minKeep is the shortest stretch a diff keeps between edits that costOf takes as kept: a
+// diff of unrelated texts keeps scattered letters they share, which no client kept.
+const minKeep = 3
+
+// costOf returns what edits delete and insert, counting a stretch shorter than minKeep that
+// they keep beside an edit as deleted and inserted again.
+func costOf(edits []Edit) editCost {
+	var c editCost
 	for _, e := range edits {
-		if e.Op != EditKeep {
-			n += len(e.Text)
+		switch {
+		case e.Op == EditDelete:
+			c.deleted += len(e.Text)
+		case e.Op == EditInsert:
+			c.inserted += len(e.Text)
+		case len(e.Text) < minKeep && len(edits) > 1:
+			c.deleted += len(e.Text)
+			c.inserted += len(e.Text)
 		}
 	}
-	return n
+	return c
+}
+
+// less orders costs by deletions, then insertions.
+func (c editCost) less(d editCost) bool {
+	return c.deleted < d.deleted || c.deleted == d.deleted && c.inserted < d.inserted
 }
 
 // votes counts, for each candidate version, the runs of units that contradict it, and the
@@ -277,18 +322,38 @@ func (h *TextHistory) view(include func(seg *historySeg, own bool) bool) *histor
 	return v
 }
 
-// vote walks edits of the view's text and counts the contradictions of each candidate, by
-// groups of units inserted in one version that the same versions held (runs of the view
-// alike in segment lifetimes and ownership):
-//   - a group the edited text keeps whole contradicts the versions that did not hold it and,
-//     unless its units are the client's own, the client's own text (which does not hold them);
-//   - a group of others' units it drops whole that the client was not known to have (born
-//     after had) contradicts the versions that held it.
+// contextLen is how much text on either side of a group vote looks for in the client's text;
+// minContext is the least it looks for at all (a line break and a letter are everywhere).
+const (
+	contextLen = 32
+	minContext = 8
+)
+
+// vote counts the contradictions of each candidate by the groups of units inserted in one
+// version that the same versions held (runs of the view alike in segment lifetimes and
+// ownership). Whether code holds a group is read from the text around it in a version that
+// held it: code holds the group if it holds, once, the text before the group followed by the
+// group; it lacks the group if it holds, once, the text before followed at once by the text
+// after. Code may hold another unit's character where the group's would be (an "s" typed
+// before "stn", an "h" typed beside an "h" that is deleted later): the text after the group
+// in the view, every unit's, is taken along as far as it tells them apart, and a group whose
+// first character the unit before it in the view, one the version did not hold, ends with
+// does not count as held. (The text after the group alone would not do: a group that ends
+// as the text before it does, an "i" typed after "tri", would be found in place of that
+// text.) Then:
+//   - a group code holds contradicts the versions that did not hold it and, unless its units
+//     are the client's own, the client's own text (which does not hold them);
+//   - a group code lacks that the client was not known to have (born after had) contradicts
+//     the versions that held it (not the client's own text: the client may have deleted it).
 //
-// A group kept in part says nothing, nor does one a diff could as well have kept or dropped
-// (see classify).
-func (v *historyView) vote(edits []Edit, had int) *votes {
-	kept, unsure := v.classify(edits)
+// A group code holds and lacks, or neither, says nothing: its surroundings changed, or are too
+// common in code to place it.
+func (v *historyView) vote(code string, lo, had int) *votes {
+	index := suffixarray.New([]byte(textEdge + code + textEdge))
+	once := func(parts ...string) bool {
+		s := strings.Join(parts, "")
+		return len(s) >= minContext && len(index.Lookup([]byte(s), 2)) == 1
+	}
 	result := &votes{deltas: map[int]int{}}
 	for i := 0; i < len(v.runs); {
 		seg, own := v.segs[i], v.own[i]
@@ -296,19 +361,23 @@ func (v *historyView) vote(edits []Edit, had int) *votes {
 		for j < len(v.runs) && v.own[j] == own && v.segs[j].born == seg.born && v.segs[j].died == seg.died {
 			j++
 		}
-		from, to := v.bytes[i], len(v.text)
-		if j < len(v.runs) {
-			to = v.bytes[j]
+		at := max(seg.born, lo) // a candidate version that held the group
+		if seg.born == unrecorded || at >= seg.died {
+			i = j
+			continue
 		}
+		group := v.text[v.bytes[i]:v.end(j-1)]
+		before, after := v.context(i, at, -1), v.context(j-1, at, 1)
+		holds := !v.slidesLeft(i, at) && once(before, distinct(group, v.context(j-1, anyVersion, 1)))
+		lacks := !strings.HasPrefix(group+after, after) && once(before, after)
 		switch {
-		case seg.born == unrecorded || slices.Contains(unsure[from:to], true):
-		case !slices.Contains(kept[from:to], false):
+		case holds && !lacks:
 			result.against(0, seg.born)
 			result.against(seg.died, unrecorded)
 			if !own {
 				result.againstOwn++
 			}
-		case !slices.Contains(kept[from:to], true) && !own && seg.born > had:
+		case lacks && !holds && seg.born > had:
 			result.against(seg.born, seg.died)
 		}
 		i = j
@@ -316,44 +385,79 @@ func (v *historyView) vote(edits []Edit, had int) *votes {
 	return result
 }
 
-// maxSlide bounds how far classify looks from a dropped byte for equal ones.
-const maxSlide = 64
-
-// classify returns, per byte of the view's text, whether edits keep it, and whether another
-// diff as short could treat it otherwise: a dropped byte and the kept bytes equal to it that
-// the diff could have dropped instead, those reached from it without passing a kept byte
-// that differs (in "rqr" with "qr" dropped, "rq" could be dropped instead, so both "r" are
-// unsure; so are all the "a" of "aaa" when one of them is dropped).
-func (v *historyView) classify(edits []Edit) (kept, unsure []bool) {
-	kept, unsure = make([]bool, len(v.text)), make([]bool, len(v.text))
-	at := 0
-	for _, e := range edits {
-		switch e.Op {
-		case EditKeep:
-			for k := range len(e.Text) {
-				kept[at+k] = true
-			}
-			at += len(e.Text)
-		case EditDelete:
-			at += len(e.Text)
-		}
+// slidesLeft reports whether the unit before run i is one version did not hold and whose
+// text ends as run i begins: code may hold that unit's character where the run's would be.
+func (v *historyView) slidesLeft(i, version int) bool {
+	if i == 0 {
+		return false
 	}
-	for y := range kept {
-		if kept[y] {
+	seg := v.segs[i-1]
+	return (seg.born > version || version >= seg.died) && v.text[v.bytes[i]-1] == v.text[v.bytes[i]]
+}
+
+// distinct returns group followed by as much of after as it takes to tell it from after alone
+// ("ss" for an "s" typed before "stn"), or what no text holds if after does not suffice.
+func distinct(group, after string) string {
+	joined := group + after
+	same := 0
+	for same < len(after) && joined[same] == after[same] {
+		same++
+	}
+	if same == len(after) {
+		return textEdge + textEdge
+	}
+	return joined[:max(len(group), same+1)]
+}
+
+// end returns where the text of run i ends in the view's.
+func (v *historyView) end(i int) int {
+	if i+1 < len(v.runs) {
+		return v.bytes[i+1]
+	}
+	return len(v.text)
+}
+
+// textEdge stands for the start and the end of the text in contexts.
+const textEdge = "\x00"
+
+// anyVersion makes context take the text of every unit of the view.
+const anyVersion = -1
+
+// context returns the text that version held next to run i, before it with step -1, after
+// it with step 1: up to contextLen bytes, and no further than the edge of the text, which it
+// marks with textEdge, or than a line break, which it includes (other lines change at once
+// when several people type).
+func (v *historyView) context(i, version, step int) string {
+	var b []byte
+	k := i + step
+	for ; k >= 0 && k < len(v.runs) && len(b) < contextLen; k += step {
+		if seg := v.segs[k]; version != anyVersion && (seg.born > version || version >= seg.died) {
 			continue
 		}
-		for _, step := range []int{-1, 1} {
-			for k, n := y+step, 0; k >= 0 && k < len(kept) && n < maxSlide; k, n = k+step, n+1 {
-				if kept[k] && v.text[k] != v.text[y] {
-					break
-				}
-				if kept[k] {
-					unsure[k], unsure[y] = true, true
-				}
+		text := v.text[v.bytes[k]:v.end(k)]
+		for t := range len(text) {
+			c := text[t]
+			if step < 0 {
+				c = text[len(text)-1-t]
+			}
+			b = append(b, c)
+			if len(b) == contextLen || c == '\n' {
+				return oriented(b, step)
 			}
 		}
 	}
-	return kept, unsure
+	if k < 0 || k >= len(v.runs) {
+		b = append(b, textEdge...)
+	}
+	return oriented(b, step)
+}
+
+// oriented returns the bytes context collected, in the text's order.
+func oriented(b []byte, step int) string {
+	if step < 0 {
+		slices.Reverse(b)
+	}
+	return string(b)
 }
 
 // applyEdits applies edits of v's text to x as a peer at v would, and returns the units of
