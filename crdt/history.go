@@ -159,7 +159,7 @@ func (h *TextHistory) chooseBase(code string, diff Differ) state {
 	// would have inserted: a client mostly types, so a state holding text code lacks (a newer
 	// version, or the client's own text with a line it sent before) is further than one that
 	// lacks text code holds (an older version). The client's own text, as contradicted as
-	// they are, wins if it is as near.
+	// they are, wins if it is nearer: of equals, a version tells more of what the client has.
 	costs := map[int]editCost{}
 	distance := func(version int) editCost {
 		c, ok := costs[version]
@@ -175,7 +175,7 @@ func (h *TextHistory) chooseBase(code string, diff Differ) state {
 			best, bestCost = version, distance(version)
 		}
 	}
-	if withOwn && votes.againstOwn == score && !bestCost.less(distance(0)) {
+	if withOwn && votes.againstOwn == score && distance(0).less(bestCost) {
 		return state{0}
 	}
 	return state{best}

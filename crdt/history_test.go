@@ -216,16 +216,23 @@ func lineEnd(s string, n int) int {
 }
 
 // TestHistoryOwnEdits: a client typing alone gets exactly the text it sends, deletions of what it
-// typed a moment ago included. (The server sends it nothing meanwhile: the room's text is the
-// client's own.)
+// typed a moment ago included, whether the server sends it the merged text after each (as the
+// seed protocol does) or not.
 func TestHistoryOwnEdits(t *testing.T) {
-	r := newHistoryRig(t, "x = 1\n")
-	r.send()
-	for _, code := range []string{"x = 1\ny", "x = 1\nyz", "x = 1\ny", "x = 1\n", "x = 1\nprint(x)\n", "print(x)\n", ""} {
-		r.merge(code)
-		if got := r.text.String(); got != code {
-			t.Fatalf("sent %q, the text is %q", code, got)
-		}
+	for _, echo := range []bool{false, true} {
+		t.Run(fmt.Sprint("echo ", echo), func(t *testing.T) {
+			r := newHistoryRig(t, "x = 1\n")
+			r.send()
+			for _, code := range []string{"x = 1\ny", "x = 1\nyz", "x = 1\ny", "x = 1\n", "x = 1\nprint(x)\n", "print(x)\n", ""} {
+				r.merge(code)
+				if got := r.text.String(); got != code {
+					t.Fatalf("sent %q, the text is %q", code, got)
+				}
+				if echo {
+					r.send()
+				}
+			}
+		})
 	}
 }
 
