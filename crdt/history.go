@@ -91,8 +91,14 @@ type Edit struct {
 	Text string
 }
 
-// Differ returns the edits that turn a into b, in order.
-type Differ func(a, b string) []Edit
+// Differ diffs texts for Merge.
+type Differ interface {
+	// Diff returns the edits that turn a into b, in order.
+	Diff(a, b string) []Edit
+	// DiffLines returns edits that turn a into b whole lines at a time: what Merge compares
+	// candidates by, cheaper than Diff and blind to letters two unrelated lines share.
+	DiffLines(a, b string) []Edit
+}
 
 // Merge merges code, the whole text the client sent, into the text: against the state the
 // client most likely edited, as described on TextHistory.
@@ -100,7 +106,7 @@ func (h *TextHistory) Merge(tx *Transaction, code string, diff Differ) error {
 	h.sync(0)
 	base := h.chooseBase(code, diff)
 	view := h.view(base.holds)
-	own, err := applyEdits(tx, h.text, view, diff(view.text, code))
+	own, err := applyEdits(tx, h.text, view, diff.Diff(view.text, code))
 	if err != nil {
 		return err
 	}
@@ -155,45 +161,52 @@ func (h *TextHistory) chooseBase(code string, diff Differ) state {
 	}
 	// The versions of a range differ by groups that did not vote (their surroundings changed
 	// too) and ranges apart by groups that died since: the version nearest code wins, the
-	// oldest of equals (the client is then known to have had no more than it). Nearest is what the client would have deleted from it, then what it
-	// would have inserted: a client mostly types, so a state holding text code lacks (a newer
-	// version, or the client's own text with a line it sent before) is further than one that
-	// lacks text code holds (an older version). The client's own text, as contradicted as
-	// they are, wins if it is nearer: of equals, a version tells more of what the client has.
-	costs := map[int]editCost{}
-	distance := func(version int) editCost {
-		c, ok := costs[version]
-		if !ok {
-			c = costOf(diff(h.view(state{version}.holds).text, code))
-			costs[version] = c
-		}
-		return c
-	}
-	best, bestCost := 0, editCost{}
+	// oldest of equals (the client is then known to have had no more than it). Nearest is
+	// what the client would have deleted from it, then what it would have inserted, in whole
+	// lines: a client mostly types, so a state holding text code lacks (a
+	// newer version, or the client's own text with a line it sent before) is further than one
+	// that lacks text code holds (an older version). The client's own text, as contradicted
+	// as they are, wins if it is nearer: of equals, a version tells more of what the client has.
+	cost := memo(func(v int) editCost { return costOf(diff.DiffLines(h.view(state{v}.holds).text, code)) })
+	nearer := func(a, b int) bool { return cost(a).less(cost(b)) }
+	best := 0
 	for _, r := range ranges {
-		if version := nearest(r[0], r[1], distance); best == 0 || distance(version).less(bestCost) {
-			best, bestCost = version, distance(version)
+		if version := nearest(r[0], r[1], nearer); best == 0 || nearer(version, best) {
+			best = version
 		}
 	}
-	if withOwn && votes.againstOwn == score && distance(0).less(bestCost) {
+	if withOwn && votes.againstOwn == score && nearer(0, best) {
 		return state{0}
 	}
 	return state{best}
 }
 
+// memo returns f, computing each of its results once.
+func memo(f func(int) editCost) func(int) editCost {
+	results := map[int]editCost{}
+	return func(v int) editCost {
+		c, ok := results[v]
+		if !ok {
+			c = f(v)
+			results[v] = c
+		}
+		return c
+	}
+}
+
 // maxScan bounds the versions nearest measures in one pass.
 const maxScan = 16
 
-// nearest returns the version in [from, to] with the least distance, the oldest of equals. It
-// measures each version of a short range; of a long one, maxScan versions spread over it,
+// nearest returns the version in [from, to] nearer than the others, the oldest of equals. It
+// compares each version of a short range; of a long one, maxScan versions spread over it,
 // then the stretch around the nearest of those, and so on (the distance mostly grows with
 // the number of edits between a version and the base, but not always).
-func nearest(from, to int, distance func(int) editCost) int {
+func nearest(from, to int, nearer func(a, b int) bool) int {
 	for {
 		stride := max(1, (to-from+1)/maxScan)
 		best := from
 		for v := from; v <= to; v += stride {
-			if distance(v).less(distance(best)) {
+			if nearer(v, best) {
 				best = v
 			}
 		}

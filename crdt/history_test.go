@@ -9,11 +9,23 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
-// goDiff is the Differ the server uses, go-diff's.
-func goDiff(a, b string) []Edit {
+// goDiff is a Differ of go-diff's diffs, as the server's.
+type goDiff struct{}
+
+func (goDiff) Diff(a, b string) []Edit {
 	dmp := diffmatchpatch.New()
+	return edits(dmp.DiffCleanupSemanticLossless(dmp.DiffMain(a, b, true)))
+}
+
+func (goDiff) DiffLines(a, b string) []Edit {
+	dmp := diffmatchpatch.New()
+	ac, bc, lines := dmp.DiffLinesToChars(a, b)
+	return edits(dmp.DiffCharsToLines(dmp.DiffMain(ac, bc, false), lines))
+}
+
+func edits(diffs []diffmatchpatch.Diff) []Edit {
 	var edits []Edit
-	for _, d := range dmp.DiffCleanupSemanticLossless(dmp.DiffMain(a, b, true)) {
+	for _, d := range diffs {
 		op := map[diffmatchpatch.Operation]EditOp{
 			diffmatchpatch.DiffEqual: EditKeep, diffmatchpatch.DiffDelete: EditDelete, diffmatchpatch.DiffInsert: EditInsert,
 		}[d.Type]
@@ -73,7 +85,7 @@ func (r *historyRig) send() string {
 // merge merges the client's text and delivers the result to the peer.
 func (r *historyRig) merge(code string) {
 	r.t.Helper()
-	update, err := r.server.Transact(func(tx *Transaction) error { return r.h.Merge(tx, code, goDiff) })
+	update, err := r.server.Transact(func(tx *Transaction) error { return r.h.Merge(tx, code, goDiff{}) })
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -116,7 +116,7 @@ func (s *seedSession) merge(c *conn, code string) error {
 		c.send(seedError("room_full", "the room is at its size limit: the code may not grow"))
 		return nil
 	}
-	diff := budgetedDiff(c.now().Add(seedMergeBudget), c.now)
+	diff := budgetedDiff{deadline: c.now().Add(seedMergeBudget), now: c.now}
 	if err := c.transact(func(tx *crdt.Transaction) error { return s.history.Merge(tx, code, diff) }); err != nil {
 		// The history's diffs apply to the states it holds.
 		return refuse(CloseInternalError, "could not merge the code", err)
@@ -125,20 +125,37 @@ func (s *seedSession) merge(c *conn, code string) error {
 	return nil
 }
 
-// budgetedDiff returns a crdt.Differ of go-diff's diffs, each bounded by seedDiffTimeout and
-// all by the deadline; edits slid to line and word boundaries, so that a line inserted after
-// another is anchored after its line break. now is the room's clock.
-func budgetedDiff(deadline time.Time, now func() time.Time) crdt.Differ {
-	return func(a, b string) []crdt.Edit {
-		dmp := diffmatchpatch.New()
-		dmp.DiffTimeout = min(seedDiffTimeout, max(deadline.Sub(now()), time.Nanosecond))
-		diffs := dmp.DiffCleanupSemanticLossless(dmp.DiffMain(a, b, true))
-		edits := make([]crdt.Edit, len(diffs))
-		for i, d := range diffs {
-			edits[i] = crdt.Edit{Op: editOps[d.Type], Text: d.Text}
-		}
-		return edits
+// budgetedDiff is the crdt.Differ of a merge: go-diff's diffs, each bounded by
+// seedDiffTimeout and all by a deadline, on the room's clock. Edits slide to line and word
+// boundaries, so that a line inserted after another is anchored after its line break.
+type budgetedDiff struct {
+	deadline time.Time
+	now      func() time.Time
+}
+
+func (d budgetedDiff) diffMatchPatch() *diffmatchpatch.DiffMatchPatch {
+	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = min(seedDiffTimeout, max(d.deadline.Sub(d.now()), time.Nanosecond))
+	return dmp
+}
+
+func (d budgetedDiff) Diff(a, b string) []crdt.Edit {
+	dmp := d.diffMatchPatch()
+	return crdtEdits(dmp.DiffCleanupSemanticLossless(dmp.DiffMain(a, b, true)))
+}
+
+func (d budgetedDiff) DiffLines(a, b string) []crdt.Edit {
+	dmp := d.diffMatchPatch()
+	ac, bc, lines := dmp.DiffLinesToChars(a, b)
+	return crdtEdits(dmp.DiffCharsToLines(dmp.DiffMain(ac, bc, false), lines))
+}
+
+func crdtEdits(diffs []diffmatchpatch.Diff) []crdt.Edit {
+	edits := make([]crdt.Edit, len(diffs))
+	for i, d := range diffs {
+		edits[i] = crdt.Edit{Op: editOps[d.Type], Text: d.Text}
 	}
+	return edits
 }
 
 var editOps = map[diffmatchpatch.Operation]crdt.EditOp{
