@@ -74,6 +74,7 @@ func (r *liveRoom) run() {
 	}
 	r.timer = time.NewTimer(time.Until(r.core.NextTick()))
 	defer r.timer.Stop()
+	stop := r.stop
 	for {
 		select {
 		case env := <-r.inbox:
@@ -84,11 +85,12 @@ func (r *liveRoom) run() {
 			}
 		case now := <-r.timer.C:
 			r.core.Step(room.Tick{Now: now})
-		case <-r.stop:
+		case <-stop:
 			for len(r.inbox) > 0 {
 				r.step(<-r.inbox)
 			}
 			r.core.Step(room.Stop{})
+			stop = nil // the room may go on a while, waiting for a snapshot's write
 		}
 		if !r.act() {
 			return
@@ -191,7 +193,7 @@ func (r *liveRoom) act() bool {
 			r.core.Step(room.Committed{Seq: seq, Err: err, At: time.Now()})
 		}
 		if rd.Snapshot != nil {
-			r.core.Step(room.Compacted{Err: r.compact(*rd.Snapshot)})
+			go r.compact(*rd.Snapshot)
 		}
 		if rd.Stopped {
 			r.log.Debug().Msg("room unloaded")
@@ -226,9 +228,25 @@ func (r *liveRoom) append(updates []room.Update) (uint64, error) {
 	return res.LastSeq, res.Err
 }
 
-// compact writes a snapshot, dropping the log it covers. A failure is not fatal: the log still
-// holds everything.
-func (r *liveRoom) compact(snap room.Snapshot) error {
+// compact checks a snapshot and writes it, dropping the log it covers, then tells the room how
+// it went. It runs on a goroutine of its own: a large room's snapshot takes a while to check
+// (it is decoded whole) and to write, and the room goes on meanwhile; it waits for the
+// outcome before it stops. A failure is not fatal: the log still holds everything.
+func (r *liveRoom) compact(snap room.Snapshot) {
+	err := snap.Check()
+	if err != nil {
+		r.log.Error().Err(err).Msg("not compacting: the snapshot does not load back")
+	} else {
+		err = r.writeSnapshot(snap)
+	}
+	select {
+	case r.inbox <- envelope{input: room.Compacted{Err: err}}: // the room waits for it
+	case <-r.exited.Done(): // it stopped anyway: its store refused a commit
+	}
+}
+
+// writeSnapshot writes a snapshot, dropping the log it covers.
+func (r *liveRoom) writeSnapshot(snap room.Snapshot) error {
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
 	defer cancel()
 	start := time.Now()

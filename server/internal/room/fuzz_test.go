@@ -70,7 +70,7 @@ func runFuzzProgram(t *testing.T, program []byte) {
 				r.Step(Committed{Seq: seq, At: now})
 			}
 			if rd.Snapshot != nil {
-				r.Step(Compacted{})
+				r.Step(Compacted{Err: rd.Snapshot.Check()})
 			}
 		}
 	}

@@ -16,17 +16,25 @@ func (r *Room) SetAside() []SetAside { return r.setAside }
 // errSnapshotMismatch reports a snapshot that loads into a document other than the room's.
 var errSnapshotMismatch = errors.New("room: the snapshot does not load back to the room's state")
 
-// checkSnapshot returns an error unless state, the room's encoded state, loads into a fresh
-// document with the room's state vector, delete set and code. A snapshot replaces the log it
+// snapshotWant is what a snapshot must load back to: the room's state vector and code when it
+// was taken, and the options of the room's documents.
+type snapshotWant struct {
+	opts        Options
+	stateVector []byte
+	code        string
+}
+
+// Check returns an error unless the snapshot loads into a fresh document with the room's state
+// vector, delete set and code as they were when it was taken. A snapshot replaces the log it
 // covers: one that does not load would make the room unloadable, and one that loads
 // differently would lose or change what the log held. (The bytes are not compared: a document
 // rebuilt from its state may encode it in another, equivalent order.)
-func (r *Room) checkSnapshot(state []byte) error {
-	doc, text, _, err := newDoc(r.opts)
+func (s Snapshot) Check() error {
+	doc, text, _, err := newDoc(s.want.opts)
 	if err != nil {
 		return err
 	}
-	if err := doc.ApplyUpdate(state); err != nil {
+	if err := doc.ApplyUpdate(s.State); err != nil {
 		return fmt.Errorf("room: the snapshot does not load: %w", err)
 	}
 	again, err := doc.EncodeStateAsUpdate(nil)
@@ -34,12 +42,12 @@ func (r *Room) checkSnapshot(state []byte) error {
 		return fmt.Errorf("room: the loaded snapshot does not encode: %w", err)
 	}
 	switch {
-	case !bytes.Equal(doc.EncodeStateVector(), r.doc.EncodeStateVector()):
+	case !bytes.Equal(doc.EncodeStateVector(), s.want.stateVector):
 		return fmt.Errorf("%w: state vector", errSnapshotMismatch)
-	case text.String() != r.text.String():
+	case text.String() != s.want.code:
 		return fmt.Errorf("%w: code", errSnapshotMismatch)
 	}
-	sameDeletes, err := sameDeleteSet(state, again)
+	sameDeletes, err := sameDeleteSet(s.State, again)
 	if err != nil {
 		return err
 	}

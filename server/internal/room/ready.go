@@ -89,8 +89,11 @@ type Update struct {
 	Session ConnID    // the connection that sent it; "" for the server's own edits
 }
 
-// Snapshot is the room's whole state, covering the op log up to and including Seq.
+// Snapshot is the room's whole state, covering the op log up to and including Seq. The caller
+// calls Check before it stores it (off the room's goroutine: it decodes the whole state), and
+// steps the room with Compacted either way.
 type Snapshot struct {
 	Seq   uint64
 	State []byte
+	want  snapshotWant
 }

@@ -333,13 +333,11 @@ func (r *Room) Ready() Ready {
 			r.handOutAppend()
 		}
 		if r.durable() && !r.compacting {
-			switch {
-			case r.compactWanted:
+			if r.compactWanted || r.stopping && r.logEntries > 0 && !r.finalSnapshot {
+				r.finalSnapshot = r.stopping
 				r.handOutSnapshot()
-			case r.stopping && r.logEntries > 0 && !r.finalSnapshot:
-				r.finalSnapshot = true
-				r.handOutSnapshot()
-			case r.stopping:
+			}
+			if r.stopping && !r.compacting { // nothing to write out, or nothing that may be
 				r.stop(CloseGoingAway, "room closed", nil)
 			}
 		}
@@ -594,11 +592,12 @@ func (r *Room) committed(in Committed) {
 	}
 }
 
-// handOutSnapshot hands out the room's state to replace the log, unless the log holds entries
-// set aside, which compaction would drop, or the state fails checkSnapshot. The document first
-// drops the pending content it held at the previous compaction already (crdt.Doc.ExpirePending):
-// content that waits a whole compaction interval waits for what its sender never delivered, and
-// an honest client that has it sends it again, with what depends on it, when it syncs.
+// handOutSnapshot hands out the room's state to replace the log (the caller checks it, see
+// Snapshot), unless the log holds entries set aside, which compaction would drop. The document
+// first drops the pending content it held at the previous compaction already
+// (crdt.Doc.ExpirePending): content that waits a whole compaction interval waits for what its
+// sender never delivered, and an honest client that has it sends it again, with what depends
+// on it, when it syncs.
 func (r *Room) handOutSnapshot() {
 	r.compactWanted = false
 	if len(r.setAside) > 0 {
@@ -606,16 +605,14 @@ func (r *Room) handOutSnapshot() {
 	}
 	r.doc.ExpirePending()
 	state, err := r.doc.EncodeStateAsUpdate(nil)
-	if err == nil {
-		err = r.checkSnapshot(state)
-	}
 	if err != nil {
 		r.ready.Errors = append(r.ready.Errors, fmt.Errorf("room: not compacting: %w", err))
 		return
 	}
 	r.compacting = true
 	r.snapEntries, r.snapBytes, r.snapshotWanted = r.logEntries, r.logBytes, len(state)
-	r.ready.Snapshot = &Snapshot{Seq: r.lastSeq, State: state}
+	want := snapshotWant{opts: r.opts, stateVector: r.doc.EncodeStateVector(), code: r.text.String()}
+	r.ready.Snapshot = &Snapshot{Seq: r.lastSeq, State: state, want: want}
 }
 
 func (r *Room) compacted(in Compacted) {

@@ -63,6 +63,8 @@ type script struct {
 	names    []ConnID
 	interval time.Duration
 	wake     time.Time
+	// snapshotErr is why the snapshot handed out last fails its check, if it does.
+	snapshotErr error
 }
 
 // client is a connection as the script sees it.
@@ -120,7 +122,7 @@ func (s *script) run(t *testing.T, td *datadriven.TestData) string {
 		s.append = nil
 		s.room.Step(in)
 	case "compacted":
-		in := Compacted{}
+		in := Compacted{Err: s.snapshotErr}
 		if td.HasArg("fail") {
 			in.Err = errors.New("disk full")
 		}
@@ -316,6 +318,11 @@ func (s *script) printReady(t *testing.T, out *strings.Builder) {
 	}
 	if rd.Snapshot != nil {
 		fmt.Fprintf(out, "snapshot seq=%d %q\n", rd.Snapshot.Seq, snapshotText(t, rd.Snapshot.State))
+		// As the server does, the snapshot is checked before it is written; compacted reports
+		// the check's failure.
+		if s.snapshotErr = rd.Snapshot.Check(); s.snapshotErr != nil {
+			fmt.Fprintf(out, "snapshot check: %v\n", s.snapshotErr)
+		}
 	}
 	for _, err := range rd.Errors {
 		fmt.Fprintf(out, "error %v\n", err)
