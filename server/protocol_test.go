@@ -166,3 +166,32 @@ func TestLanguageFromDocumentIsValidated(t *testing.T) {
 		}
 	}
 }
+
+// The caps on pending content reach the rooms: with RoomOptions.MaxPendingStructs 1 (the
+// MAX_PENDING_STRUCTS setting), a second update waiting for content the room never received
+// closes its connection with 1008.
+func TestPendingCapSetting(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Options{Rooms: RoomOptions{MaxPendingStructs: 1}})
+	id := ts.createRoom(t, "")
+	y := dialYjs(t, ts, id, 41)
+	await(t, ts.sig, "the starter code", func() bool { return y.String() != "" })
+
+	// Three inserts of another peer; the room gets the second and third only, which wait for
+	// the first.
+	doc, _ := crdt.NewDoc(crdt.Options{ClientID: 42})
+	text, _ := doc.GetText(room.CodeRoot)
+	var updates [][]byte
+	for i := range 3 {
+		u, err := doc.Transact(func(tx *crdt.Transaction) error { return text.Insert(tx, i, "x") })
+		if err != nil {
+			t.Fatal(err)
+		}
+		updates = append(updates, u)
+	}
+	y.send(protocol.EncodeSyncUpdate(updates[1]))
+	y.send(protocol.EncodeSyncUpdate(updates[2]))
+	if got := y.closeCode(t); got != websocket.StatusPolicyViolation {
+		t.Errorf("two pending structs past a cap of one: close %v, want 1008", got)
+	}
+}

@@ -31,6 +31,9 @@ type RoomOptions struct {
 	StoreTimeout time.Duration
 	// MaxRoomBytes bounds a room's document (default 32 MiB; see room.Options).
 	MaxRoomBytes int
+	// MaxPendingStructs and MaxPendingDeleteRanges bound what a room's document keeps waiting
+	// for content it never received (see room.Options).
+	MaxPendingStructs, MaxPendingDeleteRanges int
 }
 
 func (o RoomOptions) withDefaults() RoomOptions {
@@ -49,7 +52,7 @@ func (o RoomOptions) withDefaults() RoomOptions {
 // core returns the options of a room's core.
 func (o RoomOptions) core() room.Options {
 	return room.Options{CompactEntries: o.CompactEntries, CompactBytes: o.CompactBytes, KeepaliveInterval: o.KeepaliveInterval,
-		MaxRoomBytes: o.MaxRoomBytes}
+		MaxRoomBytes: o.MaxRoomBytes, MaxPendingStructs: o.MaxPendingStructs, MaxPendingDeleteRanges: o.MaxPendingDeleteRanges}
 }
 
 // errRoomClosed reports a room that stopped (it is being unloaded or failed).

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/pairpad/pairpad/crdt"
 )
 
 // Config is pairpad's configuration, read from flags and the environment by
@@ -67,6 +69,9 @@ type Config struct {
 	MaxConnectionsPerAddress int
 	// MaxRooms is how many rooms the store may hold; 0 means no limit.
 	MaxRooms int
+	// MaxPendingStructs and MaxPendingDeleteRanges bound the content a room keeps waiting for
+	// content it never received (see room.Options).
+	MaxPendingStructs, MaxPendingDeleteRanges int
 	// RoomTTL is how long a room may go unopened before it is deleted; 0 means never.
 	RoomTTL time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
@@ -92,6 +97,7 @@ const (
 	DefaultAutocompleteRate     = 10
 	DefaultRoomCreateRate       = 2
 	DefaultConnectionsPerAddr   = 256
+	DefaultMaxPending           = crdt.DefaultMaxPendingStructs
 )
 
 // setting is one configuration value: its environment variable, its flag,
@@ -126,6 +132,8 @@ var settings = []setting{
 	{"AUTOCOMPLETE_RATE", "autocomplete-rate", strconv.Itoa(DefaultAutocompleteRate), "autocomplete requests per second per client address (0: no limit)", parseAutocompleteRate},
 	{"MAX_CONNECTIONS_PER_ADDRESS", "max-connections-per-address", strconv.Itoa(DefaultConnectionsPerAddr), "room sockets one client address may hold open; more are refused with 429 (0: no limit)", parseConnectionsPerAddress},
 	{"MAX_ROOMS", "max-rooms", "0", "rooms the store may hold; POST /rooms answers 503 past it (0: no limit)", parseMaxRooms},
+	{"MAX_PENDING_STRUCTS", "max-pending-structs", strconv.Itoa(DefaultMaxPending), "structs a room keeps waiting for content it never received; an update past it closes its socket with 1008", parsePendingStructs},
+	{"MAX_PENDING_DELETE_RANGES", "max-pending-delete-ranges", strconv.Itoa(DefaultMaxPending), "delete ranges a room keeps waiting for content it never received; an update past it closes its socket with 1008", parsePendingDeleteRanges},
 	{"ROOM_TTL", "room-ttl", "0", "delete the rooms nobody opened for this long, e.g. 720h (30 days), checked every tenth of it and at least hourly (0: never)", parseRoomTTL},
 	{"ROOM_CREATE_RATE", "room-create-rate", strconv.Itoa(DefaultRoomCreateRate), "rooms created per second per client address, bursts of ten times as many (0: no limit)", parseRoomCreateRate},
 	{"DEBUG_ADDR", "debug-addr", "", "loopback address where Go's profiles are served under /debug/pprof/, e.g. 127.0.0.1:6060; empty: none", parseDebugAddr},
@@ -449,6 +457,25 @@ func parseConnectionsPerAddress(c *Config, raw string) (err error) {
 func parseMaxRooms(c *Config, raw string) (err error) {
 	c.MaxRooms, err = parseCount(raw, "rooms")
 	return err
+}
+
+func parsePendingStructs(c *Config, raw string) (err error) {
+	c.MaxPendingStructs, err = parsePositive(raw, "structs")
+	return err
+}
+
+func parsePendingDeleteRanges(c *Config, raw string) (err error) {
+	c.MaxPendingDeleteRanges, err = parsePositive(raw, "delete ranges")
+	return err
+}
+
+// parsePositive reads a count of what that must be at least 1.
+func parsePositive(raw, what string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(raw))
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%q is not a number of %s of 1 or more", raw, what)
+	}
+	return n, nil
 }
 
 func parseRoomTTL(c *Config, raw string) error {

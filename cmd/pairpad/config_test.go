@@ -32,6 +32,8 @@ func defaultConfig() Config {
 		AutocompleteRate:         10,
 		RoomCreateRate:           2,
 		MaxConnectionsPerAddress: 256,
+		MaxPendingStructs:        10_000,
+		MaxPendingDeleteRanges:   10_000,
 	}
 }
 
@@ -98,6 +100,9 @@ func TestLoadConfig(t *testing.T) {
 		{name: "room size", env: map[string]string{"MAX_ROOM_BYTES": "4MiB"}, want: with(func(c *Config) { c.MaxRoomBytes = 4 << 20 })},
 		{name: "room quota", env: map[string]string{"MAX_ROOMS": "10000"}, want: with(func(c *Config) { c.MaxRooms = 10000 })},
 		{name: "room TTL", env: map[string]string{"ROOM_TTL": " 720h "}, want: with(func(c *Config) { c.RoomTTL = 720 * time.Hour })},
+		{name: "pending caps", env: map[string]string{"MAX_PENDING_STRUCTS": "500", "MAX_PENDING_DELETE_RANGES": "2000"}, want: with(func(c *Config) {
+			c.MaxPendingStructs, c.MaxPendingDeleteRanges = 500, 2000
+		})},
 		{name: "room TTL zero", env: map[string]string{"ROOM_TTL": "0s"}, want: defaultConfig()},
 		{name: "rate zero means no limit", env: map[string]string{"AUTOCOMPLETE_RATE": "0"}, want: with(func(c *Config) { c.AutocompleteRate = 0 })},
 		{name: "flags override environment",
@@ -150,6 +155,8 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad MAX_ROOM_BYTES", env: map[string]string{"MAX_ROOM_BYTES": "big"}, wantErr: `MAX_ROOM_BYTES "big" is not a size`},
 		{name: "bad MAX_ROOMS", env: map[string]string{"MAX_ROOMS": "many"}, wantErr: `MAX_ROOMS "many" is not a number of rooms`},
 		{name: "bad ROOM_TTL", env: map[string]string{"ROOM_TTL": "30d"}, wantErr: `ROOM_TTL "30d" is not a duration of 0 or more`},
+		{name: "zero MAX_PENDING_STRUCTS", env: map[string]string{"MAX_PENDING_STRUCTS": "0"}, wantErr: `MAX_PENDING_STRUCTS "0" is not a number of structs of 1 or more`},
+		{name: "bad pending ranges flag", args: []string{"-max-pending-delete-ranges", "x"}, wantErr: `flag -max-pending-delete-ranges "x" is not a number of delete ranges of 1 or more`},
 		{name: "negative ROOM_TTL", env: map[string]string{"ROOM_TTL": "-1h"}, wantErr: `ROOM_TTL "-1h" is not a duration of 0 or more`},
 		{name: "bad room TTL flag", args: []string{"-room-ttl", "soon"}, wantErr: `flag -room-ttl "soon" is not a duration of 0 or more`},
 		{name: "unknown flag", args: []string{"-verbose"}, wantErr: "flag provided but not defined: -verbose"},

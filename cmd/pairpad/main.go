@@ -189,7 +189,8 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		RoomTTL:                  cfg.RoomTTL,
 		TrustedProxies:           cfg.TrustedProxies,
 		App:                      webclient.Handler(),
-		Rooms:                    server.RoomOptions{MaxRoomBytes: int(cfg.MaxRoomBytes)},
+		Rooms: server.RoomOptions{MaxRoomBytes: int(cfg.MaxRoomBytes),
+			MaxPendingStructs: cfg.MaxPendingStructs, MaxPendingDeleteRanges: cfg.MaxPendingDeleteRanges},
 	})
 	if err != nil {
 		return err
