@@ -362,10 +362,10 @@ const (
 // A group code holds and lacks, or neither, says nothing: its surroundings changed, or are too
 // common in code to place it.
 func (v *historyView) vote(code string, lo, had int) *votes {
-	find := newFinder(textEdge + code + textEdge)
+	index := suffixarray.New([]byte(textEdge + code + textEdge))
 	once := func(parts ...string) bool {
 		s := strings.Join(parts, "")
-		return len(s) >= minContext && find.once(s)
+		return len(s) >= minContext && len(index.Lookup([]byte(s), 2)) == 1
 	}
 	result := &votes{deltas: map[int]int{}}
 	for i := 0; i < len(v.runs); {
@@ -420,32 +420,6 @@ func distinct(group, after string) string {
 		return textEdge + textEdge
 	}
 	return joined[:max(len(group), same+1)]
-}
-
-// finder tells whether a string occurs once in a text: by scanning the text for the first few
-// questions, then, once the scans have covered scanBudget bytes, with a suffix array of it.
-type finder struct {
-	text    string
-	scanned int
-	index   *suffixarray.Index
-}
-
-// scanBudget is how many bytes finder scans before it builds a suffix array (which takes
-// about 40 ns a byte).
-const scanBudget = 8 << 20
-
-func newFinder(text string) *finder { return &finder{text: text} }
-
-func (f *finder) once(s string) bool {
-	if f.index == nil && f.scanned < scanBudget {
-		f.scanned += len(f.text)
-		i := strings.Index(f.text, s)
-		return i >= 0 && !strings.Contains(f.text[i+1:], s)
-	}
-	if f.index == nil {
-		f.index = suffixarray.New([]byte(f.text))
-	}
-	return len(f.index.Lookup([]byte(s), 2)) == 1
 }
 
 // end returns where the text of run i ends in the view's.

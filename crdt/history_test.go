@@ -152,7 +152,7 @@ func TestHistoryLateClientKeepsOthersText(t *testing.T) {
 }
 
 // lateSeeds is how many runs of each lag TestHistoryLateClientKeepsOthersText makes.
-var lateSeeds = 2
+var lateSeeds = 5
 
 // lateClient is one run of TestHistoryLateClientKeepsOthersText. The typists type at the ends
 // of their lines, or anywhere in them.

@@ -139,85 +139,15 @@ func (d budgetedDiff) diffMatchPatch() *diffmatchpatch.DiffMatchPatch {
 	return dmp
 }
 
-// seedLetterDiffBytes is the most text a diff compares letter by letter at once: beyond their
-// common start and end, larger texts are compared line by line, and only the replaced blocks
-// of at most this size letter by letter. A letter diff of 256 KiB took the room 85 ms, most of
-// it outside the diff's timeout (BenchmarkSeedLargeReplacement).
-const seedLetterDiffBytes = 16 << 10
-
 func (d budgetedDiff) Diff(a, b string) []crdt.Edit {
 	dmp := d.diffMatchPatch()
-	if len(a)+len(b) <= seedLetterDiffBytes {
-		return crdtEdits(dmp.DiffCleanupSemanticLossless(dmp.DiffMain(a, b, true)))
-	}
-	start := commonPrefix(a, b)
-	start -= utf8BoundaryBack(a, start)
-	end := commonSuffix(a[start:], b[start:])
-	end -= utf8BoundaryForward(a, len(a)-end)
-	var diffs []diffmatchpatch.Diff
-	if start > 0 {
-		diffs = append(diffs, diffmatchpatch.Diff{Type: diffmatchpatch.DiffEqual, Text: a[:start]})
-	}
-	lines := d.lineDiffs(dmp, a[start:len(a)-end], b[start:len(b)-end])
-	for i := 0; i < len(lines); i++ {
-		if i+1 < len(lines) && lines[i].Type == diffmatchpatch.DiffDelete && lines[i+1].Type == diffmatchpatch.DiffInsert &&
-			len(lines[i].Text)+len(lines[i+1].Text) <= seedLetterDiffBytes {
-			diffs = append(diffs, dmp.DiffCleanupSemanticLossless(dmp.DiffMain(lines[i].Text, lines[i+1].Text, false))...)
-			i++
-			continue
-		}
-		diffs = append(diffs, lines[i])
-	}
-	if end > 0 {
-		diffs = append(diffs, diffmatchpatch.Diff{Type: diffmatchpatch.DiffEqual, Text: a[len(a)-end:]})
-	}
-	return crdtEdits(diffs)
+	return crdtEdits(dmp.DiffCleanupSemanticLossless(dmp.DiffMain(a, b, true)))
 }
 
 func (d budgetedDiff) DiffLines(a, b string) []crdt.Edit {
-	return crdtEdits(d.lineDiffs(d.diffMatchPatch(), a, b))
-}
-
-// lineDiffs returns go-diff's diff of a and b whole lines at a time.
-func (budgetedDiff) lineDiffs(dmp *diffmatchpatch.DiffMatchPatch, a, b string) []diffmatchpatch.Diff {
+	dmp := d.diffMatchPatch()
 	ac, bc, lines := dmp.DiffLinesToChars(a, b)
-	return dmp.DiffCharsToLines(dmp.DiffMain(ac, bc, false), lines)
-}
-
-// commonPrefix returns the length of the bytes a and b begin with alike, commonSuffix of those
-// they end with alike.
-func commonPrefix(a, b string) int {
-	n := 0
-	for n < len(a) && n < len(b) && a[n] == b[n] {
-		n++
-	}
-	return n
-}
-
-func commonSuffix(a, b string) int {
-	n := 0
-	for n < len(a) && n < len(b) && a[len(a)-1-n] == b[len(b)-1-n] {
-		n++
-	}
-	return n
-}
-
-// utf8BoundaryBack returns how far before i the UTF-8 character s[i] is part of begins (0 if
-// one begins at i), utf8BoundaryForward how far after i the next one begins.
-func utf8BoundaryBack(s string, i int) int {
-	n := 0
-	for i-n > 0 && i-n < len(s) && !utf8.RuneStart(s[i-n]) {
-		n++
-	}
-	return n
-}
-
-func utf8BoundaryForward(s string, i int) int {
-	n := 0
-	for i+n < len(s) && !utf8.RuneStart(s[i+n]) {
-		n++
-	}
-	return n
+	return crdtEdits(dmp.DiffCharsToLines(dmp.DiffMain(ac, bc, false), lines))
 }
 
 func crdtEdits(diffs []diffmatchpatch.Diff) []crdt.Edit {
