@@ -113,19 +113,13 @@ func (x *Text) DeleteAt(tx *Transaction, v *TextVersion, index, length int) erro
 	if index < 0 || length < 0 || index+length > v.Len() {
 		return fmt.Errorf("%w: delete %d at %d of a version of %d", ErrIndexOutOfRange, length, index, v.Len())
 	}
-	v.eachID(index, length, func(id ID, n int) { tx.deleteRange(id.Client, id.Clock, id.Clock+uint64(n)) })
-	return nil
-}
-
-// eachID calls fn for each run of consecutive identities among the units [index, index+length)
-// of the version, in order.
-func (v *TextVersion) eachID(index, length int, fn func(first ID, n int)) {
 	end := index + length
 	k := sort.Search(len(v.runs), func(k int) bool { return v.runs[k].off+v.runs[k].n > index })
 	for ; k < len(v.runs) && v.runs[k].off < end; k++ {
 		r := v.runs[k]
 		from := max(index, r.off) - r.off
 		to := min(end, r.off+r.n) - r.off
-		fn(ID{r.id.Client, r.id.Clock + uint64(from)}, to-from)
+		tx.deleteRange(r.id.Client, r.id.Clock+uint64(from), r.id.Clock+uint64(to))
 	}
+	return nil
 }

@@ -10,8 +10,13 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/internal/utf16x"
 	"github.com/pairpad/pairpad/server/internal/httpapi"
 )
+
+// seedVersions is how many of the versions sent to a seed client its session keeps: the code
+// a client sends is based on one of them, not always the latest (a newer one may be in flight).
+const seedVersions = 4
 
 // seedDiffTimeout bounds each diff of a whole-code update, on the room's goroutine, where every
 // other edit of the room waits: past it the diff is coarser (a changed region replaced whole) but
@@ -20,20 +25,16 @@ import (
 // (BenchmarkSeedLargeReplacement).
 const seedDiffTimeout = 20 * time.Millisecond
 
-// seedMergeBudget bounds the time of all the diffs of one whole-code update: past it each diff
-// is as coarse as it comes at once.
-const seedMergeBudget = 2 * seedDiffTimeout
-
 // DefaultSeedInterval is the least time between two code_update messages to one seed client.
 const DefaultSeedInterval = 50 * time.Millisecond
 
 // seedSession speaks the seed's JSON protocol (/ws/{roomId}): whole-code updates in text
-// frames, merged into the document against the version the client most likely edited (see
-// crdt.TextHistory), and the code and the user count sent back.
+// frames, merged into the document against the version the client edited, and the code and the
+// user count sent back.
 type seedSession struct {
 	interval time.Duration
-	history  *crdt.TextHistory // the versions of the code sent to the client, from open on
-	dirty    bool              // the client has not been sent the latest code
+	versions []*crdt.TextVersion // the last versions of the code sent to the client
+	dirty    bool                // the client has not been sent the latest code
 	lastSent time.Time
 }
 
@@ -79,10 +80,8 @@ func parseSeed(data []byte) (code string, reply *Frame) {
 
 func (*seedSession) Protocol() string { return "json" }
 
-// open sends the code once what the room accepted so far is durable. The session keeps as
-// much deleted text for late clients as a JSON message may hold.
+// open sends the code once what the room accepted so far is durable.
 func (s *seedSession) open(c *conn) {
-	s.history = crdt.NewTextHistory(c.room.text, c.room.opts.MaxJSONMessageBytes)
 	s.dirty = true
 	s.flush(c)
 }
@@ -103,65 +102,77 @@ func (s *seedSession) receive(c *conn, f Frame) error {
 	return s.merge(c, code)
 }
 
-// merge merges the whole code the client sent into the document, against the version it
-// most likely edited, so that whatever others did since is kept. The client gets the merged
-// code back.
+// merge merges the whole code the client sent into the document: it diffs the code against
+// the version the client most likely edited and applies that diff anchored to the version's
+// characters, so that whatever others did since is kept. The client gets the merged code back.
 func (s *seedSession) merge(c *conn, code string) error {
 	if !utf8.ValidString(code) {
 		c.send(seedError(httpapi.CodeValidation, "the code is not valid UTF-8"))
 		return nil
 	}
-	s.dirty = true // it gets the merged code, or the room's if its edit is refused or dropped
-	if growth := len(code) - len(c.room.text.String()); growth > 0 && !c.room.fits(growth) {
+	text := c.room.text
+	base := s.closestVersion(code)
+	if base == nil {
+		base = text.Version()
+	}
+	s.dirty = true
+	if base.String() == code {
+		s.flush(c)
+		return nil
+	}
+	if growth := len(code) - len(base.String()); growth > 0 && !c.room.fits(growth) {
 		c.send(seedError("room_full", "the room is at its size limit: the code may not grow"))
 		return nil
 	}
-	diff := budgetedDiff{deadline: c.now().Add(seedMergeBudget), now: c.now}
-	if err := c.transact(func(tx *crdt.Transaction) error { return s.history.Merge(tx, code, diff) }); err != nil {
-		// The history's diffs apply to the states it holds.
+	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = seedDiffTimeout
+	diffs := dmp.DiffMain(base.String(), code, false)
+	err := c.transact(func(tx *crdt.Transaction) error {
+		pos := 0
+		for _, d := range diffs {
+			n := utf16x.Len(d.Text)
+			switch d.Type {
+			case diffmatchpatch.DiffEqual:
+				pos += n
+			case diffmatchpatch.DiffDelete:
+				if err := text.DeleteAt(tx, base, pos, n); err != nil {
+					return err
+				}
+				pos += n
+			case diffmatchpatch.DiffInsert:
+				if err := text.InsertAt(tx, base, pos, d.Text); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// A diff of the version itself always applies to it.
 		return refuse(CloseInternalError, "could not merge the code", err)
 	}
-	s.flush(c)
+	s.flush(c) // a viewer's edit was dropped: it gets the room's code back
 	return nil
 }
 
-// budgetedDiff is the crdt.Differ of a merge: go-diff's diffs, each bounded by
-// seedDiffTimeout and all by a deadline, on the room's clock. Edits slide to line and word
-// boundaries, so that a line inserted after another is anchored after its line break.
-type budgetedDiff struct {
-	deadline time.Time
-	now      func() time.Time
-}
-
-func (d budgetedDiff) diffMatchPatch() *diffmatchpatch.DiffMatchPatch {
+// closestVersion returns the version sent to the client that is nearest the code it sent: the
+// same text if there is one, else the one with the smallest edit distance.
+func (s *seedSession) closestVersion(code string) *crdt.TextVersion {
+	var best *crdt.TextVersion
+	bestDistance := -1
 	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = min(seedDiffTimeout, max(d.deadline.Sub(d.now()), time.Nanosecond))
-	return dmp
-}
-
-func (d budgetedDiff) Diff(a, b string) []crdt.Edit {
-	dmp := d.diffMatchPatch()
-	return crdtEdits(dmp.DiffCleanupSemanticLossless(dmp.DiffMain(a, b, true)))
-}
-
-func (d budgetedDiff) DiffLines(a, b string) []crdt.Edit {
-	dmp := d.diffMatchPatch()
-	ac, bc, lines := dmp.DiffLinesToChars(a, b)
-	return crdtEdits(dmp.DiffCharsToLines(dmp.DiffMain(ac, bc, false), lines))
-}
-
-func crdtEdits(diffs []diffmatchpatch.Diff) []crdt.Edit {
-	edits := make([]crdt.Edit, len(diffs))
-	for i, d := range diffs {
-		edits[i] = crdt.Edit{Op: editOps[d.Type], Text: d.Text}
+	dmp.DiffTimeout = seedDiffTimeout
+	for i := len(s.versions) - 1; i >= 0; i-- {
+		v := s.versions[i]
+		if v.String() == code {
+			return v
+		}
+		d := dmp.DiffLevenshtein(dmp.DiffMain(v.String(), code, false))
+		if bestDistance < 0 || d < bestDistance {
+			best, bestDistance = v, d
+		}
 	}
-	return edits
-}
-
-var editOps = map[diffmatchpatch.Operation]crdt.EditOp{
-	diffmatchpatch.DiffEqual:  crdt.EditKeep,
-	diffmatchpatch.DiffDelete: crdt.EditDelete,
-	diffmatchpatch.DiffInsert: crdt.EditInsert,
+	return best
 }
 
 // committed: the client gets the new code if the commit changed the document.
@@ -188,9 +199,14 @@ func (s *seedSession) flush(c *conn) {
 		c.wakeAt(next)
 		return
 	}
-	s.history.Record()
-	code := c.room.text.String()
+	v := c.room.text.Version()
+	s.versions = append(s.versions, v)
+	if len(s.versions) > seedVersions {
+		s.versions = append(s.versions[:0], s.versions[len(s.versions)-seedVersions:]...)
+	}
+	code := v.String()
 	msg, _ := json.Marshal(seedMessage{Type: "code_update", Code: &code})
 	c.send(text(msg))
-	s.dirty, s.lastSent = false, c.now()
+	s.dirty = false
+	s.lastSent = c.now()
 }

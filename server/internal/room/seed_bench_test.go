@@ -8,8 +8,8 @@ import (
 )
 
 // BenchmarkSeedLargeReplacement is the room goroutine's time for one JSON code_update that
-// replaces a large text with a dissimilar one of the same size (the stall): choosing
-// the version the client edited, the diff against it and the merge.
+// replaces a large text with a dissimilar one of the same size (the stall): the diffs
+// against the client's versions and the merge.
 func BenchmarkSeedLargeReplacement(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	text := func(n int) string {
