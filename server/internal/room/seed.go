@@ -124,9 +124,7 @@ func (s *seedSession) merge(c *conn, code string) error {
 		c.send(seedError("room_full", "the room is at its size limit: the code may not grow"))
 		return nil
 	}
-	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = seedDiffTimeout
-	diffs := dmp.DiffMain(base.String(), code, false)
+	diffs := diffTexts(base.String(), code)
 	err := c.transact(func(tx *crdt.Transaction) error {
 		pos := 0
 		for _, d := range diffs {
@@ -161,13 +159,12 @@ func (s *seedSession) closestVersion(code string) *crdt.TextVersion {
 	var best *crdt.TextVersion
 	bestDistance := -1
 	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = seedDiffTimeout
 	for i := len(s.versions) - 1; i >= 0; i-- {
 		v := s.versions[i]
 		if v.String() == code {
 			return v
 		}
-		d := dmp.DiffLevenshtein(dmp.DiffMain(v.String(), code, false))
+		d := dmp.DiffLevenshtein(diffTexts(v.String(), code))
 		if bestDistance < 0 || d < bestDistance {
 			best, bestDistance = v, d
 		}
@@ -209,4 +206,79 @@ func (s *seedSession) flush(c *conn) {
 	c.send(text(msg))
 	s.dirty = false
 	s.lastSent = c.now()
+}
+
+// seedLetterDiffBytes is the most text diffTexts compares letter by letter at once: beyond
+// their common start and end, larger texts are compared line by line, and only the replaced
+// blocks of at most this size letter by letter. A letter diff of 256 KiB took the room 85 ms,
+// most of it outside the diff's timeout (BenchmarkSeedLargeReplacement).
+const seedLetterDiffBytes = 16 << 10
+
+// diffTexts returns go-diff's diff of a and b, each diff bounded by seedDiffTimeout: past it
+// a diff is coarser (a changed region replaced whole) but still exact.
+func diffTexts(a, b string) []diffmatchpatch.Diff {
+	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = seedDiffTimeout
+	if len(a)+len(b) <= seedLetterDiffBytes {
+		return dmp.DiffMain(a, b, false)
+	}
+	start := commonPrefix(a, b)
+	start -= utf8BoundaryBack(a, start)
+	end := commonSuffix(a[start:], b[start:])
+	end -= utf8BoundaryForward(a, len(a)-end)
+	var diffs []diffmatchpatch.Diff
+	if start > 0 {
+		diffs = append(diffs, diffmatchpatch.Diff{Type: diffmatchpatch.DiffEqual, Text: a[:start]})
+	}
+	ac, bc, lines := dmp.DiffLinesToChars(a[start:len(a)-end], b[start:len(b)-end])
+	byLine := dmp.DiffCharsToLines(dmp.DiffMain(ac, bc, false), lines)
+	for i := 0; i < len(byLine); i++ {
+		if i+1 < len(byLine) && byLine[i].Type == diffmatchpatch.DiffDelete && byLine[i+1].Type == diffmatchpatch.DiffInsert &&
+			len(byLine[i].Text)+len(byLine[i+1].Text) <= seedLetterDiffBytes {
+			diffs = append(diffs, dmp.DiffMain(byLine[i].Text, byLine[i+1].Text, false)...)
+			i++
+			continue
+		}
+		diffs = append(diffs, byLine[i])
+	}
+	if end > 0 {
+		diffs = append(diffs, diffmatchpatch.Diff{Type: diffmatchpatch.DiffEqual, Text: a[len(a)-end:]})
+	}
+	return diffs
+}
+
+// commonPrefix returns the length of the bytes a and b begin with alike, commonSuffix of those
+// they end with alike.
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+func commonSuffix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[len(a)-1-n] == b[len(b)-1-n] {
+		n++
+	}
+	return n
+}
+
+// utf8BoundaryBack returns how far before i the UTF-8 character s[i] is part of begins (0 if
+// one begins at i), utf8BoundaryForward how far after i the next one begins.
+func utf8BoundaryBack(s string, i int) int {
+	n := 0
+	for i-n > 0 && i-n < len(s) && !utf8.RuneStart(s[i-n]) {
+		n++
+	}
+	return n
+}
+
+func utf8BoundaryForward(s string, i int) int {
+	n := 0
+	for i+n < len(s) && !utf8.RuneStart(s[i+n]) {
+		n++
+	}
+	return n
 }
