@@ -192,7 +192,10 @@ func (r *liveRoom) act() bool {
 			seq, err := r.append(rd.Append)
 			r.core.Step(room.Committed{Seq: seq, Err: err, At: time.Now()})
 		}
-		if rd.Snapshot != nil {
+		switch {
+		case rd.Snapshot != nil && rd.Snapshot.Final:
+			r.core.Step(room.Compacted{Err: r.checkAndWrite(*rd.Snapshot)})
+		case rd.Snapshot != nil:
 			go r.compact(*rd.Snapshot)
 		}
 		if rd.Stopped {
@@ -231,18 +234,23 @@ func (r *liveRoom) append(updates []room.Update) (uint64, error) {
 // compact checks a snapshot and writes it, dropping the log it covers, then tells the room how
 // it went. It runs on a goroutine of its own: a large room's snapshot takes a while to check
 // (it is decoded whole) and to write, and the room goes on meanwhile; it waits for the
-// outcome before it stops. A failure is not fatal: the log still holds everything.
+// outcome before it stops (a stopping room's final snapshot is written in place instead). A
+// failure is not fatal: the log still holds everything.
 func (r *liveRoom) compact(snap room.Snapshot) {
-	err := snap.Check()
-	if err != nil {
-		r.log.Error().Err(err).Msg("not compacting: the snapshot does not load back")
-	} else {
-		err = r.writeSnapshot(snap)
-	}
+	err := r.checkAndWrite(snap)
 	select {
 	case r.inbox <- envelope{input: room.Compacted{Err: err}}: // the room waits for it
 	case <-r.exited.Done(): // it stopped anyway: its store refused a commit
 	}
+}
+
+// checkAndWrite checks a snapshot and, if it loads back, writes it.
+func (r *liveRoom) checkAndWrite(snap room.Snapshot) error {
+	if err := snap.Check(); err != nil {
+		r.log.Error().Err(err).Msg("not compacting: the snapshot does not load back")
+		return err
+	}
+	return r.writeSnapshot(snap)
 }
 
 // writeSnapshot writes a snapshot, dropping the log it covers.

@@ -91,9 +91,12 @@ type Update struct {
 
 // Snapshot is the room's whole state, covering the op log up to and including Seq. The caller
 // calls Check before it stores it (off the room's goroutine: it decodes the whole state), and
-// steps the room with Compacted either way.
+// steps the room with Compacted either way. Final marks the snapshot of a stopping room: the
+// caller writes it before the room takes any other input, so that nothing lands in the log
+// after it.
 type Snapshot struct {
 	Seq   uint64
 	State []byte
+	Final bool
 	want  snapshotWant
 }

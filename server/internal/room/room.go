@@ -332,14 +332,15 @@ func (r *Room) Ready() Ready {
 		if r.inflight == nil && len(r.accepted) > 0 {
 			r.handOutAppend()
 		}
-		if r.durable() && !r.compacting {
-			if r.compactWanted || r.stopping && r.logEntries > 0 && !r.finalSnapshot {
-				r.finalSnapshot = r.stopping
-				r.handOutSnapshot()
-			}
-			if r.stopping && !r.compacting { // nothing to write out, or nothing that may be
-				r.stop(CloseGoingAway, "room closed", nil)
-			}
+		if r.durable() && !r.compacting && r.compactWanted {
+			r.handOutSnapshot(false)
+		}
+		if r.durable() && !r.compacting && r.stopping && r.logEntries > 0 && !r.finalSnapshot {
+			r.finalSnapshot = true
+			r.handOutSnapshot(true)
+		}
+		if r.durable() && !r.compacting && r.stopping { // written out, or nothing that may be
+			r.stop(CloseGoingAway, "room closed", nil)
 		}
 	}
 	rd := r.ready
@@ -593,12 +594,12 @@ func (r *Room) committed(in Committed) {
 }
 
 // handOutSnapshot hands out the room's state to replace the log (the caller checks it, see
-// Snapshot), unless the log holds entries set aside, which compaction would drop. The document
+// Snapshot; final for the one of a stopping room), unless the log holds entries set aside, which compaction would drop. The document
 // first drops the pending content it held at the previous compaction already
 // (crdt.Doc.ExpirePending): content that waits a whole compaction interval waits for what its
 // sender never delivered, and an honest client that has it sends it again, with what depends
 // on it, when it syncs.
-func (r *Room) handOutSnapshot() {
+func (r *Room) handOutSnapshot(final bool) {
 	r.compactWanted = false
 	if len(r.setAside) > 0 {
 		return
@@ -612,7 +613,7 @@ func (r *Room) handOutSnapshot() {
 	r.compacting = true
 	r.snapEntries, r.snapBytes, r.snapshotWanted = r.logEntries, r.logBytes, len(state)
 	want := snapshotWant{opts: r.opts, stateVector: r.doc.EncodeStateVector(), code: r.text.String()}
-	r.ready.Snapshot = &Snapshot{Seq: r.lastSeq, State: state, want: want}
+	r.ready.Snapshot = &Snapshot{Seq: r.lastSeq, State: state, Final: final, want: want}
 }
 
 func (r *Room) compacted(in Compacted) {
