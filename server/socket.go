@@ -76,12 +76,12 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 	}
 	go func() {
 		defer done()
-		s.runRoomSocket(conn, id, connID, session, log)
+		s.runRoomSocket(conn, id, connID, addr, session, log)
 	}()
 }
 
 // runRoomSocket joins the connection to its room and runs it until it ends.
-func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.ConnID, session room.Session, log zerolog.Logger) {
+func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.ConnID, addr string, session room.Session, log zerolog.Logger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rm, err := s.rooms.acquire(ctx, id)
@@ -110,7 +110,7 @@ func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.Conn
 	defer stopWatch()
 	defer p.close(websocket.StatusNormalClosure, "")
 
-	join := room.Join{Conn: connID, Role: room.Editor, Session: session, At: time.Now()}
+	join := room.Join{Conn: connID, Role: room.Editor, Session: session, At: time.Now(), Address: addr}
 	if rm.post(ctx, envelope{input: join, peer: p}) != nil {
 		p.close(websocket.StatusGoingAway, "room closed")
 		return

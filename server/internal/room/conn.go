@@ -42,9 +42,12 @@ type conn struct {
 	// awareness holds the awareness clients whose state this connection set last (see
 	// Room.owners): they are announced gone when it leaves.
 	awareness map[uint64]struct{}
-	// awarenessRate and inbound are the connection's buckets of awareness messages and of
-	// bytes received (Options.AwarenessRate, InboundBytesPerSecond).
-	awarenessRate, inbound bucket
+	// awarenessRate is the connection's bucket of awareness messages (Options.AwarenessRate),
+	// inbound that of bytes received, shared by the connections of one address
+	// (InboundBytesPerSecond).
+	awarenessRate bucket
+	inbound       *bucket
+	address       string
 }
 
 // bucket is a token bucket on the room's clock, full at first.

@@ -13,6 +13,9 @@ type Join struct {
 	Role    Role
 	Session Session
 	At      time.Time
+	// Address is the client's address, which Options.InboundBytesPerSecond budgets across all
+	// its connections to the room; "" gives the connection a budget of its own.
+	Address string
 }
 
 // Receive hands the room one frame a connection sent.

@@ -182,6 +182,39 @@ func TestInboundRate(t *testing.T) {
 	}
 }
 
+// The inbound budget is one client address's, shared by its connections and kept while it
+// refills: a client that reconnects does not get a fresh burst; another address does.
+func TestInboundRateByAddress(t *testing.T) {
+	r := roomWith(t, Options{InboundBytesPerSecond: 1000, InboundBurstBytes: 2000})
+	join := func(conn, address string, at time.Duration) {
+		r.Step(Join{Conn: ConnID(conn), Role: Editor, Session: NewYjsSession(), At: scriptEpoch.Add(at), Address: address})
+	}
+	send := func(conn string, client uint64, at time.Duration) {
+		in := awarenessFrame(protocol.Entry{Client: client, Clock: 1, State: stateOf(580)})
+		in.Conn, in.At = ConnID(conn), scriptEpoch.Add(at)
+		r.Step(in)
+	}
+	join("a1", "10.0.0.1", 0)
+	send("a1", 1, 0)
+	send("a1", 2, 0)
+	send("a1", 3, 0) // 1800 of the 2000 bytes
+	r.Step(Leave{Conn: "a1"})
+	join("a2", "10.0.0.1", 0) // the same address, reconnected
+	join("b", "10.0.0.2", 0)
+	r.Ready()
+	send("b", 4, 0) // another address: its own budget
+	send("a2", 5, 0)
+	closes := r.Ready().Closes
+	if len(closes) != 1 || closes[0].Conn != "a2" || closes[0].Code != ClosePolicyViolation {
+		t.Fatalf("closes %+v, want a2 closed with 1008", closes)
+	}
+	// Once it has refilled and nobody from it is connected, the address is forgotten.
+	r.Step(Tick{Now: scriptEpoch.Add(time.Hour)})
+	if len(r.inbound) != 1 {
+		t.Fatalf("buckets of %d addresses kept, want 1 (b's, still connected)", len(r.inbound))
+	}
+}
+
 // deletionsOf is an update deleting n one-unit ranges of client's content, which the room has
 // not received.
 func deletionsOf(client uint64, n int) []byte {

@@ -60,9 +60,10 @@ type Options struct {
 	// connection closed with 4413 (a y-websocket client does not retry); deletions are always
 	// taken.
 	MaxRoomBytes int
-	// InboundBytesPerSecond bounds what one connection sends, on average (default 1 MiB/s),
-	// with bursts of InboundBurstBytes (default 16 MiB, two of the largest messages); past it
-	// the connection is closed with 1008.
+	// InboundBytesPerSecond bounds what one client address sends the room, all its connections
+	// together, on average (default 1 MiB/s), with bursts of InboundBurstBytes (default 16 MiB,
+	// two of the largest messages); past it the connection that sent is closed with 1008. A
+	// client that reconnects finds its budget as it left it.
 	InboundBytesPerSecond float64
 	InboundBurstBytes     float64
 	// MaxPendingStructs and MaxPendingDeleteRanges bound the content the room's document keeps
@@ -139,7 +140,8 @@ type Room struct {
 	awareness protocol.Awareness
 	owners    map[uint64]*conn // the connection that set each awareness client's state last
 	conns     map[ConnID]*conn
-	order     []*conn // conns in the order they joined: every fan-out follows it
+	inbound   map[string]*bucket // bytes received, by client address (see inboundOf)
+	order     []*conn            // conns in the order they joined: every fan-out follows it
 	// peersChanged says connections joined or left since the last Ready, which tells every
 	// connection the new count once: a burst of n joins costs n messages, not n².
 	peersChanged bool
@@ -201,6 +203,7 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 		opts: opts, doc: doc, text: text, meta: meta,
 		conns:         make(map[ConnID]*conn),
 		owners:        make(map[uint64]*conn),
+		inbound:       make(map[string]*bucket),
 		now:           now,
 		keepalive:     now.Add(opts.KeepaliveInterval),
 		lastSeq:       st.LastSeq,
@@ -369,7 +372,8 @@ func (r *Room) advance(t time.Time) {
 }
 
 func (r *Room) join(in Join) {
-	c := &conn{id: in.Conn, role: in.Role, session: in.Session, room: r, awareness: make(map[uint64]struct{})}
+	c := &conn{id: in.Conn, role: in.Role, session: in.Session, room: r, awareness: make(map[uint64]struct{}),
+		address: in.Address, inbound: r.inboundOf(in.Address)}
 	if r.stopping || r.conns[in.Conn] != nil {
 		r.ready.Closes = append(r.ready.Closes, Close{Conn: in.Conn, Code: CloseGoingAway, Reason: "room closed"})
 		return
@@ -383,6 +387,31 @@ func (r *Room) join(in Join) {
 	r.order = append(r.order, c)
 	r.peersChanged = true
 	c.session.open(c)
+}
+
+// inboundOf returns the bucket of bytes received from address: the one its connections share,
+// or a new one for an unknown address ("").
+func (r *Room) inboundOf(address string) *bucket {
+	if address == "" {
+		return &bucket{}
+	}
+	b := r.inbound[address]
+	if b == nil {
+		b = &bucket{}
+		r.inbound[address] = b
+	}
+	return b
+}
+
+// forgetInbound drops the buckets of addresses with no connection that have refilled: a new
+// connection from them would start full anyway.
+func (r *Room) forgetInbound() {
+	for address, b := range r.inbound {
+		full := b.tokens+r.opts.InboundBytesPerSecond*r.now.Sub(b.at).Seconds() >= r.opts.InboundBurstBytes
+		if full && !slices.ContainsFunc(r.order, func(c *conn) bool { return c.address == address }) {
+			delete(r.inbound, address)
+		}
+	}
 }
 
 func (r *Room) receive(c *conn, f Frame) {
@@ -645,6 +674,7 @@ func (r *Room) stop(code CloseCode, reason string, err error) {
 }
 
 func (r *Room) tick() {
+	r.forgetInbound()
 	if _, update := r.awareness.Tick(r.now); update != nil {
 		r.broadcastAwareness(nil, update)
 	}
