@@ -12,14 +12,7 @@ import (
 // against the client's versions and the merge.
 func BenchmarkSeedLargeReplacement(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	text := func(n int) string {
-		var sb strings.Builder
-		for sb.Len() < n {
-			sb.WriteString(strings.Repeat(string(rune('a'+rng.IntN(26))), 1+rng.IntN(8)))
-			sb.WriteByte(' ')
-		}
-		return sb.String()
-	}
+	text := func(n int) string { return randomText(rng, n, " ") }
 	const size = 256 << 10
 	for b.Loop() {
 		b.StopTimer()
@@ -36,4 +29,15 @@ func BenchmarkSeedLargeReplacement(b *testing.B) {
 		b.StartTimer()
 		r.Step(replacement)
 	}
+}
+
+// randomText returns at least n bytes of words, each a letter repeated 1 to 8 times, every one
+// followed by sep.
+func randomText(rng *rand.Rand, n int, sep string) string {
+	var sb strings.Builder
+	for sb.Len() < n {
+		sb.WriteString(strings.Repeat(string(rune('a'+rng.IntN(26))), 1+rng.IntN(8)))
+		sb.WriteString(sep)
+	}
+	return sb.String()
 }

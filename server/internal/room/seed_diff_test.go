@@ -13,13 +13,7 @@ import (
 // deleted and one inserted, whatever is around it.
 func TestDiffTexts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	words := func(n int, sep string) string {
-		var w []string
-		for range n {
-			w = append(w, strings.Repeat(string(rune('a'+rng.IntN(26))), 1+rng.IntN(6)))
-		}
-		return strings.Join(w, sep)
-	}
+	words := func(n int, sep string) string { return randomText(rng, 5*n, sep) }
 	long := words(20000, " ") // one line, far beyond seedLetterDiffBytes
 	for _, tc := range []struct {
 		name, a, b string
