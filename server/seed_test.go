@@ -41,12 +41,9 @@ func TestSeedProtocol(t *testing.T) {
 	await(t, ts.sig, "a user count of 1 again", func() bool { return l.Count() == 1 })
 }
 
-// Yjs clients type continuously while a legacy client appends lines to whatever code it last
-// received: at the end every token a Yjs client typed and every legacy line is there exactly
-// once, and everyone sees the same code.
-//
-// Not parallel: the merge guesses a client's base among the last versions it was sent, and a
-// client that answers later than that (as on a loaded machine) loses lines (issue 17).
+// Yjs clients type continuously while a legacy client appends lines to its code, as the seed's
+// app does (the code it sent, until a code_update replaces it): at the end every token a Yjs
+// client typed and every legacy line is there exactly once, and everyone sees the same code.
 func TestLegacyMergeKeepsConcurrentEdits(t *testing.T) {
 	ts := newTestServer(t, Options{})
 	id := ts.createRoom(t, "python")
@@ -88,12 +85,18 @@ func TestLegacyMergeKeepsConcurrentEdits(t *testing.T) {
 			}
 		}()
 	}
+	// The legacy client edits as the seed's app does: its text is what it last sent, until a
+	// code_update replaces it.
 	var lines []string
+	local, seen := "", 0
 	for n := 0; time.Since(start) < duration; n++ {
-		code, _, _, _ := l.state()
+		if code, codes, _, _ := l.state(); codes != seen {
+			local, seen = code, codes
+		}
 		line := fmt.Sprintf("\n#L%d", n)
 		lines = append(lines, line)
-		l.sendCode(code + line)
+		local += line
+		l.sendCode(local)
 		time.Sleep(20 * time.Millisecond)
 	}
 	wg.Wait()

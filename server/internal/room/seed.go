@@ -10,13 +10,8 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 
 	"github.com/pairpad/pairpad/crdt"
-	"github.com/pairpad/pairpad/internal/utf16x"
 	"github.com/pairpad/pairpad/server/internal/httpapi"
 )
-
-// seedVersions is how many of the versions sent to a seed client its session keeps: the code
-// a client sends is based on one of them, not always the latest (a newer one may be in flight).
-const seedVersions = 4
 
 // seedDiffTimeout bounds each diff of a whole-code update, on the room's goroutine, where every
 // other edit of the room waits: past it the diff is coarser (a changed region replaced whole) but
@@ -33,8 +28,8 @@ const DefaultSeedInterval = 50 * time.Millisecond
 // user count sent back.
 type seedSession struct {
 	interval time.Duration
-	versions []*crdt.TextVersion // the last versions of the code sent to the client
-	dirty    bool                // the client has not been sent the latest code
+	bases    seedBase // the versions the client's next code may be based on
+	dirty    bool     // the client has not been sent the latest code
 	lastSent time.Time
 }
 
@@ -44,7 +39,7 @@ func NewSeedSession(interval time.Duration) Session {
 	if interval <= 0 {
 		interval = DefaultSeedInterval
 	}
-	return &seedSession{interval: interval}
+	return &seedSession{interval: interval, bases: seedBase{maxBytes: seedBaseBytes}}
 }
 
 // seedMessage is a message of the seed's JSON protocol.
@@ -103,73 +98,68 @@ func (s *seedSession) receive(c *conn, f Frame) error {
 }
 
 // merge merges the whole code the client sent into the document: it diffs the code against
-// the version the client most likely edited and applies that diff anchored to the version's
-// characters, so that whatever others did since is kept. The client gets the merged code back.
+// the version the client most likely edited (seedBase) and applies that diff anchored to the
+// version's characters, so that whatever others did since is kept. The client gets the merged
+// code back.
 func (s *seedSession) merge(c *conn, code string) error {
 	if !utf8.ValidString(code) {
 		c.send(seedError(httpapi.CodeValidation, "the code is not valid UTF-8"))
 		return nil
 	}
 	text := c.room.text
-	base := s.closestVersion(code)
-	if base == nil {
-		base = text.Version()
+	choice := s.bases.choose(code)
+	if choice.base == nil {
+		choice.base = text.Version()
 	}
 	s.dirty = true
-	if base.String() == code {
-		s.flush(c)
-		return nil
-	}
-	if growth := len(code) - len(base.String()); growth > 0 && !c.room.fits(growth) {
+	if growth := len(code) - len(choice.base.String()); growth > 0 && !c.room.fits(growth) {
 		c.send(seedError("room_full", "the room is at its size limit: the code may not grow"))
 		return nil
 	}
-	diffs := diffTexts(base.String(), code)
-	err := c.transact(func(tx *crdt.Transaction) error {
-		pos := 0
-		for _, d := range diffs {
-			n := utf16x.Len(d.Text)
-			switch d.Type {
-			case diffmatchpatch.DiffEqual:
-				pos += n
-			case diffmatchpatch.DiffDelete:
-				if err := text.DeleteAt(tx, base, pos, n); err != nil {
-					return err
-				}
-				pos += n
-			case diffmatchpatch.DiffInsert:
-				if err := text.InsertAt(tx, base, pos, d.Text); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+	var merged *crdt.TextVersion
+	err := c.transact(func(tx *crdt.Transaction) (err error) {
+		merged, err = choice.apply(tx, text, code)
+		return err
 	})
 	if err != nil {
 		// A diff of the version itself always applies to it.
 		return refuse(CloseInternalError, "could not merge the code", err)
 	}
-	s.flush(c) // a viewer's edit was dropped: it gets the room's code back
+	if merged != nil { // nil: a viewer's edit was dropped
+		s.bases.merged(choice, merged, c.now())
+	}
+	s.flush(c)
 	return nil
 }
 
-// closestVersion returns the version sent to the client that is nearest the code it sent: the
-// same text if there is one, else the one with the smallest edit distance.
-func (s *seedSession) closestVersion(code string) *crdt.TextVersion {
-	var best *crdt.TextVersion
-	bestDistance := -1
-	dmp := diffmatchpatch.New()
-	for i := len(s.versions) - 1; i >= 0; i-- {
-		v := s.versions[i]
-		if v.String() == code {
-			return v
-		}
-		d := dmp.DiffLevenshtein(diffTexts(v.String(), code))
-		if bestDistance < 0 || d < bestDistance {
-			best, bestDistance = v, d
-		}
+// apply merges code into the text against the choice's base, and returns the code's version.
+func (c baseChoice) apply(tx *crdt.Transaction, text *crdt.Text, code string) (*crdt.TextVersion, error) {
+	diffs := diffTexts(c.base.String(), code)
+	if c.maybeBefore {
+		// Insertions only, where they make sense to a reader rather than where a few
+		// letters happen to match.
+		diffs = diffmatchpatch.New().DiffCleanupSemantic(diffs)
 	}
-	return best
+	return text.Edit(tx, c.base, versionEdits(diffs, c.maybeBefore))
+}
+
+// versionEdits converts a diff to the edits of a version; with keep, the deletions are only
+// omitted from the client's version.
+func versionEdits(diffs []diffmatchpatch.Diff, keep bool) []crdt.VersionEdit {
+	edits := make([]crdt.VersionEdit, len(diffs))
+	for i, d := range diffs {
+		op := crdt.EditKeep
+		switch {
+		case d.Type == diffmatchpatch.DiffDelete && keep:
+			op = crdt.EditOmit
+		case d.Type == diffmatchpatch.DiffDelete:
+			op = crdt.EditDelete
+		case d.Type == diffmatchpatch.DiffInsert:
+			op = crdt.EditInsert
+		}
+		edits[i] = crdt.VersionEdit{Op: op, Text: d.Text}
+	}
+	return edits
 }
 
 // committed: the client gets the new code if the commit changed the document.
@@ -197,10 +187,7 @@ func (s *seedSession) flush(c *conn) {
 		return
 	}
 	v := c.room.text.Version()
-	s.versions = append(s.versions, v)
-	if len(s.versions) > seedVersions {
-		s.versions = append(s.versions[:0], s.versions[len(s.versions)-seedVersions:]...)
-	}
+	s.bases.record(v, c.now())
 	code := v.String()
 	msg, _ := json.Marshal(seedMessage{Type: "code_update", Code: &code})
 	c.send(text(msg))
@@ -245,24 +232,6 @@ func diffTexts(a, b string) []diffmatchpatch.Diff {
 		diffs = append(diffs, diffmatchpatch.Diff{Type: diffmatchpatch.DiffEqual, Text: a[len(a)-end:]})
 	}
 	return diffs
-}
-
-// commonPrefix returns the length of the bytes a and b begin with alike, commonSuffix of those
-// they end with alike.
-func commonPrefix(a, b string) int {
-	n := 0
-	for n < len(a) && n < len(b) && a[n] == b[n] {
-		n++
-	}
-	return n
-}
-
-func commonSuffix(a, b string) int {
-	n := 0
-	for n < len(a) && n < len(b) && a[len(a)-1-n] == b[len(b)-1-n] {
-		n++
-	}
-	return n
 }
 
 // utf8BoundaryBack returns how far before i the UTF-8 character s[i] is part of begins (0 if

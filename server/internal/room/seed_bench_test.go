@@ -8,8 +8,8 @@ import (
 )
 
 // BenchmarkSeedLargeReplacement is the room goroutine's time for one JSON code_update that
-// replaces a large text with a dissimilar one of the same size (the stall): the diffs
-// against the client's versions and the merge.
+// replaces a large text with a dissimilar one of the same size (the stall): choosing
+// the version it is based on, the diff against it and the merge.
 func BenchmarkSeedLargeReplacement(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	text := func(n int) string { return randomText(rng, n, " ") }
@@ -28,6 +28,25 @@ func BenchmarkSeedLargeReplacement(b *testing.B) {
 		replacement := msg(text(size))
 		b.StartTimer()
 		r.Step(replacement)
+	}
+}
+
+// BenchmarkSeedLateAnswer is the time to merge one code_update of a client that answers 30 s
+// late, while a peer types 20 characters a second on a 20 KiB text: choosing its base among
+// the 600 versions it was sent since (bytes compared, not diffs), the diff and the merge. It
+// reports what the connection keeps of those versions, in bytes.
+func BenchmarkSeedLateAnswer(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		r := newSeedRoom(b, strings.Repeat("# a line of code that is as long as many are\n", 450)+"#A:\n")
+		var sent []string
+		for i := range 600 {
+			r.appendTo("#A:", string(rune('a'+i%26)))
+			sent = append(sent, r.send())
+		}
+		b.ReportMetric(float64(r.bases.sent.Bytes()), "kept-bytes")
+		b.StartTimer()
+		r.receive(sent[0] + "\n#J0")
 	}
 }
 

@@ -1,0 +1,194 @@
+package room
+
+import (
+	"slices"
+	"time"
+
+	"github.com/pairpad/pairpad/crdt"
+)
+
+// A JSON client's code_update carries no version: the server finds the one the client edited
+// among those it may have edited. Two facts narrow them down:
+//   - a client edits what it last had: the code it sent last, or a code_update it received
+//     since, and it receives them in the order they were sent;
+//   - so once a client sent code based on a version, it never again edits one sent before
+//     that version.
+//
+// seedBase keeps the candidates: the versions sent since the one the client's last code was
+// based on, and that code itself as merged. Each code_update is based on the candidate it
+// differs from least (bytes outside their common start and end, a scan rather than a diff). A
+// seed app that types on its own code, one that answers each code_update however late, and one
+// whose answers cross new code_updates on the wire all find their base this way.
+//
+// Where two candidates differ from the code alike, the newer is the base (a character typed,
+// deleted and typed again is the last one), and the versions sent before a version chosen are
+// forgotten. A code that shares little with every candidate (a whole replacement) is based on
+// the newest: it replaces what the client last saw exactly.
+//
+// What a connection keeps is bounded: seedBaseBytes of memory, seedBaseScan bytes of text to
+// compare a code with, seedBaseAge. A client that answers later than seedBaseAge is out of
+// reach. Versions dropped for room that a client may still answer, given how late it answers
+// (its lag), leave it in doubt: until one of its codes is based on a version kept (but the
+// oldest), a code no version kept but the oldest explains, or none does, may be based on one
+// dropped. What such a code adds to the oldest version kept is inserted and nothing is deleted,
+// so that nothing others typed is lost (what others deleted meanwhile and the code still
+// holds comes back, the client's own deletions are dropped, and what it adds may land a little
+// off).
+type seedBase struct {
+	maxBytes int
+	sent     crdt.VersionLog   // versions sent the client's next code may be based on, oldest first
+	sentAt   []time.Time       // when each was sent
+	own      *crdt.TextVersion // the code the client sent last, as merged; nil before its first
+	ownAt    time.Time
+	lag      time.Duration // from sending the version the client's last code was based on to the code
+	doubt    bool          // versions the client may answer were dropped for room
+}
+
+// seedBaseBytes bounds the memory a JSON connection keeps versions in, seedBaseScan the text
+// of all versions kept (a code is compared with each), seedBaseAge how long one is kept. A
+// version sent less than seedLag plus twice the client's lag ago, it may still answer.
+const (
+	seedBaseBytes = 4 << 20
+	seedBaseScan  = 64 << 20
+	seedBaseAge   = 2 * time.Minute
+	seedLag       = time.Second
+)
+
+// record records v as sent at now.
+func (b *seedBase) record(v *crdt.TextVersion, now time.Time) {
+	b.sent.Append(v)
+	b.sentAt = append(b.sentAt, now)
+	old := 0
+	for old < len(b.sentAt)-1 && now.Sub(b.sentAt[old]) > seedBaseAge {
+		old++
+	}
+	b.drop(old)
+	for b.sent.Len() > 1 && (b.sent.Bytes() > b.maxBytes || b.sent.Len()*len(v.String()) > seedBaseScan) {
+		n := b.sent.Len()/4 + 1
+		if now.Sub(b.sentAt[min(n, len(b.sentAt))-1]) < seedLag+2*b.lag {
+			b.doubt = true
+		}
+		b.drop(n)
+	}
+}
+
+// drop forgets the sent versions before index i.
+func (b *seedBase) drop(i int) {
+	i = min(i, b.sent.Len())
+	if i <= 0 {
+		return
+	}
+	b.sent.DropBefore(i)
+	b.sentAt = append(b.sentAt[:0], b.sentAt[i:]...)
+}
+
+// baseChoice is the version a code is based on, the sent versions it rules out, and whether
+// the code may be based on a version forgotten.
+type baseChoice struct {
+	base        *crdt.TextVersion
+	sentAt      time.Time // when the base was sent; zero for the client's own code
+	drop        int       // the sent versions before this index
+	maybeBefore bool
+}
+
+// candidate is a version a code may be based on, and how far the code is from it.
+type candidate struct {
+	index int // in sent, -1 for own
+	cost  int // bytes outside their common start and end, of both
+	kept  int // bytes in their common start and end
+	size  int // of the candidate's text
+}
+
+// replaced reports whether the code shares too little with the candidate to be an edit of it.
+func (c candidate) replaced(code string) bool { return 2*c.kept < min(len(code), c.size) }
+
+// choose returns the version code is most likely based on; nil if the client was sent nothing.
+func (b *seedBase) choose(code string) baseChoice {
+	all := b.candidates(code)
+	if len(all) == 0 {
+		return baseChoice{}
+	}
+	best := 0
+	for i, c := range all {
+		if c.cost <= all[best].cost {
+			best = i // the newest of equals
+		}
+	}
+	chosen := all[best]
+	if chosen.replaced(code) {
+		chosen = all[len(all)-1]
+	}
+	if chosen.cost == 0 && chosen.index >= 0 && b.own != nil && b.ownAt.After(b.sentAt[chosen.index]) {
+		// The code is a version sent before the client's last code, which it undid: a
+		// client sends code because it changed it, so this is an undo or a crossing version
+		// it took up again.
+		chosen = all[slices.IndexFunc(all, func(c candidate) bool { return c.index < 0 })]
+	}
+	if b.doubt && (chosen.index <= 0 || chosen.replaced(code)) && b.sent.Len() > 0 {
+		// Maybe based on a version forgotten: only add what the code adds to the oldest kept.
+		return baseChoice{base: b.sent.Version(0), sentAt: b.sentAt[0], maybeBefore: true}
+	}
+	if chosen.index < 0 {
+		return baseChoice{base: b.own}
+	}
+	return baseChoice{base: b.sent.Version(chosen.index), sentAt: b.sentAt[chosen.index], drop: chosen.index}
+}
+
+// candidates returns the versions code may be based on, oldest first, each with its distance.
+func (b *seedBase) candidates(code string) []candidate {
+	score := func(index int, text []byte) candidate {
+		pre := commonPrefix(code, text)
+		suf := commonSuffix(code[pre:], text[pre:])
+		return candidate{index, len(code) + len(text) - 2*(pre+suf), pre + suf, len(text)}
+	}
+	var all []candidate
+	ownPlaced := b.own == nil
+	b.sent.Texts(func(i int, text []byte) bool {
+		if !ownPlaced && b.ownAt.Before(b.sentAt[i]) {
+			all, ownPlaced = append(all, score(-1, []byte(b.own.String()))), true
+		}
+		all = append(all, score(i, text))
+		return true
+	})
+	if !ownPlaced {
+		all = append(all, score(-1, []byte(b.own.String())))
+	}
+	return all
+}
+
+// merged records the code the client sent, as merged against c: the next is based on it or on
+// a version sent since.
+func (b *seedBase) merged(c baseChoice, code *crdt.TextVersion, now time.Time) {
+	b.drop(c.drop)
+	b.own, b.ownAt = code, now
+	b.doubt = c.maybeBefore
+	if !c.sentAt.IsZero() {
+		b.lag = now.Sub(c.sentAt)
+	}
+}
+
+// commonPrefix returns how many bytes a and b begin with alike, commonSuffix how many they
+// end with alike; both compare 64 bytes at a time while they can.
+func commonPrefix[B string | []byte](a string, b B) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i+64 <= n && a[i:i+64] == string(b[i:i+64]) {
+		i += 64
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+func commonSuffix[B string | []byte](a string, b B) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i+64 <= n && a[len(a)-i-64:len(a)-i] == string(b[len(b)-i-64:len(b)-i]) {
+		i += 64
+	}
+	for i < n && a[len(a)-1-i] == b[len(b)-1-i] {
+		i++
+	}
+	return i
+}

@@ -1,0 +1,217 @@
+package room
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/internal/utf16x"
+)
+
+// seedRoom is a room's text and one JSON client's seedBase, driven step by step: the server
+// sends versions, the client sends code, and other peers edit the text directly.
+type seedRoom struct {
+	t     testing.TB
+	doc   *crdt.Doc
+	text  *crdt.Text
+	bases seedBase
+	now   time.Time
+}
+
+func newSeedRoom(t testing.TB, start string) *seedRoom {
+	doc, err := crdt.NewDoc(crdt.Options{ClientID: ServerClientID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := doc.GetText("code")
+	r := &seedRoom{t: t, doc: doc, text: text, bases: seedBase{maxBytes: seedBaseBytes}, now: time.Unix(1e9, 0)}
+	r.other(func(tx *crdt.Transaction) error { return text.Insert(tx, 0, start) })
+	return r
+}
+
+// send sends the client the code as it is now and returns it.
+func (r *seedRoom) send() string {
+	r.now = r.now.Add(50 * time.Millisecond)
+	v := r.text.Version()
+	r.bases.record(v, r.now)
+	return v.String()
+}
+
+// receive merges code the client sent.
+func (r *seedRoom) receive(code string) {
+	r.t.Helper()
+	r.now = r.now.Add(10 * time.Millisecond)
+	choice := r.bases.choose(code)
+	if choice.base == nil {
+		choice.base = r.text.Version()
+	}
+	var merged *crdt.TextVersion
+	if _, err := r.doc.Transact(func(tx *crdt.Transaction) (err error) {
+		merged, err = choice.apply(tx, r.text, code)
+		return err
+	}); err != nil {
+		r.t.Fatal(err)
+	}
+	r.bases.merged(choice, merged, r.now)
+}
+
+// other applies another peer's edit.
+func (r *seedRoom) other(fn func(tx *crdt.Transaction) error) {
+	r.t.Helper()
+	if _, err := r.doc.Transact(fn); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// appendTo has another peer type s at the end of the line that begins with prefix.
+func (r *seedRoom) appendTo(prefix, s string) {
+	r.other(func(tx *crdt.Transaction) error {
+		code := r.text.String()
+		at := strings.Index(code, prefix)
+		end := at + strings.IndexByte(code[at:], '\n')
+		return r.text.Insert(tx, utf16x.Len(code[:end]), s)
+	})
+}
+
+func (r *seedRoom) want(code string) {
+	r.t.Helper()
+	if got := r.text.String(); got != code {
+		r.t.Errorf("code = %q, want %q", got, code)
+	}
+}
+
+// TestSeedBaseLateAnswers: the client answers each version it was sent, 40 versions late,
+// with a line of its own, while a peer types on the first line: nothing is lost or doubled.
+func TestSeedBaseLateAnswers(t *testing.T) {
+	r := newSeedRoom(t, "#A:\n")
+	var sent []string
+	for i := range 100 {
+		r.appendTo("#A:", fmt.Sprintf("[%d]", i))
+		sent = append(sent, r.send())
+		if i >= 40 {
+			r.receive(sent[i-40] + fmt.Sprintf("\n#J%d", i-40))
+		}
+	}
+	checkOnce(t, r.text.String(), 100, "[%d]")
+	checkOnce(t, r.text.String(), 60, "#J%d\n")
+}
+
+// checkOnce checks that the code holds each of format's n tokens once.
+func checkOnce(t *testing.T, code string, n int, format string) {
+	t.Helper()
+	code += "\n"
+	for i := range n {
+		if c := strings.Count(code, fmt.Sprintf(format, i)); c != 1 {
+			t.Errorf("%q is in the code %d times", fmt.Sprintf(format, i), c)
+		}
+	}
+}
+
+// TestSeedBaseOwnCode: a client that types on its own code, whose code crosses the versions
+// sent on the wire (its text is replaced by each it receives, as the seed's app does).
+func TestSeedBaseOwnCode(t *testing.T) {
+	t.Run("crossing echo", func(t *testing.T) {
+		r := newSeedRoom(t, "")
+		r.send()
+		r.receive("a")
+		v1 := r.send() // "a", in flight
+		r.receive("ab")
+		r.receive(v1 + "c") // v1 arrived and replaced "ab"
+		if got := r.text.String(); got != "abc" && got != "acb" {
+			t.Errorf("code = %q, want a, b and c once", got)
+		}
+	})
+	t.Run("typed, deleted and typed again", func(t *testing.T) {
+		r := newSeedRoom(t, "")
+		r.send()
+		r.receive("x")
+		r.send() // "x"
+		r.receive("")
+		r.receive("x")
+		r.send() // "x", the second
+		r.receive("xy")
+		r.want("xy")
+		r.receive("x")
+		r.receive("")
+		r.want("")
+	})
+	t.Run("cut and undone", func(t *testing.T) {
+		r := newSeedRoom(t, "")
+		r.send()
+		r.receive("hello")
+		r.send() // "hello", received
+		r.receive("")
+		r.receive("hello")
+		r.want("hello")
+	})
+	t.Run("types while a peer types elsewhere", func(t *testing.T) {
+		r := newSeedRoom(t, "#A:\n#B:\n")
+		local := r.send()
+		for i := range 50 {
+			r.appendTo("#A:", fmt.Sprintf("[%d]", i))
+			local = strings.Replace(local, "#B:", fmt.Sprintf("#B:%c", 'a'+i%26), 1)
+			r.receive(local)
+			if i%5 == 4 {
+				local = r.send()
+			}
+		}
+		checkOnce(t, r.text.String(), 50, "[%d]")
+		if got, want := r.text.String()[strings.Index(r.text.String(), "#B:"):], local[strings.Index(local, "#B:"):]; got != want {
+			t.Errorf("the client's line is %q, want %q", got, want)
+		}
+	})
+}
+
+// TestSeedBaseReplacement: a client that saw the latest version and replaces the whole code
+// gets exactly its code; one that replaces it while another types keeps only what the other
+// typed since, and the code does not grow with each replacement.
+func TestSeedBaseReplacement(t *testing.T) {
+	t.Run("after the latest version", func(t *testing.T) {
+		r := newSeedRoom(t, "first text\n")
+		r.send()
+		r.appendTo("first", " grows")
+		r.send()
+		r.receive("something else entirely")
+		r.want("something else entirely")
+	})
+	t.Run("while another types", func(t *testing.T) {
+		r := newSeedRoom(t, "first text\n")
+		r.send()
+		for i := range 20 {
+			r.other(func(tx *crdt.Transaction) error { return r.text.Insert(tx, 0, fmt.Sprintf("[%d]", i)) })
+			r.receive(strings.Repeat(fmt.Sprintf("replacement %d\n", i), 20)) // crosses [i]
+			r.send()
+		}
+		// Each replacement replaced the one before, and kept the token typed meanwhile.
+		r.want("[19]" + strings.Repeat("replacement 19\n", 20))
+	})
+}
+
+// TestSeedBaseForgotten: a client that falls ever further behind, until the versions it
+// answers were forgotten (a connection keeps seedBase.maxBytes of them), deletes nothing
+// others typed and doubles nothing: the code grows by at most what it added (its lines may
+// land a little off).
+func TestSeedBaseForgotten(t *testing.T) {
+	r := newSeedRoom(t, "#A:\n")
+	r.bases.maxBytes = 2 << 10
+	var sent []string
+	added := 0
+	for i := range 300 {
+		r.appendTo("#A:", fmt.Sprintf("[%d]", i))
+		sent = append(sent, r.send())
+		if i%2 == 0 { // answers version i/2
+			line := fmt.Sprintf("\n#J%d", i/2)
+			r.receive(sent[i/2] + line)
+			added += len(line)
+		}
+	}
+	if !r.bases.doubt {
+		t.Error("no version the client may answer was forgotten: the test tests nothing")
+	}
+	checkOnce(t, r.text.String(), 300, "[%d]")
+	if got, most := len(r.text.String()), len(sent[299])+added; got > most {
+		t.Errorf("the code is %d bytes, more than the %d others and the client wrote", got, most)
+	}
+}
