@@ -126,3 +126,45 @@ func TestLegacyMergeKeepsConcurrentEdits(t *testing.T) {
 
 // len16 returns the length of s in UTF-16 code units.
 func len16(s string) int { return len(utf16.Encode([]rune(s))) }
+
+// A legacy client replaces the whole code three times with dissimilar texts of 300 KB (issue
+// 12, item 7: the old text used to survive, 15 MB after three replacements of 5), each after it
+// received the last; a Yjs client types at the start meanwhile. Each replacement gives exactly
+// its text and what the Yjs client typed since the version it replaced.
+func TestLegacyReplacementReplaces(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Options{})
+	id := ts.createRoom(t, "python")
+	y := dialYjs(t, ts, id, 51)
+	l := dialSeed(t, ts, id)
+	await(t, ts.sig, "the starter code", func() bool { return l.Code() != "" && y.String() == l.Code() })
+	rng := rand.New(rand.NewPCG(5, 6))
+	typed := 0
+	for i := range 3 {
+		replacement := fmt.Sprintf("# replacement %d\n", i) + randomWords(rng, 300<<10)
+		_, codes, _, _ := l.state()
+		l.sendCode(replacement)
+		y.edit(func(tx *crdt.Transaction, x *crdt.Text) error { typed++; return x.Insert(tx, 0, fmt.Sprintf("[%d]", typed)) })
+		await(t, ts.sig, "the replacement back", func() bool {
+			code, n, _, _ := l.state()
+			return n > codes && strings.HasSuffix(code, replacement) && y.String() == code
+		})
+		// What the Yjs client typed before the legacy client received the code it replaced
+		// is gone with it; what it typed since may stay: at most one token.
+		if code := l.Code(); len(code) > len(replacement)+len(fmt.Sprintf("[%d]", typed)) {
+			t.Errorf("replacement %d: the code is %d bytes, the replacement %d: %.80q", i, len(code), len(replacement), code)
+		}
+	}
+}
+
+// randomWords returns at least n bytes of random lowercase words, one space after each.
+func randomWords(rng *rand.Rand, n int) string {
+	var sb strings.Builder
+	for sb.Len() < n {
+		for range 1 + rng.IntN(8) {
+			sb.WriteByte(byte('a' + rng.IntN(26)))
+		}
+		sb.WriteByte(' ')
+	}
+	return sb.String()
+}
