@@ -84,10 +84,18 @@ func lateLegacyClient(t *testing.T, delay, stall time.Duration) {
 		return typists[1].String() == code && typists[2].String() == code && strings.Contains(code, lines[len(lines)-1])
 	})
 	code := typists[0].String()
-	for i := range typists {
-		for _, token := range typed[i] {
+	checkEachOnce(t, code, typed, lines)
+	t.Logf("%d, %d and %d tokens and %d legacy lines merged into %d characters", len(typed[0]), len(typed[1]), len(typed[2]), len(lines), len(code))
+}
+
+// checkEachOnce checks that code holds once each token the Yjs clients typed (tokens[i] for
+// client i) and each line the legacy client added (followed by no digit).
+func checkEachOnce(t *testing.T, code string, tokens [][]string, lines []string) {
+	t.Helper()
+	for i := range tokens {
+		for _, token := range tokens[i] {
 			if n := strings.Count(code, token); n != 1 {
-				t.Errorf("token %s typed by typist %d is in the code %d times", token, i, n)
+				t.Errorf("token %s typed by Yjs client %d is in the code %d times", token, i, n)
 			}
 		}
 	}
@@ -96,7 +104,6 @@ func lateLegacyClient(t *testing.T, delay, stall time.Duration) {
 			t.Errorf("legacy line %q is in the code %d times", line, n)
 		}
 	}
-	t.Logf("%d, %d and %d tokens and %d legacy lines merged into %d characters", len(typed[0]), len(typed[1]), len(typed[2]), len(lines), len(code))
 }
 
 // typistLine is the start of typist i's line.

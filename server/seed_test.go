@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"math/rand/v2"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -109,18 +108,7 @@ func TestLegacyMergeKeepsConcurrentEdits(t *testing.T) {
 	if _, got := ts.do(t, "GET", "/rooms/"+id, ""); got["code"] != code {
 		t.Errorf("GET /rooms code differs from the clients'")
 	}
-	for i := range peers {
-		for _, token := range tokens[i] {
-			if n := strings.Count(code, token); n != 1 {
-				t.Errorf("token %s typed by peer %d appears %d times", token, i, n)
-			}
-		}
-	}
-	for _, line := range lines {
-		if n := len(regexp.MustCompile(regexp.QuoteMeta(line)+`(\D|$)`).FindAllStringIndex(code, -1)); n != 1 {
-			t.Errorf("legacy line %q appears %d times", line, n)
-		}
-	}
+	checkEachOnce(t, code, tokens, lines)
 	t.Logf("%d + %d tokens and %d legacy lines merged into %d characters", len(tokens[0]), len(tokens[1]), len(lines), len(code))
 }
 
