@@ -75,10 +75,11 @@ bench: $(NODE_DEPS)
 
 # bench-store measures one small append to rooms of growing snapshots, and one group commit of
 # 20 to 1000 rooms' appends, in the embedded store and in Postgres (TEST_DATABASE_URL; skipped
-# without it): bytes written and time per append, time per group commit. Then the time the
-# embedded store takes to open with its journal at its limit.
+# without it): bytes written and time per append, time per group commit, the slowest append
+# while another room compacts 32 MiB. Then the time the embedded store takes to open with its
+# journal at its limit.
 bench-store:
-	$(GO) test ./store -run '^$$' -bench '^(BenchmarkAppendBySnapshot|BenchmarkAppendBatchByRooms)$$'
+	$(GO) test ./store -run '^$$' -bench '^(BenchmarkAppendBySnapshot|BenchmarkAppendBatchByRooms|BenchmarkAppendDuringCompaction)$$'
 	$(GO) test ./store/embedded -run '^$$' -bench '^BenchmarkOpenFullJournal$$'
 
 # bench-server measures pairpad's server against Hocuspocus 3.x (bench/server, in memory) with

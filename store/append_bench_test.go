@@ -7,6 +7,7 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -202,4 +203,67 @@ func openPostgres(b *testing.B) (store.Store, func() int64) {
 		}
 		return lsn
 	}
+}
+
+// BenchmarkAppendDuringCompaction appends one small update per durable commit to a room while
+// another room compacts a snapshot of 32 MiB, in the embedded store and in Postgres (skipped
+// without TEST_DATABASE_URL), and prints the slowest append of each compaction, the median of
+// those:
+//
+//	RESULT append-during-compaction snapshot=32MiB embedded=<ms> postgres=<ms> ratio=<postgres/embedded> ms
+//
+// A room's compaction must not hold other rooms' commits for its whole length: the embedded
+// store writes a large snapshot in chunks of a MiB, each in a transaction of its own.
+func BenchmarkAppendDuringCompaction(b *testing.B) {
+	snapshot := make([]byte, 32<<20)
+	mrand.NewChaCha8([32]byte{}).Read(snapshot)
+	got := make(map[string]appendFigures)
+	for _, be := range []backend{{"embedded", openEmbedded}, {"postgres", openPostgres}} {
+		b.Run("store="+be.name, func(b *testing.B) {
+			got[be.name] = appendFigures{ms: slowestAppendDuringCompaction(b, be, snapshot)}
+		})
+	}
+	printAppendResult("append-during-compaction", "snapshot=32MiB", "ms", "%.1f", got, func(f appendFigures) float64 { return f.ms })
+}
+
+// slowestAppendDuringCompaction returns the median over the benchmark's compactions of the
+// slowest append to another room during each, in milliseconds.
+func slowestAppendDuringCompaction(b *testing.B, be backend, snapshot []byte) float64 {
+	s, _ := be.open(b)
+	ctx := b.Context()
+	for _, id := range []string{"big", "small"} {
+		if err := s.CreateRoom(ctx, store.Room{ID: id, CreatedAt: time.Now()}, []byte{0, 0}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	entry := []store.Entry{{Update: bytes.Repeat([]byte{1}, 24), Time: time.Now(), Session: "N2Rk0b3hS8GJm5xQe1Vw_A"}}
+	var slowest []float64
+	for b.Loop() {
+		seq, err := s.Append(ctx, "big", entry)
+		if err != nil {
+			b.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- s.Compact(ctx, "big", store.Snapshot{Seq: seq, State: snapshot}) }()
+		var worst time.Duration
+		for compacting := true; compacting; {
+			select {
+			case err := <-done:
+				if err != nil {
+					b.Fatal(err)
+				}
+				compacting = false
+			default:
+				start := time.Now()
+				if _, err := s.Append(ctx, "small", entry); err != nil {
+					b.Fatal(err)
+				}
+				worst = max(worst, time.Since(start))
+			}
+		}
+		slowest = append(slowest, float64(worst.Microseconds())/1000)
+	}
+	slices.Sort(slowest)
+	b.ReportMetric(slowest[len(slowest)/2], "slowest-append-ms")
+	return slowest[len(slowest)/2]
 }

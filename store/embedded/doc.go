@@ -18,8 +18,15 @@
 // sort in seq order and compaction deletes a prefix. An entry's value there is the time the
 // update was accepted (Unix microseconds, 8 big-endian bytes), the session's length (one byte)
 // and bytes, then the update. A top-level bucket "snapshots" holds one bucket per room, keyed
-// by the room id, with its newest snapshot: seq (8 big-endian bytes) and state. Only
-// CreateRoom, Compact and DeleteRoom write there.
+// by the room id, with its newest snapshot: seq (8 big-endian bytes) and state, or for a
+// snapshot over 256 KiB, chunks (a generation, 8 big-endian bytes, and a count, 4) and the
+// snapshot in that many chunks of 256 KiB, each keyed by 0xff, the generation and its index (4
+// big-endian bytes). Only CreateRoom, Compact and DeleteRoom write there. Compact writes each
+// chunk in a transaction of its own, so that other rooms' commits go on between them (bbolt has
+// one writer at a time: a 32 MiB snapshot written at once held every commit up to 78 ms, in
+// chunks 7 ms), then
+// sets seq and chunks and deletes the chunks of every other generation (the snapshot replaced,
+// and those of a Compact that did not finish) in its last transaction.
 //
 // A top-level bucket "journal" holds what appends write: one record per commit (an
 // AppendBatches call, or an Append), keyed by a record number (8 big-endian bytes) that grows
@@ -119,7 +126,7 @@
 // and snapshot. Layouts 1 to 3 had no journal: every entry was in its room's log, and its
 // last_seq was the room's last seq. Layouts 1 to 4 could not delete rooms, and had no
 // "deleted" bucket and no opened_at: a room without opened_at was last opened when it was
-// created. Open upgrades an older file in one transaction: a layout 1 file's entries get the
+// created. Layouts 1 to 5 wrote every snapshot whole, under state. Open upgrades an older file in one transaction: a layout 1 file's entries get the
 // zero time and the empty session (unknown) and its language keys go, the snapshots move to
 // "snapshots", and the file gains an empty journal and an empty "deleted" bucket. A file of a
 // newer layout than this code knows is refused.

@@ -142,10 +142,17 @@ func TestLayout3(t *testing.T) {
 // TestLayout4 opens testdata/v4.db, a file in the layout the store wrote before rooms could
 // be deleted (doc.go), holding v2Rooms, most of their entries in the journal. The program
 // testdata/genv4 wrote it with the store of commit 6e9cf33 ("git show
-// 6e9cf33:store/embedded/testdata/genv4/main.go"; a later commit deleted it, as today's store
-// writes layout 5).
+// 6e9cf33:store/embedded/testdata/genv4/main.go"; a later commit deleted it, as the store went
+// on to write layout 5).
 func TestLayout4(t *testing.T) {
 	testOldLayout(t, "v4.db")
+}
+
+// TestLayout5 opens testdata/v5.db, a file in the layout the store wrote before it wrote large
+// snapshots in chunks (doc.go), holding v2Rooms: genv4's program run with the store of commit
+// e22b138, which wrote layout 5.
+func TestLayout5(t *testing.T) {
+	testOldLayout(t, "v5.db")
 }
 
 // testOldLayout opens a copy of testdata/fixture, which holds v2Rooms. Every room must load as
@@ -203,7 +210,7 @@ func checkRooms(t *testing.T, s store.Store, rooms []storedRoom) {
 	}
 }
 
-// checkLayout checks the file in dir as doc.go describes layout 5: the layout version, a
+// checkLayout checks the file in dir as doc.go describes layout 6: the layout version, a
 // journal bucket, a bucket of tombstones, and each room's snapshot in the snapshots bucket, not in its bucket in rooms,
 // which has no language key left from layout 1 either.
 func checkLayout(t *testing.T, dir string) {
@@ -214,8 +221,8 @@ func checkLayout(t *testing.T, dir string) {
 	}
 	defer db.Close()
 	err = db.View(func(tx *bolt.Tx) error {
-		if got := tx.Bucket([]byte("meta")).Get([]byte("layout")); binary.BigEndian.Uint64(got) != 5 {
-			t.Errorf("layout = %x, want 5", got)
+		if got := tx.Bucket([]byte("meta")).Get([]byte("layout")); binary.BigEndian.Uint64(got) != 6 {
+			t.Errorf("layout = %x, want 6", got)
 		}
 		for _, name := range []string{"journal", "deleted"} {
 			if tx.Bucket([]byte(name)) == nil {
@@ -567,3 +574,94 @@ func BenchmarkOpenFullJournal(b *testing.B) {
 
 // benchRoomID returns a room id of 22 characters, the length of the server's.
 func benchRoomID(i int) string { return fmt.Sprintf("room-%017d", i) }
+
+// TestChunkedSnapshot: a large snapshot is written in chunks, each in a transaction of its
+// own, and loads whole; chunks of a Compact that never finished (a crash between chunks) are
+// ignored by loads and deleted by the next Compact, as the chunks of a snapshot replaced are.
+func TestChunkedSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	s := open(t, dir)
+	if err := s.CreateRoom(ctx, store.Room{ID: "big"}, []byte("init")); err != nil {
+		t.Fatal(err)
+	}
+	seq := uint64(0)
+	compact := func(size int) []byte {
+		t.Helper()
+		seq++
+		if _, err := s.Append(ctx, "big", []store.Entry{{Update: []byte("u")}}); err != nil {
+			t.Fatal(err)
+		}
+		state := make([]byte, size)
+		for i := range state {
+			state[i] = byte(i * 7 / 5)
+		}
+		if err := s.Compact(ctx, "big", store.Snapshot{Seq: seq, State: state}); err != nil {
+			t.Fatal(err)
+		}
+		return state
+	}
+	check := func(want []byte, chunks int) {
+		t.Helper()
+		snap, entries, err := s.Load(ctx, "big")
+		if err != nil || snap.Seq != seq || !bytes.Equal(snap.State, want) || len(entries) != 0 {
+			t.Fatalf("Load = seq %d, %d bytes, %d entries, %v; want seq %d, the %d bytes compacted", snap.Seq, len(snap.State), len(entries), err, seq, len(want))
+		}
+		s.Close()
+		if got := chunkKeys(t, dir, "big"); got != chunks {
+			t.Errorf("the snapshot bucket holds %d chunks, want %d", got, chunks)
+		}
+		s = open(t, dir)
+	}
+	const chunk = embedded.SnapshotChunk
+	want := compact(3*chunk + 5)
+	check(want, 4)
+	// A crash after writing a chunk of the next snapshot, before the Compact's last transaction.
+	s.Close()
+	putLeftoverChunk(t, dir, "big")
+	s = open(t, dir)
+	check(want, 5)
+	check(compact(2*chunk), 2)
+	check(compact(100), 0)
+	s.Close()
+}
+
+// chunkKeys counts the snapshot chunks in room id's snapshot bucket of the file in dir.
+func chunkKeys(t *testing.T, dir, id string) int {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, embedded.FileName), 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	err = db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("snapshots")).Bucket([]byte(id)).ForEach(func(k, _ []byte) error {
+			if k[0] == 0xff {
+				n++
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// putLeftoverChunk puts the first chunk of a later generation into room id's snapshot bucket,
+// as a Compact that wrote it and crashed would have left it.
+func putLeftoverChunk(t *testing.T, dir, id string) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, embedded.FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	key := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64([]byte{0xff}, 1<<40), 0)
+	if err := db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("snapshots")).Bucket([]byte(id)).Put(key, []byte("a chunk never used"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -5,3 +5,6 @@ package embedded
 func OpenJournalLimit(dir string, limit int) (*Store, error) {
 	return open(dir, options{journalLimit: limit})
 }
+
+// SnapshotChunk is the size of the chunks a large snapshot is written in.
+const SnapshotChunk = snapshotChunk

@@ -14,7 +14,7 @@ import (
 
 // layoutVersion is the version of the file layout this code reads and writes (doc.go describes
 // it). Open upgrades a file of an older layout and refuses one of a newer layout.
-const layoutVersion = 5
+const layoutVersion = 6
 
 var (
 	bucketMeta = []byte("meta")
@@ -69,11 +69,14 @@ func upgrade(tx *bolt.Tx) error {
 			return fmt.Errorf("upgrade from layout 3: %w", err)
 		}
 	}
-	// Layout 4 could not delete rooms, so it has no tombstones; its rooms have no opened_at,
-	// and read their created_at instead.
-	if _, err := tx.CreateBucket(bucketDeleted); err != nil {
-		return fmt.Errorf("upgrade from layout 4: %w", err)
+	if version < 5 {
+		// Layout 4 could not delete rooms, so it has no tombstones; its rooms have no
+		// opened_at, and read their created_at instead.
+		if _, err := tx.CreateBucket(bucketDeleted); err != nil {
+			return fmt.Errorf("upgrade from layout 4: %w", err)
+		}
 	}
+	// Layout 5 wrote every snapshot whole: it has no chunks.
 	return setLayout(tx)
 }
 
