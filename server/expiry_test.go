@@ -194,3 +194,24 @@ func TestSweepInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomLinger: a room stays loaded for RoomOptions.Linger after its last user left, so a
+// client that comes back meanwhile finds it loaded (one load in all), then it unloads.
+func TestRoomLinger(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Options{Rooms: RoomOptions{Linger: 2 * time.Second}})
+	id := ts.createRoom(t, "python")
+	for range 3 {
+		l := dialSeed(t, ts, id)
+		await(t, ts.sig, "the code", func() bool { return l.Code() != "" })
+		l.closeNow()
+		await(t, ts.sig, "the socket to go", func() bool { return l.closed() })
+	}
+	if got := ts.scrape(t)["pairpad_room_load_seconds_count"]; got != 1 {
+		t.Errorf("the room loaded %v times for three users one after the other, want 1", got)
+	}
+	if n := ts.srv.rooms.count(); n != 1 {
+		t.Errorf("%d rooms live right after the last user left, want 1", n)
+	}
+	ts.awaitIdle(t) // within awaitTimeout: the linger is over
+}

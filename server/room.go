@@ -24,11 +24,12 @@ type liveRoom struct {
 	loaded chan struct{} // closed once the document is loaded (or failed to)
 	// exited is cancelled when the goroutine has exited (a context, so that a connection can
 	// wait for it with context.AfterFunc).
-	exited   context.Context
-	exit     context.CancelFunc
-	loadErr  error
-	refs     int  // guarded by m.mu
-	stopping bool // guarded by m.mu
+	exited    context.Context
+	exit      context.CancelFunc
+	loadErr   error
+	refs      int    // guarded by m.mu
+	stopping  bool   // guarded by m.mu
+	idleSince uint64 // guarded by m.mu: counts the times refs fell to 0, so that a linger timer knows it is stale
 
 	core      *room.Room
 	peers     map[room.ConnID]*peer

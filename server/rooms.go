@@ -34,6 +34,10 @@ type RoomOptions struct {
 	// MaxPendingStructs and MaxPendingDeleteRanges bound what a room's document keeps waiting
 	// for content it never received (see room.Options).
 	MaxPendingStructs, MaxPendingDeleteRanges int
+	// Linger is how long a room stays loaded after its last user left (0: it unloads at
+	// once), so that a page reload, or a client that reconnects in a loop, does not load a
+	// large room again each time.
+	Linger time.Duration
 }
 
 func (o RoomOptions) withDefaults() RoomOptions {
@@ -170,15 +174,30 @@ func (m *rooms) deleteIdle(ctx context.Context, id string) (deleted bool, err er
 	return true, nil
 }
 
-// release drops a reference; the last one stops the room, which flushes and unloads it.
+// release drops a reference; the last one stops the room, which flushes and unloads it, once
+// it has had no user for opts.Linger.
 func (m *rooms) release(r *liveRoom) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r.refs--
-	if r.refs == 0 && !r.stopping {
+	if r.refs > 0 || r.stopping {
+		return
+	}
+	if m.opts.Linger <= 0 {
 		r.stopping = true
 		close(r.stop)
+		return
 	}
+	r.idleSince++
+	idle := r.idleSince
+	time.AfterFunc(m.opts.Linger, func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if r.refs == 0 && !r.stopping && r.idleSince == idle {
+			r.stopping = true
+			close(r.stop)
+		}
+	})
 }
 
 // forget removes a stopped room from the live set.

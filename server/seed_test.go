@@ -132,7 +132,10 @@ func TestLegacyReplacementReplaces(t *testing.T) {
 		replacement := fmt.Sprintf("# replacement %d\n", i) + randomWords(rng, 300<<10)
 		_, codes, _, _ := l.state()
 		l.sendCode(replacement)
-		y.edit(func(tx *crdt.Transaction, x *crdt.Text) error { typed++; return x.Insert(tx, 0, fmt.Sprintf("[%d]", typed)) })
+		y.edit(func(tx *crdt.Transaction, x *crdt.Text) error {
+			typed++
+			return x.Insert(tx, 0, fmt.Sprintf("[%d]", typed))
+		})
 		await(t, ts.sig, "the replacement back", func() bool {
 			code, n, _, _ := l.state()
 			return n > codes && strings.HasSuffix(code, replacement) && y.String() == code

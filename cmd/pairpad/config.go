@@ -74,6 +74,9 @@ type Config struct {
 	MaxPendingStructs, MaxPendingDeleteRanges int
 	// RoomTTL is how long a room may go unopened before it is deleted; 0 means never.
 	RoomTTL time.Duration
+	// RoomLinger is how long a room stays loaded after its last user left; 0 unloads it at
+	// once.
+	RoomLinger time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client (for the autocomplete rate limit).
 	TrustedProxies []netip.Prefix
@@ -98,6 +101,7 @@ const (
 	DefaultRoomCreateRate       = 2
 	DefaultConnectionsPerAddr   = 256
 	DefaultMaxPending           = crdt.DefaultMaxPendingStructs
+	DefaultRoomLinger           = 10 * time.Second
 )
 
 // setting is one configuration value: its environment variable, its flag,
@@ -135,6 +139,7 @@ var settings = []setting{
 	{"MAX_PENDING_STRUCTS", "max-pending-structs", strconv.Itoa(DefaultMaxPending), "structs a room keeps waiting for content it never received; an update past it closes its socket with 1008", parsePendingStructs},
 	{"MAX_PENDING_DELETE_RANGES", "max-pending-delete-ranges", strconv.Itoa(DefaultMaxPending), "delete ranges a room keeps waiting for content it never received; an update past it closes its socket with 1008", parsePendingDeleteRanges},
 	{"ROOM_TTL", "room-ttl", "0", "delete the rooms nobody opened for this long, e.g. 720h (30 days), checked every tenth of it and at least hourly (0: never)", parseRoomTTL},
+	{"ROOM_LINGER", "room-linger", DefaultRoomLinger.String(), "how long a room stays loaded after its last user left, so that a reload or a reconnect does not load it again (0: unload at once)", parseRoomLinger},
 	{"ROOM_CREATE_RATE", "room-create-rate", strconv.Itoa(DefaultRoomCreateRate), "rooms created per second per client address, bursts of ten times as many (0: no limit)", parseRoomCreateRate},
 	{"DEBUG_ADDR", "debug-addr", "", "loopback address where Go's profiles are served under /debug/pprof/, e.g. 127.0.0.1:6060; empty: none", parseDebugAddr},
 	{"TRUSTED_PROXIES", "trusted-proxies", "", `comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. "127.0.0.1,10.0.0.0/8"`, parseTrustedProxies},
@@ -489,6 +494,15 @@ func parseRoomTTL(c *Config, raw string) error {
 		return fmt.Errorf("%q is not a duration of 0 or more (e.g. 720h; 0: rooms never expire)", raw)
 	}
 	c.RoomTTL = d
+	return nil
+}
+
+func parseRoomLinger(c *Config, raw string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(raw))
+	if err != nil || d < 0 || d > time.Hour {
+		return fmt.Errorf("%q is not a duration between 0 and 1h (e.g. 10s; 0: rooms unload at once)", raw)
+	}
+	c.RoomLinger = d
 	return nil
 }
 

@@ -34,6 +34,7 @@ func defaultConfig() Config {
 		MaxConnectionsPerAddress: 256,
 		MaxPendingStructs:        10_000,
 		MaxPendingDeleteRanges:   10_000,
+		RoomLinger:               10 * time.Second,
 	}
 }
 
@@ -104,6 +105,7 @@ func TestLoadConfig(t *testing.T) {
 			c.MaxPendingStructs, c.MaxPendingDeleteRanges = 500, 2000
 		})},
 		{name: "room TTL zero", env: map[string]string{"ROOM_TTL": "0s"}, want: defaultConfig()},
+		{name: "room linger", env: map[string]string{"ROOM_LINGER": "0"}, want: with(func(c *Config) { c.RoomLinger = 0 })},
 		{name: "rate zero means no limit", env: map[string]string{"AUTOCOMPLETE_RATE": "0"}, want: with(func(c *Config) { c.AutocompleteRate = 0 })},
 		{name: "flags override environment",
 			args: []string{"-port", "7000", "--log-level=warn", "-allowed-origins", "*", "-data-dir", "/tmp/d", "-max-message-bytes", "2MiB"},
@@ -157,6 +159,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad ROOM_TTL", env: map[string]string{"ROOM_TTL": "30d"}, wantErr: `ROOM_TTL "30d" is not a duration of 0 or more`},
 		{name: "zero MAX_PENDING_STRUCTS", env: map[string]string{"MAX_PENDING_STRUCTS": "0"}, wantErr: `MAX_PENDING_STRUCTS "0" is not a number of structs of 1 or more`},
 		{name: "bad pending ranges flag", args: []string{"-max-pending-delete-ranges", "x"}, wantErr: `flag -max-pending-delete-ranges "x" is not a number of delete ranges of 1 or more`},
+		{name: "bad ROOM_LINGER", env: map[string]string{"ROOM_LINGER": "2h"}, wantErr: `ROOM_LINGER "2h" is not a duration between 0 and 1h`},
 		{name: "negative ROOM_TTL", env: map[string]string{"ROOM_TTL": "-1h"}, wantErr: `ROOM_TTL "-1h" is not a duration of 0 or more`},
 		{name: "bad room TTL flag", args: []string{"-room-ttl", "soon"}, wantErr: `flag -room-ttl "soon" is not a duration of 0 or more`},
 		{name: "unknown flag", args: []string{"-verbose"}, wantErr: "flag provided but not defined: -verbose"},

@@ -190,7 +190,8 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		TrustedProxies:           cfg.TrustedProxies,
 		App:                      webclient.Handler(),
 		Rooms: server.RoomOptions{MaxRoomBytes: int(cfg.MaxRoomBytes),
-			MaxPendingStructs: cfg.MaxPendingStructs, MaxPendingDeleteRanges: cfg.MaxPendingDeleteRanges},
+			MaxPendingStructs: cfg.MaxPendingStructs, MaxPendingDeleteRanges: cfg.MaxPendingDeleteRanges,
+			Linger: cfg.RoomLinger},
 	})
 	if err != nil {
 		return err

@@ -633,7 +633,7 @@ func snapshotState(sb *bolt.Bucket) ([]byte, error) {
 		return nil, fmt.Errorf("%w: chunks is %d bytes", errCorrupt, len(ref))
 	}
 	generation, count := binary.BigEndian.Uint64(ref), binary.BigEndian.Uint32(ref[8:])
-	var state []byte
+	state := make([]byte, 0, int(count)*snapshotChunk)
 	for i := range count {
 		chunk := sb.Get(chunkKey(generation, i))
 		if chunk == nil {
