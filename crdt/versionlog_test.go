@@ -112,3 +112,59 @@ func TestTextEditReturnsTheClientVersion(t *testing.T) {
 		t.Errorf("an edit of the returned version gives %q, want %q", text.String(), "hello,_😀!")
 	}
 }
+
+// FuzzVersionLog edits a text from the fuzzer's bytes (inserts of letters of 1 to 4 bytes,
+// some outside the BMP, deletions that may split a surrogate pair), appends a version after
+// each edit and drops the oldest now and then: every version the log holds rebuilds as it was
+// appended, and its text lists so.
+func FuzzVersionLog(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 200, 100, 50})
+	f.Add([]byte("insert, delete, drop: the fuzzer's bytes pick which"))
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 600 {
+			return
+		}
+		doc, _ := NewDoc(Options{ClientID: 5})
+		text, _ := doc.GetText("code")
+		letters := []string{"a", "\n", "é", "€", "😀"}
+		var log VersionLog
+		var want []*TextVersion
+		for i := 0; i+1 < len(ops); i += 2 {
+			op, arg := ops[i], int(ops[i+1])
+			switch {
+			case op%8 == 7 && len(want) > 0: // drop
+				n := arg % (len(want) + 1)
+				log.DropBefore(n)
+				want = want[min(n, len(want)):]
+				continue
+			case op%3 == 0 && text.Len() > 0:
+				at := arg % text.Len()
+				if _, err := doc.Transact(func(tx *Transaction) error { return text.Delete(tx, at, min(1+int(op>>4)%3, text.Len()-at)) }); err != nil {
+					t.Fatal(err)
+				}
+			default:
+				at := unitBoundary(text.String(), arg%(text.Len()+1))
+				if _, err := doc.Transact(func(tx *Transaction) error { return text.Insert(tx, at, letters[int(op>>3)%len(letters)]) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v := text.Version()
+			log.Append(v)
+			want = append(want, v)
+		}
+		if log.Len() != len(want) {
+			t.Fatalf("Len = %d, want %d", log.Len(), len(want))
+		}
+		for i, w := range want {
+			if got := log.Version(i); !got.Same(w) {
+				t.Fatalf("version %d = %q, want %q", i, got.String(), w.String())
+			}
+		}
+		log.Texts(func(i int, text []byte) bool {
+			if string(text) != want[i].String() {
+				t.Fatalf("text %d = %q, want %q", i, text, want[i].String())
+			}
+			return true
+		})
+	})
+}
