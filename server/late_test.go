@@ -270,7 +270,7 @@ func legacyTypist(t *testing.T, seed uint64) {
 			kept = append(kept, tok)
 		}
 		l.sendCode(string(local))
-		time.Sleep(time.Duration(1+rng.IntN(8)) * time.Millisecond)
+		time.Sleep(time.Duration(6+rng.IntN(8)) * time.Millisecond) // under JSONRate: about 100 a second
 	}
 	wg.Wait()
 

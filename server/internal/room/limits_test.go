@@ -96,6 +96,36 @@ func TestJSONMessageLimit(t *testing.T) {
 	}
 }
 
+// A JSON client typing as fast as key repeat (50 messages a second, for ten seconds) stays within
+// JSONRate; one sending 1,000 at once is closed with 1008 once past its burst.
+func TestJSONRate(t *testing.T) {
+	r := roomWith(t, Options{}, "json:typist", "json:flood")
+	r.Ready()
+	send := func(conn ConnID, code string, at time.Time) []Close {
+		r.Step(Receive{Conn: conn, Frame: Frame{Text: true, Data: []byte(`{"type":"code_update","code":"` + code + `"}`)}, At: at})
+		return r.Ready().Closes
+	}
+	code := r.text.String()
+	for i := range 500 {
+		code += "x"
+		if closes := send("typist", code, scriptEpoch.Add(time.Duration(i)*20*time.Millisecond)); len(closes) > 0 {
+			t.Fatalf("keystroke %d closed the typist: %+v", i, closes)
+		}
+	}
+	at := scriptEpoch.Add(10 * time.Second)
+	for i := range 1000 {
+		closes := send("flood", code, at)
+		if len(closes) == 0 {
+			continue
+		}
+		if closes[0].Conn != "flood" || closes[0].Code != ClosePolicyViolation || i < 200 {
+			t.Fatalf("message %d: closes %+v, want the flood closed with 1008 past its burst of 200", i, closes)
+		}
+		return
+	}
+	t.Fatal("1,000 messages at once did not close the connection")
+}
+
 // A room takes MaxConnections connections; one more is closed with 1013 and the others stay.
 func TestRoomFull(t *testing.T) {
 	r := roomWith(t, Options{MaxConnections: 3}, "a", "b", "c", "d")

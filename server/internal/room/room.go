@@ -50,8 +50,11 @@ type Options struct {
 	AwarenessRate          float64
 	// MaxJSONMessageBytes bounds a message of the seed's JSON protocol (default 1 MiB): each is
 	// a whole text, diffed against the versions its sender saw; a longer one closes the
-	// connection with 1009.
+	// connection with 1009. JSONRate bounds its messages per second on average, with bursts of
+	// twice as many (default 100; the seed's app sends one per keystroke): each is compared with
+	// up to 16 MiB of versions, and one more closes the connection with 1008.
 	MaxJSONMessageBytes int
+	JSONRate            float64
 	// MaxConnections is how many connections the room takes (default 128); one more is closed
 	// with 1013 (try again later) "room full".
 	MaxConnections int
@@ -109,6 +112,9 @@ func (o Options) withDefaults() Options {
 	if o.AwarenessRate <= 0 {
 		o.AwarenessRate = 100
 	}
+	if o.JSONRate <= 0 {
+		o.JSONRate = 100
+	}
 	return o
 }
 
@@ -136,6 +142,7 @@ type Room struct {
 	opts      Options
 	doc       *crdt.Doc
 	text      *crdt.Text
+	version   *crdt.TextVersion // the text's version, nil once an edit changed it (see codeVersion)
 	meta      *crdt.Map
 	awareness protocol.Awareness
 	owners    map[uint64]*conn // the connection that set each awareness client's state last
@@ -522,6 +529,7 @@ func (a *awarenessUpdate) encoded() []byte {
 // apply integrates an update from c and queues it for commit. No connection may write as
 // ServerClientID: the server's own edits must stay the server's to number.
 func (r *Room) apply(c *conn, update []byte) error {
+	r.version = nil
 	delta, err := r.doc.ApplyPeerUpdate(update, ServerClientID)
 	if err != nil {
 		return err
@@ -531,6 +539,15 @@ func (r *Room) apply(c *conn, update []byte) error {
 	}
 	r.accepted = append(r.accepted, accepted{from: c.id, update: update, delta: delta, at: r.now})
 	return nil
+}
+
+// codeVersion returns the text's version, built once for all the JSON clients sent it until
+// the next edit (building one walks the whole text).
+func (r *Room) codeVersion() *crdt.TextVersion {
+	if r.version == nil {
+		r.version = r.text.Version()
+	}
+	return r.version
 }
 
 // errRoomFull refuses an update that would grow the document past Options.MaxRoomBytes.
@@ -554,6 +571,7 @@ func (r *Room) size() int {
 // transact runs an edit on behalf of session ("" for the server) and queues its update for
 // commit. Edits fn made before failing are kept and committed, as in crdt.Doc.Transact.
 func (r *Room) transact(session ConnID, fn func(tx *crdt.Transaction) error) error {
+	r.version = nil
 	update, err := r.doc.Transact(fn)
 	if update != nil {
 		r.accepted = append(r.accepted, accepted{from: session, update: update, delta: update, at: r.now})

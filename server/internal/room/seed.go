@@ -31,6 +31,7 @@ type seedSession struct {
 	bases    seedBase // the versions the client's next code may be based on
 	dirty    bool     // the client has not been sent the latest code
 	lastSent time.Time
+	rate     bucket // of messages received (Options.JSONRate)
 }
 
 // NewSeedSession returns the session of a seed-protocol connection, which is sent the code at
@@ -89,6 +90,9 @@ func (s *seedSession) receive(c *conn, f Frame) error {
 		return refuse(CloseMessageTooBig, fmt.Sprintf("JSON messages are limited to %d bytes", limit),
 			fmt.Errorf("room: a JSON message of %d bytes", len(f.Data)))
 	}
+	if o := c.room.opts; !s.rate.take(1, o.JSONRate, 2*o.JSONRate, c.room.now) {
+		return refuse(ClosePolicyViolation, "too many code updates", errors.New("room: JSON message rate exceeded"))
+	}
 	code, reply := parseSeed(f.Data)
 	if reply != nil {
 		c.send(*reply) // the connection stays up
@@ -109,7 +113,7 @@ func (s *seedSession) merge(c *conn, code string) error {
 	text := c.room.text
 	choice := s.bases.choose(code)
 	if choice.base == nil {
-		choice.base = text.Version()
+		choice.base = c.room.codeVersion()
 	}
 	s.dirty = true
 	if growth := len(code) - len(choice.base.String()); growth > 0 && !c.room.fits(growth) {
@@ -186,7 +190,7 @@ func (s *seedSession) flush(c *conn) {
 		c.wakeAt(next)
 		return
 	}
-	v := c.room.text.Version()
+	v := c.room.codeVersion()
 	s.bases.record(v, c.now())
 	code := v.String()
 	msg, _ := json.Marshal(seedMessage{Type: "code_update", Code: &code})

@@ -49,7 +49,7 @@ type seedBase struct {
 // version sent less than seedLag plus twice the client's lag ago, it may still answer.
 const (
 	seedBaseBytes = 4 << 20
-	seedBaseScan  = 64 << 20
+	seedBaseScan  = 16 << 20
 	seedBaseAge   = 2 * time.Minute
 	seedLag       = time.Second
 )
