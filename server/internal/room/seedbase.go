@@ -3,6 +3,7 @@ package room
 import (
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pairpad/pairpad/crdt"
 )
@@ -22,7 +23,11 @@ import (
 //
 // Where two candidates differ from the code alike, the newer is the base (a character typed,
 // deleted and typed again is the last one), and the versions sent before a version chosen are
-// forgotten. A code that shares little with every candidate (a whole replacement) is based on
+// forgotten. A code equal to the version the client's last code was based on, or to one its
+// codes were based on before, undoes what the client typed since: it is based on its last code. A code equal to the client's last code changes nothing, even if a
+// version sent since would make it a deletion of what that version added: a client that sends
+// its code again unchanged must not delete what others typed (so a client that received its
+// own typing back and deleted exactly that sees it come back). A code that shares little with every candidate (a whole replacement) is based on
 // the newest: it replaces what the client last saw exactly.
 //
 // What a connection keeps is bounded: seedBaseBytes of memory, seedBaseScan bytes of text to
@@ -40,6 +45,8 @@ type seedBase struct {
 	sentAt   []time.Time       // when each was sent
 	own      *crdt.TextVersion // the code the client sent last, as merged; nil before its first
 	ownAt    time.Time
+	ownBase  string        // the text of the version own was based on
+	cursor   bool          // sent[0] is a version a code of the client was based on
 	lag      time.Duration // from sending the version the client's last code was based on to the code
 	doubt    bool          // versions the client may answer were dropped for room
 }
@@ -80,6 +87,7 @@ func (b *seedBase) drop(i int) {
 	}
 	b.sent.DropBefore(i)
 	b.sentAt = append(b.sentAt[:0], b.sentAt[i:]...)
+	b.cursor = false
 }
 
 // baseChoice is the version a code is based on, the sent versions it rules out, and whether
@@ -118,10 +126,11 @@ func (b *seedBase) choose(code string) baseChoice {
 	if chosen.replaced(code) {
 		chosen = all[len(all)-1]
 	}
-	if chosen.cost == 0 && chosen.index >= 0 && b.own != nil && b.ownAt.After(b.sentAt[chosen.index]) {
-		// The code is a version sent before the client's last code, which it undid: a
-		// client sends code because it changed it, so this is an undo or a crossing version
-		// it took up again.
+	if chosen.cost == 0 && chosen.index >= 0 && b.own != nil && code != b.own.String() &&
+		(code == b.ownBase || chosen.index == 0 && b.cursor) {
+		// The code is the version the client's last code was based on, or one its codes
+		// were based on before: the client undid what it typed since. (A client that only
+		// echoes what it receives sends a version newer than those.)
 		chosen = all[slices.IndexFunc(all, func(c candidate) bool { return c.index < 0 })]
 	}
 	if b.doubt && (chosen.index <= 0 || chosen.replaced(code)) && b.sent.Len() > 0 {
@@ -137,8 +146,15 @@ func (b *seedBase) choose(code string) baseChoice {
 // candidates returns the versions code may be based on, oldest first, each with its distance.
 func (b *seedBase) candidates(code string) []candidate {
 	score := func(index int, text []byte) candidate {
+		// Whole characters: "渢" and "渦" share two of their three bytes.
 		pre := commonPrefix(code, text)
+		for pre > 0 && pre < len(code) && !utf8.RuneStart(code[pre]) {
+			pre--
+		}
 		suf := commonSuffix(code[pre:], text[pre:])
+		for suf > 0 && !utf8.RuneStart(code[len(code)-suf]) {
+			suf--
+		}
 		return candidate{index, len(code) + len(text) - 2*(pre+suf), pre + suf, len(text)}
 	}
 	var all []candidate
@@ -160,7 +176,10 @@ func (b *seedBase) candidates(code string) []candidate {
 // a version sent since.
 func (b *seedBase) merged(c baseChoice, code *crdt.TextVersion, now time.Time) {
 	b.drop(c.drop)
-	b.own, b.ownAt = code, now
+	if !c.sentAt.IsZero() {
+		b.cursor = true // the base is sent[0] now
+	}
+	b.own, b.ownAt, b.ownBase = code, now, c.base.String()
 	b.doubt = c.maybeBefore
 	if !c.sentAt.IsZero() {
 		b.lag = now.Sub(c.sentAt)

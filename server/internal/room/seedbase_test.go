@@ -137,6 +137,15 @@ func TestSeedBaseOwnCode(t *testing.T) {
 		r.receive("")
 		r.want("")
 	})
+	t.Run("letters that share bytes", func(t *testing.T) {
+		r := newSeedRoom(t, "#")
+		r.send()
+		r.receive("#渢")  // U+6E22
+		r.send()         // "#渢", received
+		r.receive("#渢渦") // U+6E26: the same first two bytes
+		r.receive("#渦")
+		r.want("#渦")
+	})
 	t.Run("cut and undone", func(t *testing.T) {
 		r := newSeedRoom(t, "")
 		r.send()
@@ -162,6 +171,25 @@ func TestSeedBaseOwnCode(t *testing.T) {
 			t.Errorf("the client's line is %q, want %q", got, want)
 		}
 	})
+}
+
+// TestSeedBaseEcho: a client that sends back each code_update it receives (an editor that
+// reports setting its text as a change), one to three versions late while another types,
+// changes nothing.
+func TestSeedBaseEcho(t *testing.T) {
+	r := newSeedRoom(t, "#A:\n")
+	var sent []string
+	for i := range 200 {
+		r.appendTo("#A:", fmt.Sprintf("[%d]", i))
+		sent = append(sent, r.send())
+		if lag := 1 + i%3; i >= lag {
+			r.receive(sent[i-lag])
+		}
+	}
+	checkOnce(t, r.text.String(), 200, "[%d]")
+	if got, want := r.text.String(), sent[len(sent)-1]; got != want {
+		t.Errorf("code = %q, want what the other typed, %q", got, want)
+	}
 }
 
 // TestSeedBaseReplacement: a client that saw the latest version and replaces the whole code
