@@ -21,8 +21,11 @@ run:
 
 test: $(NODE_DEPS) lint test-web test-go fuzz-short
 
-# lint runs go vet and staticcheck (installed at the pinned release if it is not).
+# lint checks that gofmt leaves the Go files as they are, then runs go vet and staticcheck
+# (installed at the pinned release if it is not).
 lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "not formatted by gofmt: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	@if ! $(STATICCHECK) -version 2>/dev/null | grep -q "^staticcheck $(STATICCHECK_VERSION) "; then \
 	  echo "go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_MODULE)"; \
