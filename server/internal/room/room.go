@@ -50,9 +50,10 @@ type Options struct {
 	AwarenessRate          float64
 	// MaxJSONMessageBytes bounds a message of the seed's JSON protocol (default 1 MiB): each is
 	// a whole text, diffed against the versions its sender saw; a longer one closes the
-	// connection with 1009. JSONRate bounds its messages per second on average, with bursts of
-	// twice as many (default 100; the seed's app sends one per keystroke): each is compared with
-	// up to 16 MiB of versions, and one more closes the connection with 1008.
+	// connection with 1009. JSONRate bounds its messages per second on average, with bursts of 30
+	// seconds' worth (default 100; the seed's app sends one per keystroke, and a paused server
+	// finds them queued): each is compared with up to 16 MiB of versions, and one more closes the
+	// connection with 1008.
 	MaxJSONMessageBytes int
 	JSONRate            float64
 	// MaxConnections is how many connections the room takes (default 128); one more is closed

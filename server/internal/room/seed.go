@@ -43,6 +43,10 @@ func NewSeedSession(interval time.Duration) Session {
 	return &seedSession{interval: interval, bases: seedBase{maxBytes: seedBaseBytes}}
 }
 
+// jsonBurstSeconds is how many seconds of Options.JSONRate a JSON connection may send at once:
+// the codes a typist sent while the server was paused 25 s arrive together when it resumes.
+const jsonBurstSeconds = 30
+
 // seedMessage is a message of the seed's JSON protocol.
 type seedMessage struct {
 	Type  string  `json:"type"`
@@ -90,7 +94,7 @@ func (s *seedSession) receive(c *conn, f Frame) error {
 		return refuse(CloseMessageTooBig, fmt.Sprintf("JSON messages are limited to %d bytes", limit),
 			fmt.Errorf("room: a JSON message of %d bytes", len(f.Data)))
 	}
-	if o := c.room.opts; !s.rate.take(1, o.JSONRate, 2*o.JSONRate, c.room.now) {
+	if o := c.room.opts; !s.rate.take(1, o.JSONRate, jsonBurstSeconds*o.JSONRate, c.room.now) {
 		return refuse(ClosePolicyViolation, "too many code updates", errors.New("room: JSON message rate exceeded"))
 	}
 	code, reply := parseSeed(f.Data)
@@ -111,7 +115,7 @@ func (s *seedSession) merge(c *conn, code string) error {
 		return nil
 	}
 	text := c.room.text
-	choice := s.bases.choose(code)
+	choice := s.bases.choose(code, c.now())
 	if choice.base == nil {
 		choice.base = c.room.codeVersion()
 	}
@@ -138,13 +142,7 @@ func (s *seedSession) merge(c *conn, code string) error {
 
 // apply merges code into the text against the choice's base, and returns the code's version.
 func (c baseChoice) apply(tx *crdt.Transaction, text *crdt.Text, code string) (*crdt.TextVersion, error) {
-	diffs := diffTexts(c.base.String(), code)
-	if c.maybeBefore {
-		// Insertions only, where they make sense to a reader rather than where a few
-		// letters happen to match.
-		diffs = diffmatchpatch.New().DiffCleanupSemantic(diffs)
-	}
-	return text.Edit(tx, c.base, versionEdits(diffs, c.maybeBefore))
+	return text.Edit(tx, c.base, versionEdits(diffTexts(c.base.String(), code), c.maybeBefore))
 }
 
 // versionEdits converts a diff to the edits of a version; with keep, the deletions are only

@@ -2,6 +2,7 @@ package room
 
 import (
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -46,7 +47,6 @@ type seedBase struct {
 	own      *crdt.TextVersion // the code the client sent last, as merged; nil before its first
 	ownAt    time.Time
 	ownBase  string        // the text of the version own was based on
-	cursor   bool          // sent[0] is a version a code of the client was based on
 	lag      time.Duration // from sending the version the client's last code was based on to the code
 	doubt    bool          // versions the client may answer were dropped for room
 }
@@ -59,6 +59,9 @@ const (
 	seedBaseScan  = 16 << 20
 	seedBaseAge   = 2 * time.Minute
 	seedLag       = time.Second
+	// seedKeystrokes is the most bytes a code differs from the client's last code by when it
+	// is typed on it, in doubt (a keystroke or two, in any script).
+	seedKeystrokes = 16
 )
 
 // record records v as sent at now.
@@ -72,8 +75,8 @@ func (b *seedBase) record(v *crdt.TextVersion, now time.Time) {
 	b.drop(old)
 	for b.sent.Len() > 1 && (b.sent.Bytes() > b.maxBytes || b.sent.Len()*len(v.String()) > seedBaseScan) {
 		n := b.sent.Len()/4 + 1
-		if now.Sub(b.sentAt[min(n, len(b.sentAt))-1]) < seedLag+2*b.lag {
-			b.doubt = true
+		if b.own == nil || now.Sub(b.sentAt[min(n, len(b.sentAt))-1]) < seedLag+2*b.lag {
+			b.doubt = true // a client that sent no code yet may answer any version
 		}
 		b.drop(n)
 	}
@@ -87,7 +90,6 @@ func (b *seedBase) drop(i int) {
 	}
 	b.sent.DropBefore(i)
 	b.sentAt = append(b.sentAt[:0], b.sentAt[i:]...)
-	b.cursor = false
 }
 
 // baseChoice is the version a code is based on, the sent versions it rules out, and whether
@@ -110,37 +112,59 @@ type candidate struct {
 // replaced reports whether the code shares too little with the candidate to be an edit of it.
 func (c candidate) replaced(code string) bool { return 2*c.kept < min(len(code), c.size) }
 
-// choose returns the version code is most likely based on; nil if the client was sent nothing.
-func (b *seedBase) choose(code string) baseChoice {
+// choose returns the version code, received at now, is most likely based on; nil if the
+// client was sent nothing.
+func (b *seedBase) choose(code string, now time.Time) baseChoice {
 	all := b.candidates(code)
 	if len(all) == 0 {
 		return baseChoice{}
 	}
 	best := 0
 	for i, c := range all {
-		if c.cost <= all[best].cost {
-			best = i // the newest of equals
+		// Of equals, the one the code inserts least into (what the code adds to one, another
+		// may hold already: the client received it), then the oldest (what a newer one holds
+		// beside may be others' text the client never had).
+		if b := all[best]; c.cost < b.cost || c.cost == b.cost && c.size > b.size {
+			best = i
 		}
 	}
 	chosen := all[best]
 	if chosen.replaced(code) {
-		chosen = all[len(all)-1]
+		chosen = b.newestReceived(all, now)
 	}
-	if chosen.cost == 0 && chosen.index >= 0 && b.own != nil && code != b.own.String() &&
-		(code == b.ownBase || chosen.index == 0 && b.cursor) {
-		// The code is the version the client's last code was based on, or one its codes
-		// were based on before: the client undid what it typed since. (A client that only
-		// echoes what it receives sends a version newer than those.)
+	if chosen.cost == 0 && chosen.index >= 0 && b.own != nil && code == b.ownBase && code != b.own.String() {
+		// The code is the version the client's last code was based on: the client undid
+		// that code. (A client that only echoes what it receives sends a newer version.)
 		chosen = all[slices.IndexFunc(all, func(c candidate) bool { return c.index < 0 })]
 	}
 	if b.doubt && (chosen.index <= 0 || chosen.replaced(code)) && b.sent.Len() > 0 {
-		// Maybe based on a version forgotten: only add what the code adds to the oldest kept.
+		// Maybe based on a version forgotten: only add what the code adds, to the client's
+		// last code if it is a keystroke or two from it (a client typing on its own code),
+		// else to the oldest version kept.
+		if chosen.index < 0 && chosen.cost <= seedKeystrokes {
+			return baseChoice{base: b.own, maybeBefore: true}
+		}
 		return baseChoice{base: b.sent.Version(0), sentAt: b.sentAt[0], maybeBefore: true}
 	}
 	if chosen.index < 0 {
 		return baseChoice{base: b.own}
 	}
-	return baseChoice{base: b.sent.Version(chosen.index), sentAt: b.sentAt[chosen.index], drop: chosen.index}
+	return baseChoice{base: b.sent.Version(chosen.index), sentAt: b.sentAt[chosen.index], drop: chosen.index + 1}
+}
+
+// newestReceived returns the newest candidate the client has most likely received by now:
+// the newest, unless the client lags (answers more than seedLag late), then the newest sent
+// its lag ago.
+func (b *seedBase) newestReceived(all []candidate, now time.Time) candidate {
+	if b.lag <= seedLag {
+		return all[len(all)-1]
+	}
+	for i := len(all) - 1; i > 0; i-- {
+		if c := all[i]; c.index < 0 || !b.sentAt[c.index].After(now.Add(-b.lag)) {
+			return c
+		}
+	}
+	return all[0]
 }
 
 // candidates returns the versions code may be based on, oldest first, each with its distance.
@@ -155,7 +179,11 @@ func (b *seedBase) candidates(code string) []candidate {
 		for suf > 0 && !utf8.RuneStart(code[len(code)-suf]) {
 			suf--
 		}
-		return candidate{index, len(code) + len(text) - 2*(pre+suf), pre + suf, len(text)}
+		kept := pre + suf
+		if mid := text[pre : len(text)-suf]; len(mid) > 0 && strings.Contains(code[pre:len(code)-suf], string(mid)) {
+			kept += len(mid) // text added at both ends of the candidate's middle
+		}
+		return candidate{index, len(code) + len(text) - 2*kept, kept, len(text)}
 	}
 	var all []candidate
 	ownPlaced := b.own == nil
@@ -176,9 +204,6 @@ func (b *seedBase) candidates(code string) []candidate {
 // a version sent since.
 func (b *seedBase) merged(c baseChoice, code *crdt.TextVersion, now time.Time) {
 	b.drop(c.drop)
-	if !c.sentAt.IsZero() {
-		b.cursor = true // the base is sent[0] now
-	}
 	b.own, b.ownAt, b.ownBase = code, now, c.base.String()
 	b.doubt = c.maybeBefore
 	if !c.sentAt.IsZero() {

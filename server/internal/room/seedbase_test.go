@@ -43,7 +43,7 @@ func (r *seedRoom) send() string {
 func (r *seedRoom) receive(code string) {
 	r.t.Helper()
 	r.now = r.now.Add(10 * time.Millisecond)
-	choice := r.bases.choose(code)
+	choice := r.bases.choose(code, r.now)
 	if choice.base == nil {
 		choice.base = r.text.Version()
 	}
