@@ -139,6 +139,15 @@ func (v *TextVersion) eachRun(index, length int, fn func(idRun)) {
 	}
 }
 
+// EachID calls fn for each run of units with consecutive identities among the units [from, to)
+// of the version: their client, first clock and count.
+func (v *TextVersion) EachID(from, to int, fn func(client, clock uint64, n int)) {
+	from, to = max(from, 0), min(to, v.Len())
+	if from < to {
+		v.eachRun(from, to-from, func(r idRun) { fn(r.id.Client, r.id.Clock, r.n) })
+	}
+}
+
 // EditOp is the kind of a VersionEdit.
 type EditOp int8
 

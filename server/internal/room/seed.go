@@ -125,16 +125,18 @@ func (s *seedSession) merge(c *conn, code string) error {
 		return nil
 	}
 	var merged *crdt.TextVersion
+	before := c.room.doc.StateVector()[ServerClientID]
 	err := c.transact(func(tx *crdt.Transaction) (err error) {
 		merged, err = choice.apply(tx, text, code)
 		return err
 	})
+	inserted := clockRange{before, c.room.doc.StateVector()[ServerClientID]}
 	if err != nil {
 		// A diff of the version itself always applies to it.
 		return refuse(CloseInternalError, "could not merge the code", err)
 	}
 	if merged != nil { // nil: a viewer's edit was dropped
-		s.bases.merged(choice, merged, c.now())
+		s.bases.merged(choice, merged, inserted, c.now())
 	}
 	s.flush(c)
 	return nil

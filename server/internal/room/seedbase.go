@@ -2,11 +2,13 @@ package room
 
 import (
 	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/internal/utf16x"
 )
 
 // A JSON client's code_update carries no version: the server finds the one the client edited
@@ -47,6 +49,7 @@ type seedBase struct {
 	own      *crdt.TextVersion // the code the client sent last, as merged; nil before its first
 	ownAt    time.Time
 	ownBase  string        // the text of the version own was based on
+	mine     clockRanges   // the clocks of what the client's codes inserted (the server's client id)
 	lag      time.Duration // from sending the version the client's last code was based on to the code
 	doubt    bool          // versions the client may answer were dropped for room
 }
@@ -103,10 +106,11 @@ type baseChoice struct {
 
 // candidate is a version a code may be based on, and how far the code is from it.
 type candidate struct {
-	index int // in sent, -1 for own
-	cost  int // bytes outside their common start and end, of both
-	kept  int // bytes in their common start and end
-	size  int // of the candidate's text
+	index    int // in sent, -1 for own
+	cost     int // bytes outside their common start and end, of both
+	kept     int // bytes in their common start and end
+	size     int // of the candidate's text
+	pre, suf int // bytes of the common start and end
 }
 
 // replaced reports whether the code shares too little with the candidate to be an edit of it.
@@ -121,14 +125,13 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 	}
 	best := 0
 	for i, c := range all {
-		// Of equals, the one the code inserts least into (what the code adds to one, another
-		// may hold already: the client received it), then the oldest (what a newer one holds
-		// beside may be others' text the client never had).
+		// Of equals, the one the code inserts least into: what the code adds to one, another
+		// may hold already (the client received it).
 		if b := all[best]; c.cost < b.cost || c.cost == b.cost && c.size > b.size {
 			best = i
 		}
 	}
-	chosen := all[best]
+	chosen := b.breakTie(code, all, all[best])
 	if chosen.replaced(code) {
 		chosen = b.newestReceived(all, now)
 	}
@@ -150,6 +153,45 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 		return baseChoice{base: b.own}
 	}
 	return baseChoice{base: b.sent.Version(chosen.index), sentAt: b.sentAt[chosen.index], drop: chosen.index + 1}
+}
+
+// breakTie returns, of the candidates as near code as best and as large, the oldest of those
+// from which the code deletes only what the client typed itself: deleting others' text, the
+// client must have had it, which an older version may show it did not.
+func (b *seedBase) breakTie(code string, all []candidate, best candidate) candidate {
+	var first *candidate
+	for i := range all {
+		c := &all[i]
+		if c.cost != best.cost || c.size != best.size {
+			continue
+		}
+		if first == nil {
+			first = c
+		}
+		if !b.deletesOthers(code, c) {
+			return *c
+		}
+	}
+	return *first
+}
+
+// deletesOthers reports whether code, based on candidate c, deletes text of c that its client
+// did not type: in c's middle, between the start and the end it shares with code.
+func (b *seedBase) deletesOthers(code string, c *candidate) bool {
+	v := b.own
+	if c.index >= 0 {
+		v = b.sent.Version(c.index)
+	}
+	text := v.String()
+	from := utf16x.Len(text[:c.pre])
+	to := from + utf16x.Len(text[c.pre:len(text)-c.suf])
+	others := false
+	v.EachID(from, to, func(client, clock uint64, n int) {
+		if client != ServerClientID || !b.mine.holds(clock, uint64(n)) {
+			others = true
+		}
+	})
+	return others
 }
 
 // newestReceived returns the newest candidate the client has most likely received by now:
@@ -183,7 +225,7 @@ func (b *seedBase) candidates(code string) []candidate {
 		if mid := text[pre : len(text)-suf]; len(mid) > 0 && strings.Contains(code[pre:len(code)-suf], string(mid)) {
 			kept += len(mid) // text added at both ends of the candidate's middle
 		}
-		return candidate{index, len(code) + len(text) - 2*kept, kept, len(text)}
+		return candidate{index, len(code) + len(text) - 2*kept, kept, len(text), pre, suf}
 	}
 	var all []candidate
 	ownPlaced := b.own == nil
@@ -202,9 +244,10 @@ func (b *seedBase) candidates(code string) []candidate {
 
 // merged records the code the client sent, as merged against c: the next is based on it or on
 // a version sent since.
-func (b *seedBase) merged(c baseChoice, code *crdt.TextVersion, now time.Time) {
+func (b *seedBase) merged(c baseChoice, code *crdt.TextVersion, inserted clockRange, now time.Time) {
 	b.drop(c.drop)
 	b.own, b.ownAt, b.ownBase = code, now, c.base.String()
+	b.mine.add(inserted)
 	b.doubt = c.maybeBefore
 	if !c.sentAt.IsZero() {
 		b.lag = now.Sub(c.sentAt)
@@ -235,4 +278,34 @@ func commonSuffix[B string | []byte](a string, b B) int {
 		i++
 	}
 	return i
+}
+
+// clockRange is the clocks [from, to) of the server's client id.
+type clockRange struct{ from, to uint64 }
+
+// clockRanges is a bounded list of clock ranges, the newest last.
+type clockRanges []clockRange
+
+// seedMineRanges bounds the ranges a JSON connection remembers its client inserted (one a
+// code); older ones count as others' text.
+const seedMineRanges = 4096
+
+func (m *clockRanges) add(r clockRange) {
+	if r.from >= r.to {
+		return
+	}
+	if n := len(*m); n > 0 && (*m)[n-1].to == r.from {
+		(*m)[n-1].to = r.to
+		return
+	}
+	*m = append(*m, r)
+	if len(*m) > seedMineRanges {
+		*m = append((*m)[:0], (*m)[len(*m)-seedMineRanges:]...)
+	}
+}
+
+// holds reports whether the n clocks from clock are all in the ranges.
+func (m clockRanges) holds(clock, n uint64) bool {
+	i := sort.Search(len(m), func(i int) bool { return m[i].to > clock })
+	return i < len(m) && m[i].from <= clock && clock+n <= m[i].to
 }

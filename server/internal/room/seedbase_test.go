@@ -48,13 +48,14 @@ func (r *seedRoom) receive(code string) {
 		choice.base = r.text.Version()
 	}
 	var merged *crdt.TextVersion
+	before := r.doc.StateVector()[ServerClientID]
 	if _, err := r.doc.Transact(func(tx *crdt.Transaction) (err error) {
 		merged, err = choice.apply(tx, r.text, code)
 		return err
 	}); err != nil {
 		r.t.Fatal(err)
 	}
-	r.bases.merged(choice, merged, r.now)
+	r.bases.merged(choice, merged, clockRange{before, r.doc.StateVector()[ServerClientID]}, r.now)
 }
 
 // other applies another peer's edit.
