@@ -205,14 +205,15 @@ func (s *seedSession) flush(c *conn) {
 // most of it outside the diff's timeout (BenchmarkSeedLargeReplacement).
 const seedLetterDiffBytes = 16 << 10
 
-// diffTexts returns go-diff's diff of a and b, each diff bounded by seedDiffTimeout: past it
-// a diff is coarser (a changed region replaced whole) but still exact.
+// diffTexts returns go-diff's diff of a and b, bounded by seedDiffTimeout in all: past it a
+// diff is coarser (a changed region replaced whole) but still exact.
 func diffTexts(a, b string) []diffmatchpatch.Diff {
 	dmp := diffmatchpatch.New()
 	dmp.DiffTimeout = seedDiffTimeout
 	if len(a)+len(b) <= seedLetterDiffBytes {
 		return dmp.DiffMain(a, b, false)
 	}
+	deadline := time.Now().Add(seedDiffTimeout)
 	start := commonPrefix(a, b)
 	start -= utf8BoundaryBack(a, start)
 	end := commonSuffix(a[start:], b[start:])
@@ -226,7 +227,7 @@ func diffTexts(a, b string) []diffmatchpatch.Diff {
 	for i := 0; i < len(byLine); i++ {
 		if i+1 < len(byLine) && byLine[i].Type == diffmatchpatch.DiffDelete && byLine[i+1].Type == diffmatchpatch.DiffInsert &&
 			len(byLine[i].Text)+len(byLine[i+1].Text) <= seedLetterDiffBytes {
-			diffs = append(diffs, dmp.DiffMain(byLine[i].Text, byLine[i+1].Text, false)...)
+			diffs = append(diffs, letterDiff(dmp, byLine[i].Text, byLine[i+1].Text, deadline)...)
 			i++
 			continue
 		}
@@ -236,6 +237,18 @@ func diffTexts(a, b string) []diffmatchpatch.Diff {
 		diffs = append(diffs, diffmatchpatch.Diff{Type: diffmatchpatch.DiffEqual, Text: a[len(a)-end:]})
 	}
 	return diffs
+}
+
+// letterDiff diffs a replaced block letter by letter until deadline, then replaces it whole.
+// The letters the two blocks share by chance, too few to be meant, are not kept: a dissimilar
+// block becomes one deletion and one insertion rather than hundreds of edits to merge.
+func letterDiff(dmp *diffmatchpatch.DiffMatchPatch, a, b string, deadline time.Time) []diffmatchpatch.Diff {
+	left := time.Until(deadline)
+	if left <= 0 { // go-diff takes a timeout of 0 for none
+		return []diffmatchpatch.Diff{{Type: diffmatchpatch.DiffDelete, Text: a}, {Type: diffmatchpatch.DiffInsert, Text: b}}
+	}
+	dmp.DiffTimeout = left
+	return dmp.DiffCleanupSemantic(dmp.DiffMain(a, b, false))
 }
 
 // utf8BoundaryBack returns how far before i the UTF-8 character s[i] is part of begins (0 if
