@@ -13,12 +13,12 @@ import (
 	"github.com/pairpad/pairpad/server/internal/httpapi"
 )
 
-// seedDiffTimeout bounds each diff of a whole-code update, on the room's goroutine, where every
+// seedDiffTimeout bounds the diff of a whole-code update, on the room's goroutine, where every
 // other edit of the room waits: past it the diff is coarser (a changed region replaced whole) but
-// still exact, so it deletes only characters of the version the client edited. At 200 ms a
-// dissimilar replacement of 256 KiB stalled the room 371 ms; at 20 ms, 104 ms
-// (BenchmarkSeedLargeReplacement).
-const seedDiffTimeout = 20 * time.Millisecond
+// still exact, so it deletes only characters of the version the client edited. A crafted 900 KiB
+// code of 2 KiB blocks, each changed, costs the room 19 ms with it, 36 ms at 20 ms
+// (BenchmarkSeedManyBlocks).
+const seedDiffTimeout = 5 * time.Millisecond
 
 // DefaultSeedInterval is the least time between two code_update messages to one seed client.
 const DefaultSeedInterval = 50 * time.Millisecond
