@@ -2,8 +2,10 @@ package crdt
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"sort"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -142,7 +144,9 @@ func (l *VersionLog) DropBefore(i int) {
 // where identities do not tell (a surrogate pair another peer split keeps its identities and
 // changes its text).
 func (v *TextVersion) deltaTo(w *TextVersion) versionDelta {
-	if d := v.splices(w); d != nil && v.apply(d).Same(w) {
+	// Only a split surrogate pair (a U+FFFD in a text) has identities that do not tell its
+	// text; otherwise the splices need no check.
+	if d := v.splices(w); d != nil && (!splitPair(v.text) && !splitPair(w.text) || v.apply(d).Same(w)) {
 		return d
 	}
 	return versionDelta{{del: v.Len(), byteDel: len(v.text), text: w.text, runs: w.runs}}
@@ -191,6 +195,9 @@ func (v *TextVersion) splices(w *TextVersion) versionDelta {
 	}
 	return d
 }
+
+// splitPair reports whether text may hold half a surrogate pair (as U+FFFD).
+func splitPair(text string) bool { return strings.Contains(text, replacementChar) }
 
 // apply returns the version d turns v into.
 func (v *TextVersion) apply(d versionDelta) *TextVersion {
@@ -251,6 +258,10 @@ type byteWalker struct {
 // to returns the byte offset of UTF-16 offset unit, -1 if it is within a surrogate pair.
 func (x *byteWalker) to(unit int) int {
 	for x.unit < unit && x.byte < len(x.s) {
+		if x.unit+8 <= unit && x.byte+8 <= len(x.s) && binary.LittleEndian.Uint64([]byte(x.s[x.byte:x.byte+8]))&0x8080808080808080 == 0 {
+			x.unit, x.byte = x.unit+8, x.byte+8 // eight ASCII letters
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(x.s[x.byte:])
 		x.unit += utf16RuneLen(r)
 		x.byte += size
