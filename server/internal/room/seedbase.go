@@ -125,13 +125,11 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 	}
 	best := 0
 	for i, c := range all {
-		// Of equals, the one the code inserts least into: what the code adds to one, another
-		// may hold already (the client received it).
-		if b := all[best]; c.cost < b.cost || c.cost == b.cost && c.size > b.size {
+		if c.cost < all[best].cost {
 			best = i
 		}
 	}
-	chosen := b.breakTie(code, all, all[best])
+	chosen := b.breakTie(code, all, all[best].cost)
 	if chosen.replaced(code) {
 		chosen = b.newestReceived(all, now)
 	}
@@ -155,24 +153,25 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 	return baseChoice{base: b.sent.Version(chosen.index), sentAt: b.sentAt[chosen.index], drop: chosen.index + 1}
 }
 
-// breakTie returns, of the candidates as near code as best and as large, the oldest of those
-// from which the code deletes only what the client typed itself: deleting others' text, the
-// client must have had it, which an older version may show it did not.
-func (b *seedBase) breakTie(code string, all []candidate, best candidate) candidate {
-	var first *candidate
+// breakTie returns, of the candidates at cost from code, the one the code is most likely based
+// on: of those from which it deletes only what its client typed (deleting others' text, the
+// client must have had it, which another may show it did not), the one it inserts least into
+// (what the code adds to one, another may hold already: the client received it), then the oldest
+// (what a newer one holds beside may be others' text the client never had).
+func (b *seedBase) breakTie(code string, all []candidate, cost int) candidate {
+	var best *candidate
+	bestOthers := false
 	for i := range all {
 		c := &all[i]
-		if c.cost != best.cost || c.size != best.size {
+		if c.cost != cost {
 			continue
 		}
-		if first == nil {
-			first = c
-		}
-		if !b.deletesOthers(code, c) {
-			return *c
+		others := b.deletesOthers(code, c)
+		if best == nil || bestOthers && !others || bestOthers == others && c.size > best.size {
+			best, bestOthers = c, others
 		}
 	}
-	return *first
+	return *best
 }
 
 // deletesOthers reports whether code, based on candidate c, deletes text of c that its client
