@@ -66,7 +66,7 @@ func DecodeUpdate(update []byte) (*Update, error) {
 			if d.Err() != nil {
 				break
 			}
-			if !advanceClock(d, &clock, h.length) {
+			if !advanceClock(d, &clock, h.length, h.kind() == kindSkip) {
 				break
 			}
 			u.content = append(u.content, span{uint32(start), uint32(d.Pos())})

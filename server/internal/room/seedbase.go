@@ -154,36 +154,62 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 }
 
 // breakTie returns, of the candidates at cost from code, the one the code is most likely based
-// on: of those from which it deletes only what its client typed (deleting others' text, the
-// client must have had it, which another may show it did not), the one it inserts least into
-// (what the code adds to one, another may hold already: the client received it), then the oldest
-// (what a newer one holds beside may be others' text the client never had).
+// on. It prefers, in this order:
+//   - one from which the code deletes only what its client typed (deleting others' text, the
+//     client must have had it, which another may show it did not);
+//   - one into which the code inserts no text that another holds as others' (a client cannot
+//     type another's text: it received it);
+//   - the one it inserts least into (what the code adds to one, another may hold already);
+//   - the oldest (what a newer one holds beside may be others' text the client never had).
 func (b *seedBase) breakTie(code string, all []candidate, cost int) candidate {
-	var best *candidate
-	bestOthers := false
+	var tied []*candidate
+	versions := map[int]*crdt.TextVersion{}
 	for i := range all {
-		c := &all[i]
-		if c.cost != cost {
-			continue
+		if c := &all[i]; c.cost == cost {
+			tied = append(tied, c)
+			versions[c.index] = b.version(c.index)
 		}
-		others := b.deletesOthers(code, c)
-		if best == nil || bestOthers && !others || bestOthers == others && c.size > best.size {
-			best, bestOthers = c, others
+	}
+	if len(tied) == 1 {
+		return *tied[0]
+	}
+	type doubt struct{ deletes, inserts bool }
+	var best *candidate
+	var bestDoubt doubt
+	for _, c := range tied {
+		v := versions[c.index]
+		text := v.String()
+		d := doubt{deletes: b.othersIn(v, utf16x.Len(text[:c.pre]), utf16x.Len(text[:len(text)-c.suf]))}
+		if ins := code[c.pre : len(code)-c.suf]; ins != "" {
+			for _, o := range tied {
+				ov := versions[o.index]
+				if at := strings.Index(ov.String(), ins); o != c && at >= 0 {
+					from := utf16x.Len(ov.String()[:at])
+					d.inserts = d.inserts || b.othersIn(ov, from, from+utf16x.Len(ins))
+				}
+			}
+		}
+		switch {
+		case best == nil,
+			bestDoubt.deletes && !d.deletes,
+			bestDoubt.deletes == d.deletes && bestDoubt.inserts && !d.inserts,
+			bestDoubt == d && c.size > best.size:
+			best, bestDoubt = c, d
 		}
 	}
 	return *best
 }
 
-// deletesOthers reports whether code, based on candidate c, deletes text of c that its client
-// did not type: in c's middle, between the start and the end it shares with code.
-func (b *seedBase) deletesOthers(code string, c *candidate) bool {
-	v := b.own
-	if c.index >= 0 {
-		v = b.sent.Version(c.index)
+// version returns the candidate version of index (-1 for the client's last code).
+func (b *seedBase) version(index int) *crdt.TextVersion {
+	if index < 0 {
+		return b.own
 	}
-	text := v.String()
-	from := utf16x.Len(text[:c.pre])
-	to := from + utf16x.Len(text[c.pre:len(text)-c.suf])
+	return b.sent.Version(index)
+}
+
+// othersIn reports whether the units [from, to) of v hold text the client did not type.
+func (b *seedBase) othersIn(v *crdt.TextVersion, from, to int) bool {
 	others := false
 	v.EachID(from, to, func(client, clock uint64, n int) {
 		if client != ServerClientID || !b.mine.holds(clock, uint64(n)) {
