@@ -15,33 +15,34 @@ import (
 // among those it may have edited. Two facts narrow them down:
 //   - a client edits what it last had: the code it sent last, or a code_update it received
 //     since, and it receives them in the order they were sent;
-//   - so once a client sent code based on a version, it never again edits one sent before
-//     that version.
+//   - so once a client sent code based on a version, it never again edits that version or one
+//     sent before it.
 //
 // seedBase keeps the candidates: the versions sent since the one the client's last code was
 // based on, and that code itself as merged. Each code_update is based on the candidate it
-// differs from least (bytes outside their common start and end, a scan rather than a diff). A
-// seed app that types on its own code, one that answers each code_update however late, and one
-// whose answers cross new code_updates on the wire all find their base this way.
+// differs from least: the characters outside their common start and end (text added at both
+// ends counts as kept), a scan rather than a diff. A seed app that types on its own code, one
+// that answers each code_update however late, and one whose codes cross new code_updates on
+// the wire all find their base this way. Of equals, breakTie prefers a candidate from which the
+// code deletes only what its client typed, then one into which it inserts no text another holds
+// as others', then the one it inserts least into, then the oldest.
 //
-// Where two candidates differ from the code alike, the newer is the base (a character typed,
-// deleted and typed again is the last one), and the versions sent before a version chosen are
-// forgotten. A code equal to the version the client's last code was based on, or to one its
-// codes were based on before, undoes what the client typed since: it is based on its last code. A code equal to the client's last code changes nothing, even if a
-// version sent since would make it a deletion of what that version added: a client that sends
-// its code again unchanged must not delete what others typed (so a client that received its
-// own typing back and deleted exactly that sees it come back). A code that shares little with every candidate (a whole replacement) is based on
-// the newest: it replaces what the client last saw exactly.
+// A code that shares less than half with the nearest candidate (a whole replacement) is based on
+// the newest the client has likely received, so it replaces what the client last saw exactly. A
+// code equal to the version the client's last code was based on undoes that code: it is based on
+// that code. A code equal to the client's last code changes nothing, even when a version sent
+// since makes it look like a deletion of what that version added: a client that sends its code
+// again unchanged must not delete what others typed (so a client that received its own typing
+// back late and deleted exactly that sees it come back).
 //
 // What a connection keeps is bounded: seedBaseBytes of memory, seedBaseScan bytes of text to
 // compare a code with, seedBaseAge. A client that answers later than seedBaseAge is out of
 // reach. Versions dropped for room that a client may still answer, given how late it answers
-// (its lag), leave it in doubt: until one of its codes is based on a version kept (but the
-// oldest), a code no version kept but the oldest explains, or none does, may be based on one
-// dropped. What such a code adds to the oldest version kept is inserted and nothing is deleted,
-// so that nothing others typed is lost (what others deleted meanwhile and the code still
-// holds comes back, the client's own deletions are dropped, and what it adds may land a little
-// off).
+// (its lag), leave it in doubt: a code that no version kept but the oldest explains, or none
+// does, may be based on one dropped. What such a code adds to the oldest version kept (or to the
+// client's last code, when a keystroke or two from it) is inserted and nothing is deleted, so
+// that nothing others typed is lost (what others deleted meanwhile and the code still holds
+// comes back, the client's own deletions are dropped, and what it adds may land a little off).
 type seedBase struct {
 	maxBytes int
 	sent     crdt.VersionLog   // versions sent the client's next code may be based on, oldest first
