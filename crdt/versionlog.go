@@ -2,7 +2,6 @@ package crdt
 
 import (
 	"cmp"
-	"encoding/binary"
 	"slices"
 	"sort"
 	"strings"
@@ -258,8 +257,8 @@ type byteWalker struct {
 // to returns the byte offset of UTF-16 offset unit, -1 if it is within a surrogate pair.
 func (x *byteWalker) to(unit int) int {
 	for x.unit < unit && x.byte < len(x.s) {
-		if x.unit+8 <= unit && x.byte+8 <= len(x.s) && binary.LittleEndian.Uint64([]byte(x.s[x.byte:x.byte+8]))&0x8080808080808080 == 0 {
-			x.unit, x.byte = x.unit+8, x.byte+8 // eight ASCII letters
+		if x.unit+8 <= unit && x.byte+8 <= len(x.s) && asciiEight(x.s[x.byte:x.byte+8]) {
+			x.unit, x.byte = x.unit+8, x.byte+8
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(x.s[x.byte:])
@@ -270,6 +269,11 @@ func (x *byteWalker) to(unit int) int {
 		return -1
 	}
 	return x.byte
+}
+
+// asciiEight reports whether the eight bytes of s are ASCII.
+func asciiEight(s string) bool {
+	return (s[0]|s[1]|s[2]|s[3]|s[4]|s[5]|s[6]|s[7])&0x80 == 0
 }
 
 func utf16RuneLen(r rune) int {

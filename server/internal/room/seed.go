@@ -144,6 +144,11 @@ func (s *seedSession) merge(c *conn, code string) error {
 
 // apply merges code into the text against the choice's base, and returns the code's version.
 func (c baseChoice) apply(tx *crdt.Transaction, text *crdt.Text, code string) (*crdt.TextVersion, error) {
+	if c.whole {
+		// A code that shares less than half with its base is a replacement: diffing it would
+		// keep letters and lines it shares by chance, at the cost of thousands of edits.
+		return text.Edit(tx, c.base, []crdt.VersionEdit{{Op: crdt.EditDelete, Text: c.base.String()}, {Op: crdt.EditInsert, Text: code}})
+	}
 	return text.Edit(tx, c.base, versionEdits(diffTexts(c.base.String(), code), c.maybeBefore))
 }
 

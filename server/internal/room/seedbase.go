@@ -103,6 +103,7 @@ type baseChoice struct {
 	sentAt      time.Time // when the base was sent; zero for the client's own code
 	drop        int       // the sent versions before this index
 	maybeBefore bool
+	whole       bool // the code replaces the base whole: no diff worth its cost
 }
 
 // candidate is a version a code may be based on, and how far the code is from it.
@@ -148,10 +149,11 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 		}
 		return baseChoice{base: b.sent.Version(0), sentAt: b.sentAt[0], maybeBefore: true}
 	}
+	whole := chosen.replaced(code)
 	if chosen.index < 0 {
-		return baseChoice{base: b.own}
+		return baseChoice{base: b.own, whole: whole}
 	}
-	return baseChoice{base: b.sent.Version(chosen.index), sentAt: b.sentAt[chosen.index], drop: chosen.index + 1}
+	return baseChoice{base: b.sent.Version(chosen.index), sentAt: b.sentAt[chosen.index], drop: chosen.index + 1, whole: whole}
 }
 
 // breakTie returns, of the candidates at cost from code, the one the code is most likely based
