@@ -140,7 +140,7 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 		// that code. (A client that only echoes what it receives sends a newer version.)
 		chosen = all[slices.IndexFunc(all, func(c candidate) bool { return c.index < 0 })]
 	}
-	if b.doubt && (chosen.index <= 0 || chosen.replaced(code)) && b.sent.Len() > 0 {
+	if b.doubt && (chosen.index <= 0 || chosen.replaced(code) && sharesLines(code, b.sent.Version(b.sent.Len()-1).String())) && b.sent.Len() > 0 {
 		// Maybe based on a version forgotten: only add what the code adds, to the client's
 		// last code if it is a keystroke or two from it (a client typing on its own code),
 		// else to the oldest version kept.
@@ -154,6 +154,23 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 		return baseChoice{base: b.own, whole: whole}
 	}
 	return baseChoice{base: b.sent.Version(chosen.index), sentAt: b.sentAt[chosen.index], drop: chosen.index + 1, whole: whole}
+}
+
+// sharesLines reports whether at least half of code's bytes are in lines text also has: a code
+// that shares little with every version by its start and end, but most of its lines, is an old
+// version edited, not a replacement.
+func sharesLines(code, text string) bool {
+	lines := make(map[string]bool)
+	for line := range strings.Lines(text) {
+		lines[line] = true
+	}
+	shared := 0
+	for line := range strings.Lines(code) {
+		if lines[line] {
+			shared += len(line)
+		}
+	}
+	return 2*shared >= len(code)
 }
 
 // breakTie returns, of the candidates at cost from code, the one the code is most likely based

@@ -207,6 +207,20 @@ func TestSeedBaseReplacement(t *testing.T) {
 		r.receive("something else entirely")
 		r.want("something else entirely")
 	})
+	t.Run("after versions were dropped for room", func(t *testing.T) {
+		r := newSeedRoom(t, "#A:\n")
+		r.bases.maxBytes = 2 << 10
+		for i := range 100 {
+			r.appendTo("#A:", fmt.Sprintf("[%d]", i))
+			r.send()
+		}
+		var replacement strings.Builder
+		for i := range 40 {
+			fmt.Fprintf(&replacement, "line %d of something else\n", i)
+		}
+		r.receive(replacement.String())
+		r.want(replacement.String())
+	})
 	t.Run("while another types", func(t *testing.T) {
 		r := newSeedRoom(t, "first text\n")
 		r.send()
