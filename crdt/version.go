@@ -31,18 +31,12 @@ type idRun struct {
 func (x *Text) Version() *TextVersion {
 	var b strings.Builder
 	v := &TextVersion{}
-	off := 0
 	for n := x.t.start; n != nil; n = n.right {
 		if n.kind != kindString || n.deleted() {
 			continue
 		}
 		b.Write(n.text)
-		if k := len(v.runs) - 1; k >= 0 && v.runs[k].id.Client == n.id.Client && v.runs[k].id.Clock+uint64(v.runs[k].n) == n.id.Clock {
-			v.runs[k].n += n.length
-		} else {
-			v.runs = append(v.runs, idRun{id: n.id, off: off, n: n.length})
-		}
-		off += n.length
+		v.appendRun(idRun{id: n.id, n: n.length})
 	}
 	v.text = b.String()
 	return v
@@ -182,12 +176,15 @@ func (x *Text) Edit(tx *Transaction, v *TextVersion, edits []VersionEdit) (*Text
 			}
 			v.eachRun(pos, n, out.appendRun)
 			pos += n
-		case EditDelete, EditOmit:
-			if pos+n > v.Len() {
-				return nil, fmt.Errorf("%w: delete %d at %d of a version of %d", ErrIndexOutOfRange, n, pos, v.Len())
+		case EditDelete:
+			if err := x.DeleteAt(tx, v, pos, n); err != nil {
+				return nil, err
 			}
-			if e.Op == EditDelete {
-				v.eachRun(pos, n, func(r idRun) { tx.deleteRange(r.id.Client, r.id.Clock, r.id.Clock+uint64(r.n)) })
+			pos += n
+			continue
+		case EditOmit:
+			if pos+n > v.Len() {
+				return nil, fmt.Errorf("%w: omit %d at %d of a version of %d", ErrIndexOutOfRange, n, pos, v.Len())
 			}
 			pos += n
 			continue

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -101,14 +102,18 @@ func (l *VersionLog) Version(i int) *TextVersion {
 	return v
 }
 
-// Texts calls fn with the text of each version, oldest first, until fn returns false. The
-// bytes are valid only during the call.
-func (l *VersionLog) Texts(fn func(i int, text []byte) bool) {
+// Texts calls fn with the text of each version, oldest first. The bytes are valid only during
+// the call.
+func (l *VersionLog) Texts(fn func(i int, text []byte)) {
 	if l.head == nil {
 		return
 	}
 	text, next := []byte(l.head.text), []byte(nil)
-	for i := 0; fn(i, text) && i < len(l.deltas); i++ {
+	for i := 0; ; i++ {
+		fn(i, text)
+		if i == len(l.deltas) {
+			return
+		}
 		next = l.deltas[i].applyText(next[:0], text)
 		text, next = next, text
 	}
@@ -262,7 +267,7 @@ func (x *byteWalker) to(unit int) int {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(x.s[x.byte:])
-		x.unit += utf16RuneLen(r)
+		x.unit += utf16.RuneLen(r)
 		x.byte += size
 	}
 	if x.unit != unit {
@@ -274,13 +279,6 @@ func (x *byteWalker) to(unit int) int {
 // asciiEight reports whether the eight bytes of s are ASCII.
 func asciiEight(s string) bool {
 	return (s[0]|s[1]|s[2]|s[3]|s[4]|s[5]|s[6]|s[7])&0x80 == 0
-}
-
-func utf16RuneLen(r rune) int {
-	if r >= 0x10000 {
-		return 2
-	}
-	return 1
 }
 
 // idSet is the identities of a version's units, by client, as sorted clock ranges.

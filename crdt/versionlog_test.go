@@ -48,12 +48,11 @@ func TestVersionLog(t *testing.T) {
 			}
 		}
 		n := 0
-		log.Texts(func(i int, text []byte) bool {
+		log.Texts(func(i int, text []byte) {
 			if string(text) != want[i].String() {
 				t.Fatalf("%s: text %d = %q, want %q", stage, i, text, want[i].String())
 			}
 			n++
-			return true
 		})
 		if n != len(want) {
 			t.Fatalf("%s: Texts listed %d versions, want %d", stage, n, len(want))
@@ -160,11 +159,10 @@ func FuzzVersionLog(f *testing.F) {
 				t.Fatalf("version %d = %q, want %q", i, got.String(), w.String())
 			}
 		}
-		log.Texts(func(i int, text []byte) bool {
+		log.Texts(func(i int, text []byte) {
 			if string(text) != want[i].String() {
 				t.Fatalf("text %d = %q, want %q", i, text, want[i].String())
 			}
-			return true
 		})
 	})
 }

@@ -219,10 +219,7 @@ func diffTexts(a, b string) []diffmatchpatch.Diff {
 		return dmp.DiffMain(a, b, false)
 	}
 	deadline := time.Now().Add(seedDiffTimeout)
-	start := commonPrefix(a, b)
-	start -= utf8BoundaryBack(a, start)
-	end := commonSuffix(a[start:], b[start:])
-	end -= utf8BoundaryForward(a, len(a)-end)
+	start, end := commonEnds(a, b)
 	var diffs []diffmatchpatch.Diff
 	if start > 0 {
 		diffs = append(diffs, diffmatchpatch.Diff{Type: diffmatchpatch.DiffEqual, Text: a[:start]})

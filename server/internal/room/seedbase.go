@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/internal/utf16x"
@@ -140,7 +139,7 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 		// that code. (A client that only echoes what it receives sends a newer version.)
 		chosen = all[slices.IndexFunc(all, func(c candidate) bool { return c.index < 0 })]
 	}
-	if b.doubt && (chosen.index <= 0 || chosen.replaced(code) && sharesLines(code, b.sent.Version(b.sent.Len()-1).String())) && b.sent.Len() > 0 {
+	if b.doubt && b.sent.Len() > 0 && (chosen.index <= 0 || chosen.replaced(code) && sharesLines(code, b.sent.Version(b.sent.Len()-1).String())) {
 		// Maybe based on a version forgotten: only add what the code adds, to the client's
 		// last code if it is a keystroke or two from it (a client typing on its own code),
 		// else to the oldest version kept.
@@ -257,15 +256,7 @@ func (b *seedBase) newestReceived(all []candidate, now time.Time) candidate {
 // candidates returns the versions code may be based on, oldest first, each with its distance.
 func (b *seedBase) candidates(code string) []candidate {
 	score := func(index int, text []byte) candidate {
-		// Whole characters: "渢" and "渦" share two of their three bytes.
-		pre := commonPrefix(code, text)
-		for pre > 0 && pre < len(code) && !utf8.RuneStart(code[pre]) {
-			pre--
-		}
-		suf := commonSuffix(code[pre:], text[pre:])
-		for suf > 0 && !utf8.RuneStart(code[len(code)-suf]) {
-			suf--
-		}
+		pre, suf := commonEnds(code, text)
 		kept := pre + suf
 		if mid := text[pre : len(text)-suf]; len(mid) > 0 && strings.Contains(code[pre:len(code)-suf], string(mid)) {
 			kept += len(mid) // text added at both ends of the candidate's middle
@@ -274,12 +265,11 @@ func (b *seedBase) candidates(code string) []candidate {
 	}
 	var all []candidate
 	ownPlaced := b.own == nil
-	b.sent.Texts(func(i int, text []byte) bool {
+	b.sent.Texts(func(i int, text []byte) {
 		if !ownPlaced && b.ownAt.Before(b.sentAt[i]) {
 			all, ownPlaced = append(all, score(-1, []byte(b.own.String()))), true
 		}
 		all = append(all, score(i, text))
-		return true
 	})
 	if !ownPlaced {
 		all = append(all, score(-1, []byte(b.own.String())))
@@ -297,6 +287,16 @@ func (b *seedBase) merged(c baseChoice, code *crdt.TextVersion, inserted clockRa
 	if !c.sentAt.IsZero() {
 		b.lag = now.Sub(c.sentAt)
 	}
+}
+
+// commonEnds returns how many bytes a and b begin with alike, and how many of the rest they end
+// with alike, both cut to whole UTF-8 characters ("渢" and "渦" share two of their three bytes).
+func commonEnds[B string | []byte](a string, b B) (pre, suf int) {
+	pre = commonPrefix(a, b)
+	pre -= utf8BoundaryBack(a, pre)
+	suf = commonSuffix(a[pre:], b[pre:])
+	suf -= utf8BoundaryForward(a, len(a)-suf)
+	return pre, suf
 }
 
 // commonPrefix returns how many bytes a and b begin with alike, commonSuffix how many they
