@@ -426,22 +426,23 @@ func parseAutocompleteURL(c *Config, raw string) error {
 	return nil
 }
 
-func parseRequestTimeout(c *Config, raw string) error {
-	d, err := time.ParseDuration(strings.TrimSpace(raw))
-	if err != nil || d < time.Second || d > time.Hour {
-		return fmt.Errorf("%q is not a duration between 1s and 1h (e.g. 60s, 2m)", raw)
-	}
-	c.RequestTimeout = d
-	return nil
+func parseRequestTimeout(c *Config, raw string) (err error) {
+	c.RequestTimeout, err = parseDurationIn(raw, time.Second, time.Hour, "between 1s and 1h (e.g. 60s, 2m)")
+	return err
 }
 
-func parseAutocompleteTimeout(c *Config, raw string) error {
+// parseDurationIn reads a duration in [lo, hi]; the error says the range as within does.
+func parseDurationIn(raw string, lo, hi time.Duration, within string) (time.Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(raw))
-	if err != nil || d <= 0 || d > time.Minute {
-		return fmt.Errorf("%q is not a duration between 1ns and 1m (e.g. 2s, 1500ms)", raw)
+	if err != nil || d < lo || d > hi {
+		return 0, fmt.Errorf("%q is not a duration %s", raw, within)
 	}
-	c.AutocompleteTimeout = d
-	return nil
+	return d, nil
+}
+
+func parseAutocompleteTimeout(c *Config, raw string) (err error) {
+	c.AutocompleteTimeout, err = parseDurationIn(raw, time.Nanosecond, time.Minute, "between 1ns and 1m (e.g. 2s, 1500ms)")
+	return err
 }
 
 func parseAutocompleteRate(c *Config, raw string) (err error) {
@@ -497,13 +498,9 @@ func parseRoomTTL(c *Config, raw string) error {
 	return nil
 }
 
-func parseRoomLinger(c *Config, raw string) error {
-	d, err := time.ParseDuration(strings.TrimSpace(raw))
-	if err != nil || d < 0 || d > time.Hour {
-		return fmt.Errorf("%q is not a duration between 0 and 1h (e.g. 10s; 0: rooms unload at once)", raw)
-	}
-	c.RoomLinger = d
-	return nil
+func parseRoomLinger(c *Config, raw string) (err error) {
+	c.RoomLinger, err = parseDurationIn(raw, 0, time.Hour, "between 0 and 1h (e.g. 10s; 0: rooms unload at once)")
+	return err
 }
 
 // parseCount reads a count of what: 0 or more, 0 meaning no limit.
