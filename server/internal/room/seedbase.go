@@ -1,6 +1,8 @@
 package room
 
 import (
+	"github.com/sergi/go-diff/diffmatchpatch"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -20,14 +22,17 @@ import (
 // seedBase keeps the candidates: the versions sent since the one the client's last code was
 // based on, and that code itself as merged. Each code_update is based on the candidate it
 // differs from least: the characters outside their common start and end (text added at both
-// ends counts as kept), a scan rather than a diff. A seed app that types on its own code, one
-// that answers each code_update however late, and one whose codes cross new code_updates on
-// the wire all find their base this way. Of equals, breakTie prefers a candidate from which the
+// ends counts as kept), a scan rather than a diff; then, for the nearest few, what a diff of
+// the middles inserts and deletes (nearest: moved text makes the first overstate). A seed app
+// that types on its own code, one that answers each code_update however late, one whose codes
+// cross new code_updates on the wire, and one that cuts and pastes all find their base this way.
+// Of equals, breakTie prefers a candidate from which the
 // code deletes only what its client typed, then one into which it inserts no text another holds
 // as others', then the one it inserts least into, then the oldest.
 //
-// A code that shares less than half with the nearest candidate (a whole replacement) is based on
-// the newest the client has likely received, so it replaces what the client last saw exactly. A
+// A code that shares less than half with the nearest candidate (a whole replacement), or
+// differs from it in more than seedMoveSites places (edited all over), is based on the newest
+// the client has likely received, so it replaces what the client last saw exactly. A
 // code equal to the version the client's last code was based on undoes that code: it is based on
 // that code. A code equal to the client's last code changes nothing, even when a version sent
 // since makes it look like a deletion of what that version added: a client that sends its code
@@ -107,15 +112,30 @@ type baseChoice struct {
 
 // candidate is a version a code may be based on, and how far the code is from it.
 type candidate struct {
-	index    int // in sent, -1 for own
-	cost     int // bytes outside their common start and end, of both
-	kept     int // bytes in their common start and end
-	size     int // of the candidate's text
-	pre, suf int // bytes of the common start and end
+	index    int    // in sent, -1 for own
+	cost     int    // bytes outside their common start and end, of both
+	dist     int    // what choose compares (nearest)
+	diffed   bool   // dist is by a diff
+	sites    int    // how many places seedGram bytes apart the code differs from the candidate in (an estimate), by nearest
+	mid      []byte // the candidate's text between the common start and end, if at most seedMiddle bytes
+	kept     int    // bytes in their common start and end
+	size     int    // of the candidate's text
+	pre, suf int    // bytes of the common start and end
 }
 
-// replaced reports whether the code shares too little with the candidate to be an edit of it.
+// replaced reports whether the code shares too little with the candidate by their start and end
+// to be an edit of it.
 func (c candidate) replaced(code string) bool { return 2*c.kept < min(len(code), c.size) }
+
+// replacement reports whether the code, which c's start and end say may replace it, shares too
+// little with c wherever to be an edit of it: by the diff nearest made, or by sharesMost.
+func (b *seedBase) replacement(code string, c candidate) bool {
+	if c.diffed {
+		equal := (len(code) + c.size - c.dist) / 2
+		return 2*equal < min(len(code), c.size)
+	}
+	return !sharesMost(code, b.version(c.index).String())
+}
 
 // choose returns the version code, received at now, is most likely based on; nil if the
 // client was sent nothing.
@@ -124,14 +144,12 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 	if len(all) == 0 {
 		return baseChoice{}
 	}
-	best := 0
-	for i, c := range all {
-		if c.cost < all[best].cost {
-			best = i
-		}
-	}
-	chosen := b.breakTie(code, all, all[best].cost)
-	if chosen.replaced(code) {
+	chosen := b.breakTie(code, all, b.nearest(code, all))
+	far := chosen.replaced(code)
+	whole := far && b.replacement(code, chosen)
+	if whole || far && chosen.sites > seedMoveSites {
+		// Replaced, or edited all over (a search and replace, a reformatting): what the
+		// client last saw.
 		chosen = b.newestReceived(all, now)
 	}
 	if chosen.cost == 0 && chosen.index >= 0 && b.own != nil && code == b.ownBase && code != b.own.String() {
@@ -139,7 +157,7 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 		// that code. (A client that only echoes what it receives sends a newer version.)
 		chosen = all[slices.IndexFunc(all, func(c candidate) bool { return c.index < 0 })]
 	}
-	if b.doubt && b.sent.Len() > 0 && (chosen.index <= 0 || chosen.replaced(code) && sharesLines(code, b.sent.Version(b.sent.Len()-1).String())) {
+	if b.doubt && b.sent.Len() > 0 && (chosen.index <= 0 || far && !whole) {
 		// Maybe based on a version forgotten: only add what the code adds, to the client's
 		// last code if it is a keystroke or two from it (a client typing on its own code),
 		// else to the oldest version kept.
@@ -148,31 +166,156 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 		}
 		return baseChoice{base: b.sent.Version(0), sentAt: b.sentAt[0], maybeBefore: true}
 	}
-	whole := chosen.replaced(code)
 	if chosen.index < 0 {
 		return baseChoice{base: b.own, whole: whole}
 	}
 	return baseChoice{base: b.sent.Version(chosen.index), sentAt: b.sentAt[chosen.index], drop: chosen.index + 1, whole: whole}
 }
 
-// sharesLines reports whether at least half of code's bytes are in lines text also has: a code
-// that shares little with every version by its start and end, but most of its lines, is an old
-// version edited, not a replacement.
-func sharesLines(code, text string) bool {
-	lines := make(map[string]bool)
-	for line := range strings.Lines(text) {
-		lines[line] = true
+// seedGram is the length of the byte runs sharesMost and nearest compare, seedGrams the most
+// runs of a text they keep: beyond that they sample them. seedMiddle is the longest middle of a
+// candidate nearest diffs; seedRefineBytes and seedRefineTime bound what it compares in all.
+const (
+	seedGram        = 8
+	seedGrams       = 1 << 13
+	seedMiddle      = 1 << 10
+	seedRefineBytes = 2 << 20
+	seedRefineTime  = 2 * time.Millisecond
+	// seedMoveSites is the most places a code far from every candidate by its start and end
+	// differs from the nearest in when it moved text (cut, paste, maybe a keystroke): more,
+	// and it edited the text all over.
+	seedMoveSites = 4
+)
+
+// sharesMost reports whether most of code (at least half of it, or of text if shorter) lies in
+// runs of seedGram bytes that text also holds, wherever they are: a code that shares little
+// with a version by its start and end but most of its text (a block cut and pasted elsewhere,
+// an old version edited at both ends) is an edit of it, not a replacement. Runs are sampled by
+// their hash, so the estimate costs a scan of both and a set of at most seedGrams runs.
+func sharesMost(code, text string) bool {
+	if len(code) < seedGram || len(text) < seedGram {
+		return strings.Contains(text, code) || strings.Contains(code, text)
 	}
-	shared := 0
-	for line := range strings.Lines(code) {
-		if lines[line] {
-			shared += len(line)
+	sample := gramSample(len(text))
+	runs := make(map[uint64]struct{}, len(text)/int(sample))
+	eachGram(text, sample, func(_ int, run uint64) { runs[run] = struct{}{} })
+	seen, shared, covered, end := 0, 0, 0, 0
+	eachGram(code, sample, func(i int, run uint64) {
+		seen++
+		if _, ok := runs[run]; ok {
+			shared++
+			covered += i - max(end, i-seedGram)
+			end = i
 		}
+	})
+	if sample == 1 { // the bytes in shared runs, exactly
+		return 2*covered >= min(len(code), len(text))
 	}
-	return 2*shared >= len(code)
+	return 2*len(code)*shared >= min(len(code), len(text))*seen
 }
 
-// breakTie returns, of the candidates at cost from code, the one the code is most likely based
+// nearest sets each candidate's dist and returns the least. The distance by start and end
+// (cost) overstates a move: a block cut and pasted elsewhere makes a candidate differ from the
+// code from the block's old place to its new, which makes one without a few letters look
+// nearer than the version the client moved them in. So dist is, for the candidates up to twice
+// as far as the nearest (plus seedGram bytes), the bytes a diff of their middles inserts and
+// deletes; or, when a middle is longer than seedMiddle, how many runs of seedGram bytes are in
+// one and not the other. The nearest by cost come first; seedRefineBytes of middles and
+// seedRefineTime bound the others; the rest are out.
+func (b *seedBase) nearest(code string, all []candidate) int {
+	order := make([]int, len(all))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return all[order[i]].cost < all[order[j]].cost })
+	within := 2*all[order[0]].cost + seedGram
+	byDiff := true
+	for _, i := range order {
+		if c := all[i]; c.cost <= within && c.mid == nil {
+			byDiff = false
+		}
+	}
+	dmp := diffmatchpatch.New()
+	deadline := time.Now().Add(seedRefineTime)
+	least, budget := math.MaxInt, seedRefineBytes
+	for k, i := range order {
+		c := &all[i]
+		if c.dist = math.MaxInt; c.cost > within || k > 0 && (budget <= 0 || time.Now().After(deadline)) {
+			continue
+		}
+		codeMid := code[c.pre : len(code)-c.suf]
+		if byDiff {
+			dmp.DiffTimeout = max(time.Until(deadline), time.Millisecond)
+			c.dist, c.sites, c.diffed = 0, 0, true
+			apart := true // from the last place the code differs by seedGram bytes
+			for _, d := range dmp.DiffMain(string(c.mid), codeMid, false) {
+				switch {
+				case d.Type == diffmatchpatch.DiffEqual:
+					apart = apart || len(d.Text) >= seedGram
+				case apart:
+					c.sites, apart = c.sites+1, false
+					fallthrough
+				default:
+					c.dist += len(d.Text)
+				}
+			}
+		} else {
+			text := b.version(c.index).String()
+			c.dist, c.sites = gramDistance(code[max(0, c.pre-seedGram+1):min(len(code), len(code)-c.suf+seedGram-1)],
+				text[max(0, c.pre-seedGram+1):min(len(text), len(text)-c.suf+seedGram-1)])
+		}
+		least, budget = min(least, c.dist), budget-c.cost
+	}
+	return least
+}
+
+// gramDistance returns how many runs of seedGram bytes one of code and text has more of than
+// the other, and how many places code differs from text in: stretches of its runs text lacks.
+// Long texts are compared by a sample of their runs: the distance is an estimate, and places
+// may be missed.
+func gramDistance(code, text string) (dist, sites int) {
+	if len(code) < seedGram || len(text) < seedGram {
+		return len(code) + len(text), 1
+	}
+	sample := gramSample(max(len(code), len(text)))
+	counts := make(map[uint64]int)
+	eachGram(text, sample, func(_ int, run uint64) { counts[run]++ })
+	lacked := false
+	eachGram(code, sample, func(_ int, run uint64) {
+		if counts[run] <= 0 && !lacked {
+			sites++
+		}
+		lacked = counts[run] <= 0
+		counts[run]--
+	})
+	for _, n := range counts {
+		dist += max(n, -n)
+	}
+	return dist * int(sample), sites
+}
+
+// gramSample returns the sample that keeps at most seedGrams runs of a text of n bytes.
+func gramSample(n int) uint64 {
+	sample := uint64(1)
+	for n/int(sample) > seedGrams {
+		sample *= 2
+	}
+	return sample
+}
+
+// eachGram calls f with the end and the bytes of each run of seedGram bytes of s whose hash
+// sample divides.
+func eachGram(s string, sample uint64, f func(end int, run uint64)) {
+	var run uint64 // the last seedGram bytes, the last in the low byte
+	for i := range len(s) {
+		run = run<<8 | uint64(s[i])
+		if h := run * 0x9E3779B97F4A7C15; i >= seedGram-1 && (h^h>>29)&(sample-1) == 0 {
+			f(i+1, run)
+		}
+	}
+}
+
+// breakTie returns, of the candidates at dist from code, the one the code is most likely based
 // on. It prefers, in this order:
 //   - one from which the code deletes only what its client typed (deleting others' text, the
 //     client must have had it, which another may show it did not);
@@ -180,11 +323,11 @@ func sharesLines(code, text string) bool {
 //     type another's text: it received it);
 //   - the one it inserts least into (what the code adds to one, another may hold already);
 //   - the oldest (what a newer one holds beside may be others' text the client never had).
-func (b *seedBase) breakTie(code string, all []candidate, cost int) candidate {
+func (b *seedBase) breakTie(code string, all []candidate, dist int) candidate {
 	var tied []*candidate
 	versions := map[int]*crdt.TextVersion{}
 	for i := range all {
-		if c := &all[i]; c.cost == cost {
+		if c := &all[i]; c.dist == dist {
 			tied = append(tied, c)
 			versions[c.index] = b.version(c.index)
 		}
@@ -238,19 +381,28 @@ func (b *seedBase) othersIn(v *crdt.TextVersion, from, to int) bool {
 	return others
 }
 
-// newestReceived returns the newest candidate the client has most likely received by now:
-// the newest, unless the client lags (answers more than seedLag late), then the newest sent
-// its lag ago.
+// newestReceived returns the candidate the client has most likely received last: the newest
+// version sent at least its lag ago (any, if it answers within seedLag), unless that reached the
+// client before it sent its last code, which is then the newest. (A JSON client takes each code
+// it receives whole: its last code is what it has only if no version reached it since.)
 func (b *seedBase) newestReceived(all []candidate, now time.Time) candidate {
-	if b.lag <= seedLag {
-		return all[len(all)-1]
+	received := now
+	if b.lag > seedLag {
+		received = now.Add(-b.lag)
 	}
-	for i := len(all) - 1; i > 0; i-- {
-		if c := all[i]; c.index < 0 || !b.sentAt[c.index].After(now.Add(-b.lag)) {
-			return c
+	own, newest := -1, -1
+	for i, c := range all {
+		switch {
+		case c.index < 0:
+			own = i
+		case !b.sentAt[c.index].After(received):
+			newest = i
 		}
 	}
-	return all[0]
+	if own >= 0 && (newest < 0 || !b.sentAt[all[newest].index].After(b.ownAt.Add(-b.lag))) {
+		return all[own]
+	}
+	return all[max(newest, 0)]
 }
 
 // candidates returns the versions code may be based on, oldest first, each with its distance.
@@ -261,7 +413,11 @@ func (b *seedBase) candidates(code string) []candidate {
 		if mid := text[pre : len(text)-suf]; len(mid) > 0 && strings.Contains(code[pre:len(code)-suf], string(mid)) {
 			kept += len(mid) // text added at both ends of the candidate's middle
 		}
-		return candidate{index, len(code) + len(text) - 2*kept, kept, len(text), pre, suf}
+		c := candidate{index: index, cost: len(code) + len(text) - 2*kept, kept: kept, size: len(text), pre: pre, suf: suf}
+		if mid := text[pre : len(text)-suf]; len(mid) <= seedMiddle {
+			c.mid = append([]byte{}, mid...)
+		}
+		return c
 	}
 	var all []candidate
 	ownPlaced := b.own == nil
