@@ -29,6 +29,9 @@ const (
 	CodePayloadTooLarge = "payload_too_large"
 	CodeUnknownLanguage = "unknown_language"
 	CodeValidation      = "validation"
+	CodeReadOnly        = "read_only"
+	CodeUnauthorized    = "unauthorized"
+	CodeForbidden       = "forbidden"
 	CodeRateLimited     = "rate_limited"
 	CodeRequestTimeout  = "request_timeout"
 	CodeUnsupportedType = "unsupported_media_type"
@@ -117,6 +120,21 @@ func PayloadTooLarge(limit int64) *Error {
 // Validation returns a 422 validation error; detail should name the field.
 func Validation(detail string) *Error {
 	return &Error{Status: http.StatusUnprocessableEntity, Code: CodeValidation, Detail: detail}
+}
+
+// ReadOnly returns a 403 read_only error: the caller may only read the room.
+func ReadOnly(detail string) *Error {
+	return &Error{Status: http.StatusForbidden, Code: CodeReadOnly, Detail: detail}
+}
+
+// Unauthorized returns a 401 unauthorized error: the request needs a credential it lacks.
+func Unauthorized(detail string) *Error {
+	return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Detail: detail}
+}
+
+// Forbidden returns a 403 forbidden error: the credential does not allow the request.
+func Forbidden(detail string) *Error {
+	return &Error{Status: http.StatusForbidden, Code: CodeForbidden, Detail: detail}
 }
 
 // RateLimited returns a 429 rate_limited error; retryAfter, when positive, is

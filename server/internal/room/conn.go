@@ -35,6 +35,7 @@ func (r Role) String() string {
 type conn struct {
 	id      ConnID
 	role    Role
+	link    string // the id it opened the room with (Join.Link)
 	session Session
 	room    *Room
 	left    bool
@@ -80,9 +81,10 @@ func (c *conn) send(f Frame) {
 	}
 }
 
-// mayEdit reports whether the connection may edit the document. It is the one place where a
-// role is checked: applyUpdate and transact, the only ways a session edits, ask it.
-func (c *conn) mayEdit() bool { return c.role == Editor }
+// mayEdit reports whether the connection may edit the document: an editor's, in a room not
+// locked. It is the one place where a role is checked: applyUpdate and transact, the only ways
+// a session edits, ask it, and sessions ask it to tell a client its edit was refused.
+func (c *conn) mayEdit() bool { return c.role == Editor && !c.room.locked }
 
 // applyUpdate integrates an update the connection sent and queues it for commit and relay. A
 // viewer's update is ignored: it is either the state a y-websocket client sends when it syncs,
@@ -158,6 +160,10 @@ func (c *conn) checkAwareness(entries []protocol.Entry) error {
 	}
 	claimed := len(c.awareness)
 	for _, e := range entries {
+		if e.Client == ServerClientID {
+			return refuse(ClosePolicyViolation, "awareness state of the server's client id",
+				errors.New("room: an awareness entry as the server"))
+		}
 		if len(e.State) > o.MaxAwarenessStateBytes {
 			return refuse(ClosePolicyViolation, "awareness state too large",
 				fmt.Errorf("room: an awareness state of %d bytes, more than %d", len(e.State), o.MaxAwarenessStateBytes))

@@ -3,7 +3,7 @@ package room
 import "time"
 
 // Input is what a Room can be stepped with: Join, Receive, Leave, Committed, Compacted, Tick,
-// Query and Stop. Nothing else is accepted.
+// Query, Lock, Revoke and Stop. Nothing else is accepted.
 type Input interface{ input() }
 
 // Join adds a connection to the room. Its session greets it, and everyone is told the new
@@ -16,6 +16,8 @@ type Join struct {
 	// Address is the client's address, which Options.InboundBytesPerSecond budgets across all
 	// its connections to the room; "" gives the connection a budget of its own.
 	Address string
+	// Link is the id the connection opened the room with: Revoke closes it with that link.
+	Link string
 }
 
 // Receive hands the room one frame a connection sent.
@@ -62,6 +64,21 @@ type Query struct {
 	At       time.Time
 }
 
+// Lock makes every connection a viewer until a Lock that is not Locked: an editor's edits are
+// refused meanwhile. Everyone is told through the awareness state of ServerClientID (LockState).
+type Lock struct {
+	Locked bool
+	At     time.Time
+}
+
+// Revoke closes every connection that joined with Link (all of them if Link is "") with Code
+// and Reason: its link was replaced, or the room deleted.
+type Revoke struct {
+	Link   string
+	Code   CloseCode
+	Reason string
+}
+
 // Stop ends the room: what was accepted is committed, the log is compacted, every connection is
 // closed as going away, and the last Ready has Stopped set.
 type Stop struct{}
@@ -73,4 +90,6 @@ func (Committed) input() {}
 func (Compacted) input() {}
 func (Tick) input()      {}
 func (Query) input()     {}
+func (Lock) input()      {}
+func (Revoke) input()    {}
 func (Stop) input()      {}

@@ -124,6 +124,7 @@ type Stored struct {
 	Snapshot []byte     // the newest snapshot's state; nil for none
 	Log      []LogEntry // the updates appended after it, in order
 	LastSeq  uint64     // the sequence number of the last of them, or the snapshot's
+	Locked   bool       // every connection is a viewer (Lock)
 }
 
 // LogEntry is an update of the op log and its sequence number.
@@ -172,6 +173,11 @@ type Room struct {
 	snapshotBytes, snapshotWanted int
 	finalSnapshot                 bool // the snapshot of a stopping room was handed out
 
+	// locked makes every connection a viewer (Lock); lockClock is the clock of the awareness
+	// state that tells everyone (announceLock).
+	locked    bool
+	lockClock uint64
+
 	stopping, stopped bool
 	ready             Ready
 	// setAside are the log entries New could not apply. They stay in the store for an operator
@@ -207,7 +213,7 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 			setAside = append(setAside, SetAside{Seq: e.Seq, Err: err})
 		}
 	}
-	return &Room{
+	r := &Room{
 		opts: opts, doc: doc, text: text, meta: meta,
 		conns:         make(map[ConnID]*conn),
 		owners:        make(map[uint64]*conn),
@@ -219,7 +225,9 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 		logBytes:      logBytes,
 		setAside:      setAside,
 		snapshotBytes: len(st.Snapshot),
-	}, nil
+	}
+	r.setLocked(st.Locked)
+	return r, nil
 }
 
 // loadSnapshot returns a room document holding snapshot (nil for none). A snapshot holding more
@@ -328,6 +336,15 @@ func (r *Room) Step(in Input) {
 	case Query:
 		r.advance(in.At)
 		r.query(in)
+	case Lock:
+		r.advance(in.At)
+		r.setLocked(in.Locked)
+	case Revoke:
+		for _, c := range slices.Clone(r.order) {
+			if in.Link == "" || c.link == in.Link {
+				r.close(c, in.Code, in.Reason, nil)
+			}
+		}
 	case Stop:
 		r.stopping = true
 	}
@@ -380,7 +397,7 @@ func (r *Room) advance(t time.Time) {
 }
 
 func (r *Room) join(in Join) {
-	c := &conn{id: in.Conn, role: in.Role, session: in.Session, room: r, awareness: make(map[uint64]struct{}),
+	c := &conn{id: in.Conn, role: in.Role, link: in.Link, session: in.Session, room: r, awareness: make(map[uint64]struct{}),
 		address: in.Address, inbound: r.inboundOf(in.Address)}
 	if r.stopping || r.conns[in.Conn] != nil {
 		r.ready.Closes = append(r.ready.Closes, Close{Conn: in.Conn, Code: CloseGoingAway, Reason: "room closed"})
@@ -700,6 +717,9 @@ func (r *Room) tick() {
 	keepalive := !r.now.Before(r.keepalive)
 	if keepalive {
 		r.keepalive = r.now.Add(r.opts.KeepaliveInterval)
+		if r.locked {
+			r.announceLock() // renewed, or clients drop it after protocol.OutdatedTimeout
+		}
 	}
 	for _, c := range slices.Clone(r.order) {
 		due := !c.wake.IsZero() && !r.now.Before(c.wake)
@@ -778,4 +798,30 @@ func (b *batch) syncMessage(c *conn) ([]byte, error) {
 		b.toAll = protocol.EncodeSyncUpdate(update)
 	}
 	return b.toAll, nil
+}
+
+// LockState is the awareness state of ServerClientID while the room is locked (Lock): clients
+// show a locked room read-only. An unlocked room has no state of ServerClientID.
+const LockState = `{"room":{"locked":true}}`
+
+// setLocked locks or unlocks the room, and tells everyone if that changed anything.
+func (r *Room) setLocked(locked bool) {
+	if locked == r.locked {
+		return
+	}
+	r.locked = locked
+	r.announceLock()
+}
+
+// announceLock sets ServerClientID's awareness state to LockState if the room is locked, or
+// removes it, with the next clock, and relays that to everyone.
+func (r *Room) announceLock() {
+	r.lockClock++
+	entry := protocol.Entry{Client: ServerClientID, Clock: r.lockClock}
+	if r.locked {
+		entry.State = json.RawMessage(LockState)
+	}
+	if changes := r.awareness.ApplyEntries([]protocol.Entry{entry}, r.now); !changes.Empty() {
+		r.broadcastAwareness(nil, protocol.EncodeAwarenessUpdate([]protocol.Entry{entry}))
+	}
 }

@@ -27,7 +27,7 @@ import (
 //
 //	new [language=python] [compact-entries=N] [compact-bytes=N] [keepalive=15s] [seed-interval=50ms]
 //	    body: the starter code
-//	join conn=a proto=yjs|json [role=editor|viewer] [sync]   sync: a y-websocket client also sends sync step 1
+//	join conn=a proto=yjs|json [role=editor|viewer] [link=L] [sync]   sync: a y-websocket client also sends sync step 1
 //	leave conn=a
 //	send conn=a step1|step2|query-awareness|auth
 //	send conn=a awareness client=N clock=N     body: the state's JSON ("null" removes it)
@@ -38,6 +38,7 @@ import (
 //	edit conn=a insert=N                       body: the text to insert, sent as a sync update
 //	edit conn=a delete=N n=N
 //	commit [fail]   compacted [fail]   tick d=15s   query id=N [language=go]   stop
+//	lock   unlock   revoke [link=L] code=N reason=R
 //	print conn=a                               the code as the client has it
 //
 // A y-websocket client's document applies every update it is sent; its client id is its
@@ -99,7 +100,7 @@ func (s *script) run(t *testing.T, td *datadriven.TestData) string {
 			td.Fatalf(t, "unknown protocol %q", proto)
 		}
 		s.addClient(t, name, session.Protocol() == "yjs")
-		s.room.Step(Join{Conn: name, Role: role, Session: session, At: s.now})
+		s.room.Step(Join{Conn: name, Role: role, Session: session, At: s.now, Link: s.opt(td, "link", "")})
 		if td.HasArg("sync") {
 			s.room.Step(Receive{Conn: name, Frame: binary(protocol.EncodeSyncStep1(s.clients[name].doc.EncodeStateVector())), At: s.now})
 		}
@@ -142,6 +143,10 @@ func (s *script) run(t *testing.T, td *datadriven.TestData) string {
 		s.room.Step(Query{ID: id, Language: s.opt(td, "language", ""), At: s.now})
 	case "stop":
 		s.room.Step(Stop{})
+	case "lock", "unlock":
+		s.room.Step(Lock{Locked: td.Cmd == "lock", At: s.now})
+	case "revoke":
+		s.room.Step(Revoke{Link: s.opt(td, "link", ""), Code: CloseCode(s.intOpt(t, td, "code")), Reason: s.arg(t, td, "reason")})
 	case "print":
 		c := s.client(t, td)
 		if c.yjs {
@@ -377,6 +382,8 @@ func (s *script) deliver(t *testing.T, m Message) string {
 			parts = append(parts, fmt.Sprintf("%d:%d=%s", e.Client, e.Clock, state))
 		}
 		return fmt.Sprintf("awareness [%s]", strings.Join(parts, " "))
+	case protocol.MessageAuth:
+		return fmt.Sprintf("%v %q", msg.AuthType, msg.Reason)
 	}
 	return fmt.Sprintf("%v %x", msg.Type, msg.Payload)
 }

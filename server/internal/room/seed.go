@@ -114,6 +114,14 @@ func (s *seedSession) merge(c *conn, code string) error {
 		c.send(seedError(httpapi.CodeValidation, "the code is not valid UTF-8"))
 		return nil
 	}
+	if !c.mayEdit() {
+		detail := "this link is view only: the code was not changed"
+		if c.role == Editor {
+			detail = "the room is locked: the code was not changed"
+		}
+		c.send(seedError(httpapi.CodeReadOnly, detail))
+		return nil
+	}
 	text := c.room.text
 	choice := s.bases.choose(code, c.now())
 	if choice.base == nil {
@@ -135,7 +143,7 @@ func (s *seedSession) merge(c *conn, code string) error {
 		// A diff of the version itself always applies to it.
 		return refuse(CloseInternalError, "could not merge the code", err)
 	}
-	if merged != nil { // nil: a viewer's edit was dropped
+	if merged != nil { // nil: the connection may not edit (transact checks it too)
 		s.bases.merged(choice, merged, inserted, c.now())
 	}
 	s.flush(c)

@@ -44,6 +44,9 @@ func (yjsSession) receive(c *conn, f Frame) error {
 		case protocol.SyncStep1:
 			return syncStep2(c, msg.Payload)
 		case protocol.SyncStep2, protocol.SyncUpdate:
+			if !c.mayEdit() {
+				return refuseEdit(c, msg.SyncType, msg.Payload)
+			}
 			return c.applyUpdate(msg.Payload)
 		}
 	case protocol.MessageAwareness:
@@ -54,6 +57,28 @@ func (yjsSession) receive(c *conn, f Frame) error {
 	case protocol.MessageAuth:
 		// Clients send no auth messages; a connection's role was settled when it joined.
 	}
+	return nil
+}
+
+// refuseEdit tells a connection that may not edit that its update was not applied, with the
+// protocol's permission-denied message: for an update, or for a sync step 2 that holds content
+// the room lacks. (Every client answers the room's sync step 1 with a sync step 2, which holds
+// nothing new unless it edited.) The y-websocket client logs the reason.
+func refuseEdit(c *conn, syncType protocol.SyncType, update []byte) error {
+	if syncType == protocol.SyncStep2 {
+		news, err := crdt.DiffUpdate(update, c.room.doc.EncodeStateVector())
+		if err != nil {
+			return err
+		}
+		if !crdt.UpdateAddsStructs(news) {
+			return nil
+		}
+	}
+	reason := "this link is view only"
+	if c.role == Editor {
+		reason = "the room is locked"
+	}
+	c.send(binary(protocol.EncodePermissionDenied(reason)))
 	return nil
 }
 
