@@ -3,7 +3,7 @@ package room
 import "time"
 
 // Input is what a Room can be stepped with: Join, Receive, Leave, Committed, Compacted, Tick,
-// Query, Lock, Revoke and Stop. Nothing else is accepted.
+// Query, Access, Evict and Stop. Nothing else is accepted.
 type Input interface{ input() }
 
 // Join adds a connection to the room. Its session greets it, and everyone is told the new
@@ -16,7 +16,9 @@ type Join struct {
 	// Address is the client's address, which Options.InboundBytesPerSecond budgets across all
 	// its connections to the room; "" gives the connection a budget of its own.
 	Address string
-	// Link is the id the connection opened the room with: Revoke closes it with that link.
+	// Link is the id the connection opened the room with. A room that knows its links
+	// (Stored.Links, Access) refuses a link not among them, and closes the connection when
+	// its link is replaced, with CloseLinkRevoked.
 	Link string
 }
 
@@ -64,17 +66,18 @@ type Query struct {
 	At       time.Time
 }
 
-// Lock makes every connection a viewer until a Lock that is not Locked: an editor's edits are
-// refused meanwhile. Everyone is told through the awareness state of ServerClientID (LockState).
-type Lock struct {
+// Access sets the room's links and lock, as its owner changed them. A connection that joined
+// with a link no longer in Links is closed with CloseLinkRevoked (nil Links: any link opens the
+// room). Locked makes every connection a viewer, its edits refused, until an Access that is not
+// Locked; everyone is told through the awareness state of ServerClientID (LockState).
+type Access struct {
+	Links  []string
 	Locked bool
 	At     time.Time
 }
 
-// Revoke closes every connection that joined with Link (all of them if Link is "") with Code
-// and Reason: its link was replaced, or the room deleted.
-type Revoke struct {
-	Link   string
+// Evict closes every connection with Code and Reason: the room was deleted.
+type Evict struct {
 	Code   CloseCode
 	Reason string
 }
@@ -90,6 +93,6 @@ func (Committed) input() {}
 func (Compacted) input() {}
 func (Tick) input()      {}
 func (Query) input()     {}
-func (Lock) input()      {}
-func (Revoke) input()    {}
+func (Access) input()    {}
+func (Evict) input()     {}
 func (Stop) input()      {}

@@ -59,6 +59,9 @@ const (
 	CloseInternalError   CloseCode = 1011
 	CloseTryAgainLater   CloseCode = 1013
 	CloseRoomTooLarge    CloseCode = 4413
+	// CloseLinkRevoked closes a connection whose link its owner replaced: the client must not
+	// retry with it (4400-4499 are permanent to y-websocket).
+	CloseLinkRevoked CloseCode = 4410
 )
 
 // Close is a connection to close, with its code and reason, once the messages queued before it

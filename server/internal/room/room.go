@@ -124,7 +124,8 @@ type Stored struct {
 	Snapshot []byte     // the newest snapshot's state; nil for none
 	Log      []LogEntry // the updates appended after it, in order
 	LastSeq  uint64     // the sequence number of the last of them, or the snapshot's
-	Locked   bool       // every connection is a viewer (Lock)
+	Links    []string   // the ids that open the room; nil for any (see Join.Link)
+	Locked   bool       // every connection is a viewer (see Access)
 }
 
 // LogEntry is an update of the op log and its sequence number.
@@ -173,8 +174,9 @@ type Room struct {
 	snapshotBytes, snapshotWanted int
 	finalSnapshot                 bool // the snapshot of a stopping room was handed out
 
-	// locked makes every connection a viewer (Lock); lockClock is the clock of the awareness
-	// state that tells everyone (announceLock).
+	// links are the ids that open the room (nil: any), locked makes every connection a viewer
+	// (Access); lockClock is the clock of the awareness state that tells everyone (announceLock).
+	links     []string
 	locked    bool
 	lockClock uint64
 
@@ -226,7 +228,7 @@ func New(opts Options, st Stored, now time.Time) (*Room, error) {
 		setAside:      setAside,
 		snapshotBytes: len(st.Snapshot),
 	}
-	r.setLocked(st.Locked)
+	r.setAccess(Access{Links: st.Links, Locked: st.Locked})
 	return r, nil
 }
 
@@ -336,14 +338,12 @@ func (r *Room) Step(in Input) {
 	case Query:
 		r.advance(in.At)
 		r.query(in)
-	case Lock:
+	case Access:
 		r.advance(in.At)
-		r.setLocked(in.Locked)
-	case Revoke:
+		r.setAccess(in)
+	case Evict:
 		for _, c := range slices.Clone(r.order) {
-			if in.Link == "" || c.link == in.Link {
-				r.close(c, in.Code, in.Reason, nil)
-			}
+			r.close(c, in.Code, in.Reason, nil)
 		}
 	case Stop:
 		r.stopping = true
@@ -401,6 +401,10 @@ func (r *Room) join(in Join) {
 		address: in.Address, inbound: r.inboundOf(in.Address)}
 	if r.stopping || r.conns[in.Conn] != nil {
 		r.ready.Closes = append(r.ready.Closes, Close{Conn: in.Conn, Code: CloseGoingAway, Reason: "room closed"})
+		return
+	}
+	if !r.opens(in.Link) {
+		r.ready.Closes = append(r.ready.Closes, Close{Conn: in.Conn, Code: CloseLinkRevoked, Reason: "link revoked"})
 		return
 	}
 	if len(r.order) >= r.opts.MaxConnections {
@@ -804,14 +808,23 @@ func (b *batch) syncMessage(c *conn) ([]byte, error) {
 // show a locked room read-only. An unlocked room has no state of ServerClientID.
 const LockState = `{"room":{"locked":true}}`
 
-// setLocked locks or unlocks the room, and tells everyone if that changed anything.
-func (r *Room) setLocked(locked bool) {
-	if locked == r.locked {
-		return
+// setAccess sets the room's links, closing the connections whose link is gone, and its lock,
+// telling everyone if that changed.
+func (r *Room) setAccess(a Access) {
+	r.links = a.Links
+	for _, c := range slices.Clone(r.order) {
+		if !r.opens(c.link) {
+			r.close(c, CloseLinkRevoked, "link revoked", nil)
+		}
 	}
-	r.locked = locked
-	r.announceLock()
+	if a.Locked != r.locked {
+		r.locked = a.Locked
+		r.announceLock()
+	}
 }
+
+// opens reports whether link opens the room.
+func (r *Room) opens(link string) bool { return r.links == nil || slices.Contains(r.links, link) }
 
 // announceLock sets ServerClientID's awareness state to LockState if the room is locked, or
 // removes it, with the next clock, and relays that to everyone.

@@ -38,7 +38,8 @@ import (
 //	edit conn=a insert=N                       body: the text to insert, sent as a sync update
 //	edit conn=a delete=N n=N
 //	commit [fail]   compacted [fail]   tick d=15s   query id=N [language=go]   stop
-//	lock   unlock   revoke [link=L] code=N reason=R
+//	access [links=L1,L2] [locked]              the room's links (none: any) and lock
+//	evict code=N reason=R
 //	print conn=a                               the code as the client has it
 //
 // A y-websocket client's document applies every update it is sent; its client id is its
@@ -143,10 +144,14 @@ func (s *script) run(t *testing.T, td *datadriven.TestData) string {
 		s.room.Step(Query{ID: id, Language: s.opt(td, "language", ""), At: s.now})
 	case "stop":
 		s.room.Step(Stop{})
-	case "lock", "unlock":
-		s.room.Step(Lock{Locked: td.Cmd == "lock", At: s.now})
-	case "revoke":
-		s.room.Step(Revoke{Link: s.opt(td, "link", ""), Code: CloseCode(s.intOpt(t, td, "code")), Reason: s.arg(t, td, "reason")})
+	case "access":
+		var links []string
+		if l := s.opt(td, "links", ""); l != "" {
+			links = strings.Split(l, ",")
+		}
+		s.room.Step(Access{Links: links, Locked: td.HasArg("locked"), At: s.now})
+	case "evict":
+		s.room.Step(Evict{Code: CloseCode(s.intOpt(t, td, "code")), Reason: s.arg(t, td, "reason")})
 	case "print":
 		c := s.client(t, td)
 		if c.yjs {
