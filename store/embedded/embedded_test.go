@@ -155,6 +155,13 @@ func TestLayout5(t *testing.T) {
 	testOldLayout(t, "v5.db")
 }
 
+// TestLayout6 opens testdata/v6.db, a file in the layout the store wrote before rooms had
+// links and an owner (doc.go), holding v2Rooms: genv4's program run with the store of commit
+// 0970446, which wrote layout 6.
+func TestLayout6(t *testing.T) {
+	testOldLayout(t, "v6.db")
+}
+
 // testOldLayout opens a copy of testdata/fixture, which holds v2Rooms. Every room must load as
 // it was stored, take new entries after its last seq, and load the same after the store is
 // opened again.
