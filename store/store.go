@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,10 +19,15 @@ var (
 	ErrStaleSnapshot = errors.New("store: snapshot older than the stored one")
 	// ErrInvalidEntry reports a log entry that CheckEntries refuses.
 	ErrInvalidEntry = errors.New("store: invalid log entry")
+	// ErrInvalidAccess reports a room's Access that CheckAccess refuses.
+	ErrInvalidAccess = errors.New("store: invalid room access")
 )
 
 // MaxSessionLen is the longest Entry.Session a store keeps, in bytes.
 const MaxSessionLen = 64
+
+// MaxLinkLen is the longest link (Access.EditID, Access.ViewID) a store keeps, in bytes.
+const MaxLinkLen = 64
 
 // Room is a room's metadata. A room's language is not here: it lives in the room's document
 // (the "language" key of its "meta" map), which every client sees and edits.
@@ -32,6 +38,22 @@ type Room struct {
 	// memory to be used. CreateRoom sets it to CreatedAt, whatever the Room it is given holds.
 	// It has CreatedAt's precision and is returned in UTC.
 	OpenedAt time.Time
+	Access   Access
+}
+
+// Access is who may open a room, and how: its capability ids and its owner's token. A link
+// (EditID or ViewID) belongs to one room in one role: no two rooms, and no two roles of a room,
+// share one. A room's ID is its key in the store for as long as it exists, whatever its links;
+// once SetAccess replaces an EditID equal to the ID, the ID is no longer a link.
+type Access struct {
+	// EditID opens the room to edit. CreateRoom sets it to the room's ID when empty.
+	EditID string
+	// ViewID opens the room read-only; "" when the room has none (rooms created before view links).
+	ViewID string
+	// OwnerHash is the SHA-256 of the owner's token; nil when the room has no owner.
+	OwnerHash []byte
+	// Locked makes everyone in the room a viewer.
+	Locked bool
 }
 
 // Snapshot is a room's encoded document state (a Yjs update v1) covering the op log up to and
@@ -70,16 +92,53 @@ func CheckEntries(entries []Entry) error {
 }
 
 func checkEntry(e Entry) error {
-	year := e.Time.UTC().Year()
-	switch {
-	case len(e.Session) > MaxSessionLen:
-		return fmt.Errorf("session is %d bytes, more than %d", len(e.Session), MaxSessionLen)
-	case !utf8.ValidString(e.Session):
-		return fmt.Errorf("session %q is not valid UTF-8", e.Session)
-	case strings.IndexByte(e.Session, 0) >= 0:
-		return fmt.Errorf("session %q holds a NUL byte", e.Session)
-	case year < 1 || year > 9999:
+	if err := checkText("session", e.Session, MaxSessionLen); err != nil {
+		return err
+	}
+	if year := e.Time.UTC().Year(); year < 1 || year > 9999 {
 		return fmt.Errorf("time %v is outside the years 1 to 9999", e.Time)
+	}
+	return nil
+}
+
+// CheckAccess returns nil if a store keeps a as it is, or an error wrapping ErrInvalidAccess
+// that says why not: EditID must not be empty, EditID and ViewID must be valid UTF-8 without
+// NUL bytes and at most MaxLinkLen bytes long, and OwnerHash nil or a SHA-256 sum (32 bytes).
+// CreateRoom (after it sets an empty EditID to the room's ID) and SetAccess call it before
+// they store anything. Whether a link is taken is the store's to say (ErrExists).
+func CheckAccess(a Access) error {
+	if err := checkAccess(a); err != nil {
+		return fmt.Errorf("%w: %s", ErrInvalidAccess, err)
+	}
+	return nil
+}
+
+func checkAccess(a Access) error {
+	if a.EditID == "" {
+		return errors.New("empty edit link")
+	}
+	if err := checkText("edit link", a.EditID, MaxLinkLen); err != nil {
+		return err
+	}
+	if err := checkText("view link", a.ViewID, MaxLinkLen); err != nil {
+		return err
+	}
+	if a.OwnerHash != nil && len(a.OwnerHash) != sha256.Size {
+		return fmt.Errorf("owner hash is %d bytes, not %d", len(a.OwnerHash), sha256.Size)
+	}
+	return nil
+}
+
+// checkText returns an error naming what s is unless s is valid UTF-8 without NUL bytes and at
+// most limit bytes long.
+func checkText(what, s string, limit int) error {
+	switch {
+	case len(s) > limit:
+		return fmt.Errorf("%s is %d bytes, more than %d", what, len(s), limit)
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%s %q is not valid UTF-8", what, s)
+	case strings.IndexByte(s, 0) >= 0:
+		return fmt.Errorf("%s %q holds a NUL byte", what, s)
 	}
 	return nil
 }
