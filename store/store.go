@@ -13,7 +13,7 @@ import (
 var (
 	// ErrNotFound reports a room that does not exist.
 	ErrNotFound = errors.New("store: room not found")
-	// ErrExists reports a room id that is taken.
+	// ErrExists reports a room id, or a link (Access.EditID, Access.ViewID), that is taken.
 	ErrExists = errors.New("store: room already exists")
 	// ErrStaleSnapshot reports a snapshot older than the newest one stored.
 	ErrStaleSnapshot = errors.New("store: snapshot older than the stored one")
@@ -158,13 +158,27 @@ type BatchResult struct {
 // Rooms keeps room metadata. Implementations are safe for concurrent use by multiple
 // goroutines, and every method honours ctx's deadline and cancellation.
 type Rooms interface {
-	// CreateRoom stores a new room and its initial state as the snapshot at seq 0 of its op
-	// log, atomically: afterwards Room and Load both find the room. It returns ErrExists if
-	// the id is taken, and an error for an empty id. Room ids are valid UTF-8 without NUL
-	// bytes; initial is not kept after the call returns.
+	// CreateRoom stores a new room, its Access and its initial state as the snapshot at seq 0
+	// of its op log, atomically: afterwards Room, RoomByLink and Load all find the room. An
+	// empty room.Access.EditID is taken to be room.ID. It returns ErrExists if the id is taken
+	// or if the room's EditID or ViewID is a link of any room (or EditID == ViewID), an error
+	// wrapping ErrInvalidAccess for an Access CheckAccess refuses, and an error for an empty
+	// id. Room ids are valid UTF-8 without NUL bytes; initial and room.Access.OwnerHash are not
+	// kept after the call returns.
 	CreateRoom(ctx context.Context, room Room, initial []byte) error
 	// Room returns a room's metadata, or ErrNotFound.
 	Room(ctx context.Context, id string) (Room, error)
+	// RoomByLink returns the room whose EditID or ViewID is link, or ErrNotFound: also for a
+	// string that cannot be a link ("", not UTF-8, a NUL byte). It is one indexed lookup, for
+	// every request that names a room.
+	RoomByLink(ctx context.Context, link string) (Room, error)
+	// SetAccess replaces room id's Access, atomically, or returns ErrNotFound. A link it
+	// replaces no longer finds the room when it returns; the room's ID, its log and its
+	// snapshot stay. It returns ErrExists if a.EditID or a.ViewID is a link of another room,
+	// or a.EditID == a.ViewID (a room may keep its links, or swap them), and an error wrapping
+	// ErrInvalidAccess for an Access CheckAccess refuses (an empty EditID among them). It
+	// changes nothing when it fails; a.OwnerHash is not kept after the call returns.
+	SetAccess(ctx context.Context, id string, a Access) error
 	// CountRooms returns how many rooms exist.
 	CountRooms(ctx context.Context) (int, error)
 	// MarkOpened sets room id's OpenedAt to t, or returns ErrNotFound.
@@ -172,9 +186,10 @@ type Rooms interface {
 	// RoomsOpenedBefore returns the ids of at most limit rooms whose OpenedAt is before t,
 	// in no particular order; limit must be positive.
 	RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) ([]string, error)
-	// DeleteRoom removes room id with its snapshot and its whole op log, atomically, or
-	// returns ErrNotFound. Afterwards Room and Load return ErrNotFound, and CreateRoom may
-	// create the id again: a new room, whose log starts empty at seq 1.
+	// DeleteRoom removes room id with its links, its snapshot and its whole op log,
+	// atomically, or returns ErrNotFound. Afterwards Room, Load and RoomByLink of its links
+	// return ErrNotFound, and CreateRoom may create the id again, and any room take its links:
+	// a new room, whose log starts empty at seq 1.
 	DeleteRoom(ctx context.Context, id string) error
 }
 
