@@ -1,5 +1,6 @@
-// Package store defines how pairpad keeps rooms durable: room metadata (Rooms), and each
-// room's op log of accepted updates with snapshots of encoded state (Log); a Store is both.
+// Package store defines how pairpad keeps rooms durable: room metadata (Rooms), among it who
+// may open a room and how (Access, whose links RoomByLink resolves), and each room's op log of
+// accepted updates with snapshots of encoded state (Log); a Store is both.
 // Each backend lives in a sub-package (postgres, embedded) and passes the same conformance
 // suite, storetest.Run.
 package store

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,16 +13,21 @@ import (
 var (
 	// ErrNotFound reports a room that does not exist.
 	ErrNotFound = errors.New("store: room not found")
-	// ErrExists reports a room id that is taken.
+	// ErrExists reports a room id, or a link (Access.EditID, Access.ViewID), that is taken.
 	ErrExists = errors.New("store: room already exists")
 	// ErrStaleSnapshot reports a snapshot older than the newest one stored.
 	ErrStaleSnapshot = errors.New("store: snapshot older than the stored one")
 	// ErrInvalidEntry reports a log entry that CheckEntries refuses.
 	ErrInvalidEntry = errors.New("store: invalid log entry")
+	// ErrInvalidAccess reports a room's Access that CheckAccess refuses.
+	ErrInvalidAccess = errors.New("store: invalid room access")
 )
 
 // MaxSessionLen is the longest Entry.Session a store keeps, in bytes.
 const MaxSessionLen = 64
+
+// MaxLinkLen is the longest link (Access.EditID, Access.ViewID) a store keeps, in bytes.
+const MaxLinkLen = 64
 
 // Room is a room's metadata. A room's language is not here: it lives in the room's document
 // (the "language" key of its "meta" map), which every client sees and edits.
@@ -32,6 +38,22 @@ type Room struct {
 	// memory to be used. CreateRoom sets it to CreatedAt, whatever the Room it is given holds.
 	// It has CreatedAt's precision and is returned in UTC.
 	OpenedAt time.Time
+	Access   Access
+}
+
+// Access is who may open a room, and how: its capability ids and its owner's token. A link
+// (EditID or ViewID) belongs to one room in one role: no two rooms, and no two roles of a room,
+// share one. A room's ID is its key in the store for as long as it exists, whatever its links;
+// once SetAccess replaces an EditID equal to the ID, the ID is no longer a link.
+type Access struct {
+	// EditID opens the room to edit. CreateRoom sets it to the room's ID when empty.
+	EditID string
+	// ViewID opens the room read-only; "" when the room has none (rooms created before view links).
+	ViewID string
+	// OwnerHash is the SHA-256 of the owner's token; nil when the room has no owner.
+	OwnerHash []byte
+	// Locked makes everyone in the room a viewer.
+	Locked bool
 }
 
 // Snapshot is a room's encoded document state (a Yjs update v1) covering the op log up to and
@@ -70,16 +92,53 @@ func CheckEntries(entries []Entry) error {
 }
 
 func checkEntry(e Entry) error {
-	year := e.Time.UTC().Year()
-	switch {
-	case len(e.Session) > MaxSessionLen:
-		return fmt.Errorf("session is %d bytes, more than %d", len(e.Session), MaxSessionLen)
-	case !utf8.ValidString(e.Session):
-		return fmt.Errorf("session %q is not valid UTF-8", e.Session)
-	case strings.IndexByte(e.Session, 0) >= 0:
-		return fmt.Errorf("session %q holds a NUL byte", e.Session)
-	case year < 1 || year > 9999:
+	if err := checkText("session", e.Session, MaxSessionLen); err != nil {
+		return err
+	}
+	if year := e.Time.UTC().Year(); year < 1 || year > 9999 {
 		return fmt.Errorf("time %v is outside the years 1 to 9999", e.Time)
+	}
+	return nil
+}
+
+// CheckAccess returns nil if a store keeps a as it is, or an error wrapping ErrInvalidAccess
+// that says why not: EditID must not be empty, EditID and ViewID must be valid UTF-8 without
+// NUL bytes and at most MaxLinkLen bytes long, and OwnerHash nil or a SHA-256 sum (32 bytes).
+// CreateRoom (after it sets an empty EditID to the room's ID) and SetAccess call it before
+// they store anything. Whether a link is taken is the store's to say (ErrExists).
+func CheckAccess(a Access) error {
+	if err := checkAccess(a); err != nil {
+		return fmt.Errorf("%w: %s", ErrInvalidAccess, err)
+	}
+	return nil
+}
+
+func checkAccess(a Access) error {
+	if a.EditID == "" {
+		return errors.New("empty edit link")
+	}
+	if err := checkText("edit link", a.EditID, MaxLinkLen); err != nil {
+		return err
+	}
+	if err := checkText("view link", a.ViewID, MaxLinkLen); err != nil {
+		return err
+	}
+	if a.OwnerHash != nil && len(a.OwnerHash) != sha256.Size {
+		return fmt.Errorf("owner hash is %d bytes, not %d", len(a.OwnerHash), sha256.Size)
+	}
+	return nil
+}
+
+// checkText returns an error naming what s is unless s is valid UTF-8 without NUL bytes and at
+// most limit bytes long.
+func checkText(what, s string, limit int) error {
+	switch {
+	case len(s) > limit:
+		return fmt.Errorf("%s is %d bytes, more than %d", what, len(s), limit)
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%s %q is not valid UTF-8", what, s)
+	case strings.IndexByte(s, 0) >= 0:
+		return fmt.Errorf("%s %q holds a NUL byte", what, s)
 	}
 	return nil
 }
@@ -99,13 +158,27 @@ type BatchResult struct {
 // Rooms keeps room metadata. Implementations are safe for concurrent use by multiple
 // goroutines, and every method honours ctx's deadline and cancellation.
 type Rooms interface {
-	// CreateRoom stores a new room and its initial state as the snapshot at seq 0 of its op
-	// log, atomically: afterwards Room and Load both find the room. It returns ErrExists if
-	// the id is taken, and an error for an empty id. Room ids are valid UTF-8 without NUL
-	// bytes; initial is not kept after the call returns.
+	// CreateRoom stores a new room, its Access and its initial state as the snapshot at seq 0
+	// of its op log, atomically: afterwards Room, RoomByLink and Load all find the room. An
+	// empty room.Access.EditID is taken to be room.ID. It returns ErrExists if the id is taken
+	// or if the room's EditID or ViewID is a link of any room (or EditID == ViewID), an error
+	// wrapping ErrInvalidAccess for an Access CheckAccess refuses, and an error for an empty
+	// id. Room ids are valid UTF-8 without NUL bytes; initial and room.Access.OwnerHash are not
+	// kept after the call returns.
 	CreateRoom(ctx context.Context, room Room, initial []byte) error
 	// Room returns a room's metadata, or ErrNotFound.
 	Room(ctx context.Context, id string) (Room, error)
+	// RoomByLink returns the room whose EditID or ViewID is link, or ErrNotFound: also for a
+	// string that cannot be a link ("", not UTF-8, a NUL byte). It is one indexed lookup, for
+	// every request that names a room.
+	RoomByLink(ctx context.Context, link string) (Room, error)
+	// SetAccess replaces room id's Access, atomically, or returns ErrNotFound. A link it
+	// replaces no longer finds the room when it returns; the room's ID, its log and its
+	// snapshot stay. It returns ErrExists if a.EditID or a.ViewID is a link of another room,
+	// or a.EditID == a.ViewID (a room may keep its links, or swap them), and an error wrapping
+	// ErrInvalidAccess for an Access CheckAccess refuses (an empty EditID among them). It
+	// changes nothing when it fails; a.OwnerHash is not kept after the call returns.
+	SetAccess(ctx context.Context, id string, a Access) error
 	// CountRooms returns how many rooms exist.
 	CountRooms(ctx context.Context) (int, error)
 	// MarkOpened sets room id's OpenedAt to t, or returns ErrNotFound.
@@ -113,9 +186,10 @@ type Rooms interface {
 	// RoomsOpenedBefore returns the ids of at most limit rooms whose OpenedAt is before t,
 	// in no particular order; limit must be positive.
 	RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) ([]string, error)
-	// DeleteRoom removes room id with its snapshot and its whole op log, atomically, or
-	// returns ErrNotFound. Afterwards Room and Load return ErrNotFound, and CreateRoom may
-	// create the id again: a new room, whose log starts empty at seq 1.
+	// DeleteRoom removes room id with its links, its snapshot and its whole op log,
+	// atomically, or returns ErrNotFound. Afterwards Room, Load and RoomByLink of its links
+	// return ErrNotFound, and CreateRoom may create the id again, and any room take its links:
+	// a new room, whose log starts empty at seq 1.
 	DeleteRoom(ctx context.Context, id string) error
 }
 

@@ -11,22 +11,30 @@
 // it. SQLite would need cgo or a large transpiled port; LSM stores (Pebble, Badger) bring
 // compaction goroutines and tuning that one server's rooms do not need.
 //
-// Layout (version 5): a top-level bucket "meta" holds the layout version under "layout" (8
+// Layout (version 7): a top-level bucket "meta" holds the layout version under "layout" (8
 // big-endian bytes). A top-level bucket "rooms" holds one bucket per room, keyed by the room
-// id, with created_at, opened_at (times as time.Time.MarshalBinary writes them), last_seq, and
-// a "log" bucket of folded entries (below) keyed by their seq as 8 big-endian bytes, so keys
-// sort in seq order and compaction deletes a prefix. An entry's value there is the time the
-// update was accepted (Unix microseconds, 8 big-endian bytes), the session's length (one byte)
-// and bytes, then the update. A top-level bucket "snapshots" holds one bucket per room, keyed
-// by the room id, with its newest snapshot: seq (8 big-endian bytes) and state, or for a
-// snapshot over 256 KiB, chunks (a generation, 8 big-endian bytes, and a count, 4) and the
-// snapshot in that many chunks of 256 KiB, each keyed by 0xff, the generation and its index (4
-// big-endian bytes). Only CreateRoom, Compact and DeleteRoom write there. Compact writes each
-// chunk in a transaction of its own, so that other rooms' commits go on between them (bbolt has
-// one writer at a time: a 32 MiB snapshot written at once held every commit up to 78 ms, in
-// chunks 7 ms), then
-// sets seq and chunks and deletes the chunks of every other generation (the snapshot replaced,
-// and those of a Compact that did not finish) in its last transaction.
+// id, with created_at, opened_at (times as time.Time.MarshalBinary writes them), last_seq, the
+// room's access (store.Access: edit_id; view_id, owner_hash (32 bytes) and locked (one byte, 1)
+// only when the room has a view link, has an owner, is locked), and a "log" bucket of folded
+// entries (below) keyed by their seq as 8 big-endian bytes, so keys sort in seq order and
+// compaction deletes a prefix. An entry's value there is the time the update was accepted (Unix
+// microseconds, 8 big-endian bytes), the session's length (one byte) and bytes, then the
+// update. A top-level bucket "snapshots" holds one bucket per room, keyed by the room id, with
+// its newest snapshot: seq (8 big-endian bytes) and state, or for a snapshot over 256 KiB,
+// chunks (a generation, 8 big-endian bytes, and a count, 4) and the snapshot in that many
+// chunks of 256 KiB, each keyed by 0xff, the generation and its index (4 big-endian bytes).
+// Only CreateRoom, Compact and DeleteRoom write there. Compact writes each chunk in a
+// transaction of its own, so that other rooms' commits go on between them (bbolt has one writer
+// at a time: a 32 MiB snapshot written at once held every commit up to 78 ms, in chunks 7 ms),
+// then sets seq and chunks and deletes the chunks of every other generation (the snapshot
+// replaced, and those of a Compact that did not finish) in its last transaction.
+//
+// A top-level bucket "links" maps every room's links to the room: keyed by the link (its
+// edit_id or view_id), the room's id. RoomByLink reads it, then the room's bucket, in one read
+// transaction; CreateRoom, SetAccess and DeleteRoom change it and the room's bucket in one
+// write transaction, so a link is a key once, of one room, and a link replaced or deleted stops
+// resolving when that transaction commits. A room's id is its key in "rooms", "snapshots" and
+// the journal for as long as it exists, whether or not it is still a link.
 //
 // A top-level bucket "journal" holds what appends write: one record per commit (an
 // AppendBatches call, or an Append), keyed by a record number (8 big-endian bytes) that grows
@@ -126,10 +134,13 @@
 // and snapshot. Layouts 1 to 3 had no journal: every entry was in its room's log, and its
 // last_seq was the room's last seq. Layouts 1 to 4 could not delete rooms, and had no
 // "deleted" bucket and no opened_at: a room without opened_at was last opened when it was
-// created. Layouts 1 to 5 wrote every snapshot whole, under state. Open upgrades an older file in one transaction: a layout 1 file's entries get the
-// zero time and the empty session (unknown) and its language keys go, the snapshots move to
-// "snapshots", and the file gains an empty journal and an empty "deleted" bucket. A file of a
-// newer layout than this code knows is refused.
+// created. Layouts 1 to 5 wrote every snapshot whole, under state. Layouts 1 to 6 had no
+// links: no "links" bucket and no access in the rooms' buckets. Open upgrades an older file in
+// one transaction: a layout 1 file's entries get the zero time and the empty session (unknown)
+// and its language keys go, the snapshots move to "snapshots", the file gains an empty journal
+// and an empty "deleted" bucket, and every room gets its id as its edit link (edit_id, and its
+// key in "links"), with no view link and no owner, unlocked, so that the links it had still
+// open it. A file of a newer layout than this code knows is refused.
 //
 // One process at a time may open a data directory; bbolt holds a file lock while it is open.
 package embedded

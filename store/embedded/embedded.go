@@ -30,6 +30,7 @@ var (
 	bucketLog       = []byte("log")
 	bucketJournal   = []byte("journal")
 	bucketDeleted   = []byte("deleted")
+	bucketLinks     = []byte("links")
 
 	keyCreatedAt = []byte("created_at")
 	keyOpenedAt  = []byte("opened_at")
@@ -37,6 +38,10 @@ var (
 	keySeq       = []byte("seq")
 	keyState     = []byte("state")
 	keyChunks    = []byte("chunks")
+	keyEditID    = []byte("edit_id")
+	keyViewID    = []byte("view_id")
+	keyOwnerHash = []byte("owner_hash")
+	keyLocked    = []byte("locked")
 )
 
 var (
@@ -191,10 +196,17 @@ func readRecord(x *index, key, v []byte, spans []newSpan) ([]newSpan, error) {
 	return spans, nil
 }
 
-// CreateRoom stores a new room and its initial snapshot in one transaction.
+// CreateRoom stores a new room, its links and its initial snapshot in one transaction.
 func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte) error {
 	if room.ID == "" {
 		return errEmptyID
+	}
+	a := room.Access
+	if a.EditID == "" {
+		a.EditID = room.ID
+	}
+	if err := store.CheckAccess(a); err != nil {
+		return fmt.Errorf("store/embedded: create room %q: %w", room.ID, err)
 	}
 	createdAt, err := room.CreatedAt.UTC().MarshalBinary()
 	if err != nil {
@@ -213,6 +225,9 @@ func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte)
 			return nil, err
 		}
 		if err := putAll(b, keyCreatedAt, createdAt, keyOpenedAt, createdAt, keyLastSeq, seqKey(0)); err != nil {
+			return nil, err
+		}
+		if err := putAccess(tx, b, room.ID, store.Access{}, a); err != nil {
 			return nil, err
 		}
 		snap, err := tx.Bucket(bucketSnapshots).CreateBucket([]byte(room.ID))
@@ -242,22 +257,161 @@ func (s *Store) CountRooms(ctx context.Context) (int, error) {
 
 // Room returns a room's metadata, or store.ErrNotFound.
 func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
-	room := store.Room{ID: id}
+	var room store.Room
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		b, err := roomBucket(tx, id)
 		if err != nil {
 			return err
 		}
-		if room.CreatedAt, err = getTime(b, keyCreatedAt); err != nil {
-			return err
-		}
-		room.OpenedAt, err = openedAt(b)
+		room, err = readRoom(b, id)
 		return err
 	})
 	if err != nil {
 		return store.Room{}, fmt.Errorf("store/embedded: room %q: %w", id, err)
 	}
 	return room, nil
+}
+
+// RoomByLink finds the room's id in the links bucket, then reads its bucket, in one read
+// transaction.
+func (s *Store) RoomByLink(ctx context.Context, link string) (store.Room, error) {
+	var room store.Room
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketLinks).Get([]byte(link))
+		if id == nil {
+			return store.ErrNotFound
+		}
+		b := tx.Bucket(bucketRooms).Bucket(id)
+		if b == nil {
+			return fmt.Errorf("%w: the link names room %q, which does not exist", errCorrupt, id)
+		}
+		var err error
+		room, err = readRoom(b, string(id))
+		return err
+	})
+	if err != nil {
+		return store.Room{}, fmt.Errorf("store/embedded: room of link %q: %w", link, err)
+	}
+	return room, nil
+}
+
+// readRoom returns the metadata of room id, whose bucket is b, copied out of the database.
+func readRoom(b *bolt.Bucket, id string) (store.Room, error) {
+	room := store.Room{ID: id}
+	var err error
+	if room.CreatedAt, err = getTime(b, keyCreatedAt); err != nil {
+		return store.Room{}, err
+	}
+	if room.OpenedAt, err = openedAt(b); err != nil {
+		return store.Room{}, err
+	}
+	if room.Access, err = getAccess(b); err != nil {
+		return store.Room{}, err
+	}
+	return room, nil
+}
+
+// getAccess returns the access of the room whose bucket is b, copied out of the database.
+func getAccess(b *bolt.Bucket) (store.Access, error) {
+	a := store.Access{
+		EditID:    string(b.Get(keyEditID)),
+		ViewID:    string(b.Get(keyViewID)),
+		OwnerHash: bytes.Clone(b.Get(keyOwnerHash)),
+		Locked:    b.Get(keyLocked) != nil,
+	}
+	if a.EditID == "" {
+		return store.Access{}, fmt.Errorf("%w: no %s", errCorrupt, keyEditID)
+	}
+	return a, nil
+}
+
+// SetAccess replaces a room's access and its links in one transaction.
+func (s *Store) SetAccess(ctx context.Context, id string, a store.Access) error {
+	if err := store.CheckAccess(a); err != nil {
+		return fmt.Errorf("store/embedded: set access of room %q: %w", id, err)
+	}
+	err := s.write(ctx, func(tx *bolt.Tx) (func(), error) {
+		b, err := roomBucket(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		old, err := getAccess(b)
+		if err != nil {
+			return nil, err
+		}
+		return func() {}, putAccess(tx, b, id, old, a)
+	})
+	if err != nil {
+		return fmt.Errorf("store/embedded: set access of room %q: %w", id, err)
+	}
+	return nil
+}
+
+// putAccess replaces old, the access of room id whose bucket is b (the zero Access for a new
+// room), with a, which CheckAccess accepted: in the room's bucket, and in the links bucket,
+// which loses old's links and maps a's to id. It returns store.ErrExists if a link of a is
+// another room's, or a's two links are one.
+func putAccess(tx *bolt.Tx, b *bolt.Bucket, id string, old, a store.Access) error {
+	if a.EditID == a.ViewID {
+		return fmt.Errorf("%w: the edit and view links are the same", store.ErrExists)
+	}
+	links := tx.Bucket(bucketLinks)
+	for _, link := range linksOf(a) {
+		if owner := links.Get([]byte(link)); owner != nil && string(owner) != id {
+			return fmt.Errorf("%w: a link is another room's", store.ErrExists)
+		}
+	}
+	if err := deleteLinks(links, old); err != nil {
+		return err
+	}
+	for _, link := range linksOf(a) {
+		if err := links.Put([]byte(link), []byte(id)); err != nil {
+			return err
+		}
+	}
+	var viewID, locked []byte
+	if a.ViewID != "" {
+		viewID = []byte(a.ViewID)
+	}
+	if a.Locked {
+		locked = []byte{1}
+	}
+	return errors.Join(
+		b.Put(keyEditID, []byte(a.EditID)),
+		putOrDelete(b, keyViewID, viewID),
+		putOrDelete(b, keyOwnerHash, a.OwnerHash),
+		putOrDelete(b, keyLocked, locked),
+	)
+}
+
+// deleteLinks deletes a's links from the links bucket.
+func deleteLinks(links *bolt.Bucket, a store.Access) error {
+	for _, link := range linksOf(a) {
+		if err := links.Delete([]byte(link)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// linksOf returns a's links, its edit link then its view link, leaving out an empty one: the
+// zero Access, which putAccess replaces for a new room, has none.
+func linksOf(a store.Access) []string {
+	var links []string
+	for _, link := range []string{a.EditID, a.ViewID} {
+		if link != "" {
+			links = append(links, link)
+		}
+	}
+	return links
+}
+
+// putOrDelete puts v under key in b, or deletes key if v is nil.
+func putOrDelete(b *bolt.Bucket, key, v []byte) error {
+	if v == nil {
+		return b.Delete(key)
+	}
+	return b.Put(key, v)
 }
 
 // openedAt returns the opened_at of the room whose bucket is b, or its created_at if it has
@@ -322,14 +476,25 @@ func (s *Store) RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) (
 	return ids, nil
 }
 
-// DeleteRoom deletes a room's buckets in one transaction, with the journal records left with
-// no live entries, as Compact does, and writes the room's tombstone if the journal may hold
-// its groups (doc.go).
+// DeleteRoom deletes a room's links and buckets in one transaction, with the journal records
+// left with no live entries, as Compact does, and writes the room's tombstone if the journal
+// may hold its groups (doc.go).
 func (s *Store) DeleteRoom(ctx context.Context, id string) error {
 	err := s.write(ctx, func(tx *bolt.Tx) (func(), error) {
 		r := s.index.rooms[id]
 		if r == nil {
 			return nil, store.ErrNotFound
+		}
+		b, err := roomBucket(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		a, err := getAccess(b)
+		if err != nil {
+			return nil, err
+		}
+		if err := deleteLinks(tx.Bucket(bucketLinks), a); err != nil {
+			return nil, err
 		}
 		for _, name := range [][]byte{bucketRooms, bucketSnapshots} {
 			if err := tx.Bucket(name).DeleteBucket([]byte(id)); err != nil {
@@ -345,7 +510,6 @@ func (s *Store) DeleteRoom(ctx context.Context, id string) error {
 		}
 		oldest := s.index.next
 		if k, _ := journal.Cursor().First(); k != nil {
-			var err error
 			if oldest, err = recordNumber(k); err != nil {
 				return nil, err
 			}

@@ -155,6 +155,13 @@ func TestLayout5(t *testing.T) {
 	testOldLayout(t, "v5.db")
 }
 
+// TestLayout6 opens testdata/v6.db, a file in the layout the store wrote before rooms had
+// links and an owner (doc.go), holding v2Rooms: genv4's program run with the store of commit
+// 0970446, which wrote layout 6.
+func TestLayout6(t *testing.T) {
+	testOldLayout(t, "v6.db")
+}
+
 // testOldLayout opens a copy of testdata/fixture, which holds v2Rooms. Every room must load as
 // it was stored, take new entries after its last seq, and load the same after the store is
 // opened again.
@@ -186,19 +193,26 @@ func lastSeq(log []store.Entry) uint64 {
 	return log[len(log)-1].Seq
 }
 
-// checkRooms checks that s holds rooms as they are; a room without OpenedAt must have been
-// opened when it was created.
+// checkRooms checks that s holds rooms as they are, and finds each by its edit link; a room
+// without OpenedAt must have been opened when it was created, and one without an EditID must
+// have its ID as its edit link.
 func checkRooms(t *testing.T, s store.Store, rooms []storedRoom) {
 	t.Helper()
 	for _, want := range rooms {
 		if want.room.OpenedAt.IsZero() {
 			want.room.OpenedAt = want.room.CreatedAt
 		}
+		if want.room.Access.EditID == "" {
+			want.room.Access.EditID = want.room.ID
+		}
 		var got storedRoom
 		var err error
 		if got.room, err = s.Room(t.Context(), want.room.ID); err != nil {
 			t.Errorf("Room(%q): %v", want.room.ID, err)
 			continue
+		}
+		if byLink, err := s.RoomByLink(t.Context(), want.room.Access.EditID); err != nil || byLink.ID != want.room.ID {
+			t.Errorf("RoomByLink(%q) = room %q, %v; want room %q", want.room.Access.EditID, byLink.ID, err, want.room.ID)
 		}
 		if got.snap, got.log, err = s.Load(t.Context(), want.room.ID); err != nil {
 			t.Errorf("Load(%q): %v", want.room.ID, err)
@@ -210,9 +224,10 @@ func checkRooms(t *testing.T, s store.Store, rooms []storedRoom) {
 	}
 }
 
-// checkLayout checks the file in dir as doc.go describes layout 6: the layout version, a
-// journal bucket, a bucket of tombstones, and each room's snapshot in the snapshots bucket, not in its bucket in rooms,
-// which has no language key left from layout 1 either.
+// checkLayout checks the file in dir as doc.go describes layout 7: the layout version, a
+// journal bucket, a bucket of tombstones, each room's snapshot in the snapshots bucket, not in
+// its bucket in rooms, which has no language key left from layout 1 either, and each room's
+// edit link in its bucket and in the links bucket.
 func checkLayout(t *testing.T, dir string) {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(dir, embedded.FileName), 0o600, &bolt.Options{ReadOnly: true})
@@ -221,10 +236,10 @@ func checkLayout(t *testing.T, dir string) {
 	}
 	defer db.Close()
 	err = db.View(func(tx *bolt.Tx) error {
-		if got := tx.Bucket([]byte("meta")).Get([]byte("layout")); binary.BigEndian.Uint64(got) != 6 {
-			t.Errorf("layout = %x, want 6", got)
+		if got := tx.Bucket([]byte("meta")).Get([]byte("layout")); binary.BigEndian.Uint64(got) != 7 {
+			t.Errorf("layout = %x, want 7", got)
 		}
-		for _, name := range []string{"journal", "deleted"} {
+		for _, name := range []string{"journal", "deleted", "links"} {
 			if tx.Bucket([]byte(name)) == nil {
 				t.Errorf("no %s bucket", name)
 			}
@@ -238,6 +253,10 @@ func checkLayout(t *testing.T, dir string) {
 			}
 			if snapshots.Bucket(id) == nil {
 				t.Errorf("room %q has no bucket in snapshots", id)
+			}
+			edit := rooms.Bucket(id).Get([]byte("edit_id"))
+			if owner := tx.Bucket([]byte("links")).Get(edit); edit == nil || !bytes.Equal(owner, id) {
+				t.Errorf("room %q: edit_id %q, which the links bucket maps to %q", id, edit, owner)
 			}
 			return nil
 		})

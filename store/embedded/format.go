@@ -14,7 +14,7 @@ import (
 
 // layoutVersion is the version of the file layout this code reads and writes (doc.go describes
 // it). Open upgrades a file of an older layout and refuses one of a newer layout.
-const layoutVersion = 6
+const layoutVersion = 7
 
 var (
 	bucketMeta = []byte("meta")
@@ -37,7 +37,7 @@ const entryHeaderLen = 8 + 1
 // bucket has layout 1, which predates the meta bucket.
 func upgrade(tx *bolt.Tx) error {
 	if tx.Bucket(bucketRooms) == nil {
-		for _, name := range [][]byte{bucketRooms, bucketSnapshots, bucketJournal, bucketDeleted} {
+		for _, name := range [][]byte{bucketRooms, bucketSnapshots, bucketJournal, bucketDeleted, bucketLinks} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
@@ -77,6 +77,11 @@ func upgrade(tx *bolt.Tx) error {
 		}
 	}
 	// Layout 5 wrote every snapshot whole: it has no chunks.
+	if version < 7 {
+		if err := upgradeFrom6(tx); err != nil {
+			return fmt.Errorf("upgrade from layout 6: %w", err)
+		}
+	}
 	return setLayout(tx)
 }
 
@@ -154,6 +159,23 @@ func upgradeFrom2(tx *bolt.Tx) error {
 			return err
 		}
 		return errors.Join(b.Delete(keySnapshotSeq), b.Delete(keySnapshot))
+	})
+}
+
+// upgradeFrom6 gives every room of a file of layout 6 or older, which had no links, the access
+// a room created before links has: its id as its edit link (edit_id in its bucket, and a key
+// of the links bucket that maps it to the room), no view link, no owner, unlocked.
+func upgradeFrom6(tx *bolt.Tx) error {
+	links, err := tx.CreateBucket(bucketLinks)
+	if err != nil {
+		return err
+	}
+	rooms := tx.Bucket(bucketRooms)
+	return rooms.ForEachBucket(func(id []byte) error {
+		// Put keeps the slices it is given until the commit, and id points into the memory
+		// map, which a growing file moves.
+		id = bytes.Clone(id)
+		return errors.Join(links.Put(id, id), rooms.Bucket(id).Put(keyEditID, id))
 	})
 }
 

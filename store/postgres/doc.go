@@ -5,6 +5,10 @@
 // Migrate applies the pending ones in order, each in its own transaction, and records them in
 // schema_migrations; Open calls it, and so does `pairpad migrate`.
 //
+// A room's links are rows of room_links keyed by the link, so the database itself keeps a link
+// to one room and one role, RoomByLink is one query through that primary key, and deleting the
+// room's row deletes them. A room's id stays the key of its other rows when its links change.
+//
 // Appends to one room serialize on its rooms row: rooms.last_seq holds the highest seq ever
 // given out, and an Append raises it and inserts the entries it numbered in a single
 // statement, so a batch of updates costs one round trip and one commit whatever its size, and

@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pairpad/pairpad/store"
@@ -50,28 +52,42 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 	return &Store{pool: pool}, nil
 }
 
-// createRoom inserts the room, opened when it is created, and its seq-0 snapshot in one
-// statement; when the id is taken,
-// ON CONFLICT inserts neither and the statement reports no rows.
+// linkRows is the rows (link, role) of room_links that hold a room's links, the edit link $2
+// and the view link $3: no row for an empty view link.
+const linkRows = `(VALUES ($2::text, 'edit'), ($3::text, 'view')) AS l (link, role) WHERE l.link <> ''`
+
+// createRoom inserts the room ($1), opened when it is created ($4), its owner ($6) and lock
+// ($7), its seq-0 snapshot ($5) and its links in one statement. When the id is taken, ON
+// CONFLICT inserts none of them and the statement reports no rows; when a link is taken,
+// room_links' primary key fails the whole statement.
 const createRoom = `
 	WITH room AS (
-		INSERT INTO rooms (id, created_at, opened_at) VALUES ($1, $2, $2)
+		INSERT INTO rooms (id, created_at, opened_at, owner_hash, locked) VALUES ($1, $4, $4, $6, $7)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING id
+	), snapshot AS (
+		INSERT INTO room_snapshots (room_id, seq, state) SELECT id, 0, $5 FROM room
 	)
-	INSERT INTO room_snapshots (room_id, seq, state) SELECT id, 0, $3 FROM room`
+	INSERT INTO room_links (link, room_id, role) SELECT l.link, room.id, l.role FROM room, ` + linkRows
 
-// CreateRoom stores a new room and its initial snapshot atomically.
+// CreateRoom stores a new room, its links and its initial snapshot in one statement.
 func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte) error {
 	if room.ID == "" {
 		return errEmptyID
 	}
-	tag, err := s.pool.Exec(ctx, createRoom, room.ID, room.CreatedAt, initial)
+	a := room.Access
+	if a.EditID == "" {
+		a.EditID = room.ID
+	}
+	if err := store.CheckAccess(a); err != nil {
+		return fmt.Errorf("store/postgres: create room %q: %w", room.ID, err)
+	}
+	tag, err := s.pool.Exec(ctx, createRoom, room.ID, a.EditID, a.ViewID, room.CreatedAt, initial, a.OwnerHash, a.Locked)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = store.ErrExists
 	}
 	if err != nil {
-		return fmt.Errorf("store/postgres: create room %q: %w", room.ID, err)
+		return fmt.Errorf("store/postgres: create room %q: %w", room.ID, linkTaken(err))
 	}
 	return nil
 }
@@ -85,16 +101,68 @@ func (s *Store) CountRooms(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// selectRoom reads rooms with their links, the columns scanRoom scans; a WHERE clause follows.
+const selectRoom = `
+	SELECT r.id, r.created_at, r.opened_at, e.link, coalesce(v.link, ''), r.owner_hash, r.locked
+	FROM rooms r
+	JOIN room_links e ON e.room_id = r.id AND e.role = 'edit'
+	LEFT JOIN room_links v ON v.room_id = r.id AND v.role = 'view'`
+
 // Room returns a room's metadata, or store.ErrNotFound.
 func (s *Store) Room(ctx context.Context, id string) (store.Room, error) {
-	room := store.Room{ID: id}
-	err := s.pool.QueryRow(ctx, `SELECT created_at, opened_at FROM rooms WHERE id = $1`, id).
-		Scan(&room.CreatedAt, &room.OpenedAt)
+	room, err := scanRoom(s.pool.QueryRow(ctx, selectRoom+` WHERE r.id = $1`, id))
 	if err != nil {
 		return store.Room{}, fmt.Errorf("store/postgres: room %q: %w", id, notFound(err))
 	}
-	room.CreatedAt, room.OpenedAt = room.CreatedAt.UTC(), room.OpenedAt.UTC()
 	return room, nil
+}
+
+// RoomByLink finds the room in one query, through room_links' primary key, then rooms'.
+func (s *Store) RoomByLink(ctx context.Context, link string) (store.Room, error) {
+	// Postgres text holds no such string, so no room has it as a link, and a query would fail.
+	if !utf8.ValidString(link) || strings.IndexByte(link, 0) >= 0 {
+		return store.Room{}, fmt.Errorf("store/postgres: room of link %q: %w", link, store.ErrNotFound)
+	}
+	room, err := scanRoom(s.pool.QueryRow(ctx, selectRoom+` WHERE r.id = (SELECT room_id FROM room_links WHERE link = $1)`, link))
+	if err != nil {
+		return store.Room{}, fmt.Errorf("store/postgres: room of link %q: %w", link, notFound(err))
+	}
+	return room, nil
+}
+
+// scanRoom scans the row of a selectRoom query.
+func scanRoom(row pgx.Row) (store.Room, error) {
+	var r store.Room
+	a := &r.Access
+	if err := row.Scan(&r.ID, &r.CreatedAt, &r.OpenedAt, &a.EditID, &a.ViewID, &a.OwnerHash, &a.Locked); err != nil {
+		return store.Room{}, err
+	}
+	r.CreatedAt, r.OpenedAt = r.CreatedAt.UTC(), r.OpenedAt.UTC()
+	return r, nil
+}
+
+// SetAccess updates a room's row, which locks it, and replaces its links, in one transaction.
+func (s *Store) SetAccess(ctx context.Context, id string, a store.Access) error {
+	if err := store.CheckAccess(a); err != nil {
+		return fmt.Errorf("store/postgres: set access of room %q: %w", id, err)
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE rooms SET owner_hash = $2, locked = $3 WHERE id = $1`, id, a.OwnerHash, a.Locked)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		var b pgx.Batch
+		b.Queue(`DELETE FROM room_links WHERE room_id = $1`, id)
+		b.Queue(`INSERT INTO room_links (link, room_id, role) SELECT l.link, $1::text, l.role FROM `+linkRows, id, a.EditID, a.ViewID)
+		return tx.SendBatch(ctx, &b).Close()
+	})
+	if err != nil {
+		return fmt.Errorf("store/postgres: set access of room %q: %w", id, linkTaken(err))
+	}
+	return nil
 }
 
 // MarkOpened sets a room's opened_at.
@@ -123,8 +191,9 @@ func (s *Store) RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) (
 	return ids, nil
 }
 
-// DeleteRoom deletes a room's row in one statement: its snapshot and its log go with it (ON
-// DELETE CASCADE). An Append to the room holds the row's lock, so the two take turns.
+// DeleteRoom deletes a room's row in one statement: its links, its snapshot and its log go
+// with it (ON DELETE CASCADE). An Append to the room holds the row's lock, so the two take
+// turns.
 func (s *Store) DeleteRoom(ctx context.Context, id string) error {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM rooms WHERE id = $1`, id)
 	if err == nil && tag.RowsAffected() == 0 {
@@ -308,6 +377,16 @@ func (s *Store) Close() error {
 func notFound(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
+	}
+	return err
+}
+
+// linkTaken turns a violation of room_links' primary key (a link another room has, or a room's
+// two links being one) into store.ErrExists. The message does not repeat the link, a secret.
+func linkTaken(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.ConstraintName == "room_links_pkey" {
+		return fmt.Errorf("%w: a link is taken", store.ErrExists)
 	}
 	return err
 }

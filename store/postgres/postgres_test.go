@@ -127,7 +127,7 @@ func checkMigrated(t *testing.T, pool *pgxpool.Pool) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("schema_migrations mismatch (-want +got):\n%s", diff)
 	}
-	for _, table := range []string{"rooms", "room_snapshots", "room_log"} {
+	for _, table := range []string{"rooms", "room_snapshots", "room_log", "room_links"} {
 		if _, err := pool.Exec(t.Context(), "SELECT count(*) FROM "+table); err != nil {
 			t.Errorf("table %s: %v", table, err)
 		}
@@ -146,7 +146,7 @@ func TestDatabaseGone(t *testing.T) {
 	s := open(t, cfg)
 
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	room := store.Room{ID: "r", CreatedAt: at, OpenedAt: at}
+	room := store.Room{ID: "r", CreatedAt: at, OpenedAt: at, Access: store.Access{EditID: "r"}}
 	if err := s.CreateRoom(t.Context(), room, []byte("init")); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestTerminatedConnections(t *testing.T) {
 	s := open(t, cfg)
 
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	room := store.Room{ID: "r", CreatedAt: at, OpenedAt: at}
+	room := store.Room{ID: "r", CreatedAt: at, OpenedAt: at, Access: store.Access{EditID: "r"}}
 	if err := s.CreateRoom(t.Context(), room, []byte("init")); err != nil {
 		t.Fatal(err)
 	}
@@ -264,6 +264,8 @@ func storeOps(s store.Store) []struct {
 			return s.CreateRoom(ctx, store.Room{ID: "new", CreatedAt: time.Now()}, nil)
 		}},
 		{"Room", func(ctx context.Context) error { _, err := s.Room(ctx, "r"); return err }},
+		{"RoomByLink", func(ctx context.Context) error { _, err := s.RoomByLink(ctx, "r"); return err }},
+		{"SetAccess", func(ctx context.Context) error { return s.SetAccess(ctx, "r", store.Access{EditID: "r"}) }},
 		{"Load", func(ctx context.Context) error { _, _, err := s.Load(ctx, "r"); return err }},
 		{"Append", func(ctx context.Context) error {
 			_, err := s.Append(ctx, "r", []store.Entry{{Update: []byte("c")}})

@@ -31,6 +31,14 @@
 //   - A store does not keep the caller's slices: changing them after a call changes nothing
 //     stored, and changing returned slices changes nothing either.
 //   - After Close every method returns an error (never a panic); Close may be called again.
+//   - RoomByLink of a string that is no room's link is ErrNotFound, also for one no link can
+//     be ("", not UTF-8, a NUL byte, past store.MaxLinkLen) and for a room's ID once its
+//     EditID is another; Room(id), Load and Append of that room go on working.
+//   - SetAccess may keep a room's links or swap its edit and view links; a link is another
+//     room's only while that room holds it, so one DeleteRoom or SetAccess dropped is free.
+//   - A CreateRoom or SetAccess refused (ErrExists, ErrInvalidAccess) changes nothing; a room
+//     whose ID is longer than store.MaxLinkLen needs an EditID of its own.
+//   - Access.OwnerHash, like the other slices, is the caller's: nil loads back nil.
 package storetest
 
 import (
@@ -69,6 +77,11 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RoomsOpenedBefore", testRoomsOpenedBefore},
 		{"DeleteRoom", testDeleteRoom},
 		{"DeleteRoomJournal", testDeleteRoomJournal},
+		{"Access", testAccess},
+		{"SetAccess", testSetAccess},
+		{"LinksTaken", testLinksTaken},
+		{"InvalidAccess", testInvalidAccess},
+		{"ConcurrentLinks", testConcurrentLinks},
 		{"AppendSeqs", testAppendSeqs},
 		{"AppendEmpty", testAppendEmpty},
 		{"AppendEmptyUpdate", testAppendEmptyUpdate},
@@ -112,7 +125,7 @@ func testCreateAndGet(t *testing.T, s store.Store) {
 		{"plain", store.Room{ID: "abc123", CreatedAt: created}, []byte("# Write your Python code here\n\n")},
 		{"url-safe", store.Room{ID: "Room-1_x.y~z", CreatedAt: created}, []byte{0, 1, 2}},
 		{"unicode and slashes", store.Room{ID: "ünï/cødé ✓?&=", CreatedAt: created}, []byte("x")},
-		{"long id", store.Room{ID: strings.Repeat("r", 1000), CreatedAt: created}, []byte("y")},
+		{"long id", store.Room{ID: strings.Repeat("r", 1000), CreatedAt: created, Access: store.Access{EditID: "long"}}, []byte("y")},
 		{"nil initial", store.Room{ID: "nil-initial", CreatedAt: created}, nil},
 		{"prefix of another", store.Room{ID: "abc", CreatedAt: created}, []byte("p")},
 	}
@@ -235,7 +248,7 @@ func testRoomsOpenedBefore(t *testing.T, s store.Store) {
 // empty room.
 func testDeleteRoom(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	mustCreate(t, s, store.Room{ID: "doomed", CreatedAt: created}, []byte("init"))
+	mustCreate(t, s, store.Room{ID: "doomed", CreatedAt: created, Access: store.Access{EditID: "doomed-edit", ViewID: "doomed-view"}}, []byte("init"))
 	mustCreate(t, s, store.Room{ID: "doomed-not", CreatedAt: created}, []byte("init-not"))
 	mustCreate(t, s, store.Room{ID: "kept", CreatedAt: created}, []byte("init-kept"))
 	mustAppend(t, s, "doomed", []byte("d1"), []byte("d2"), []byte("d3"))
@@ -260,6 +273,9 @@ func testDeleteRoom(t *testing.T, s store.Store) {
 		}},
 		{"Compact", func() error { return s.Compact(ctx, "doomed", store.Snapshot{Seq: 3}) }},
 		{"MarkOpened", func() error { return s.MarkOpened(ctx, "doomed", created) }},
+		{"RoomByLink of the edit link", func() error { _, err := s.RoomByLink(ctx, "doomed-edit"); return err }},
+		{"RoomByLink of the view link", func() error { _, err := s.RoomByLink(ctx, "doomed-view"); return err }},
+		{"SetAccess", func() error { return s.SetAccess(ctx, "doomed", store.Access{EditID: "doomed-edit"}) }},
 		{"DeleteRoom again", func() error { return s.DeleteRoom(ctx, "doomed") }},
 		{"DeleteRoom of a room never created", func() error { return s.DeleteRoom(ctx, "never") }},
 	}
@@ -271,6 +287,7 @@ func testDeleteRoom(t *testing.T, s store.Store) {
 	if n, err := s.CountRooms(ctx); err != nil || n != 2 {
 		t.Errorf("CountRooms after DeleteRoom = %d, %v; want 2", n, err)
 	}
+	checkRoom(t, s, store.Room{ID: "doomed-not", CreatedAt: created})
 	ids, err := s.RoomsOpenedBefore(ctx, created.Add(time.Hour), 10)
 	slices.Sort(ids)
 	if diff := cmp.Diff([]string{"doomed-not", "kept"}, ids); err != nil || diff != "" {
@@ -280,7 +297,9 @@ func testDeleteRoom(t *testing.T, s store.Store) {
 	checkLoad(t, s, "kept", store.Snapshot{State: []byte("init-kept")}, entries(1, "k1", "k2"))
 	checkLoad(t, s, "doomed-not", store.Snapshot{State: []byte("init-not")}, entries(1, "n1"))
 
-	again := store.Room{ID: "doomed", CreatedAt: created.Add(time.Hour)}
+	// The deleted room's links are free: another room takes one, the id created again the other.
+	mustCreate(t, s, store.Room{ID: "heir", CreatedAt: created, Access: store.Access{EditID: "doomed-view"}}, nil)
+	again := store.Room{ID: "doomed", CreatedAt: created.Add(time.Hour), Access: store.Access{EditID: "doomed-edit"}}
 	mustCreate(t, s, again, []byte("again"))
 	checkRoom(t, s, again)
 	checkLoad(t, s, "doomed", store.Snapshot{State: []byte("again")}, nil)
@@ -390,6 +409,8 @@ func testNotFound(t *testing.T, s store.Store) {
 		}},
 		{"Append empty", func(ctx context.Context, id string) error { _, err := s.Append(ctx, id, nil); return err }},
 		{"Compact", func(ctx context.Context, id string) error { return s.Compact(ctx, id, store.Snapshot{}) }},
+		{"RoomByLink", func(ctx context.Context, id string) error { _, err := s.RoomByLink(ctx, id); return err }},
+		{"SetAccess", func(ctx context.Context, id string) error { return s.SetAccess(ctx, id, store.Access{EditID: "x"}) }},
 	}
 	for _, op := range ops {
 		for _, id := range []string{"roo", "room2", "ROOM", "nope"} {
@@ -901,6 +922,8 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		{"RoomsOpenedBefore", func() error { _, err := s.RoomsOpenedBefore(ctx, created.Add(time.Hour), 10); return err }},
 		{"DeleteRoom", func() error { return s.DeleteRoom(ctx, "r") }},
 		{"Ping", func() error { return s.Ping(ctx) }},
+		{"RoomByLink", func() error { _, err := s.RoomByLink(ctx, "r"); return err }},
+		{"SetAccess", func() error { return s.SetAccess(ctx, "r", store.Access{EditID: "r2", Locked: true}) }},
 	}
 	for _, op := range ops {
 		if err := op.call(); !errors.Is(err, context.Canceled) {
@@ -943,6 +966,8 @@ func testClose(t *testing.T, s store.Store) {
 			return err
 		}},
 		{"DeleteRoom", func(ctx context.Context) error { return s.DeleteRoom(ctx, "r") }},
+		{"RoomByLink", func(ctx context.Context) error { _, err := s.RoomByLink(ctx, "r"); return err }},
+		{"SetAccess", func(ctx context.Context) error { return s.SetAccess(ctx, "r", store.Access{EditID: "r2"}) }},
 	}
 	for _, op := range ops {
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
@@ -961,7 +986,9 @@ func RunDurable(t *testing.T, open func(t *testing.T) store.Store) {
 	ctx := t.Context()
 	rooms := []store.Room{
 		{ID: "durable-a", CreatedAt: created},
-		{ID: "durable-b", CreatedAt: created.Add(time.Minute)},
+		{ID: "durable-b", CreatedAt: created.Add(time.Minute), Access: store.Access{
+			EditID: "durable-b-edit", ViewID: "durable-b-view", OwnerHash: ownerHash("b"), Locked: true,
+		}},
 		{ID: "durable-c", CreatedAt: created.Add(time.Hour)},
 	}
 	binary := make([]byte, 8<<10)
@@ -988,6 +1015,13 @@ func RunDurable(t *testing.T, open func(t *testing.T) store.Store) {
 	rooms[1].OpenedAt = created.Add(24 * time.Hour)
 	if err := s.MarkOpened(ctx, "durable-b", rooms[1].OpenedAt); err != nil {
 		t.Fatal(err)
+	}
+	// a's links are replaced twice: its id, then its first view link, stop being links.
+	for _, view := range []string{"durable-a-view", "durable-a-view2"} {
+		rooms[0].Access = store.Access{EditID: "durable-a-edit", ViewID: view}
+		if err := s.SetAccess(ctx, "durable-a", rooms[0].Access); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// "gone" is deleted, and "again" deleted and created again, after a commit they shared
 	// with "witness".
@@ -1019,6 +1053,9 @@ func RunDurable(t *testing.T, open func(t *testing.T) store.Store) {
 		checkLoad(t, s, "durable-b", store.Snapshot{State: []byte("init-durable-b")}, []store.Entry{{Seq: 1, Update: binary}})
 		if _, _, err := s.Load(ctx, "gone"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Load of a deleted room after reopening: err = %v, want ErrNotFound", err)
+		}
+		for _, link := range []string{"gone", "durable-a", "durable-a-view"} {
+			checkNoLink(t, s, link)
 		}
 		checkRoom(t, s, store.Room{ID: "again", CreatedAt: created.Add(time.Hour)})
 		checkLoad(t, s, "again", store.Snapshot{State: []byte("new-again")}, entries(1, "z"))
@@ -1223,12 +1260,16 @@ func closeStore(t *testing.T, s store.Store) {
 	}
 }
 
-// checkRoom checks Room's answer for want.ID; a want without OpenedAt expects CreatedAt, as a
-// room that was never marked opened has.
+// checkRoom checks Room's answer for want.ID, and RoomByLink's for each of its links; a want
+// without OpenedAt expects CreatedAt, as a room that was never marked opened has, and one
+// without an EditID its ID, as CreateRoom sets.
 func checkRoom(t *testing.T, s store.Store, want store.Room) {
 	t.Helper()
 	if want.OpenedAt.IsZero() {
 		want.OpenedAt = want.CreatedAt
+	}
+	if want.Access.EditID == "" {
+		want.Access.EditID = want.ID
 	}
 	got, err := s.Room(t.Context(), want.ID)
 	if err != nil {
@@ -1236,6 +1277,26 @@ func checkRoom(t *testing.T, s store.Store, want store.Room) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Room(%q) mismatch (-want +got):\n%s", want.ID, diff)
+	}
+	for _, link := range []string{want.Access.EditID, want.Access.ViewID} {
+		if link == "" {
+			continue
+		}
+		got, err := s.RoomByLink(t.Context(), link)
+		if err != nil {
+			t.Fatalf("RoomByLink(%q) of room %q: %v", link, want.ID, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("RoomByLink(%q) mismatch (-want +got):\n%s", link, diff)
+		}
+	}
+}
+
+// checkNoLink checks that RoomByLink finds no room by link.
+func checkNoLink(t *testing.T, s store.Store, link string) {
+	t.Helper()
+	if room, err := s.RoomByLink(t.Context(), link); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RoomByLink(%q) = room %q, %v; want ErrNotFound", link, room.ID, err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -45,9 +46,10 @@ func OldRooms() []OldRoom {
 
 // RunUpgrade checks a store on storage that an older store filled with OldRooms, in its own
 // format: every room must load as it was stored, its old entries with the zero time and the
-// empty session, take new entries after its last seq, and load the same after the store is
-// opened again. open must return a store on that storage each time it is called; the suite
-// closes every store it opens.
+// empty session, have its id as its edit link (and no other access), take new entries after
+// its last seq, and load the same after the store is opened again; then one room's links must
+// change as a new room's do. open must return a store on that storage each time it is called;
+// the suite closes every store it opens.
 func RunUpgrade(t *testing.T, open func(t *testing.T) store.Store) {
 	rooms := OldRooms()
 	s := open(t)
@@ -63,6 +65,15 @@ func RunUpgrade(t *testing.T, open func(t *testing.T) store.Store) {
 	closeStore(t, s)
 	s = open(t)
 	checkOldRooms(t, s, rooms)
+	changed := store.Room{ID: rooms[0].ID, CreatedAt: rooms[0].CreatedAt, Access: store.Access{EditID: "upgraded", ViewID: rooms[1].ID + "-view"}}
+	if err := s.SetAccess(t.Context(), changed.ID, changed.Access); err != nil {
+		t.Fatalf("SetAccess of an upgraded room: %v", err)
+	}
+	checkRoom(t, s, changed)
+	checkNoLink(t, s, changed.ID)
+	if err := s.SetAccess(t.Context(), changed.ID, store.Access{EditID: rooms[1].ID}); !errors.Is(err, store.ErrExists) {
+		t.Errorf("SetAccess to the link of another upgraded room: err = %v, want ErrExists", err)
+	}
 	closeStore(t, s)
 }
 
