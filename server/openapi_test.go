@@ -66,7 +66,8 @@ func TestOpenAPIMatchesCode(t *testing.T) {
 		gotCodes = append(gotCodes, c.(string))
 	}
 	wantCodes := []string{httpapi.CodeBadRequest, httpapi.CodeInvalidJSON, httpapi.CodeNotFound, httpapi.CodePayloadTooLarge,
-		httpapi.CodeUnknownLanguage, httpapi.CodeValidation, httpapi.CodeRateLimited, httpapi.CodeRequestTimeout, httpapi.CodeUnsupportedType, httpapi.CodeMisdirected, httpapi.CodeUnavailable, httpapi.CodeInternal}
+		httpapi.CodeUnknownLanguage, httpapi.CodeValidation, httpapi.CodeReadOnly, httpapi.CodeUnauthorized, httpapi.CodeForbidden,
+		httpapi.CodeRateLimited, httpapi.CodeRequestTimeout, httpapi.CodeUnsupportedType, httpapi.CodeMisdirected, httpapi.CodeUnavailable, httpapi.CodeInternal}
 	if diff := cmp.Diff(wantCodes, gotCodes); diff != "" {
 		t.Errorf("Error.error enum mismatch (-want +got):\n%s", diff)
 	}

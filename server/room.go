@@ -104,9 +104,17 @@ func (r *liveRoom) load() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
 	defer cancel()
 	start := time.Now()
-	snap, entries, err := r.m.store.Load(ctx, r.id)
+	// The access is read first: one replaced meanwhile is handed to this instance (setAccess).
+	meta, err := r.m.store.Room(ctx, r.id)
+	var snap store.Snapshot
+	var entries []store.Entry
 	if err == nil {
-		r.core, err = room.New(r.m.opts.core(), stored(snap, entries), time.Now())
+		snap, entries, err = r.m.store.Load(ctx, r.id)
+	}
+	if err == nil {
+		st := stored(snap, entries)
+		st.Links, st.Locked = roomLinks(meta.Access), meta.Access.Locked
+		r.core, err = room.New(r.m.opts.core(), st, time.Now())
 	}
 	r.m.metrics.loadSeconds.Observe(since(start))
 	if err != nil && !isNotFound(err) {

@@ -157,21 +157,68 @@ func (m *rooms) deleteIdle(ctx context.Context, id string) (deleted bool, err er
 		m.mu.Unlock()
 		return false, nil
 	}
-	over := make(chan struct{})
-	m.deleting[id] = over
+	defer m.startDeleting(id)()
 	m.mu.Unlock()
-	defer func() {
-		m.mu.Lock()
-		delete(m.deleting, id)
-		m.mu.Unlock()
-		close(over)
-	}()
 	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
 	defer cancel()
 	if err := m.store.DeleteRoom(ctx, id); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+// deleteLive deletes room id for its owner, live or not: its connections are closed with 4404,
+// it stops (committing what it accepted), and then the store deletes it. No instance of the
+// room loads meanwhile.
+func (m *rooms) deleteLive(ctx context.Context, id string) error {
+	m.mu.Lock()
+	for m.deleting[id] != nil { // another deletion of it: wait for it, then find it gone
+		over := m.deleting[id]
+		m.mu.Unlock()
+		select {
+		case <-over:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		m.mu.Lock()
+	}
+	if m.close {
+		m.mu.Unlock()
+		return errRoomClosed
+	}
+	r := m.live[id]
+	defer m.startDeleting(id)()
+	m.mu.Unlock()
+	if r != nil {
+		_ = r.post(ctx, envelope{input: room.Evict{Code: room.CloseCode(closeUnknownRoom), Reason: "room deleted"}})
+		m.mu.Lock()
+		if !r.stopping {
+			r.stopping = true
+			close(r.stop)
+		}
+		m.mu.Unlock()
+		select {
+		case <-r.exited.Done():
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
+	defer cancel()
+	return m.store.DeleteRoom(ctx, id)
+}
+
+// startDeleting records, under m.mu, that room id is being deleted, so that acquire waits; it
+// returns what ends that, to call without m.mu held.
+func (m *rooms) startDeleting(id string) (done func()) {
+	over := make(chan struct{})
+	m.deleting[id] = over
+	return func() {
+		m.mu.Lock()
+		delete(m.deleting, id)
+		m.mu.Unlock()
+		close(over)
+	}
 }
 
 // release drops a reference; the last one stops the room, which flushes and unloads it, once
@@ -265,15 +312,16 @@ func (m *rooms) count() int {
 }
 
 // query asks room id (loading it if needed) for its code and language, once everything it
-// accepted before is durable, after setting its language first if language is not empty.
-func (m *rooms) query(ctx context.Context, id, language string) (room.Reply, error) {
+// accepted before is durable, after setting its language first if language is not empty and
+// role may (else room.ErrReadOnly).
+func (m *rooms) query(ctx context.Context, id, language string, role room.Role) (room.Reply, error) {
 	r, err := m.acquire(ctx, id)
 	if err != nil {
 		return room.Reply{}, err
 	}
 	defer m.release(r)
 	reply := make(chan room.Reply, 1)
-	if err := r.post(ctx, envelope{input: room.Query{Language: language}, reply: reply}); err != nil {
+	if err := r.post(ctx, envelope{input: room.Query{Language: language, Role: role}, reply: reply}); err != nil {
 		return room.Reply{}, err
 	}
 	select {

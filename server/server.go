@@ -213,6 +213,9 @@ func (s *Server) routes(handle func(pattern string, h http.Handler)) {
 	rest("POST /rooms", h(s.createRoom))
 	rest("GET /rooms/{roomId}", h(s.getRoom))
 	rest("PATCH /rooms/{roomId}", h(s.patchRoom))
+	rest("DELETE /rooms/{roomId}", h(s.deleteRoom))
+	rest("GET /rooms/{roomId}/links", h(s.getLinks))
+	rest("POST /rooms/{roomId}/links/rotate", h(s.rotateLink))
 	rest("GET /languages", h(s.listLanguages))
 	rest("POST /autocomplete", h(s.autocomplete))
 	rest("GET /openapi.json", apidocs.OpenAPI())
@@ -244,12 +247,18 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// roomResponse is the seed's room shape; field names are a contract with its clients.
+// roomResponse is the seed's room shape; field names are a contract with its clients. The
+// fields after CreatedAt are pairpad's: the role the id asked with gives, whether the room is
+// locked, its view link (for editors), and its owner's token (once, to its creator).
 type roomResponse struct {
-	RoomID    string `json:"roomId"`
-	Code      string `json:"code"`
-	Language  string `json:"language"`
-	CreatedAt string `json:"created_at"`
+	RoomID     string `json:"roomId"`
+	Code       string `json:"code"`
+	Language   string `json:"language"`
+	CreatedAt  string `json:"created_at"`
+	Role       string `json:"role"`
+	Locked     bool   `json:"locked"`
+	ViewID     string `json:"viewId,omitempty"`
+	OwnerToken string `json:"ownerToken,omitempty"`
 }
 
 func newRoomID() (string, error) {
@@ -293,12 +302,17 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return httpapi.Internal(err)
 	}
-	room := store.Room{ID: id, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+	access, token, err := newAccess(id)
+	if err != nil {
+		return httpapi.Internal(err)
+	}
+	room := store.Room{ID: id, CreatedAt: time.Now().UTC().Truncate(time.Millisecond), Access: access}
 	if err := s.opts.Store.CreateRoom(r.Context(), room, initial); err != nil {
 		return httpapi.Unavailable("could not create the room", err)
 	}
 	s.log.Info().Str("room", id).Str("language", lang.ID).Msg("room created")
-	httpapi.WriteJSON(w, http.StatusCreated, roomResponse{RoomID: id, Code: lang.Starter, Language: lang.ID, CreatedAt: formatTime(room.CreatedAt)})
+	httpapi.WriteJSON(w, http.StatusCreated, roomResponse{RoomID: id, Code: lang.Starter, Language: lang.ID,
+		CreatedAt: formatTime(room.CreatedAt), Role: "editor", ViewID: access.ViewID, OwnerToken: token})
 	return nil
 }
 
@@ -330,7 +344,11 @@ func unknownLanguage(id string) *httpapi.Error {
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
-	resp, err := s.roomState(r.Context(), r.PathValue("roomId"), "")
+	g, err := s.resolve(r.Context(), r.PathValue("roomId"))
+	if err != nil {
+		return storeError(err)
+	}
+	resp, err := s.roomState(r.Context(), g, "")
 	if err != nil {
 		return err
 	}
@@ -339,42 +357,69 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 }
 
 // roomState returns a room's current code and language, as its live document has them, after
-// setting its language first if setLanguage is not empty. A document without a language, or
-// with one that is not in the catalogue (any client may write the "language" key, with any
-// value), reports language.Default.
-func (s *Server) roomState(ctx context.Context, id, setLanguage string) (roomResponse, error) {
-	meta, err := s.opts.Store.Room(ctx, id)
+// setting its language first if setLanguage is not empty (which g's role must allow). A
+// document without a language, or with one that is not in the catalogue (any client may write
+// the "language" key, with any value), reports language.Default. Its roomId is the id g named:
+// a viewer never learns the edit link.
+func (s *Server) roomState(ctx context.Context, g grant, setLanguage string) (roomResponse, error) {
+	reply, err := s.rooms.query(ctx, g.room.ID, setLanguage, g.role)
+	if errors.Is(err, room.ErrReadOnly) {
+		return roomResponse{}, readOnly(g)
+	}
 	if err != nil {
 		return roomResponse{}, storeError(err)
 	}
-	reply, err := s.rooms.query(ctx, id, setLanguage)
-	if err != nil {
-		return roomResponse{}, storeError(err)
+	resp := roomResponse{RoomID: g.link, Code: reply.Code, Language: language.Default, CreatedAt: formatTime(g.room.CreatedAt),
+		Role: g.role.String(), Locked: g.room.Access.Locked}
+	if g.role == room.Editor {
+		resp.ViewID = g.room.Access.ViewID
 	}
-	resp := roomResponse{RoomID: id, Code: reply.Code, Language: language.Default, CreatedAt: formatTime(meta.CreatedAt)}
 	if lang, ok := language.Lookup(reply.Language); ok {
 		resp.Language = lang.ID
 	}
 	return resp, nil
 }
 
+// readOnly returns the 403 of an edit g's role may not make.
+func readOnly(g grant) error {
+	if g.role == room.Editor {
+		return httpapi.ReadOnly("the room is locked: its owner must unlock it first")
+	}
+	return httpapi.ReadOnly("this link is view only")
+}
+
+// patchRoom answers PATCH /rooms/{roomId}: {"language"} for editors, {"locked"} for the owner
+// (both at once for an owner with the edit link).
 func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("roomId")
+	g, err := s.resolve(r.Context(), r.PathValue("roomId"))
+	if err != nil {
+		return storeError(err)
+	}
 	var req struct {
 		Language *string `json:"language"`
+		Locked   *bool   `json:"locked"`
 	}
 	if err := httpapi.DecodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	if req.Language == nil {
-		return httpapi.Validation(`"language" is required`)
+	if req.Language == nil && req.Locked == nil {
+		return httpapi.Validation(`"language" or "locked" is required`)
 	}
-	lang, ok := language.Lookup(*req.Language)
-	if !ok {
-		return unknownLanguage(*req.Language)
+	setLanguage := ""
+	if req.Language != nil {
+		lang, ok := language.Lookup(*req.Language)
+		if !ok {
+			return unknownLanguage(*req.Language)
+		}
+		setLanguage = lang.ID
+	}
+	if req.Locked != nil {
+		if g, err = s.setLocked(r, g, *req.Locked); err != nil {
+			return err
+		}
 	}
 	// The language lives in the document's meta map, so every client sees the change.
-	resp, err := s.roomState(r.Context(), id, lang.ID)
+	resp, err := s.roomState(r.Context(), g, setLanguage)
 	if err != nil {
 		return err
 	}

@@ -84,7 +84,11 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.ConnID, addr string, session room.Session, log zerolog.Logger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rm, err := s.rooms.acquire(ctx, id)
+	g, err := s.resolve(ctx, id)
+	var rm *liveRoom
+	if err == nil {
+		rm, err = s.rooms.acquire(ctx, g.room.ID)
+	}
 	switch {
 	case isNotFound(err):
 		_ = conn.Close(closeUnknownRoom, "unknown room")
@@ -110,7 +114,7 @@ func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.Conn
 	defer stopWatch()
 	defer p.close(websocket.StatusNormalClosure, "")
 
-	join := room.Join{Conn: connID, Role: room.Editor, Session: session, At: time.Now(), Address: addr}
+	join := room.Join{Conn: connID, Role: g.role, Link: id, Session: session, At: time.Now(), Address: addr}
 	if rm.post(ctx, envelope{input: join, peer: p}) != nil {
 		p.close(websocket.StatusGoingAway, "room closed")
 		return

@@ -81,10 +81,10 @@ func (c *conn) send(f Frame) {
 	}
 }
 
-// mayEdit reports whether the connection may edit the document: an editor's, in a room not
-// locked. It is the one place where a role is checked: applyUpdate and transact, the only ways
-// a session edits, ask it, and sessions ask it to tell a client its edit was refused.
-func (c *conn) mayEdit() bool { return c.role == Editor && !c.room.locked }
+// mayEdit reports whether the connection may edit the document (Room.mayEdit): applyUpdate and
+// transact, the only ways a session edits, ask it, and sessions ask it to tell a client its
+// edit was refused.
+func (c *conn) mayEdit() bool { return c.room.mayEdit(c.role) }
 
 // applyUpdate integrates an update the connection sent and queues it for commit and relay. A
 // viewer's update is ignored: it is either the state a y-websocket client sends when it syncs,

@@ -59,10 +59,12 @@ type Tick struct {
 
 // Query asks for the room's code and language once everything the room accepted before it is
 // durable, after setting the language first when Language is not empty (the caller checks it
-// is a known one). The answer is a Reply with the same ID.
+// is a known one), which Role must be allowed to (else the Reply's Err is ErrReadOnly). The
+// answer is a Reply with the same ID.
 type Query struct {
 	ID       uint64
 	Language string
+	Role     Role
 	At       time.Time
 }
 

@@ -85,6 +85,9 @@ type Reply struct {
 // ErrStopped answers the queries of a room that stopped before it could answer them.
 var ErrStopped = errors.New("room: stopped")
 
+// ErrReadOnly answers a query that sets the language for a role that may not edit the room.
+var ErrReadOnly = errors.New("room: read only")
+
 // Update is an accepted update to append to the op log.
 type Update struct {
 	Data    []byte

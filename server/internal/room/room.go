@@ -737,6 +737,10 @@ func (r *Room) tick() {
 }
 
 func (r *Room) query(q Query) {
+	if q.Language != "" && !r.mayEdit(q.Role) {
+		r.ready.Replies = append(r.ready.Replies, Reply{ID: q.ID, Err: ErrReadOnly})
+		return
+	}
 	if q.Language != "" {
 		if err := r.transact("", func(tx *crdt.Transaction) error { return r.meta.Set(tx, "language", q.Language) }); err != nil {
 			r.ready.Replies = append(r.ready.Replies, Reply{ID: q.ID, Err: err})
@@ -822,6 +826,10 @@ func (r *Room) setAccess(a Access) {
 		r.announceLock()
 	}
 }
+
+// mayEdit reports whether role may edit the room: an editor, in a room not locked. It is the
+// one place where a role is checked (conn.mayEdit and query ask it).
+func (r *Room) mayEdit(role Role) bool { return role == Editor && !r.locked }
 
 // opens reports whether link opens the room.
 func (r *Room) opens(link string) bool { return r.links == nil || slices.Contains(r.links, link) }

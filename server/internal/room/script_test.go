@@ -37,7 +37,7 @@ import (
 //	send conn=a nested=N                       an update of N arrays nested in the root array "nested"
 //	edit conn=a insert=N                       body: the text to insert, sent as a sync update
 //	edit conn=a delete=N n=N
-//	commit [fail]   compacted [fail]   tick d=15s   query id=N [language=go]   stop
+//	commit [fail]   compacted [fail]   tick d=15s   query id=N [language=go] [role=viewer]   stop
 //	access [links=L1,L2] [locked]              the room's links (none: any) and lock
 //	evict code=N reason=R
 //	print conn=a                               the code as the client has it
@@ -141,7 +141,11 @@ func (s *script) run(t *testing.T, td *datadriven.TestData) string {
 		if err != nil {
 			td.Fatalf(t, "%v", err)
 		}
-		s.room.Step(Query{ID: id, Language: s.opt(td, "language", ""), At: s.now})
+		role := Editor
+		if s.opt(td, "role", "editor") == "viewer" {
+			role = Viewer
+		}
+		s.room.Step(Query{ID: id, Language: s.opt(td, "language", ""), Role: role, At: s.now})
 	case "stop":
 		s.room.Step(Stop{})
 	case "access":

@@ -217,35 +217,41 @@ func sharesMost(code, text string) bool {
 // nearest sets each candidate's dist and returns the least. The distance by start and end
 // (cost) overstates a move: a block cut and pasted elsewhere makes a candidate differ from the
 // code from the block's old place to its new, which makes one without a few letters look
-// nearer than the version the client moved them in. So dist is, for the candidates up to twice
-// as far as the nearest (plus seedGram bytes), the bytes a diff of their middles inserts and
-// deletes; or, when a middle is longer than seedMiddle, how many runs of seedGram bytes are in
-// one and not the other. The nearest by cost come first; seedRefineBytes of middles and
-// seedRefineTime bound the others; the rest are out.
+// nearer than the version the client moved them in. So for the candidates up to twice as far
+// as the nearest (plus seedGram bytes), nearest first, dist is what a diff of their middles
+// inserts and deletes (at most their cost, which the others keep); or, when a middle is longer
+// than seedMiddle, how many runs of seedGram bytes are in one and not the other (the others
+// are then out). seedRefineBytes of middles and seedRefineTime bound the work.
 func (b *seedBase) nearest(code string, all []candidate) int {
 	order := make([]int, len(all))
 	for i := range order {
-		order[i] = i
+		order[i], all[i].dist = i, all[i].cost
 	}
 	sort.SliceStable(order, func(i, j int) bool { return all[order[i]].cost < all[order[j]].cost })
 	within := 2*all[order[0]].cost + seedGram
 	byDiff := true
 	for _, i := range order {
-		if c := all[i]; c.cost <= within && c.mid == nil {
+		if c := all[i]; c.cost <= within && (c.mid == nil || len(code)-c.pre-c.suf > seedMiddle) {
 			byDiff = false
 		}
 	}
 	dmp := diffmatchpatch.New()
+	dmp.DiffTimeout = 0 // exact: a timeout lets go-diff take shortcuts that misstate a distance
 	deadline := time.Now().Add(seedRefineTime)
 	least, budget := math.MaxInt, seedRefineBytes
 	for k, i := range order {
 		c := &all[i]
-		if c.dist = math.MaxInt; c.cost > within || k > 0 && (budget <= 0 || time.Now().After(deadline)) {
+		if c.cost > within || k > 0 && budget <= 0 {
+			if !byDiff {
+				c.dist = math.MaxInt // not comparable
+			}
 			continue
+		}
+		if byDiff && k > 0 && time.Now().After(deadline) {
+			continue // its cost bounds what a diff would find
 		}
 		codeMid := code[c.pre : len(code)-c.suf]
 		if byDiff {
-			dmp.DiffTimeout = max(time.Until(deadline), time.Millisecond)
 			c.dist, c.sites, c.diffed = 0, 0, true
 			apart := true // from the last place the code differs by seedGram bytes
 			for _, d := range dmp.DiffMain(string(c.mid), codeMid, false) {
@@ -264,7 +270,10 @@ func (b *seedBase) nearest(code string, all []candidate) int {
 			c.dist, c.sites = gramDistance(code[max(0, c.pre-seedGram+1):min(len(code), len(code)-c.suf+seedGram-1)],
 				text[max(0, c.pre-seedGram+1):min(len(text), len(text)-c.suf+seedGram-1)])
 		}
-		least, budget = min(least, c.dist), budget-c.cost
+		budget -= c.cost
+	}
+	for _, c := range all {
+		least = min(least, c.dist)
 	}
 	return least
 }
