@@ -90,12 +90,10 @@ async function waitSynced (c) {
     () => `wsconnected=${c.provider.wsconnected} closes=${JSON.stringify(c.closes)}`)
 }
 
-async function api (method, path, body) {
-  const res = await fetch(baseURL + path, {
-    method,
-    headers: body ? { 'Content-Type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined
-  })
+async function api (method, path, body, token) {
+  const headers = body ? { 'Content-Type': 'application/json' } : {}
+  if (token) headers.Authorization = `Bearer ${token}`
+  const res = await fetch(baseURL + path, { method, headers, body: body ? JSON.stringify(body) : undefined })
   const text = await res.text()
   let json
   try { json = JSON.parse(text) } catch { throw new Error(`${method} ${path}: ${res.status} body is not JSON: ${text}`) }
@@ -247,6 +245,70 @@ async function main () {
   for (const c of [c3, c4]) {
     assert.ok(c.closes.every((x) => x === null), `${c.name}: the server closed its connection: ${JSON.stringify(c.closes)}`)
   }
+
+  await access()
+}
+
+// The server's awareness client id: its state says whether the room is locked.
+const SERVER_CLIENT = 2 ** 53 - 1
+const lockedState = (c) => c.provider.awareness.getStates().get(SERVER_CLIENT)?.room?.locked === true
+
+/**
+ * Access by capability links: a viewer (the view link) reads live and its edits are refused
+ * with permission denied; a lock makes the editor a viewer too, and tells it; a replaced view
+ * link closes its socket with 4410, which y-websocket does not retry.
+ */
+async function access () {
+  const denied = []
+  const warn = console.warn
+  console.warn = (...a) => { const s = a.join(' '); if (/Permission denied/.test(s)) denied.push(s); else warn(...a) }
+
+  const created = await api('POST', '/rooms', { language: 'go' })
+  assert.equal(created.status, 201)
+  const { roomId, viewId, ownerToken, code: starter } = created.json
+  assert.ok(viewId && ownerToken && viewId !== roomId, `POST /rooms: ${JSON.stringify(created.json)}`)
+  const editor = newClient('editor', roomId)
+  const viewer = newClient('viewer', viewId)
+  await waitSynced(editor)
+  await waitSynced(viewer)
+  assert.equal(viewer.text.toString(), starter, 'the viewer\'s text after sync')
+
+  editor.text.insert(0, 'live ')
+  await waitFor('the viewer to see the editor\'s edit', () => viewer.text.toString() === 'live ' + starter)
+  viewer.text.insert(0, 'refused ')
+  await waitFor('the viewer to be told its edit was refused', () => denied.some((d) => d.includes(viewId) && /view only/.test(d)),
+    5000, () => JSON.stringify(denied))
+  editor.text.insert(0, '!')
+  // The viewer keeps its refused edit in its own document: the editor's lands beside it.
+  await waitFor('the editor\'s next edit to reach the viewer', () => viewer.text.toString().includes('!'))
+  assert.equal(editor.text.toString(), '!live ' + starter, 'the viewer\'s edit reached the editor')
+  assert.equal((await api('GET', `/rooms/${roomId}`)).json.code, '!live ' + starter, 'the viewer\'s edit reached the server')
+  log('a viewer reads live; its edit was refused with permission denied and reached nobody')
+
+  const lock = await api('PATCH', `/rooms/${roomId}`, { locked: true }, ownerToken)
+  assert.equal(lock.status, 200, `lock: ${JSON.stringify(lock.json)}`)
+  await waitFor('the editor to be told the room is locked', () => lockedState(editor), 5000,
+    () => JSON.stringify([...editor.provider.awareness.getStates()]) + ' meta ' + JSON.stringify([...editor.provider.awareness.meta]))
+  editor.text.insert(0, 'locked ')
+  await waitFor('the editor to be told its edit was refused', () => denied.some((d) => d.includes(roomId) && /the room is locked/.test(d)),
+    5000, () => JSON.stringify(denied))
+  assert.equal((await api('GET', `/rooms/${roomId}`)).json.code, '!live ' + starter, 'an edit reached the locked room')
+  assert.equal((await api('PATCH', `/rooms/${roomId}`, { locked: false }, ownerToken)).status, 200)
+  await waitFor('the editor to be told the room is unlocked', () => !lockedState(editor))
+  log('locked: the editor was told, and its edit was refused; unlocked')
+
+  const before = socketsOpened
+  let closed = null
+  viewer.provider.on('closed', (ev) => { closed = ev })
+  const rotated = await api('POST', `/rooms/${roomId}/links/rotate`, { role: 'viewer' }, ownerToken)
+  assert.equal(rotated.status, 200, `rotate: ${JSON.stringify(rotated.json)}`)
+  await waitFor('the old view link\'s socket to be closed', () => closed !== null)
+  assert.equal(closed.code, 4410, `closed with ${closed.code}, want 4410`)
+  await sleep(1000)
+  assert.equal(socketsOpened, before, `y-websocket reconnected with the replaced link: closes ${JSON.stringify([editor.closes, viewer.closes])}`)
+  assert.equal((await api('GET', `/rooms/${viewId}`)).status, 404, 'the replaced view link still finds the room')
+  console.warn = warn
+  log('a replaced view link: its socket closed with 4410, no reconnect, and REST answers 404')
 }
 
 main().then(() => {

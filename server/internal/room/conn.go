@@ -3,6 +3,7 @@ package room
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pairpad/pairpad/crdt"
@@ -135,6 +136,15 @@ func (c *conn) applyAwareness(update []byte) error {
 	if err != nil {
 		return refuse(CloseInvalidPayload, "malformed awareness update", err)
 	}
+	if i := slices.IndexFunc(entries, isServerEntry); i >= 0 {
+		// Only the room sets the server's state (LockState); y-websocket clients send back
+		// every state they receive, the server's too.
+		entries = slices.DeleteFunc(entries, isServerEntry)
+		if len(entries) == 0 {
+			return nil
+		}
+		update = protocol.EncodeAwarenessUpdate(entries)
+	}
 	if err := c.checkAwareness(entries); err != nil {
 		return err
 	}
@@ -145,6 +155,8 @@ func (c *conn) applyAwareness(update []byte) error {
 	}
 	return nil
 }
+
+func isServerEntry(e protocol.Entry) bool { return e.Client == ServerClientID }
 
 // checkAwareness refuses an awareness message past the room's limits (Options): too many
 // messages, entries or client ids for one connection, or a state too large. Every one is
@@ -160,10 +172,6 @@ func (c *conn) checkAwareness(entries []protocol.Entry) error {
 	}
 	claimed := len(c.awareness)
 	for _, e := range entries {
-		if e.Client == ServerClientID {
-			return refuse(ClosePolicyViolation, "awareness state of the server's client id",
-				errors.New("room: an awareness entry as the server"))
-		}
 		if len(e.State) > o.MaxAwarenessStateBytes {
 			return refuse(ClosePolicyViolation, "awareness state too large",
 				fmt.Errorf("room: an awareness state of %d bytes, more than %d", len(e.State), o.MaxAwarenessStateBytes))
