@@ -297,6 +297,38 @@ func (v *TextVersion) idSet() idSet {
 
 // absent returns how many of the n units from id on, with consecutive clocks, the set lacks
 // before one it holds.
+// Changes returns what changed from v to w, two versions of one Text: how many UTF-16 units w
+// holds that v does not (added), and v holds that w does not (removed), by identity: text
+// deleted and typed again counts as both.
+func (v *TextVersion) Changes(w *TextVersion) (added, removed int) {
+	return w.unitsNotIn(v.idSet()), v.unitsNotIn(w.idSet())
+}
+
+// unitsNotIn returns how many of v's units s does not hold.
+func (v *TextVersion) unitsNotIn(s idSet) int {
+	n := 0
+	for _, r := range v.runs {
+		for id, left := r.id, r.n; left > 0; {
+			step := s.absent(id, left)
+			if step > 0 {
+				n += step
+			} else {
+				step = s.present(id, left)
+			}
+			id.Clock += uint64(step)
+			left -= step
+		}
+	}
+	return n
+}
+
+// present returns how many of the n units from id s holds, id's among them.
+func (s idSet) present(id ID, n int) int {
+	runs := s[id.Client]
+	k := sort.Search(len(runs), func(k int) bool { return runs[k].id.Clock+uint64(runs[k].n) > id.Clock })
+	return min(n, int(runs[k].id.Clock+uint64(runs[k].n)-id.Clock))
+}
+
 func (s idSet) absent(id ID, n int) int {
 	runs := s[id.Client]
 	k := sort.Search(len(runs), func(k int) bool { return runs[k].id.Clock+uint64(runs[k].n) > id.Clock })

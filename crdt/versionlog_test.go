@@ -166,3 +166,47 @@ func FuzzVersionLog(f *testing.F) {
 		})
 	})
 }
+
+// TestVersionChanges: Changes counts, by identity, the units one version added and removed.
+// The start text's letters are CJK and every letter typed since is not, so the end's CJK
+// letters are what is kept of the start.
+func TestVersionChanges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	doc, _ := NewDoc(Options{ClientID: 4})
+	text, _ := doc.GetText("code")
+	mustTransact(t, doc, func(tx *Transaction) error { return text.Insert(tx, 0, "一二三四五六七八九十") })
+	start := text.Version()
+	for range 200 {
+		n := text.Len()
+		if n > 0 && rng.IntN(3) == 0 {
+			at := unitBoundary(text.String(), rng.IntN(n))
+			end := unitBoundary(text.String(), min(n, at+1+rng.IntN(3)))
+			if end > at {
+				mustTransact(t, doc, func(tx *Transaction) error { return text.Delete(tx, at, end-at) })
+			}
+			continue
+		}
+		s := []string{"a", "é", "😀"}[rng.IntN(3)]
+		mustTransact(t, doc, func(tx *Transaction) error { return text.Insert(tx, unitBoundary(text.String(), rng.IntN(n+1)), s) })
+	}
+	end := text.Version()
+	kept := 0
+	for _, r := range end.String() {
+		if r >= 0x4E00 && r <= 0x9FFF {
+			kept++
+		}
+	}
+	if kept == start.Len() || kept == 0 {
+		t.Fatalf("the edits kept %d of the start's %d letters: the test needs some of both", kept, start.Len())
+	}
+	added, removed := start.Changes(end)
+	if want := [2]int{end.Len() - kept, start.Len() - kept}; [2]int{added, removed} != want {
+		t.Errorf("Changes = +%d -%d; want +%d -%d", added, removed, want[0], want[1])
+	}
+	if a, r := end.Changes(start); a != removed || r != added {
+		t.Errorf("the changes back = +%d -%d; want +%d -%d", a, r, removed, added)
+	}
+	if a, r := end.Changes(end); a != 0 || r != 0 {
+		t.Errorf("a version's changes to itself = +%d -%d", a, r)
+	}
+}
