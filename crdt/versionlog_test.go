@@ -176,7 +176,7 @@ func TestVersionChanges(t *testing.T) {
 	text, _ := doc.GetText("code")
 	mustTransact(t, doc, func(tx *Transaction) error { return text.Insert(tx, 0, "一二三四五六七八九十") })
 	start := text.Version()
-	for range 200 {
+	for range 40 {
 		n := text.Len()
 		if n > 0 && rng.IntN(3) == 0 {
 			at := unitBoundary(text.String(), rng.IntN(n))
