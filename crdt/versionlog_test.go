@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf16"
 )
@@ -174,11 +175,13 @@ func TestVersionChanges(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	doc, _ := NewDoc(Options{ClientID: 4})
 	text, _ := doc.GetText("code")
-	mustTransact(t, doc, func(tx *Transaction) error { return text.Insert(tx, 0, "一二三四五六七八九十") })
+	mustTransact(t, doc, func(tx *Transaction) error {
+		return text.Insert(tx, 0, strings.Repeat("一二三四五六七八九十", 3))
+	})
 	start := text.Version()
 	for range 40 {
 		n := text.Len()
-		if n > 0 && rng.IntN(3) == 0 {
+		if n > 0 && rng.IntN(4) == 0 {
 			at := unitBoundary(text.String(), rng.IntN(n))
 			end := unitBoundary(text.String(), min(n, at+1+rng.IntN(3)))
 			if end > at {
