@@ -50,6 +50,7 @@ type conn struct {
 	awarenessRate bucket
 	inbound       *bucket
 	address       string
+	name          string // the name its client announced (noteName)
 }
 
 // bucket is a token bucket on the room's clock, full at first.
@@ -150,6 +151,11 @@ func (c *conn) applyAwareness(update []byte) error {
 	}
 	changes := r.awareness.ApplyEntries(entries, r.now)
 	r.claimAwareness(c, changes)
+	for _, id := range slices.Concat(changes.Added, changes.Updated) {
+		if e, ok := r.awareness.Get(id); ok {
+			c.noteName(e.State)
+		}
+	}
 	if !changes.Empty() {
 		r.broadcastAwareness(c, update)
 	}

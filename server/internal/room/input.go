@@ -65,6 +65,7 @@ type Query struct {
 	ID       uint64
 	Language string
 	Role     Role
+	History  bool // also answer the version being written (Reply.Open)
 	At       time.Time
 }
 

@@ -23,6 +23,8 @@ type Ready struct {
 	Replies  []Reply
 	Append   []Update
 	Snapshot *Snapshot
+	// Versions are versions of the room's history that ended, to store (history.go).
+	Versions []Version
 	Stopped  bool
 	// Errors went wrong inside the room without an input to blame: log them.
 	Errors []error
@@ -31,7 +33,7 @@ type Ready struct {
 // Empty reports whether there is nothing to do.
 func (rd *Ready) Empty() bool {
 	return len(rd.Messages) == 0 && len(rd.Closes) == 0 && len(rd.Replies) == 0 &&
-		len(rd.Append) == 0 && rd.Snapshot == nil && !rd.Stopped && len(rd.Errors) == 0
+		len(rd.Append) == 0 && rd.Snapshot == nil && len(rd.Versions) == 0 && !rd.Stopped && len(rd.Errors) == 0
 }
 
 // Frame is one WebSocket message: a text frame, or a binary one.
@@ -79,6 +81,8 @@ type Reply struct {
 	ID       uint64
 	Code     string
 	Language string
+	Seq      uint64   // the op log's last seq (for a Restore: its entry's)
+	Open     *Version // for a Query with History: the version being written, if any
 	Err      error
 }
 
@@ -93,6 +97,7 @@ type Update struct {
 	Data    []byte
 	Time    time.Time // when the room accepted it
 	Session ConnID    // the connection that sent it; "" for the server's own edits
+	Author  string    // who sent it, as people know them (see AuthorServer)
 }
 
 // Snapshot is the room's whole state, covering the op log up to and including Seq. The caller

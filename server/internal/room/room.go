@@ -56,6 +56,11 @@ type Options struct {
 	// connection with 1008.
 	MaxJSONMessageBytes int
 	JSONRate            float64
+	// VersionPause is the pause in editing that ends a version of the room's history (default
+	// 3 s), MaxVersionEntries the most entries a version spans (default 1000): a version that
+	// is handed out once it ends, so this bounds what a crash loses of the one being written.
+	VersionPause      time.Duration
+	MaxVersionEntries int
 	// MaxConnections is how many connections the room takes (default 128); one more is closed
 	// with 1013 (try again later) "room full".
 	MaxConnections int
@@ -116,6 +121,10 @@ func (o Options) withDefaults() Options {
 	if o.JSONRate <= 0 {
 		o.JSONRate = 100
 	}
+	if o.VersionPause <= 0 {
+		o.VersionPause = 3 * time.Second
+	}
+	o.MaxVersionEntries = cmp.Or(max(o.MaxVersionEntries, 0), 1000)
 	return o
 }
 
@@ -174,6 +183,9 @@ type Room struct {
 	snapshotBytes, snapshotWanted int
 	finalSnapshot                 bool // the snapshot of a stopping room was handed out
 
+	// burst is the version being written (history.go); nil between versions.
+	burst *burst
+
 	// links are the ids that open the room (nil: any), locked makes every connection a viewer
 	// (Access); lockClock is the clock of the awareness state that tells everyone (announceLock).
 	links     []string
@@ -193,6 +205,8 @@ type accepted struct {
 	update []byte // as received, for the op log
 	delta  []byte // what it added to the document, for relays; nil if nothing
 	at     time.Time
+	author string
+	burst  *burst // the version it is part of
 }
 
 // New returns the room whose durable state is st, at time now. A snapshot that does not decode
@@ -345,8 +359,12 @@ func (r *Room) Step(in Input) {
 		for _, c := range slices.Clone(r.order) {
 			r.close(c, in.Code, in.Reason, nil)
 		}
+	case Restore:
+		r.advance(in.At)
+		r.restore(in)
 	case Stop:
 		r.stopping = true
+		r.endBurst()
 	}
 }
 
@@ -382,6 +400,9 @@ func (r *Room) NextTick() time.Time {
 		return time.Time{}
 	}
 	next := r.keepalive
+	if r.burst != nil && r.burst.v.To.Add(r.opts.VersionPause).Before(next) {
+		next = r.burst.v.To.Add(r.opts.VersionPause)
+	}
 	for _, c := range r.order {
 		if !c.wake.IsZero() && c.wake.Before(next) {
 			next = c.wake
@@ -551,16 +572,16 @@ func (a *awarenessUpdate) encoded() []byte {
 // apply integrates an update from c and queues it for commit. No connection may write as
 // ServerClientID: the server's own edits must stay the server's to number.
 func (r *Room) apply(c *conn, update []byte) error {
+	author := c.author()
+	b := r.burstFor(author, r.codeVersion) // before the document changes
 	r.version = nil
 	delta, err := r.doc.ApplyPeerUpdate(update, ServerClientID)
-	if err != nil {
-		return err
+	keep := err == nil && (delta != nil || !empty(update)) // else nothing to keep (a new y-websocket client's sync step 2)
+	r.accept(b, keep)
+	if keep {
+		r.accepted = append(r.accepted, accepted{from: c.id, update: update, delta: delta, at: r.now, author: author, burst: b})
 	}
-	if delta == nil && empty(update) {
-		return nil // nothing to keep (a new y-websocket client's sync step 2)
-	}
-	r.accepted = append(r.accepted, accepted{from: c.id, update: update, delta: delta, at: r.now})
-	return nil
+	return err
 }
 
 // codeVersion returns the text's version, built once for all the JSON clients sent it until
@@ -593,10 +614,13 @@ func (r *Room) size() int {
 // transact runs an edit on behalf of session ("" for the server) and queues its update for
 // commit. Edits fn made before failing are kept and committed, as in crdt.Doc.Transact.
 func (r *Room) transact(session ConnID, fn func(tx *crdt.Transaction) error) error {
+	author := r.authorOf(session)
+	b := r.burstFor(author, r.codeVersion)
 	r.version = nil
 	update, err := r.doc.Transact(fn)
+	r.accept(b, update != nil)
 	if update != nil {
-		r.accepted = append(r.accepted, accepted{from: session, update: update, delta: update, at: r.now})
+		r.accepted = append(r.accepted, accepted{from: session, update: update, delta: update, at: r.now, author: author, burst: b})
 	}
 	return err
 }
@@ -631,7 +655,7 @@ func (r *Room) handOutAppend() {
 	r.inflight, r.accepted = r.accepted, nil
 	r.ready.Append = make([]Update, len(r.inflight))
 	for i, a := range r.inflight {
-		r.ready.Append[i] = Update{Data: a.update, Time: a.at, Session: a.from}
+		r.ready.Append[i] = Update{Data: a.update, Time: a.at, Session: a.from, Author: a.author}
 	}
 }
 
@@ -646,9 +670,11 @@ func (r *Room) committed(in Committed) {
 		return
 	}
 	r.lastSeq = in.Seq
-	for _, a := range b.updates {
+	first := in.Seq + 1 - uint64(len(b.updates))
+	for i, a := range b.updates {
 		r.logEntries++
 		r.logBytes += len(a.update)
+		r.committedToBurst(a, first+uint64(i))
 	}
 	for _, c := range slices.Clone(r.order) {
 		if !c.left {
@@ -715,6 +741,7 @@ func (r *Room) stop(code CloseCode, reason string, err error) {
 
 func (r *Room) tick() {
 	r.forgetInbound()
+	r.endIdleBurst()
 	if _, update := r.awareness.Tick(r.now); update != nil {
 		r.broadcastAwareness(nil, update)
 	}
@@ -750,7 +777,10 @@ func (r *Room) query(q Query) {
 	r.whenDurable(func() {
 		reply := Reply{ID: q.ID, Err: ErrStopped}
 		if !r.stopped {
-			reply = Reply{ID: q.ID, Code: r.text.String(), Language: r.language()}
+			reply = Reply{ID: q.ID, Code: r.text.String(), Language: r.language(), Seq: r.lastSeq}
+			if q.History {
+				reply.Open = r.openVersion()
+			}
 		}
 		r.ready.Replies = append(r.ready.Replies, reply)
 	})

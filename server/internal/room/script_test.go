@@ -37,7 +37,8 @@ import (
 //	send conn=a nested=N                       an update of N arrays nested in the root array "nested"
 //	edit conn=a insert=N                       body: the text to insert, sent as a sync update
 //	edit conn=a delete=N n=N
-//	commit [fail]   compacted [fail]   tick d=15s   query id=N [language=go] [role=viewer]   stop
+//	commit [fail]   compacted [fail]   tick d=15s   query id=N [language=go] [role=viewer] [history]   stop
+//	restore id=N seq=N [role=viewer]           body: the code to restore
 //	access [links=L1,L2] [locked]              the room's links (none: any) and lock
 //	evict code=N reason=R
 //	print conn=a                               the code as the client has it
@@ -145,7 +146,17 @@ func (s *script) run(t *testing.T, td *datadriven.TestData) string {
 		if s.opt(td, "role", "editor") == "viewer" {
 			role = Viewer
 		}
-		s.room.Step(Query{ID: id, Language: s.opt(td, "language", ""), Role: role, At: s.now})
+		s.room.Step(Query{ID: id, Language: s.opt(td, "language", ""), Role: role, History: td.HasArg("history"), At: s.now})
+	case "restore":
+		seq, err := strconv.ParseUint(s.arg(t, td, "seq"), 10, 64)
+		if err != nil {
+			td.Fatalf(t, "%v", err)
+		}
+		role := Editor
+		if s.opt(td, "role", "editor") == "viewer" {
+			role = Viewer
+		}
+		s.room.Step(Restore{ID: uint64(s.intOpt(t, td, "id")), Code: body(t, td), Seq: seq, Role: role, At: s.now})
 	case "stop":
 		s.room.Step(Stop{})
 	case "access":
@@ -321,11 +332,22 @@ func (s *script) printReady(t *testing.T, out *strings.Builder) {
 		if r.Err != nil {
 			fmt.Fprintf(out, "reply %d error %v\n", r.ID, r.Err)
 		} else {
-			fmt.Fprintf(out, "reply %d language=%s code=%q\n", r.ID, r.Language, r.Code)
+			fmt.Fprintf(out, "reply %d seq=%d language=%s code=%q", r.ID, r.Seq, r.Language, r.Code)
+			if v := r.Open; v != nil {
+				fmt.Fprintf(out, " open %d-%d %q +%d -%d", v.FromSeq, v.ToSeq, v.Authors, v.Added, v.Removed)
+			}
+			out.WriteString("\n")
 		}
 	}
 	for _, u := range rd.Append {
-		fmt.Fprintf(out, "append %d bytes from %q at +%v\n", len(u.Data), u.Session, u.Time.Sub(scriptEpoch))
+		fmt.Fprintf(out, "append %d bytes from %q (%s) at +%v\n", len(u.Data), u.Session, u.Author, u.Time.Sub(scriptEpoch))
+	}
+	for _, v := range rd.Versions {
+		fmt.Fprintf(out, "version %d-%d +%v..+%v %q +%d -%d", v.FromSeq, v.ToSeq, v.From.Sub(scriptEpoch), v.To.Sub(scriptEpoch), v.Authors, v.Added, v.Removed)
+		if v.Restore != 0 {
+			fmt.Fprintf(out, " restores %d", v.Restore)
+		}
+		out.WriteString("\n")
 	}
 	if rd.Append != nil {
 		s.append = rd.Append
