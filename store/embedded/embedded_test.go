@@ -162,6 +162,13 @@ func TestLayout6(t *testing.T) {
 	testOldLayout(t, "v6.db")
 }
 
+// TestLayout7 opens testdata/v7.db, a file in the layout the store wrote before it kept
+// history (doc.go), holding v2Rooms: genv4's program run with the store of commit 1126654,
+// which wrote layout 7.
+func TestLayout7(t *testing.T) {
+	testOldLayout(t, "v7.db")
+}
+
 // testOldLayout opens a copy of testdata/fixture, which holds v2Rooms. Every room must load as
 // it was stored, take new entries after its last seq, and load the same after the store is
 // opened again.
