@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -21,10 +22,22 @@ var (
 	ErrInvalidEntry = errors.New("store: invalid log entry")
 	// ErrInvalidAccess reports a room's Access that CheckAccess refuses.
 	ErrInvalidAccess = errors.New("store: invalid room access")
+	// ErrInvalidVersion reports a Version that CheckVersion refuses, or one that would overlap
+	// another version of its room.
+	ErrInvalidVersion = errors.New("store: invalid version")
+	// ErrTrimmed reports a read of history that History.TrimHistory dropped.
+	ErrTrimmed = errors.New("store: history trimmed")
 )
 
 // MaxSessionLen is the longest Entry.Session a store keeps, in bytes.
 const MaxSessionLen = 64
+
+// MaxAuthorLen is the longest Entry.Author, and the longest of a Version's Authors, a store
+// keeps, in bytes.
+const MaxAuthorLen = 64
+
+// MaxVersionAuthors is the most Authors a Version has.
+const MaxVersionAuthors = 32
 
 // MaxLinkLen is the longest link (Access.EditID, Access.ViewID) a store keeps, in bytes.
 const MaxLinkLen = 64
@@ -61,6 +74,11 @@ type Access struct {
 type Snapshot struct {
 	Seq   uint64
 	State []byte
+	// Checkpoint keeps the snapshot for history (History.Checkpoint) once a newer one replaces
+	// it; a snapshot without it is dropped then. Log.Compact takes it from the caller; reads
+	// return whether the stored snapshot is kept so. The initial state CreateRoom stores (seq
+	// 0) is always a checkpoint, and so is a snapshot TrimHistory keeps as the oldest.
+	Checkpoint bool
 }
 
 // Entry is one accepted update in a room's op log. Sequence numbers start at 1 and increase by
@@ -76,12 +94,16 @@ type Entry struct {
 	// edits (and for entries a store kept before it had sessions). CheckEntries says
 	// what a store accepts.
 	Session string
+	// Author is who sent the update as people know them: the name the connection announced,
+	// "legacy client" or "server"; "" for the entries a store kept before it had authors.
+	// CheckEntries says what a store accepts.
+	Author string
 }
 
 // CheckEntries returns nil if a store keeps every entry as it is, or an error wrapping
-// ErrInvalidEntry that names the first one it would not: an entry's Session must be valid
-// UTF-8 without NUL bytes and at most MaxSessionLen bytes long, and its Time zero or within
-// the years 1 to 9999. Append calls it before it stores anything.
+// ErrInvalidEntry that names the first one it would not: an entry's Session and Author must be
+// valid UTF-8 without NUL bytes and at most MaxSessionLen and MaxAuthorLen bytes long, and its
+// Time zero or within the years 1 to 9999. Append calls it before it stores anything.
 func CheckEntries(entries []Entry) error {
 	for i, e := range entries {
 		if err := checkEntry(e); err != nil {
@@ -95,8 +117,68 @@ func checkEntry(e Entry) error {
 	if err := checkText("session", e.Session, MaxSessionLen); err != nil {
 		return err
 	}
-	if year := e.Time.UTC().Year(); year < 1 || year > 9999 {
-		return fmt.Errorf("time %v is outside the years 1 to 9999", e.Time)
+	if err := checkText("author", e.Author, MaxAuthorLen); err != nil {
+		return err
+	}
+	return checkTime("time", e.Time)
+}
+
+// checkTime returns an error naming what t is unless t is within the years 1 to 9999, which
+// every store keeps (the zero time among them).
+func checkTime(what string, t time.Time) error {
+	if year := t.UTC().Year(); year < 1 || year > 9999 {
+		return fmt.Errorf("%s %v is outside the years 1 to 9999", what, t)
+	}
+	return nil
+}
+
+// Version summarizes a burst of editing in a room: the entries from FromSeq to ToSeq. The
+// server computes it; a store keeps it (History.PutVersion) so that a room's timeline is one
+// read (History.Versions).
+type Version struct {
+	FromSeq, ToSeq uint64 // the entries it spans, inclusive
+	// From and To are when its first and last entries were committed. They are stored with
+	// at least millisecond precision and returned in UTC.
+	From, To time.Time
+	// Authors are who edited, each once, in the order of their first edit.
+	Authors        []string
+	Added, Removed int    // characters added and removed
+	Restore        uint64 // if not 0: the version restored the text of this seq
+}
+
+// CheckVersion returns nil if a store keeps v as it is, or an error wrapping ErrInvalidVersion
+// that says why not: 1 <= FromSeq <= ToSeq, From and To within the years 1 to 9999, at most
+// MaxVersionAuthors Authors, each once, valid UTF-8 without NUL bytes and at most
+// MaxAuthorLen bytes long, Added and Removed not negative, and Restore before FromSeq.
+// PutVersion calls it before it stores anything.
+func CheckVersion(v Version) error {
+	if err := checkVersion(v); err != nil {
+		return fmt.Errorf("%w: %s", ErrInvalidVersion, err)
+	}
+	return nil
+}
+
+func checkVersion(v Version) error {
+	switch {
+	case v.FromSeq == 0 || v.ToSeq < v.FromSeq:
+		return fmt.Errorf("seqs %d to %d", v.FromSeq, v.ToSeq)
+	case len(v.Authors) > MaxVersionAuthors:
+		return fmt.Errorf("%d authors, more than %d", len(v.Authors), MaxVersionAuthors)
+	case v.Added < 0 || v.Removed < 0:
+		return fmt.Errorf("%d characters added and %d removed", v.Added, v.Removed)
+	case v.Restore >= v.FromSeq:
+		return fmt.Errorf("restores seq %d, not before its first seq %d", v.Restore, v.FromSeq)
+	}
+	if err := errors.Join(checkTime("from", v.From), checkTime("to", v.To)); err != nil {
+		return err
+	}
+	for i, a := range v.Authors {
+		if err := checkText("author", a, MaxAuthorLen); err != nil {
+			return err
+		}
+		if slices.Contains(v.Authors[:i], a) {
+			return fmt.Errorf("author %q is there twice", a)
+		}
 	}
 	return nil
 }
@@ -186,8 +268,8 @@ type Rooms interface {
 	// RoomsOpenedBefore returns the ids of at most limit rooms whose OpenedAt is before t,
 	// in no particular order; limit must be positive.
 	RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) ([]string, error)
-	// DeleteRoom removes room id with its links, its snapshot and its whole op log,
-	// atomically, or returns ErrNotFound. Afterwards Room, Load and RoomByLink of its links
+	// DeleteRoom removes room id with its links, its snapshot, its whole op log and its
+	// history, atomically, or returns ErrNotFound. Afterwards Room, Load and RoomByLink of its links
 	// return ErrNotFound, and CreateRoom may create the id again, and any room take its links:
 	// a new room, whose log starts empty at seq 1.
 	DeleteRoom(ctx context.Context, id string) error
@@ -215,11 +297,52 @@ type Log interface {
 	// fails alone and the others are committed; if the commit itself fails, every batch fails with
 	// that error. Batches for the same room are applied in order.
 	AppendBatches(ctx context.Context, batches []Batch) []BatchResult
-	// Compact stores snap as the room's newest snapshot and drops the log entries it covers
-	// (Seq <= snap.Seq), atomically. Entries after snap.Seq stay. It returns ErrStaleSnapshot
-	// if a snapshot with a higher Seq is stored, and an error if snap.Seq is past the room's
-	// last seq.
+	// Compact stores snap as the room's newest snapshot, atomically: afterwards Load returns it
+	// and only the entries after it. The entries it covers (Seq <= snap.Seq) stay in the
+	// room's history (History.Entries). The snapshot it replaces stays too if it is a
+	// checkpoint, and is dropped if not; at the same Seq, snap replaces its State and it stays
+	// a checkpoint if either was one. It returns ErrStaleSnapshot if a snapshot with a higher
+	// Seq is stored, and an error if snap.Seq is past the room's last seq.
 	Compact(ctx context.Context, id string, snap Snapshot) error
+}
+
+// History keeps what a room's text was at every seq of its log: the entries Compact covered,
+// the snapshots kept as checkpoints, and the server's summaries of bursts of editing
+// (Versions). A room's history starts at its oldest checkpoint: the initial state at seq 0,
+// until TrimHistory drops the older part. It follows Log's rules: safe for concurrent use,
+// slices not kept and returned to the caller, ctx honoured, and ErrNotFound for a room
+// CreateRoom did not create.
+type History interface {
+	// Checkpoint returns the newest snapshot the room keeps (a checkpoint, or the current
+	// snapshot) with Seq <= seq: with the Entries after it up to seq, it rebuilds the text at
+	// seq. It returns an error wrapping ErrTrimmed if seq is before the room's history starts.
+	Checkpoint(ctx context.Context, id string, seq uint64) (Snapshot, error)
+	// Entries returns, in seq order, the room's entries with after < Seq <= upto, at most limit
+	// of them (limit must be positive): a shorter answer than limit means none is left in the
+	// range. It returns an error wrapping ErrTrimmed if after is before the room's history
+	// starts: TrimHistory dropped some of them.
+	Entries(ctx context.Context, id string, after, upto uint64, limit int) ([]Entry, error)
+	// PutVersion stores v, replacing the version with the same FromSeq if there is one. It
+	// returns an error wrapping ErrInvalidVersion for a version CheckVersion refuses, one that
+	// would overlap another version of the room, or one whose ToSeq is past the room's last
+	// seq; then it changes nothing.
+	PutVersion(ctx context.Context, id string, v Version) error
+	// Versions returns the room's versions with ToSeq < before (before 0: all of them), newest
+	// first, at most limit of them (limit must be positive): to page back, pass the FromSeq of
+	// the last one returned as the next before. It is one indexed read however many versions
+	// the room has.
+	Versions(ctx context.Context, id string, before uint64, limit int) ([]Version, error)
+	// TrimHistory drops the history older than seq before, atomically: afterwards the text at
+	// every seq >= before can still be rebuilt, and nothing older is kept. It keeps the newest
+	// snapshot with Seq <= before (as a checkpoint, if it is the current one) and the entries
+	// after it, and drops the older checkpoints and entries and the versions with ToSeq <
+	// before. Reads of what it dropped return ErrTrimmed. Before a room's history start, it
+	// does nothing; Load's answer never changes.
+	TrimHistory(ctx context.Context, id string, before uint64) error
+	// HistoryBytes returns how many bytes the room's history holds: the updates of every entry
+	// Entries can return, and the states of its checkpoints (the current snapshot's when it is
+	// one).
+	HistoryBytes(ctx context.Context, id string) (int64, error)
 }
 
 // Store keeps rooms durable: their metadata and their op logs, in one place, so that
@@ -227,6 +350,7 @@ type Log interface {
 type Store interface {
 	Rooms
 	Log
+	History
 	// Ping reports whether the store can serve requests now.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources. Afterwards every method returns an error; Close

@@ -11,23 +11,43 @@
 // it. SQLite would need cgo or a large transpiled port; LSM stores (Pebble, Badger) bring
 // compaction goroutines and tuning that one server's rooms do not need.
 //
-// Layout (version 7): a top-level bucket "meta" holds the layout version under "layout" (8
+// Layout (version 8): a top-level bucket "meta" holds the layout version under "layout" (8
 // big-endian bytes). A top-level bucket "rooms" holds one bucket per room, keyed by the room
 // id, with created_at, opened_at (times as time.Time.MarshalBinary writes them), last_seq, the
 // room's access (store.Access: edit_id; view_id, owner_hash (32 bytes) and locked (one byte, 1)
 // only when the room has a view link, has an owner, is locked), and a "log" bucket of folded
 // entries (below) keyed by their seq as 8 big-endian bytes, so keys sort in seq order and
-// compaction deletes a prefix. An entry's value there is the time the update was accepted (Unix
-// microseconds, 8 big-endian bytes), the session's length (one byte) and bytes, then the
-// update. A top-level bucket "snapshots" holds one bucket per room, keyed by the room id, with
-// its newest snapshot: seq (8 big-endian bytes) and state, or for a snapshot over 256 KiB,
+// compaction moves a prefix. An entry's value there is the time the update was accepted (Unix
+// microseconds, 8 big-endian bytes), the session's length (one byte) and bytes, the author's
+// length (one byte) and bytes, then the update. A top-level bucket "snapshots" holds one
+// bucket per room, keyed by the room id, with its newest snapshot: seq (8 big-endian bytes),
+// checkpoint (one byte, 1) only when it is a checkpoint, and state, or for a snapshot over 256 KiB,
 // chunks (a generation, 8 big-endian bytes, and a count, 4) and the snapshot in that many
 // chunks of 256 KiB, each keyed by 0xff, the generation and its index (4 big-endian bytes).
 // Only CreateRoom, Compact and DeleteRoom write there. Compact writes each chunk in a
 // transaction of its own, so that other rooms' commits go on between them (bbolt has one writer
 // at a time: a 32 MiB snapshot written at once held every commit up to 78 ms, in chunks 7 ms),
 // then sets seq and chunks and deletes the chunks of every other generation (the snapshot
-// replaced, and those of a Compact that did not finish) in its last transaction.
+// replaced, and those of a Compact that did not finish) but the checkpoints' in its last
+// transaction.
+//
+// History: a room's snapshot bucket also holds its checkpoints, the snapshots kept for history
+// after newer ones replaced them, each keyed by 0xfe and its seq (8 big-endian bytes): 0 and
+// the state, or 1 and the generation and count of the chunks that hold it, which stay where
+// the snapshot had them. Compact puts the current snapshot there when it is a checkpoint and a
+// newer one replaces it. A top-level bucket "history" holds one bucket per room, keyed by the
+// room id, with "bytes" (8 big-endian bytes: the updates of its entries' chunks and the states
+// of its checkpoints, the current snapshot's when it is one), a bucket "entries" of chunks of
+// the entries Compact covered, keyed by the seq of their first entry (8 big-endian bytes),
+// each uvarint(count) and a body as a journal group has (below), of about 32 KiB, and a bucket
+// "versions" keyed by FromSeq (8 big-endian bytes), each uvarints of ToSeq, Added, Removed and
+// Restore, varints of From and To (Unix microseconds), the number of authors and each one's
+// uvarint length and bytes. Versions do not overlap, so a page of them is one cursor walk back
+// from the key before. A room's history starts at its oldest checkpoint (the lowest 0xfe key,
+// or the current snapshot when there is none): every entry after it is in the history's
+// chunks (those up to the current snapshot) or live (below), and nothing before it is kept.
+// TrimHistory deletes the checkpoints, chunks and versions before the snapshot it keeps, and
+// writes the chunk that spans it again, in one transaction.
 //
 // A top-level bucket "links" maps every room's links to the room: keyed by the link (its
 // edit_id or view_id), the room's id. RoomByLink reads it, then the room's bucket, in one read
@@ -42,12 +62,13 @@
 // group per room, the rooms in the order they first appear in the call:
 //
 //	group   = uvarint(len(room)) room uvarint(first seq) uvarint(count) uvarint(len(body)) body
-//	body    = count times: varint(time - previous time) session uvarint(len(update)) update
+//	body    = count times: varint(time - previous time) session author uvarint(len(update)) update
 //	session = uvarint(0), the previous entry's session | uvarint(n+1) and the n bytes of a session
+//	author  = uvarint(0), the previous entry's author | uvarint(n+1) and the n bytes of an author
 //
 // (varints as encoding/binary writes them; times in Unix microseconds; a group's first entry
-// counts its time from 0 and its session from the empty one, and the entries' seqs run from
-// first). A keystroke of one session takes its update's bytes and three more; a group's header
+// counts its time from 0 and its session and author from the empty one, and the entries' seqs
+// run from first). A keystroke of one session takes its update's bytes and three more; a group's header
 // and first entry's time and session cost about 45 bytes beside the room id.
 //
 // Which entries are where: an entry with a seq after its room's snapshot is live. It sits in
@@ -57,13 +78,16 @@
 // and deletes the record, in the commit's transaction. A commit folds only while the journal,
 // its own record included, is over the limit, and no more than twice its own record's bytes
 // once it has folded one record, so folding keeps pace with appends without piling onto one
-// commit. Compact writes the snapshot, deletes the entries it covers from the room's log, and
-// deletes every record it leaves without a live entry, in one transaction. A room's last seq
+// commit. Compact writes the snapshot, moves the entries it covers, from the room's log and
+// from its groups in the journal (a group it covers in part stays live for the rest), into
+// chunks of the room's history, and deletes every record it leaves without a live entry, in
+// one transaction: the journal frees what a compaction covered as before, and the room's
+// history gets it in one write per compaction, not one per commit. A room's last seq
 // is the highest of its last_seq, its snapshot's seq and the last seq of its groups in the
 // journal (not those of a deleted room of the same id, below), so seqs are never reused after
 // the entries that held them are compacted away.
 //
-// Deleting a room (DeleteRoom) deletes its buckets in "rooms" and "snapshots" and, as Compact
+// Deleting a room (DeleteRoom) deletes its buckets in "rooms", "snapshots" and "history" and, as Compact
 // does, the records it leaves without a live entry. A record other rooms keep may still hold
 // the deleted room's groups, live ones and ones its snapshot covered, and a room of the same id
 // may be created again, whose snapshot is at seq 0. A top-level bucket "deleted" holds the
@@ -135,12 +159,15 @@
 // last_seq was the room's last seq. Layouts 1 to 4 could not delete rooms, and had no
 // "deleted" bucket and no opened_at: a room without opened_at was last opened when it was
 // created. Layouts 1 to 5 wrote every snapshot whole, under state. Layouts 1 to 6 had no
-// links: no "links" bucket and no access in the rooms' buckets. Open upgrades an older file in
+// links: no "links" bucket and no access in the rooms' buckets. Layouts 1 to 7 kept no history:
+// Compact deleted the entries it covered and the snapshot it replaced; entries had no author. Open upgrades an older file in
 // one transaction: a layout 1 file's entries get the zero time and the empty session (unknown)
 // and its language keys go, the snapshots move to "snapshots", the file gains an empty journal
 // and an empty "deleted" bucket, and every room gets its id as its edit link (edit_id, and its
 // key in "links"), with no view link and no owner, unlocked, so that the links it had still
-// open it. A file of a newer layout than this code knows is refused.
+// open it; every entry, in the journal and in the logs, gets the empty author, every room a
+// history bucket, and every room's snapshot becomes a checkpoint: the oldest of its history,
+// as compaction deleted the entries before it. A file of a newer layout than this code knows is refused.
 //
 // One process at a time may open a data directory; bbolt holds a file lock while it is open.
 package embedded

@@ -234,7 +234,10 @@ func (s *Store) CreateRoom(ctx context.Context, room store.Room, initial []byte)
 		if err != nil {
 			return nil, err
 		}
-		if err := putAll(snap, keySeq, seqKey(0), keyState, initial); err != nil {
+		if err := putAll(snap, keySeq, seqKey(0), keyState, initial, keyCheckpoint, []byte{1}); err != nil {
+			return nil, err
+		}
+		if err := createHistory(tx.Bucket(bucketHistory), []byte(room.ID), int64(len(initial))); err != nil {
 			return nil, err
 		}
 		return func() { s.index.addRoom(room.ID, 0, 0) }, nil
@@ -476,7 +479,7 @@ func (s *Store) RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) (
 	return ids, nil
 }
 
-// DeleteRoom deletes a room's links and buckets in one transaction, with the journal records
+// DeleteRoom deletes a room's links and buckets (its history's among them) in one transaction, with the journal records
 // left with no live entries, as Compact does, and writes the room's tombstone if the journal
 // may hold its groups (doc.go).
 func (s *Store) DeleteRoom(ctx context.Context, id string) error {
@@ -496,7 +499,7 @@ func (s *Store) DeleteRoom(ctx context.Context, id string) error {
 		if err := deleteLinks(tx.Bucket(bucketLinks), a); err != nil {
 			return nil, err
 		}
-		for _, name := range [][]byte{bucketRooms, bucketSnapshots} {
+		for _, name := range [][]byte{bucketRooms, bucketSnapshots, bucketHistory} {
 			if err := tx.Bucket(name).DeleteBucket([]byte(id)); err != nil {
 				return nil, err
 			}
@@ -564,8 +567,7 @@ func (s *Store) load(ctx context.Context, id string) (snap store.Snapshot, log [
 		return snap, nil, err
 	}
 	defer tx.Rollback()
-	b, err := roomBucket(tx, id)
-	if err != nil {
+	if _, err := roomBucket(tx, id); err != nil {
 		return snap, nil, err
 	}
 	sb, err := snapshotBucket(tx, id)
@@ -575,19 +577,30 @@ func (s *Store) load(ctx context.Context, id string) (snap store.Snapshot, log [
 	if snap.Seq, err = getSeq(sb, keySeq); err != nil {
 		return snap, nil, err
 	}
-	// Values point into bbolt's memory map, valid only inside the transaction.
+	snap.Checkpoint = sb.Get(keyCheckpoint) != nil
 	if snap.State, err = snapshotState(sb); err != nil {
 		return snap, nil, err
 	}
+	log, err = liveEntries(tx, id, spans, snap.Seq)
+	return snap, log, err
+}
+
+// liveEntries returns room id's live entries after seq after, copied out of the database: those
+// folded into its log, then those of its groups in the journal at spans.
+func liveEntries(tx *bolt.Tx, id string, spans []span, after uint64) ([]store.Entry, error) {
+	b, err := roomBucket(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	var log []store.Entry
 	c := b.Bucket(bucketLog).Cursor()
-	for k, v := c.Seek(seqKey(snap.Seq + 1)); k != nil; k, v = c.Next() {
+	for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
 		e, err := decodeEntry(k, v)
 		if err != nil {
-			return snap, nil, err
+			return nil, err
 		}
 		log = append(log, e)
 	}
-	after := snap.Seq
 	if len(log) > 0 {
 		after = log[len(log)-1].Seq
 	}
@@ -595,14 +608,15 @@ func (s *Store) load(ctx context.Context, id string) (snap store.Snapshot, log [
 	for _, sp := range spans {
 		entries, err := spanEntries(journal, sp, after)
 		if err != nil {
-			return snap, nil, err
+			return nil, err
 		}
 		for _, e := range entries {
+			// Values point into bbolt's memory map, valid only inside the transaction.
 			e.Update = bytes.Clone(e.Update)
 			log = append(log, e)
 		}
 	}
-	return snap, log, nil
+	return log, nil
 }
 
 // beginLoad begins a read transaction and returns it with room id's spans, both taken under
@@ -642,11 +656,12 @@ func (s *Store) Append(ctx context.Context, id string, entries []store.Entry) (u
 	return r.LastSeq, r.Err
 }
 
-// Compact replaces a room's snapshot and deletes the log entries it covers in one transaction,
-// with the journal records left with no live entries. A snapshot past the room's last seq is
-// an error. A snapshot over snapshotChunk bytes is first written in chunks of that size, each
-// in a transaction of its own, so that other rooms' commits go on between them; the last
-// transaction makes them the snapshot.
+// Compact replaces a room's snapshot in one transaction, which moves the entries it covers to
+// the room's history (doc.go), from its log and from the journal, and deletes the journal
+// records left with no live entries. The snapshot replaced is kept as a checkpoint if it is
+// one. A snapshot past the room's last seq is an error. A snapshot over snapshotChunk bytes is
+// first written in chunks of that size, each in a transaction of its own, so that other rooms'
+// commits go on between them; the last transaction makes them the snapshot.
 func (s *Store) Compact(ctx context.Context, id string, snap store.Snapshot) error {
 	var chunks chunkRef
 	if len(snap.State) > snapshotChunk {
@@ -670,10 +685,42 @@ func (s *Store) Compact(ctx context.Context, id string, snap store.Snapshot) err
 		if err != nil {
 			return nil, err
 		}
-		if err := putSnapshot(sb, snap, chunks); err != nil {
+		hb, err := historyBucket(tx, id)
+		if err != nil {
 			return nil, err
 		}
-		if err := deleteLogPrefix(tx, id, snap.Seq); err != nil {
+		old, err := readCurrent(sb)
+		if err != nil {
+			return nil, err
+		}
+		var added int64 // to the bytes the history bucket counts
+		checkpoint := snap.Checkpoint
+		switch {
+		case snap.Seq == old.seq:
+			checkpoint = checkpoint || old.checkpoint
+			if old.checkpoint {
+				added -= int64(old.size)
+			}
+		case old.checkpoint:
+			if err := keepCheckpoint(sb, old); err != nil {
+				return nil, err
+			}
+		}
+		if checkpoint {
+			added += int64(len(snap.State))
+		}
+		if err := putSnapshot(sb, snap, chunks, checkpoint); err != nil {
+			return nil, err
+		}
+		covered, err := s.coveredEntries(tx, id, r, snap.Seq)
+		if err != nil {
+			return nil, err
+		}
+		n, err := putHistory(hb.Bucket(bucketEntries), covered)
+		if err != nil {
+			return nil, err
+		}
+		if err := addBytes(hb, added+n); err != nil {
 			return nil, err
 		}
 		dropped, dead := s.index.compaction(r, snap.Seq)
@@ -689,6 +736,48 @@ func (s *Store) Compact(ctx context.Context, id string, snap store.Snapshot) err
 		return fmt.Errorf("store/embedded: compact room %q: %w", id, err)
 	}
 	return nil
+}
+
+// coveredEntries deletes from room id's log the entries up to seq, and returns them with those
+// of its groups in the journal (r's spans), in seq order: the live entries a snapshot at seq
+// covers. The journal keeps its groups until the caller deletes the records they die with.
+func (s *Store) coveredEntries(tx *bolt.Tx, id string, r *roomIndex, seq uint64) ([]store.Entry, error) {
+	b, err := roomBucket(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	var covered []store.Entry
+	// Covered entries are a prefix of the log. A cursor must not step with Next after
+	// Delete (it would skip a key), so each round starts again from First.
+	c := b.Bucket(bucketLog).Cursor()
+	for k, v := c.First(); k != nil && binary.BigEndian.Uint64(k) <= seq; k, v = c.First() {
+		e, err := decodeEntry(k, v)
+		if err != nil {
+			return nil, err
+		}
+		covered = append(covered, e)
+		if err := c.Delete(); err != nil {
+			return nil, err
+		}
+	}
+	after := r.snapSeq
+	if len(covered) > 0 {
+		after = covered[len(covered)-1].Seq
+	}
+	journal := tx.Bucket(bucketJournal)
+	for _, sp := range r.spans {
+		entries, err := spanEntries(journal, sp, after)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if e.Seq > seq {
+				return covered, nil
+			}
+			covered = append(covered, e)
+		}
+	}
+	return covered, nil
 }
 
 // snapshotChunk is the most bytes of a snapshot one transaction writes. While a room compacts
@@ -749,11 +838,15 @@ func nextChunkGeneration(sb *bolt.Bucket) uint64 {
 	return binary.BigEndian.Uint64(k[1:9]) + 1
 }
 
-// putSnapshot makes snap the snapshot of bucket sb: its state whole, or the chunks written for
-// it. Chunks of other generations (a snapshot replaced, or chunks written for a Compact that
-// did not finish) are deleted.
-func putSnapshot(sb *bolt.Bucket, snap store.Snapshot, chunks chunkRef) error {
-	if err := sb.Put(keySeq, seqKey(snap.Seq)); err != nil {
+// putSnapshot makes snap the snapshot of bucket sb, a checkpoint or not: its state whole, or
+// the chunks written for it. Chunks of other generations (a snapshot replaced, or chunks
+// written for a Compact that did not finish) are deleted, but those of checkpoints.
+func putSnapshot(sb *bolt.Bucket, snap store.Snapshot, chunks chunkRef, checkpoint bool) error {
+	var flag []byte
+	if checkpoint {
+		flag = []byte{1}
+	}
+	if err := errors.Join(sb.Put(keySeq, seqKey(snap.Seq)), putOrDelete(sb, keyCheckpoint, flag)); err != nil {
 		return err
 	}
 	for i := range chunks.count {
@@ -766,16 +859,22 @@ func putSnapshot(sb *bolt.Bucket, snap store.Snapshot, chunks chunkRef) error {
 	if chunks.count == 0 {
 		err = errors.Join(sb.Put(keyState, snap.State), sb.Delete(keyChunks))
 	} else {
-		ref := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, chunks.generation), chunks.count)
-		err = errors.Join(sb.Delete(keyState), sb.Put(keyChunks, ref))
+		err = errors.Join(sb.Delete(keyState), sb.Put(keyChunks, chunks.encode()))
 	}
+	if err != nil {
+		return err
+	}
+	kept, err := keptGenerations(sb)
 	if err != nil {
 		return err
 	}
 	var stale [][]byte
 	c := sb.Cursor()
 	for k, _ := c.Seek([]byte{chunkPrefix}); k != nil; k, _ = c.Next() {
-		if len(k) == 13 && binary.BigEndian.Uint64(k[1:9]) != chunks.generation {
+		if len(k) != 13 {
+			continue
+		}
+		if g := binary.BigEndian.Uint64(k[1:9]); g != chunks.generation && !kept[g] {
 			stale = append(stale, bytes.Clone(k))
 		}
 	}
@@ -789,40 +888,28 @@ func putSnapshot(sb *bolt.Bucket, snap store.Snapshot, chunks chunkRef) error {
 
 // snapshotState returns the state of the snapshot in bucket sb, a copy.
 func snapshotState(sb *bolt.Bucket) ([]byte, error) {
-	ref := sb.Get(keyChunks)
-	if ref == nil {
+	v := sb.Get(keyChunks)
+	if v == nil {
 		return bytes.Clone(sb.Get(keyState)), nil
 	}
-	if len(ref) != 12 {
-		return nil, fmt.Errorf("%w: chunks is %d bytes", errCorrupt, len(ref))
+	ref, err := decodeChunkRef(v)
+	if err != nil {
+		return nil, err
 	}
-	generation, count := binary.BigEndian.Uint64(ref), binary.BigEndian.Uint32(ref[8:])
-	state := make([]byte, 0, int(count)*snapshotChunk)
-	for i := range count {
-		chunk := sb.Get(chunkKey(generation, i))
+	return chunkedState(sb, ref)
+}
+
+// chunkedState returns the state held in the chunks ref names in bucket sb, a copy.
+func chunkedState(sb *bolt.Bucket, ref chunkRef) ([]byte, error) {
+	state := make([]byte, 0, int(ref.count)*snapshotChunk)
+	for i := range ref.count {
+		chunk := sb.Get(chunkKey(ref.generation, i))
 		if chunk == nil {
-			return nil, fmt.Errorf("%w: snapshot chunk %d of %d is missing", errCorrupt, i, count)
+			return nil, fmt.Errorf("%w: snapshot chunk %d of %d is missing", errCorrupt, i, ref.count)
 		}
 		state = append(state, chunk...)
 	}
 	return state, nil
-}
-
-// deleteLogPrefix deletes the entries up to seq from room id's log.
-func deleteLogPrefix(tx *bolt.Tx, id string, seq uint64) error {
-	b, err := roomBucket(tx, id)
-	if err != nil {
-		return err
-	}
-	// Covered entries are a prefix of the log. A cursor must not step with Next after
-	// Delete (it would skip a key), so each round starts again from First.
-	c := b.Bucket(bucketLog).Cursor()
-	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= seq; k, _ = c.First() {
-		if err := c.Delete(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Ping reports an error once the store is closed.

@@ -162,12 +162,23 @@ func TestLayout6(t *testing.T) {
 	testOldLayout(t, "v6.db")
 }
 
+// TestLayout7 opens testdata/v7.db, a file in the layout the store wrote before it kept
+// history (doc.go), holding v2Rooms: genv4's program run with the store of commit 1126654,
+// which wrote layout 7.
+func TestLayout7(t *testing.T) {
+	testOldLayout(t, "v7.db")
+}
+
 // testOldLayout opens a copy of testdata/fixture, which holds v2Rooms. Every room must load as
 // it was stored, take new entries after its last seq, and load the same after the store is
 // opened again.
 func testOldLayout(t *testing.T, fixture string) {
 	dir := fixtureDir(t, fixture)
 	rooms := v2Rooms()
+	for i := range rooms {
+		// Compaction deleted the entries before the snapshot: the room's history starts there.
+		rooms[i].snap.Checkpoint = true
+	}
 	s := open(t, dir)
 	checkRooms(t, s, rooms)
 	for i, r := range rooms {
@@ -183,7 +194,30 @@ func testOldLayout(t *testing.T, fixture string) {
 		t.Fatal(err)
 	}
 	checkLayout(t, dir)
-	checkRooms(t, open(t, dir), rooms)
+	s = open(t, dir)
+	checkRooms(t, s, rooms)
+	for _, r := range rooms {
+		checkHistory(t, s, r)
+	}
+}
+
+// checkHistory checks that an upgraded room's history starts at its snapshot, with the entries
+// after it, and holds nothing before.
+func checkHistory(t *testing.T, s store.Store, r storedRoom) {
+	t.Helper()
+	id := r.room.ID
+	if snap, err := s.Checkpoint(t.Context(), id, r.snap.Seq); err != nil || !cmp.Equal(snap, r.snap, cmpopts.EquateEmpty()) {
+		t.Errorf("Checkpoint(%q, %d) = seq %d, %v; want the snapshot", id, r.snap.Seq, snap.Seq, err)
+	}
+	log, err := s.Entries(t.Context(), id, r.snap.Seq, 1<<40, 1000)
+	if diff := cmp.Diff(r.log, log, cmpopts.EquateEmpty()); err != nil || diff != "" {
+		t.Errorf("Entries(%q) after the snapshot: %v, mismatch (-want +got):\n%s", id, err, diff)
+	}
+	if r.snap.Seq > 0 {
+		if _, err := s.Entries(t.Context(), id, r.snap.Seq-1, 1<<40, 1000); !errors.Is(err, store.ErrTrimmed) {
+			t.Errorf("Entries(%q) before the snapshot: err = %v, want ErrTrimmed", id, err)
+		}
+	}
 }
 
 func lastSeq(log []store.Entry) uint64 {
@@ -194,11 +228,12 @@ func lastSeq(log []store.Entry) uint64 {
 }
 
 // checkRooms checks that s holds rooms as they are, and finds each by its edit link; a room
-// without OpenedAt must have been opened when it was created, and one without an EditID must
-// have its ID as its edit link.
+// without OpenedAt must have been opened when it was created, one without an EditID must have
+// its ID as its edit link, and a snapshot at seq 0, the initial state, must be a checkpoint.
 func checkRooms(t *testing.T, s store.Store, rooms []storedRoom) {
 	t.Helper()
 	for _, want := range rooms {
+		want.snap.Checkpoint = want.snap.Checkpoint || want.snap.Seq == 0
 		if want.room.OpenedAt.IsZero() {
 			want.room.OpenedAt = want.room.CreatedAt
 		}
@@ -224,10 +259,10 @@ func checkRooms(t *testing.T, s store.Store, rooms []storedRoom) {
 	}
 }
 
-// checkLayout checks the file in dir as doc.go describes layout 7: the layout version, a
+// checkLayout checks the file in dir as doc.go describes layout 8: the layout version, a
 // journal bucket, a bucket of tombstones, each room's snapshot in the snapshots bucket, not in
-// its bucket in rooms, which has no language key left from layout 1 either, and each room's
-// edit link in its bucket and in the links bucket.
+// its bucket in rooms, which has no language key left from layout 1 either, each room's edit
+// link in its bucket and in the links bucket, and each room's history bucket.
 func checkLayout(t *testing.T, dir string) {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(dir, embedded.FileName), 0o600, &bolt.Options{ReadOnly: true})
@@ -236,10 +271,10 @@ func checkLayout(t *testing.T, dir string) {
 	}
 	defer db.Close()
 	err = db.View(func(tx *bolt.Tx) error {
-		if got := tx.Bucket([]byte("meta")).Get([]byte("layout")); binary.BigEndian.Uint64(got) != 7 {
-			t.Errorf("layout = %x, want 7", got)
+		if got := tx.Bucket([]byte("meta")).Get([]byte("layout")); binary.BigEndian.Uint64(got) != 8 {
+			t.Errorf("layout = %x, want 8", got)
 		}
-		for _, name := range []string{"journal", "deleted", "links"} {
+		for _, name := range []string{"journal", "deleted", "links", "history"} {
 			if tx.Bucket([]byte(name)) == nil {
 				t.Errorf("no %s bucket", name)
 			}
@@ -253,6 +288,9 @@ func checkLayout(t *testing.T, dir string) {
 			}
 			if snapshots.Bucket(id) == nil {
 				t.Errorf("room %q has no bucket in snapshots", id)
+			}
+			if h := tx.Bucket([]byte("history")).Bucket(id); h == nil || h.Bucket([]byte("entries")) == nil || h.Bucket([]byte("versions")) == nil {
+				t.Errorf("room %q has no history bucket with entries and versions", id)
 			}
 			edit := rooms.Bucket(id).Get([]byte("edit_id"))
 			if owner := tx.Bucket([]byte("links")).Get(edit); edit == nil || !bytes.Equal(owner, id) {

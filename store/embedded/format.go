@@ -14,7 +14,7 @@ import (
 
 // layoutVersion is the version of the file layout this code reads and writes (doc.go describes
 // it). Open upgrades a file of an older layout and refuses one of a newer layout.
-const layoutVersion = 7
+const layoutVersion = 8
 
 var (
 	bucketMeta = []byte("meta")
@@ -29,15 +29,12 @@ var (
 
 var errNewerLayout = errors.New("store/embedded: the file was written by a newer pairpad")
 
-// entryHeaderLen is the size of an entry value's fixed header: the time, then the session's length.
-const entryHeaderLen = 8 + 1
-
 // upgrade brings a file to layoutVersion in tx: a new file gets the empty layout, a file
 // written by an older layout is converted. A file without a meta bucket but with a rooms
 // bucket has layout 1, which predates the meta bucket.
 func upgrade(tx *bolt.Tx) error {
 	if tx.Bucket(bucketRooms) == nil {
-		for _, name := range [][]byte{bucketRooms, bucketSnapshots, bucketJournal, bucketDeleted, bucketLinks} {
+		for _, name := range [][]byte{bucketRooms, bucketSnapshots, bucketJournal, bucketDeleted, bucketLinks, bucketHistory} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
@@ -82,6 +79,11 @@ func upgrade(tx *bolt.Tx) error {
 			return fmt.Errorf("upgrade from layout 6: %w", err)
 		}
 	}
+	if version < 8 {
+		if err := upgradeFrom7(tx); err != nil {
+			return fmt.Errorf("upgrade from layout 7: %w", err)
+		}
+	}
 	return setLayout(tx)
 }
 
@@ -120,7 +122,7 @@ func upgradeFrom1(tx *bolt.Tx) error {
 		var keys, values [][]byte
 		err := log.ForEach(func(k, v []byte) error {
 			keys = append(keys, bytes.Clone(k))
-			values = append(values, appendEntry(nil, store.Entry{Update: v}))
+			values = append(values, appendEntry7(nil, store.Entry{Update: v}))
 			return nil
 		})
 		if err != nil {
@@ -179,13 +181,124 @@ func upgradeFrom6(tx *bolt.Tx) error {
 	})
 }
 
+// upgradeFrom7 gives the entries of a file of layout 7 or older, which had no authors, the
+// empty author: it rewrites every journal record's groups and every value of the rooms' logs.
+// It gives every room a bucket in the new history bucket, and makes every room's snapshot a
+// checkpoint: compaction deleted the entries before it, so the room's history starts there.
+func upgradeFrom7(tx *bolt.Tx) error {
+	journal := tx.Bucket(bucketJournal)
+	// A cursor must not go on after a Put: read everything before writing.
+	var keys, values [][]byte
+	err := journal.ForEach(func(k, v []byte) error {
+		record, err := upgradeRecord7(v)
+		if err != nil {
+			return fmt.Errorf("journal record %x: %w", k, err)
+		}
+		keys, values = append(keys, bytes.Clone(k)), append(values, record)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, k := range keys {
+		if err := journal.Put(k, values[i]); err != nil {
+			return err
+		}
+	}
+	history, err := tx.CreateBucket(bucketHistory)
+	if err != nil {
+		return err
+	}
+	rooms, snapshots := tx.Bucket(bucketRooms), tx.Bucket(bucketSnapshots)
+	return rooms.ForEachBucket(func(id []byte) error {
+		id = bytes.Clone(id) // Put keeps it until the commit; the memory map may move
+		log := rooms.Bucket(id).Bucket(bucketLog)
+		keys, values = keys[:0], values[:0]
+		err := log.ForEach(func(k, v []byte) error {
+			if len(v) < 9 || len(v) < 9+int(v[8]) {
+				return fmt.Errorf("%w: room %q: log entry %x is %d bytes, too short", errCorrupt, id, k, len(v))
+			}
+			// Layout 7's value is the time, the session's length and bytes, the update: the
+			// author's length, 0, goes after the session.
+			value := append(bytes.Clone(v[:9+int(v[8])]), 0)
+			keys, values = append(keys, bytes.Clone(k)), append(values, append(value, v[9+int(v[8]):]...))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i, k := range keys {
+			if err := log.Put(k, values[i]); err != nil {
+				return err
+			}
+		}
+		sb := snapshots.Bucket(id)
+		if sb == nil {
+			return fmt.Errorf("%w: room %q has no snapshot", errCorrupt, id)
+		}
+		current, err := readCurrent(sb)
+		if err != nil {
+			return fmt.Errorf("room %q: %w", id, err)
+		}
+		if err := sb.Put(keyCheckpoint, []byte{1}); err != nil {
+			return err
+		}
+		return createHistory(history, id, int64(current.size))
+	})
+}
+
+// upgradeRecord7 returns a journal record of layout 7, whose entries had no author, in today's
+// form: each entry with the empty author.
+func upgradeRecord7(v []byte) ([]byte, error) {
+	var record []byte
+	for offset := 0; offset < len(v); {
+		g, next, err := decodeGroup(v, offset)
+		if err != nil {
+			return nil, err
+		}
+		offset = next
+		d := decoder{buf: g.body}
+		b := groupBuilder{first: g.first, last: g.first - 1}
+		var t int64
+		var session string
+		for range g.count {
+			t += d.varint()
+			session = d.repeated(session)
+			update := d.bytes(d.uvarint())
+			b.add(store.Entry{Update: update, Time: time.UnixMicro(t), Session: session})
+		}
+		if d.err != nil || d.off != len(g.body) {
+			return nil, fmt.Errorf("%w: journal group of room %q in layout 7: %v", errCorrupt, g.room, d.err)
+		}
+		record = binary.AppendUvarint(record, uint64(len(g.room)))
+		record = append(record, g.room...)
+		record = binary.AppendUvarint(record, g.first)
+		record = binary.AppendUvarint(record, g.count)
+		record = binary.AppendUvarint(record, uint64(len(b.body)))
+		record = append(record, b.body...)
+	}
+	return record, nil
+}
+
+// appendEntry7 appends the value that stored e in a room's log in layouts 2 to 7: appendEntry's
+// without the author.
+func appendEntry7(dst []byte, e store.Entry) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, uint64(e.Time.UnixMicro()))
+	dst = append(dst, byte(len(e.Session)))
+	dst = append(dst, e.Session...)
+	return append(dst, e.Update...)
+}
+
 // appendEntry appends the value that stores e in a room's log to dst: e.Time as Unix
 // microseconds (8 bytes, big-endian two's complement; the zero time.Time is a value like any
-// other), the length of e.Session (one byte), its bytes, then e.Update. The key holds e.Seq.
+// other), the length of e.Session (one byte) and its bytes, the length of e.Author (one byte)
+// and its bytes, then e.Update. The key holds e.Seq.
 func appendEntry(dst []byte, e store.Entry) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, uint64(e.Time.UnixMicro()))
 	dst = append(dst, byte(len(e.Session)))
 	dst = append(dst, e.Session...)
+	dst = append(dst, byte(len(e.Author)))
+	dst = append(dst, e.Author...)
 	return append(dst, e.Update...)
 }
 
@@ -196,14 +309,23 @@ func decodeEntry(key, v []byte) (store.Entry, error) {
 		return store.Entry{}, fmt.Errorf("%w: log key is %d bytes", errCorrupt, len(key))
 	}
 	seq := binary.BigEndian.Uint64(key)
-	if len(v) < entryHeaderLen || len(v) < entryHeaderLen+int(v[8]) {
-		return store.Entry{}, fmt.Errorf("%w: log entry %d is %d bytes, too short", errCorrupt, seq, len(v))
+	short := func() error { return fmt.Errorf("%w: log entry %d is %d bytes, too short", errCorrupt, seq, len(v)) }
+	if len(v) < 8+1 {
+		return store.Entry{}, short()
 	}
-	session := v[entryHeaderLen : entryHeaderLen+int(v[8])]
+	rest := v[8:]
+	var texts [2]string // the session, then the author
+	for i := range texts {
+		if len(rest) < 1 || len(rest) < 1+int(rest[0]) {
+			return store.Entry{}, short()
+		}
+		texts[i], rest = string(rest[1:1+int(rest[0])]), rest[1+int(rest[0]):]
+	}
 	return store.Entry{
 		Seq:     seq,
-		Update:  bytes.Clone(v[entryHeaderLen+len(session):]),
+		Update:  bytes.Clone(rest),
 		Time:    time.UnixMicro(int64(binary.BigEndian.Uint64(v))).UTC(),
-		Session: string(session),
+		Session: texts[0],
+		Author:  texts[1],
 	}, nil
 }

@@ -405,8 +405,18 @@ func checkModel(t *testing.T, s store.Store, model map[string]*modelRoom) {
 		}
 		// bytes.Equal, not cmp's walk of every byte: these logs are long.
 		equalBytes := cmp.Comparer(bytes.Equal)
-		if diff := cmp.Diff(m.snap, snap, equalBytes); diff != "" {
+		want := m.snap
+		want.Checkpoint = want.Seq == 0 // the initial state is a checkpoint; the model's others are not
+		if diff := cmp.Diff(want, snap, equalBytes); diff != "" {
 			t.Fatalf("room %q: snapshot mismatch (-want +got):\n%s", id, diff)
+		}
+		// Compaction kept every entry for history.
+		if all, err := s.Entries(t.Context(), id, 0, uint64(len(m.entries)), len(m.entries)+1); err != nil {
+			t.Fatalf("Entries(%q): %v", id, err)
+		} else if len(m.entries)+len(all) > 0 {
+			if diff := cmp.Diff(m.entries, all, equalBytes); diff != "" {
+				t.Fatalf("room %q: history mismatch (-want +got):\n%s", id, diff)
+			}
 		}
 		if want := m.entries[m.snap.Seq:]; len(want)+len(log) > 0 {
 			if diff := cmp.Diff(want, log, equalBytes); diff != "" {

@@ -11,15 +11,17 @@ import (
 // A journal record holds every entry one commit appended, in one group per room (doc.go):
 //
 //	group   = uvarint(len(room)) room uvarint(first seq) uvarint(count) uvarint(len(body)) body
-//	body    = count times: varint(time - previous time) session uvarint(len(update)) update
+//	body    = count times: varint(time - previous time) session author uvarint(len(update)) update
 //	session = uvarint(0), the previous entry's session | uvarint(n+1) and the n bytes of a session
+//	author  = uvarint(0), the previous entry's author | uvarint(n+1) and the n bytes of an author
 //
 // Times are Unix microseconds; a group's first entry counts its time from 0 and its session
-// from the empty one. The group's length lets a reader skip its entries.
+// and author from the empty one. The group's length lets a reader skip its entries. A chunk of
+// a room's history (doc.go) holds a body of the same form.
 
 // minEncodedEntry is the fewest bytes an entry takes in a group's body: a byte each for its
-// time, its session and its update's length.
-const minEncodedEntry = 3
+// time, its session, its author and its update's length.
+const minEncodedEntry = 4
 
 // recordBuilder builds one journal record: the entries a commit appends, numbered after each
 // room's last seq, grouped by room in the order the rooms first appear.
@@ -36,6 +38,7 @@ type groupBuilder struct {
 	body        []byte
 	time        int64  // the last entry's time
 	session     string // the last entry's session
+	author      string // the last entry's author
 }
 
 // newSpan is where a room's group sits in a record: at offset in its value, holding entries
@@ -69,19 +72,26 @@ func (r *recordBuilder) add(room string, ri *roomIndex, entries []store.Entry) u
 	return g.last
 }
 
+// add appends e to the group's body, numbered after its last entry.
 func (g *groupBuilder) add(e store.Entry) {
 	t := e.Time.UnixMicro()
 	g.body = binary.AppendVarint(g.body, t-g.time)
-	if e.Session == g.session {
-		g.body = binary.AppendUvarint(g.body, 0)
-	} else {
-		g.body = binary.AppendUvarint(g.body, uint64(len(e.Session))+1)
-		g.body = append(g.body, e.Session...)
-	}
+	g.body = appendRepeated(g.body, g.session, e.Session)
+	g.body = appendRepeated(g.body, g.author, e.Author)
 	g.body = binary.AppendUvarint(g.body, uint64(len(e.Update)))
 	g.body = append(g.body, e.Update...)
-	g.time, g.session = t, e.Session
+	g.time, g.session, g.author = t, e.Session, e.Author
 	g.last++
+}
+
+// appendRepeated appends s to dst as a body codes a session or an author: uvarint(0) if it is
+// previous, the one the entry before had, else uvarint(len(s)+1) and s.
+func appendRepeated(dst []byte, previous, s string) []byte {
+	if s == previous {
+		return binary.AppendUvarint(dst, 0)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(s))+1)
+	return append(dst, s...)
 }
 
 // empty reports whether the record has no entries, so that there is nothing to write.
@@ -140,18 +150,17 @@ func (g group) entries(after uint64) ([]store.Entry, error) {
 	d := decoder{buf: g.body}
 	var entries []store.Entry
 	var t int64
-	var session string
+	var session, author string
 	for seq := g.first; seq <= g.last(); seq++ {
 		t += d.varint()
-		if n := d.uvarint(); n > 0 {
-			session = string(d.bytes(n - 1))
-		}
+		session = d.repeated(session)
+		author = d.repeated(author)
 		update := d.bytes(d.uvarint())
 		if d.err != nil {
 			return nil, fmt.Errorf("%w: journal entry %d of room %q: %w", errCorrupt, seq, g.room, d.err)
 		}
 		if seq > after {
-			entries = append(entries, store.Entry{Seq: seq, Update: update, Time: time.UnixMicro(t).UTC(), Session: session})
+			entries = append(entries, store.Entry{Seq: seq, Update: update, Time: time.UnixMicro(t).UTC(), Session: session, Author: author})
 		}
 	}
 	if d.off != len(g.body) {
@@ -192,6 +201,14 @@ func (d *decoder) varint() int64 {
 	}
 	d.off += n
 	return v
+}
+
+// repeated reads a session or an author as appendRepeated wrote it, after previous.
+func (d *decoder) repeated(previous string) string {
+	if n := d.uvarint(); n > 0 {
+		return string(d.bytes(n - 1))
+	}
+	return previous
 }
 
 // bytes returns the next n bytes, in place.

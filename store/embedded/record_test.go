@@ -110,7 +110,7 @@ func TestDecodeGroupCorrupt(t *testing.T) {
 		{"seq 0", []byte{1, 'r', 0, 1, 3, 0, 0, 0}},
 		{"no entries", []byte{1, 'r', 1, 0, 0}},
 		{"more entries than bytes", []byte{1, 'r', 1, 2, 3, 0, 0, 0}},
-		{"seqs past the last", []byte{1, 'r', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 2, 6, 0, 0, 0, 0, 0, 0}},
+		{"seqs past the last", []byte{1, 'r', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 2, 8, 0, 0, 0, 0, 0, 0, 0, 0}},
 		{"bad varint", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
 	}
 	for _, tt := range tests {
@@ -122,9 +122,10 @@ func TestDecodeGroupCorrupt(t *testing.T) {
 		name string
 		body []byte
 	}{
-		{"update past the end", []byte{0, 0, 9, 'x'}},
-		{"session past the end", []byte{0, 9, 0, 0}},
-		{"bytes after the last entry", []byte{0, 0, 0, 0}},
+		{"update past the end", []byte{0, 0, 0, 9, 'x'}},
+		{"session past the end", []byte{0, 9, 0, 0, 0}},
+		{"author past the end", []byte{0, 0, 9, 0, 0}},
+		{"bytes after the last entry", []byte{0, 0, 0, 0, 0}},
 	}
 	for _, tt := range bodies {
 		g := group{room: []byte("r"), first: 1, count: 1, body: tt.body}

@@ -1,5 +1,5 @@
-// Package postgres is the store.Store pairpad uses when DATABASE_URL is set: rooms, snapshots
-// and the op log in Postgres, through a pgxpool.Pool.
+// Package postgres is the store.Store pairpad uses when DATABASE_URL is set: rooms, snapshots,
+// the op log and its history in Postgres, through a pgxpool.Pool.
 //
 // The schema lives only in the numbered SQL files of migrations/, embedded in the binary.
 // Migrate applies the pending ones in order, each in its own transaction, and records them in
@@ -8,6 +8,12 @@
 // A room's links are rows of room_links keyed by the link, so the database itself keeps a link
 // to one room and one role, RoomByLink is one query through that primary key, and deleting the
 // room's row deletes them. A room's id stays the key of its other rows when its links change.
+//
+// A room's history (store.History) is rows too: room_log keeps every entry until TrimHistory,
+// room_snapshots one row per kept snapshot keyed by (room_id, seq), the newest being the
+// current one, and room_versions one row per version keyed by (room_id, from_seq); each read
+// is one index scan. rooms.history_bytes counts the history's bytes, kept up to date by every
+// statement that changes it.
 //
 // Appends to one room serialize on its rooms row: rooms.last_seq holds the highest seq ever
 // given out, and an Append raises it and inserts the entries it numbered in a single

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -57,16 +58,17 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 const linkRows = `(VALUES ($2::text, 'edit'), ($3::text, 'view')) AS l (link, role) WHERE l.link <> ''`
 
 // createRoom inserts the room ($1), opened when it is created ($4), its owner ($6) and lock
-// ($7), its seq-0 snapshot ($5) and its links in one statement. When the id is taken, ON
+// ($7), its seq-0 snapshot ($5), a checkpoint, and its links in one statement. When the id is taken, ON
 // CONFLICT inserts none of them and the statement reports no rows; when a link is taken,
 // room_links' primary key fails the whole statement.
 const createRoom = `
 	WITH room AS (
-		INSERT INTO rooms (id, created_at, opened_at, owner_hash, locked) VALUES ($1, $4, $4, $6, $7)
+		INSERT INTO rooms (id, created_at, opened_at, owner_hash, locked, history_bytes)
+		VALUES ($1, $4, $4, $6, $7, coalesce(octet_length($5::bytea), 0))
 		ON CONFLICT (id) DO NOTHING
 		RETURNING id
 	), snapshot AS (
-		INSERT INTO room_snapshots (room_id, seq, state) SELECT id, 0, $5 FROM room
+		INSERT INTO room_snapshots (room_id, seq, state, checkpoint) SELECT id, 0, $5, true FROM room
 	)
 	INSERT INTO room_links (link, room_id, role) SELECT l.link, room.id, l.role FROM room, ` + linkRows
 
@@ -191,8 +193,8 @@ func (s *Store) RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) (
 	return ids, nil
 }
 
-// DeleteRoom deletes a room's row in one statement: its links, its snapshot and its log go
-// with it (ON DELETE CASCADE). An Append to the room holds the row's lock, so the two take
+// DeleteRoom deletes a room's row in one statement: its links, its snapshots, its log and its
+// versions go with it (ON DELETE CASCADE). An Append to the room holds the row's lock, so the two take
 // turns.
 func (s *Store) DeleteRoom(ctx context.Context, id string) error {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM rooms WHERE id = $1`, id)
@@ -212,14 +214,13 @@ func (s *Store) Load(ctx context.Context, id string) (store.Snapshot, []store.En
 	var log []store.Entry
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	err := pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT seq, state FROM room_snapshots WHERE room_id = $1`, id).
-			Scan(&snap.Seq, &snap.State)
+		err := tx.QueryRow(ctx, `
+			SELECT seq, state, checkpoint FROM room_snapshots
+			WHERE room_id = $1 ORDER BY seq DESC LIMIT 1`, id).Scan(&snap.Seq, &snap.State, &snap.Checkpoint)
 		if err != nil {
 			return notFound(err)
 		}
-		rows, _ := tx.Query(ctx, `
-			SELECT seq, update, accepted_at, session FROM room_log
-			WHERE room_id = $1 AND seq > $2 ORDER BY seq`, id, snap.Seq)
+		rows, _ := tx.Query(ctx, selectEntries+` WHERE room_id = $1 AND seq > $2 ORDER BY seq`, id, snap.Seq)
 		log, err = pgx.CollectRows(rows, scanEntry)
 		return err
 	})
@@ -229,12 +230,14 @@ func (s *Store) Load(ctx context.Context, id string) (store.Snapshot, []store.En
 	return snap, log, nil
 }
 
-// scanEntry reads a row of room_log's seq, update, accepted_at and session. A NULL
-// accepted_at (unknown) is the zero time.
+// selectEntries reads the rows of room_log that scanEntry scans; a WHERE clause follows.
+const selectEntries = `SELECT seq, update, accepted_at, session, author FROM room_log`
+
+// scanEntry reads a row of selectEntries. A NULL accepted_at (unknown) is the zero time.
 func scanEntry(row pgx.CollectableRow) (store.Entry, error) {
 	var e store.Entry
 	var at *time.Time
-	if err := row.Scan(&e.Seq, &e.Update, &at, &e.Session); err != nil {
+	if err := row.Scan(&e.Seq, &e.Update, &at, &e.Session, &e.Author); err != nil {
 		return store.Entry{}, err
 	}
 	if at != nil {
@@ -244,19 +247,21 @@ func scanEntry(row pgx.CollectableRow) (store.Entry, error) {
 }
 
 // appendLog numbers and inserts a batch (one array per column: updates $2, times $3,
-// sessions $4) in one statement, so in one implicit transaction: the UPDATE locks the room's
-// row until commit and allocates the batch's seqs, and the INSERT gives them out in array
-// order. It returns no row for an unknown room.
+// sessions $4, authors $5) in one statement, so in one implicit transaction: the UPDATE locks
+// the room's row until commit, allocates the batch's seqs and counts its bytes into the room's
+// history, and the INSERT gives the seqs out in array order. It returns no row for an unknown
+// room.
 const appendLog = `
 	WITH room AS (
-		UPDATE rooms SET last_seq = last_seq + cardinality($2::bytea[])
+		UPDATE rooms SET last_seq = last_seq + cardinality($2::bytea[]),
+			history_bytes = history_bytes + (SELECT coalesce(sum(octet_length(u)), 0) FROM unnest($2::bytea[]) u)
 		WHERE id = $1
 		RETURNING last_seq
 	), logged AS (
-		INSERT INTO room_log (room_id, seq, update, accepted_at, session)
-		SELECT $1, room.last_seq - cardinality($2::bytea[]) + u.ord, u.data, u.accepted_at, u.session
-		FROM room, unnest($2::bytea[], $3::timestamptz[], $4::text[]) WITH ORDINALITY
-			AS u(data, accepted_at, session, ord)
+		INSERT INTO room_log (room_id, seq, update, accepted_at, session, author)
+		SELECT $1, room.last_seq - cardinality($2::bytea[]) + u.ord, u.data, u.accepted_at, u.session, u.author
+		FROM room, unnest($2::bytea[], $3::timestamptz[], $4::text[], $5::text[]) WITH ORDINALITY
+			AS u(data, accepted_at, session, author, ord)
 	)
 	SELECT last_seq FROM room`
 
@@ -281,8 +286,8 @@ func appendStatement(b store.Batch) (sql string, args []any) {
 	if len(b.Entries) == 0 {
 		return `SELECT last_seq FROM rooms WHERE id = $1`, []any{b.Room}
 	}
-	updates, times, sessions := columns(b.Entries)
-	return appendLog, []any{b.Room, updates, times, sessions}
+	updates, times, sessions, authors := columns(b.Entries)
+	return appendLog, []any{b.Room, updates, times, sessions, authors}
 }
 
 // AppendBatches appends every batch in one transaction whose statements travel in one
@@ -329,17 +334,23 @@ func (s *Store) AppendBatches(ctx context.Context, batches []store.Batch) []stor
 	return results
 }
 
-// Compact replaces a room's snapshot and deletes the entries it covers in one transaction,
-// holding the room's row lock so no Append interleaves. A snapshot past the room's last seq is
-// an error.
+// Compact stores a room's new snapshot in one transaction, holding the room's row lock so no
+// Append interleaves: it inserts the snapshot's row and deletes the current one's unless that
+// is a checkpoint (or, at the same seq, updates the current row). A snapshot past the room's
+// last seq is an error. The entries stay.
 func (s *Store) Compact(ctx context.Context, id string, snap store.Snapshot) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var stored, last uint64
+		var checkpoint bool
+		var size int64
 		err := tx.QueryRow(ctx, `
-			SELECT s.seq, r.last_seq
-			FROM rooms r JOIN room_snapshots s ON s.room_id = r.id
+			SELECT s.seq, s.checkpoint, coalesce(octet_length(s.state), 0), r.last_seq
+			FROM rooms r, LATERAL (
+				SELECT seq, checkpoint, state FROM room_snapshots
+				WHERE room_id = r.id ORDER BY seq DESC LIMIT 1
+			) s
 			WHERE r.id = $1
-			FOR UPDATE OF r`, id).Scan(&stored, &last)
+			FOR UPDATE OF r`, id).Scan(&stored, &checkpoint, &size, &last)
 		switch {
 		case err != nil:
 			return notFound(err)
@@ -348,15 +359,233 @@ func (s *Store) Compact(ctx context.Context, id string, snap store.Snapshot) err
 		case snap.Seq > last:
 			return fmt.Errorf("snapshot at seq %d is past the last seq %d", snap.Seq, last)
 		}
+		var added int64 // to the room's history bytes
 		var b pgx.Batch
-		b.Queue(`UPDATE room_snapshots SET seq = $2, state = $3 WHERE room_id = $1`, id, snap.Seq, snap.State)
-		b.Queue(`DELETE FROM room_log WHERE room_id = $1 AND seq <= $2`, id, snap.Seq)
+		if snap.Seq == stored {
+			if checkpoint {
+				added -= size
+			}
+			checkpoint = checkpoint || snap.Checkpoint
+			b.Queue(`UPDATE room_snapshots SET state = $3, checkpoint = $4 WHERE room_id = $1 AND seq = $2`,
+				id, snap.Seq, snap.State, checkpoint)
+		} else {
+			if !checkpoint {
+				b.Queue(`DELETE FROM room_snapshots WHERE room_id = $1 AND seq = $2`, id, stored)
+			}
+			checkpoint = snap.Checkpoint
+			b.Queue(`INSERT INTO room_snapshots (room_id, seq, state, checkpoint) VALUES ($1, $2, $3, $4)`,
+				id, snap.Seq, snap.State, checkpoint)
+		}
+		if checkpoint {
+			added += int64(len(snap.State))
+		}
+		b.Queue(`UPDATE rooms SET history_bytes = history_bytes + $2 WHERE id = $1`, id, added)
 		return tx.SendBatch(ctx, &b).Close()
 	})
 	if err != nil {
 		return fmt.Errorf("store/postgres: compact room %q: %w", id, err)
 	}
 	return nil
+}
+
+// Checkpoint reads the newest of the room's snapshots at or before seq through room_snapshots'
+// primary key; the room's row tells an unknown room from a trimmed seq.
+func (s *Store) Checkpoint(ctx context.Context, id string, seq uint64) (store.Snapshot, error) {
+	var snapSeq *uint64
+	var snap store.Snapshot
+	err := s.pool.QueryRow(ctx, `
+		SELECT s.seq, s.state, coalesce(s.checkpoint, false)
+		FROM rooms r LEFT JOIN LATERAL (
+			SELECT seq, state, checkpoint FROM room_snapshots
+			WHERE room_id = r.id AND seq <= $2 ORDER BY seq DESC LIMIT 1
+		) s ON true
+		WHERE r.id = $1`, id, bigint(seq)).Scan(&snapSeq, &snap.State, &snap.Checkpoint)
+	if err == nil && snapSeq == nil {
+		err = fmt.Errorf("%w: no snapshot at or before seq %d", store.ErrTrimmed, seq)
+	}
+	if err != nil {
+		return store.Snapshot{}, fmt.Errorf("store/postgres: checkpoint of room %q at %d: %w", id, seq, notFound(err))
+	}
+	snap.Seq = *snapSeq
+	return snap, nil
+}
+
+// Entries reads where the room's history starts (its oldest snapshot) and the entries in one
+// repeatable-read transaction, so that a TrimHistory committing in between cannot make it miss
+// entries without saying so.
+func (s *Store) Entries(ctx context.Context, id string, after, upto uint64, limit int) ([]store.Entry, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("store/postgres: entries of room %q: limit %d is not positive", id, limit)
+	}
+	var log []store.Entry
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	err := pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
+		var start *uint64
+		if err := tx.QueryRow(ctx, `SELECT min(seq) FROM room_snapshots WHERE room_id = $1`, id).Scan(&start); err != nil {
+			return err
+		}
+		switch {
+		case start == nil:
+			return store.ErrNotFound
+		case after < *start:
+			return fmt.Errorf("%w: history starts at seq %d", store.ErrTrimmed, *start)
+		}
+		rows, _ := tx.Query(ctx, selectEntries+` WHERE room_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
+			id, bigint(after), bigint(upto), limit)
+		var err error
+		log, err = pgx.CollectRows(rows, scanEntry)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: entries of room %q after %d: %w", id, after, err)
+	}
+	return log, nil
+}
+
+// PutVersion checks v against its neighbours and upserts it in one transaction holding the
+// room's row lock, so that two PutVersion calls cannot both pass the check.
+func (s *Store) PutVersion(ctx context.Context, id string, v store.Version) error {
+	if err := store.CheckVersion(v); err != nil {
+		return fmt.Errorf("store/postgres: put version of room %q: %w", id, err)
+	}
+	authors := v.Authors
+	if authors == nil {
+		authors = []string{} // room_versions.authors is NOT NULL
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var last uint64
+		if err := tx.QueryRow(ctx, `SELECT last_seq FROM rooms WHERE id = $1 FOR UPDATE`, id).Scan(&last); err != nil {
+			return notFound(err)
+		}
+		if v.ToSeq > last {
+			return fmt.Errorf("%w: it ends at seq %d, past the last seq %d", store.ErrInvalidVersion, v.ToSeq, last)
+		}
+		// Versions do not overlap, so only the nearest one on each side can overlap v.
+		var from, to uint64
+		err := tx.QueryRow(ctx, `
+			SELECT from_seq, to_seq FROM (
+				(SELECT from_seq, to_seq FROM room_versions
+				 WHERE room_id = $1 AND from_seq < $2 ORDER BY from_seq DESC LIMIT 1)
+				UNION ALL
+				(SELECT from_seq, to_seq FROM room_versions
+				 WHERE room_id = $1 AND from_seq > $2 ORDER BY from_seq LIMIT 1)
+			) n
+			WHERE n.to_seq >= $2 AND n.from_seq <= $3`, id, v.FromSeq, v.ToSeq).Scan(&from, &to)
+		switch {
+		case err == nil:
+			return fmt.Errorf("%w: it overlaps the version from seq %d to %d", store.ErrInvalidVersion, from, to)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO room_versions (room_id, from_seq, to_seq, from_at, to_at, authors, added, removed, restore)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (room_id, from_seq) DO UPDATE SET to_seq = excluded.to_seq, from_at = excluded.from_at,
+				to_at = excluded.to_at, authors = excluded.authors, added = excluded.added,
+				removed = excluded.removed, restore = excluded.restore`,
+			id, v.FromSeq, v.ToSeq, v.From, v.To, authors, v.Added, v.Removed, v.Restore)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store/postgres: put version of room %q from seq %d: %w", id, v.FromSeq, err)
+	}
+	return nil
+}
+
+// Versions reads a page of versions backwards through room_versions' primary key: a version
+// with to_seq < before has from_seq < before too, which bounds the index scan, and the filter
+// on to_seq drops at most the one version that spans before. Only when it finds none does it
+// look for the room, to tell an unknown room from one without versions.
+func (s *Store) Versions(ctx context.Context, id string, before uint64, limit int) ([]store.Version, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("store/postgres: versions of room %q: limit %d is not positive", id, limit)
+	}
+	bound := bigint(before)
+	if before == 0 {
+		bound = math.MaxInt64
+	}
+	rows, _ := s.pool.Query(ctx, `
+		SELECT from_seq, to_seq, from_at, to_at, authors, added, removed, restore FROM room_versions
+		WHERE room_id = $1 AND from_seq < $2 AND to_seq < $2
+		ORDER BY from_seq DESC LIMIT $3`, id, bound, limit)
+	vs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Version, error) {
+		var v store.Version
+		err := row.Scan(&v.FromSeq, &v.ToSeq, &v.From, &v.To, &v.Authors, &v.Added, &v.Removed, &v.Restore)
+		v.From, v.To = v.From.UTC(), v.To.UTC()
+		return v, err
+	})
+	if err == nil && len(vs) == 0 {
+		err = s.pool.QueryRow(ctx, `SELECT FROM rooms WHERE id = $1`, id).Scan()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store/postgres: versions of room %q before %d: %w", id, before, notFound(err))
+	}
+	return vs, nil
+}
+
+// trimHistory deletes, for a room ($1), the snapshots before the one it keeps ($2), the entries
+// up to it and the versions that end before $3, marks the kept one a checkpoint, and takes what
+// it deleted from the room's history bytes, in one statement. Every snapshot before the current
+// one is a checkpoint, so each counts in the history bytes.
+const trimHistory = `
+	WITH snapshots AS (
+		DELETE FROM room_snapshots WHERE room_id = $1 AND seq < $2
+		RETURNING coalesce(octet_length(state), 0) AS n
+	), logged AS (
+		DELETE FROM room_log WHERE room_id = $1 AND seq <= $2
+		RETURNING octet_length(update) AS n
+	), versions AS (
+		DELETE FROM room_versions WHERE room_id = $1 AND from_seq < $3 AND to_seq < $3
+	), kept AS (
+		UPDATE room_snapshots SET checkpoint = true
+		WHERE room_id = $1 AND seq = $2 AND NOT checkpoint
+		RETURNING coalesce(octet_length(state), 0) AS n
+	)
+	UPDATE rooms SET history_bytes = history_bytes
+		+ (SELECT coalesce(sum(n), 0) FROM kept)
+		- (SELECT coalesce(sum(n), 0) FROM snapshots)
+		- (SELECT coalesce(sum(n), 0) FROM logged)
+	WHERE id = $1`
+
+// TrimHistory finds the snapshot it keeps and deletes what is older in one transaction, holding
+// the room's row lock so that no Compact interleaves.
+func (s *Store) TrimHistory(ctx context.Context, id string, before uint64) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT FROM rooms WHERE id = $1 FOR UPDATE`, id).Scan(); err != nil {
+			return notFound(err)
+		}
+		var kept uint64
+		err := tx.QueryRow(ctx, `
+			SELECT seq FROM room_snapshots WHERE room_id = $1 AND seq <= $2
+			ORDER BY seq DESC LIMIT 1`, id, bigint(before)).Scan(&kept)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // before is before the room's history starts: nothing to drop
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, trimHistory, id, kept, bigint(before))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store/postgres: trim history of room %q before %d: %w", id, before, err)
+	}
+	return nil
+}
+
+// HistoryBytes reads the room's count, which every change to its history keeps up to date.
+func (s *Store) HistoryBytes(ctx context.Context, id string) (int64, error) {
+	var n int64
+	if err := s.pool.QueryRow(ctx, `SELECT history_bytes FROM rooms WHERE id = $1`, id).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store/postgres: history bytes of room %q: %w", id, notFound(err))
+	}
+	return n, nil
+}
+
+// bigint returns seq as a Postgres bigint can hold it: seqs never reach math.MaxInt64, so a
+// larger bound means the same as that one.
+func bigint(seq uint64) int64 {
+	return int64(min(seq, math.MaxInt64))
 }
 
 // Ping checks that a connection to the database works, within ctx's deadline.
@@ -394,10 +623,11 @@ func linkTaken(err error) error {
 // columns splits entries into the arrays appendLog inserts. pgx sends a nil []byte or
 // *time.Time as SQL NULL: a nil update becomes an empty one (room_log.update is NOT NULL),
 // and the zero time NULL (unknown).
-func columns(entries []store.Entry) (updates [][]byte, times []*time.Time, sessions []string) {
+func columns(entries []store.Entry) (updates [][]byte, times []*time.Time, sessions, authors []string) {
 	updates = make([][]byte, len(entries))
 	times = make([]*time.Time, len(entries))
 	sessions = make([]string, len(entries))
+	authors = make([]string, len(entries))
 	for i, e := range entries {
 		updates[i] = e.Update
 		if updates[i] == nil {
@@ -407,6 +637,7 @@ func columns(entries []store.Entry) (updates [][]byte, times []*time.Time, sessi
 			times[i] = &e.Time
 		}
 		sessions[i] = e.Session
+		authors[i] = e.Author
 	}
-	return updates, times, sessions
+	return updates, times, sessions, authors
 }

@@ -1,5 +1,5 @@
-// Package storetest is the conformance suite of store.Store (store.Rooms and store.Log
-// together). Every backend's test file calls Run, and RunDurable when its storage can be closed
+// Package storetest is the conformance suite of store.Store (store.Rooms, store.Log and
+// store.History together). Every backend's test file calls Run, and RunDurable when its storage can be closed
 // and opened again, so all backends keep one contract.
 //
 // Where store's documentation leaves a case open, the suite settles it, and every backend
@@ -102,6 +102,14 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConcurrentRooms", testConcurrentRooms},
 		{"ConcurrentSameRoom", testConcurrentSameRoom},
 		{"ConcurrentCreate", testConcurrentCreate},
+		{"Author", testAuthor},
+		{"CompactKeepsEntries", testCompactKeepsEntries},
+		{"Checkpoints", testCheckpoints},
+		{"LargeCheckpoint", testLargeCheckpoint},
+		{"Versions", testVersions},
+		{"TrimHistory", testTrimHistory},
+		{"HistoryBytes", testHistoryBytes},
+		{"DeleteRoomHistory", testDeleteRoomHistory},
 		{"CancelledContext", testCancelledContext},
 		{"Close", testClose},
 	}
@@ -273,6 +281,12 @@ func testDeleteRoom(t *testing.T, s store.Store) {
 		}},
 		{"Compact", func() error { return s.Compact(ctx, "doomed", store.Snapshot{Seq: 3}) }},
 		{"MarkOpened", func() error { return s.MarkOpened(ctx, "doomed", created) }},
+		{"Checkpoint", func() error { _, err := s.Checkpoint(ctx, "doomed", 2); return err }},
+		{"Entries", func() error { _, err := s.Entries(ctx, "doomed", 2, 4, 10); return err }},
+		{"PutVersion", func() error { return s.PutVersion(ctx, "doomed", version(1, 1)) }},
+		{"Versions", func() error { _, err := s.Versions(ctx, "doomed", 0, 10); return err }},
+		{"TrimHistory", func() error { return s.TrimHistory(ctx, "doomed", 1) }},
+		{"HistoryBytes", func() error { _, err := s.HistoryBytes(ctx, "doomed"); return err }},
 		{"RoomByLink of the edit link", func() error { _, err := s.RoomByLink(ctx, "doomed-edit"); return err }},
 		{"RoomByLink of the view link", func() error { _, err := s.RoomByLink(ctx, "doomed-view"); return err }},
 		{"SetAccess", func() error { return s.SetAccess(ctx, "doomed", store.Access{EditID: "doomed-edit"}) }},
@@ -411,6 +425,12 @@ func testNotFound(t *testing.T, s store.Store) {
 		{"Compact", func(ctx context.Context, id string) error { return s.Compact(ctx, id, store.Snapshot{}) }},
 		{"RoomByLink", func(ctx context.Context, id string) error { _, err := s.RoomByLink(ctx, id); return err }},
 		{"SetAccess", func(ctx context.Context, id string) error { return s.SetAccess(ctx, id, store.Access{EditID: "x"}) }},
+		{"Checkpoint", func(ctx context.Context, id string) error { _, err := s.Checkpoint(ctx, id, 0); return err }},
+		{"Entries", func(ctx context.Context, id string) error { _, err := s.Entries(ctx, id, 0, 10, 10); return err }},
+		{"PutVersion", func(ctx context.Context, id string) error { return s.PutVersion(ctx, id, version(1, 1)) }},
+		{"Versions", func(ctx context.Context, id string) error { _, err := s.Versions(ctx, id, 0, 10); return err }},
+		{"TrimHistory", func(ctx context.Context, id string) error { return s.TrimHistory(ctx, id, 1) }},
+		{"HistoryBytes", func(ctx context.Context, id string) error { _, err := s.HistoryBytes(ctx, id); return err }},
 	}
 	for _, op := range ops {
 		for _, id := range []string{"roo", "room2", "ROOM", "nope"} {
@@ -924,6 +944,12 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		{"Ping", func() error { return s.Ping(ctx) }},
 		{"RoomByLink", func() error { _, err := s.RoomByLink(ctx, "r"); return err }},
 		{"SetAccess", func() error { return s.SetAccess(ctx, "r", store.Access{EditID: "r2", Locked: true}) }},
+		{"Checkpoint", func() error { _, err := s.Checkpoint(ctx, "r", 1); return err }},
+		{"Entries", func() error { _, err := s.Entries(ctx, "r", 0, 2, 10); return err }},
+		{"PutVersion", func() error { return s.PutVersion(ctx, "r", version(1, 2)) }},
+		{"Versions", func() error { _, err := s.Versions(ctx, "r", 0, 10); return err }},
+		{"TrimHistory", func() error { return s.TrimHistory(ctx, "r", 2) }},
+		{"HistoryBytes", func() error { _, err := s.HistoryBytes(ctx, "r"); return err }},
 	}
 	for _, op := range ops {
 		if err := op.call(); !errors.Is(err, context.Canceled) {
@@ -935,6 +961,8 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	}
 	checkRoom(t, s, store.Room{ID: "r", CreatedAt: created})
 	checkLoad(t, s, "r", store.Snapshot{State: []byte("init")}, entries(1, "a", "b"))
+	checkHistoryStart(t, s, "r", store.Snapshot{State: []byte("init"), Checkpoint: true}, entries(1, "a", "b"))
+	checkVersions(t, s, "r", 0, 10, nil)
 }
 
 func testClose(t *testing.T, s store.Store) {
@@ -968,6 +996,12 @@ func testClose(t *testing.T, s store.Store) {
 		{"DeleteRoom", func(ctx context.Context) error { return s.DeleteRoom(ctx, "r") }},
 		{"RoomByLink", func(ctx context.Context) error { _, err := s.RoomByLink(ctx, "r"); return err }},
 		{"SetAccess", func(ctx context.Context) error { return s.SetAccess(ctx, "r", store.Access{EditID: "r2"}) }},
+		{"Checkpoint", func(ctx context.Context) error { _, err := s.Checkpoint(ctx, "r", 0); return err }},
+		{"Entries", func(ctx context.Context) error { _, err := s.Entries(ctx, "r", 0, 2, 10); return err }},
+		{"PutVersion", func(ctx context.Context) error { return s.PutVersion(ctx, "r", version(1, 1)) }},
+		{"Versions", func(ctx context.Context) error { _, err := s.Versions(ctx, "r", 0, 10); return err }},
+		{"TrimHistory", func(ctx context.Context) error { return s.TrimHistory(ctx, "r", 0) }},
+		{"HistoryBytes", func(ctx context.Context) error { _, err := s.HistoryBytes(ctx, "r"); return err }},
 	}
 	for _, op := range ops {
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
@@ -1004,10 +1038,14 @@ func RunDurable(t *testing.T, open func(t *testing.T) store.Store) {
 	for i := range logA {
 		logA[i].Time = created.Add(time.Duration(i) * time.Second)
 		logA[i].Session = fmt.Sprintf("session-%d", i%2)
+		logA[i].Author = fmt.Sprintf("author-%d", i%3)
 	}
 	mustAppendEntries(t, s, "durable-a", logA[:2]...)
 	mustAppendEntries(t, s, "durable-a", logA[2:]...)
+	mustCompact(t, s, "durable-a", store.Snapshot{Seq: 1, State: []byte("a-1"), Checkpoint: true})
 	mustCompact(t, s, "durable-a", store.Snapshot{Seq: 3, State: []byte("a-state")})
+	versionA := version(1, 4, "author-0", "author-1")
+	mustPutVersion(t, s, "durable-a", versionA)
 	mustAppend(t, s, "durable-b", binary)
 	// c's whole log is compacted away: only its last seq remembers it.
 	mustAppend(t, s, "durable-c", []byte("c1"), []byte("c2"))
@@ -1050,6 +1088,9 @@ func RunDurable(t *testing.T, open func(t *testing.T) store.Store) {
 			checkRoom(t, s, r)
 		}
 		checkLoad(t, s, "durable-a", store.Snapshot{Seq: 3, State: []byte("a-state")}, logA[3:])
+		checkEntries(t, s, "durable-a", 0, 10, 10, logA)
+		checkCheckpoint(t, s, "durable-a", 2, store.Snapshot{Seq: 1, State: []byte("a-1"), Checkpoint: true})
+		checkVersions(t, s, "durable-a", 0, 10, []store.Version{versionA})
 		checkLoad(t, s, "durable-b", store.Snapshot{State: []byte("init-durable-b")}, []store.Entry{{Seq: 1, Update: binary}})
 		if _, _, err := s.Load(ctx, "gone"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Load of a deleted room after reopening: err = %v, want ErrNotFound", err)
@@ -1079,6 +1120,14 @@ func RunDurable(t *testing.T, open func(t *testing.T) store.Store) {
 	s = open(t)
 	check(s)
 	checkLoad(t, s, "durable-c", store.Snapshot{Seq: 2, State: []byte("c-state")}, entries(3, "c3"))
+	checkEntries(t, s, "durable-c", 0, 10, 10, entries(1, "c1", "c2", "c3"))
+	if err := s.TrimHistory(ctx, "durable-a", 4); err != nil {
+		t.Fatal(err)
+	}
+	closeStore(t, s)
+
+	s = open(t)
+	checkHistoryStart(t, s, "durable-a", store.Snapshot{Seq: 3, State: []byte("a-state"), Checkpoint: true}, logA[3:])
 	closeStore(t, s)
 }
 
@@ -1300,8 +1349,10 @@ func checkNoLink(t *testing.T, s store.Store, link string) {
 	}
 }
 
+// checkLoad checks Load's answer; a snapshot at seq 0, the initial state, must be a checkpoint.
 func checkLoad(t *testing.T, s store.Store, id string, wantSnap store.Snapshot, wantLog []store.Entry) {
 	t.Helper()
+	wantSnap.Checkpoint = wantSnap.Checkpoint || wantSnap.Seq == 0
 	snap, log := mustLoad(t, s, id)
 	if diff := cmp.Diff(wantSnap, snap, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("Load(%q) snapshot mismatch (-want +got):\n%s", id, diff)
