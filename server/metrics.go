@@ -38,8 +38,9 @@ const (
 	opAppend  = "append"
 	opLoad    = "load"
 	opCompact = "compact"
-	opOpen    = "open"   // recording that a room was opened, when it loads
-	opExpire  = "expire" // a sweep of the rooms nobody opened for ROOM_TTL
+	opOpen    = "open"    // recording that a room was opened, when it loads
+	opVersion = "version" // storing a version of a room's history
+	opExpire  = "expire"  // a sweep of the rooms nobody opened for ROOM_TTL
 )
 
 func newMetrics() *metrics {

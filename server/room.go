@@ -150,6 +150,24 @@ func stored(snap store.Snapshot, entries []store.Entry) room.Stored {
 	return st
 }
 
+// putVersion stores a version of the room's history. A failure is not fatal: the entries it
+// sums up are stored, and only the timeline lacks it.
+func (r *liveRoom) putVersion(v room.Version) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
+	defer cancel()
+	if err := r.m.store.PutVersion(ctx, r.id, storeVersion(v)); err != nil {
+		r.m.metrics.storeErrors.WithLabelValues(opVersion).Inc()
+		r.log.Warn().Err(err).Uint64("from_seq", v.FromSeq).Msg("store a version of the history")
+	}
+}
+
+// await returns the id of an input whose Reply goes to reply.
+func (r *liveRoom) await(reply chan<- room.Reply) uint64 {
+	r.lastQuery++
+	r.replies[r.lastQuery] = reply
+	return r.lastQuery
+}
+
 // step hands the core one input, keeping what the goroutine needs to act on its answers.
 func (r *liveRoom) step(env envelope) {
 	switch in := env.input.(type) {
@@ -162,9 +180,10 @@ func (r *liveRoom) step(env envelope) {
 	case room.Leave:
 		delete(r.peers, in.Conn)
 	case room.Query:
-		r.lastQuery++
-		in.ID, in.At = r.lastQuery, time.Now()
-		r.replies[in.ID] = env.reply
+		in.ID, in.At = r.await(env.reply), time.Now()
+		env.input = in
+	case room.Restore:
+		in.ID, in.At = r.await(env.reply), time.Now()
 		env.input = in
 	}
 	r.core.Step(env.input)
@@ -201,6 +220,9 @@ func (r *liveRoom) act() bool {
 			seq, err := r.append(rd.Append)
 			r.core.Step(room.Committed{Seq: seq, Err: err, At: time.Now()})
 		}
+		for _, v := range rd.Versions {
+			r.putVersion(v)
+		}
 		switch {
 		case rd.Snapshot != nil && rd.Snapshot.Final:
 			r.core.Step(room.Compacted{Err: r.checkAndWrite(*rd.Snapshot)})
@@ -231,7 +253,7 @@ func (r *liveRoom) closePeer(c room.Close) {
 func (r *liveRoom) append(updates []room.Update) (uint64, error) {
 	entries := make([]store.Entry, len(updates))
 	for i, u := range updates {
-		entries[i] = store.Entry{Update: u.Data, Time: u.Time, Session: string(u.Session)}
+		entries[i] = store.Entry{Update: u.Data, Time: u.Time, Session: string(u.Session), Author: u.Author}
 	}
 	res := r.m.committer.commit(store.Batch{Room: r.id, Entries: entries})
 	if res.Err != nil {
@@ -267,7 +289,7 @@ func (r *liveRoom) writeSnapshot(snap room.Snapshot) error {
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
 	defer cancel()
 	start := time.Now()
-	err := r.m.store.Compact(ctx, r.id, store.Snapshot{Seq: snap.Seq, State: snap.State})
+	err := r.m.store.Compact(ctx, r.id, store.Snapshot{Seq: snap.Seq, State: snap.State, Checkpoint: snap.Checkpoint})
 	r.m.metrics.compactSeconds.Observe(since(start))
 	if err != nil {
 		r.m.metrics.storeErrors.WithLabelValues(opCompact).Inc()

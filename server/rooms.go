@@ -38,6 +38,9 @@ type RoomOptions struct {
 	// once), so that a page reload, or a client that reconnects in a loop, does not load a
 	// large room again each time.
 	Linger time.Duration
+	// VersionPause is the pause in editing that ends a version of a room's history (default
+	// 3 s; see room.Options).
+	VersionPause time.Duration
 }
 
 func (o RoomOptions) withDefaults() RoomOptions {
@@ -56,7 +59,8 @@ func (o RoomOptions) withDefaults() RoomOptions {
 // core returns the options of a room's core.
 func (o RoomOptions) core() room.Options {
 	return room.Options{CompactEntries: o.CompactEntries, CompactBytes: o.CompactBytes, KeepaliveInterval: o.KeepaliveInterval,
-		MaxRoomBytes: o.MaxRoomBytes, MaxPendingStructs: o.MaxPendingStructs, MaxPendingDeleteRanges: o.MaxPendingDeleteRanges}
+		MaxRoomBytes: o.MaxRoomBytes, MaxPendingStructs: o.MaxPendingStructs, MaxPendingDeleteRanges: o.MaxPendingDeleteRanges,
+		VersionPause: o.VersionPause}
 }
 
 // errRoomClosed reports a room that stopped (it is being unloaded or failed).
@@ -313,15 +317,28 @@ func (m *rooms) count() int {
 
 // query asks room id (loading it if needed) for its code and language, once everything it
 // accepted before is durable, after setting its language first if language is not empty and
-// role may (else room.ErrReadOnly).
-func (m *rooms) query(ctx context.Context, id, language string, role room.Role) (room.Reply, error) {
+// role may (else room.ErrReadOnly); with history, also for the version being written.
+func (m *rooms) query(ctx context.Context, id, language string, role room.Role, history bool) (room.Reply, error) {
+	return m.ask(ctx, id, room.Query{Language: language, Role: role, History: history, At: time.Now()})
+}
+
+// restore asks room id to make its code code, the text of entry seq (room.Restore), and
+// returns the seq of that edit.
+func (m *rooms) restore(ctx context.Context, id, code string, seq uint64, role room.Role) (uint64, error) {
+	reply, err := m.ask(ctx, id, room.Restore{Code: code, Seq: seq, Role: role, At: time.Now()})
+	return reply.Seq, err
+}
+
+// ask hands room id (loading it if needed) an input that is answered with a Reply, and waits
+// for that.
+func (m *rooms) ask(ctx context.Context, id string, in room.Input) (room.Reply, error) {
 	r, err := m.acquire(ctx, id)
 	if err != nil {
 		return room.Reply{}, err
 	}
 	defer m.release(r)
 	reply := make(chan room.Reply, 1)
-	if err := r.post(ctx, envelope{input: room.Query{Language: language, Role: role}, reply: reply}); err != nil {
+	if err := r.post(ctx, envelope{input: in, reply: reply}); err != nil {
 		return room.Reply{}, err
 	}
 	select {

@@ -216,6 +216,9 @@ func (s *Server) routes(handle func(pattern string, h http.Handler)) {
 	rest("DELETE /rooms/{roomId}", h(s.deleteRoom))
 	rest("GET /rooms/{roomId}/links", h(s.getLinks))
 	rest("POST /rooms/{roomId}/links/rotate", h(s.rotateLink))
+	rest("GET /rooms/{roomId}/history", h(s.getHistory))
+	rest("GET /rooms/{roomId}/history/{seq}", h(s.getHistoryText))
+	rest("POST /rooms/{roomId}/restore", h(s.restoreRoom))
 	rest("GET /languages", h(s.listLanguages))
 	rest("POST /autocomplete", h(s.autocomplete))
 	rest("GET /openapi.json", apidocs.OpenAPI())
@@ -362,7 +365,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 // the "language" key, with any value), reports language.Default. Its roomId is the id g named:
 // a viewer never learns the edit link.
 func (s *Server) roomState(ctx context.Context, g grant, setLanguage string) (roomResponse, error) {
-	reply, err := s.rooms.query(ctx, g.room.ID, setLanguage, g.role)
+	reply, err := s.rooms.query(ctx, g.room.ID, setLanguage, g.role, false)
 	if errors.Is(err, room.ErrReadOnly) {
 		return roomResponse{}, readOnly(g)
 	}

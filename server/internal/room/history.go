@@ -2,6 +2,7 @@ package room
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -219,3 +220,34 @@ func (r *Room) restore(in Restore) {
 		r.ready.Replies = append(r.ready.Replies, reply)
 	})
 }
+
+// Doc is a room document rebuilt from its history: a checkpoint's state, then the entries
+// after it.
+type Doc struct {
+	doc  *crdt.Doc
+	text *crdt.Text
+	meta *crdt.Map
+}
+
+// Rebuild returns the document whose state is state (nil for an empty one). It has no caps: its
+// state and entries are the room's, which took them within its caps.
+func Rebuild(state []byte) (*Doc, error) {
+	doc, text, meta, err := newDoc(Options{MaxPendingStructs: math.MaxInt, MaxPendingDeleteRanges: math.MaxInt})
+	if err != nil {
+		return nil, err
+	}
+	d := &Doc{doc: doc, text: text, meta: meta}
+	if state != nil {
+		err = d.Apply(state)
+	}
+	return d, err
+}
+
+// Apply applies an entry's update.
+func (d *Doc) Apply(update []byte) error { return d.doc.ApplyUpdate(update) }
+
+// Code returns the document's code.
+func (d *Doc) Code() string { return d.text.String() }
+
+// Language returns the language its meta map holds, "" for none.
+func (d *Doc) Language() string { return languageOf(d.meta) }

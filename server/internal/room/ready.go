@@ -109,5 +109,8 @@ type Snapshot struct {
 	Seq   uint64
 	State []byte
 	Final bool
-	want  snapshotWant
+	// Checkpoint asks the store to keep it for history once a newer one replaces it
+	// (Options.CheckpointEntries).
+	Checkpoint bool
+	want       snapshotWant
 }

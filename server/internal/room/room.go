@@ -61,6 +61,10 @@ type Options struct {
 	// is handed out once it ends, so this bounds what a crash loses of the one being written.
 	VersionPause      time.Duration
 	MaxVersionEntries int
+	// CheckpointEntries spaces the snapshots kept for history (Snapshot.Checkpoint): one is
+	// kept each time the log passes a multiple of it (default 1000), so that the text at any
+	// entry is a checkpoint and at most about that many entries away.
+	CheckpointEntries int
 	// MaxConnections is how many connections the room takes (default 128); one more is closed
 	// with 1013 (try again later) "room full".
 	MaxConnections int
@@ -125,6 +129,7 @@ func (o Options) withDefaults() Options {
 		o.VersionPause = 3 * time.Second
 	}
 	o.MaxVersionEntries = cmp.Or(max(o.MaxVersionEntries, 0), 1000)
+	o.CheckpointEntries = cmp.Or(max(o.CheckpointEntries, 0), 1000)
 	return o
 }
 
@@ -708,7 +713,9 @@ func (r *Room) handOutSnapshot(final bool) {
 	r.compacting = true
 	r.snapEntries, r.snapBytes, r.snapshotWanted = r.logEntries, r.logBytes, len(state)
 	want := snapshotWant{opts: r.opts, stateVector: r.doc.EncodeStateVector(), code: r.text.String()}
-	r.ready.Snapshot = &Snapshot{Seq: r.lastSeq, State: state, Final: final, want: want}
+	n := uint64(r.opts.CheckpointEntries)
+	checkpoint := r.lastSeq/n > (r.lastSeq-uint64(r.logEntries))/n // the log passed a multiple of n
+	r.ready.Snapshot = &Snapshot{Seq: r.lastSeq, State: state, Final: final, Checkpoint: checkpoint, want: want}
 }
 
 func (r *Room) compacted(in Compacted) {
@@ -787,8 +794,11 @@ func (r *Room) query(q Query) {
 }
 
 // language returns the room's language as its document says.
-func (r *Room) language() string {
-	if v, ok := r.meta.Get("language"); ok {
+func (r *Room) language() string { return languageOf(r.meta) }
+
+// languageOf returns the language a room document's meta map holds, "" for none.
+func languageOf(meta *crdt.Map) string {
+	if v, ok := meta.Get("language"); ok {
 		if s, ok := v.(string); ok {
 			return s
 		}
