@@ -121,10 +121,14 @@ func TestRestoreWhileTyping(t *testing.T) {
 	for i := range 2 {
 		y := dialYjs(t, ts, r.id, uint64(31+i))
 		await(t, ts.sig, "a typist to sync", func() bool { return y.String() != "" })
-		y.edit(func(tx *crdt.Transaction, x *crdt.Text) error { return x.Insert(tx, x.Len(), fmt.Sprintf("\n#%c:", 'A'+i)) })
+		y.edit(func(tx *crdt.Transaction, x *crdt.Text) error {
+			return x.Insert(tx, x.Len(), fmt.Sprintf("\n#%c:", 'A'+i))
+		})
 		typists = append(typists, y)
 	}
-	await(t, ts.sig, "both lines", func() bool { return strings.Contains(typists[0].String(), "#B:") && strings.Contains(typists[1].String(), "#A:") })
+	await(t, ts.sig, "both lines", func() bool {
+		return strings.Contains(typists[0].String(), "#B:") && strings.Contains(typists[1].String(), "#A:")
+	})
 	time.Sleep(300 * time.Millisecond)
 	target := ts.historyOf(t, "", r.id, "")[0].Seq
 	want := ts.textAtSeq(t, r.id, target)
