@@ -210,3 +210,34 @@ func TestRestoreWhileTyping(t *testing.T) {
 	status, got = ts.do(t, "POST", "/rooms/"+r.view+"/restore", `{"seq":1}`)
 	wantStatus(t, "restore with the view link", status, got, http.StatusForbidden, "forbidden")
 }
+
+// TestHistoryBounded: past MaxHistoryBytes, compactions drop the older half of a room's
+// history: its oldest texts are gone (404), its recent ones stay, and it stays near the cap.
+func TestHistoryBounded(t *testing.T) {
+	const maxBytes = 8 << 10
+	ts := newTestServer(t, Options{Rooms: RoomOptions{CompactEntries: 20, MaxHistoryBytes: maxBytes}})
+	r := ts.createOwnedRoom(t)
+	y := dialYjs(t, ts, r.id, 1)
+	legacy := dialSeed(t, ts, r.id)
+	await(t, ts.sig, "the clients to sync", func() bool { return y.String() != "" && legacy.Code() != "" })
+	for i := range 600 {
+		y.edit(func(tx *crdt.Transaction, x *crdt.Text) error { return x.Insert(tx, x.Len(), fmt.Sprintf("line %d\n", i)) })
+	}
+	await(t, ts.sig, "every edit", func() bool { return strings.Contains(legacy.Code(), "line 599\n") })
+	y.closeNow()
+	legacy.closeNow()
+	ts.awaitIdle(t) // the room unloads once its last compaction, and trim, are over
+
+	n, err := ts.store.HistoryBytes(t.Context(), r.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n > 3*maxBytes {
+		t.Errorf("the history holds %d bytes; want about %d at most", n, maxBytes)
+	}
+	status, got := ts.do(t, "GET", "/rooms/"+r.id+"/history/1", "")
+	wantStatus(t, "GET the text of the first entry", status, got, http.StatusNotFound, "not_found")
+	if code := ts.textAtSeq(t, r.id, 600); !strings.HasSuffix(code, "line 599\n") {
+		t.Errorf("the text of the last entry ends %q", code[max(0, len(code)-20):])
+	}
+}

@@ -36,6 +36,9 @@ type liveRoom struct {
 	replies   map[uint64]chan<- room.Reply
 	lastQuery uint64
 	timer     *time.Timer
+	// historyFrom is where boundHistory last trimmed the history (0: it has not); only the
+	// compaction goroutines, one at a time, use it.
+	historyFrom uint64
 }
 
 // inboxSize is how many inputs may wait for a room's goroutine; connections that send more wait
@@ -148,6 +151,31 @@ func stored(snap store.Snapshot, entries []store.Entry) room.Stored {
 		st.LastSeq = e.Seq
 	}
 	return st
+}
+
+// boundHistory drops about the older half of the room's history, from historyFrom to seq (the
+// snapshot just written), if the store holds more of it than RoomOptions.MaxHistoryBytes. It runs after a compaction, on the
+// compaction's goroutine: one at a time.
+func (r *liveRoom) boundHistory(seq uint64) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
+	defer cancel()
+	n, err := r.m.store.HistoryBytes(ctx, r.id)
+	if err != nil || n <= r.m.opts.MaxHistoryBytes || seq <= r.historyFrom {
+		return
+	}
+	// The history can start only at a checkpoint: the newest one in its older half, or the
+	// snapshot just written.
+	before := seq
+	if cp, err := r.m.store.Checkpoint(ctx, r.id, r.historyFrom+(seq-r.historyFrom)/2); err == nil && cp.Seq > r.historyFrom {
+		before = cp.Seq
+	}
+	if err := r.m.store.TrimHistory(ctx, r.id, before); err != nil {
+		r.m.metrics.storeErrors.WithLabelValues(opCompact).Inc()
+		r.log.Warn().Err(err).Msg("trim the history")
+		return
+	}
+	r.historyFrom = before
+	r.log.Info().Int64("history_bytes", n).Uint64("before", before).Msg("history over MAX_HISTORY_BYTES: its older half dropped")
 }
 
 // putVersion stores a version of the room's history. A failure is not fatal: the entries it
@@ -269,6 +297,9 @@ func (r *liveRoom) append(updates []room.Update) (uint64, error) {
 // failure is not fatal: the log still holds everything.
 func (r *liveRoom) compact(snap room.Snapshot) {
 	err := r.checkAndWrite(snap)
+	if err == nil {
+		r.boundHistory(snap.Seq)
+	}
 	select {
 	case r.inbox <- envelope{input: room.Compacted{Err: err}}: // the room waits for it
 	case <-r.exited.Done(): // it stopped anyway: its store refused a commit

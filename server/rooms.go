@@ -41,11 +41,18 @@ type RoomOptions struct {
 	// VersionPause is the pause in editing that ends a version of a room's history (default
 	// 3 s; see room.Options).
 	VersionPause time.Duration
+	// MaxHistoryBytes bounds what the store keeps of a room's history, its op log and
+	// checkpoints (default 256 MiB): after a compaction that finds it larger, the older half
+	// of its entries is dropped (store.History.TrimHistory).
+	MaxHistoryBytes int64
 }
 
 func (o RoomOptions) withDefaults() RoomOptions {
 	if o.SendQueue <= 0 {
 		o.SendQueue = 256
+	}
+	if o.MaxHistoryBytes <= 0 {
+		o.MaxHistoryBytes = 256 << 20
 	}
 	if o.SeedInterval <= 0 {
 		o.SeedInterval = room.DefaultSeedInterval

@@ -42,6 +42,8 @@ type Config struct {
 	MaxMessageBytes int64
 	// MaxRoomBytes bounds a room's document: its newest snapshot plus the updates since.
 	MaxRoomBytes int64
+	// MaxHistoryBytes bounds a room's history: past it, its older half is dropped.
+	MaxHistoryBytes int64
 	// RequestTimeout bounds how long a REST request may take to send its body, and then to
 	// take its response.
 	RequestTimeout time.Duration
@@ -95,6 +97,7 @@ const (
 	DefaultMaxMessageBytes      = 8 << 20
 	DefaultRequestTimeout       = 60 * time.Second
 	DefaultMaxRoomBytes         = 32 << 20
+	DefaultMaxHistoryBytes      = 256 << 20
 	DefaultAutocompleteProvider = "builtin"
 	DefaultAutocompleteTimeout  = 2 * time.Second
 	DefaultAutocompleteRate     = 10
@@ -121,6 +124,7 @@ var settings = []setting{
 	{"LOG_FORMAT", "log-format", DefaultLogFormat, "log format: json or console", parseLogFormat},
 	{"MAX_MESSAGE_BYTES", "max-message-bytes", strconv.Itoa(DefaultMaxMessageBytes), "largest WebSocket message, in bytes (suffixes KiB, MiB allowed)", parseMaxMessageBytes},
 	{"MAX_ROOM_BYTES", "max-room-bytes", "32MiB", "largest room document (its snapshot plus the updates since); updates that add content past it are refused (suffixes KiB, MiB allowed)", parseMaxRoomBytes},
+	{"MAX_HISTORY_BYTES", "max-history-bytes", "256MiB", "largest room history (its op log and checkpoints); past it the older half is dropped (suffixes KiB, MiB, GiB allowed)", parseMaxHistoryBytes},
 	{"REQUEST_TIMEOUT", "request-timeout", DefaultRequestTimeout.String(), "how long a REST request may take to send its body (then a 408), and again to take its response; not WebSockets", parseRequestTimeout},
 	{"AUTOCOMPLETE_PROVIDER", "autocomplete-provider", DefaultAutocompleteProvider, "autocomplete engine: builtin, openai, ollama or llamacpp", parseAutocompleteProvider},
 	{"AUTOCOMPLETE_URL", "autocomplete-url", "", "base URL of the autocomplete model server (not for builtin)", parseAutocompleteURL},
@@ -376,6 +380,11 @@ func parseMaxMessageBytes(c *Config, raw string) (err error) {
 
 func parseMaxRoomBytes(c *Config, raw string) (err error) {
 	c.MaxRoomBytes, err = parseSize(raw)
+	return err
+}
+
+func parseMaxHistoryBytes(c *Config, raw string) (err error) {
+	c.MaxHistoryBytes, err = parseSize(raw)
 	return err
 }
 

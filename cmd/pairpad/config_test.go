@@ -26,6 +26,7 @@ func defaultConfig() Config {
 		LogFormat:                "json",
 		MaxMessageBytes:          8 << 20,
 		MaxRoomBytes:             32 << 20,
+		MaxHistoryBytes:          256 << 20,
 		RequestTimeout:           60 * time.Second,
 		AutocompleteProvider:     "builtin",
 		AutocompleteTimeout:      2 * time.Second,
@@ -99,6 +100,7 @@ func TestLoadConfig(t *testing.T) {
 			want: with(func(c *Config) { c.AllowedHosts = []string{"localhost", "127.0.0.1", "::1"} })},
 		{name: "connections per address", env: map[string]string{"MAX_CONNECTIONS_PER_ADDRESS": "0"}, want: with(func(c *Config) { c.MaxConnectionsPerAddress = 0 })},
 		{name: "room size", env: map[string]string{"MAX_ROOM_BYTES": "4MiB"}, want: with(func(c *Config) { c.MaxRoomBytes = 4 << 20 })},
+		{name: "history size", env: map[string]string{"MAX_HISTORY_BYTES": "1GiB"}, want: with(func(c *Config) { c.MaxHistoryBytes = 1 << 30 })},
 		{name: "room quota", env: map[string]string{"MAX_ROOMS": "10000"}, want: with(func(c *Config) { c.MaxRooms = 10000 })},
 		{name: "room TTL", env: map[string]string{"ROOM_TTL": " 720h "}, want: with(func(c *Config) { c.RoomTTL = 720 * time.Hour })},
 		{name: "pending caps", env: map[string]string{"MAX_PENDING_STRUCTS": "500", "MAX_PENDING_DELETE_RANGES": "2000"}, want: with(func(c *Config) {

@@ -191,7 +191,7 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		App:                      webclient.Handler(),
 		Rooms: server.RoomOptions{MaxRoomBytes: int(cfg.MaxRoomBytes),
 			MaxPendingStructs: cfg.MaxPendingStructs, MaxPendingDeleteRanges: cfg.MaxPendingDeleteRanges,
-			Linger: cfg.RoomLinger},
+			Linger: cfg.RoomLinger, MaxHistoryBytes: cfg.MaxHistoryBytes},
 	})
 	if err != nil {
 		return err
