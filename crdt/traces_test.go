@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/pairpad/pairpad/crdt"
-	"github.com/pairpad/pairpad/crdt/internal/traces"
+	"github.com/pairpad/pairpad/internal/traces"
 )
 
 const tracesDir = "../../shared/traces"

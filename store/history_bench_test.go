@@ -1,9 +1,7 @@
 package store_test
 
 import (
-	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,13 +12,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/internal/traces"
 	"github.com/pairpad/pairpad/store"
 	"github.com/pairpad/pairpad/store/embedded"
 )
 
 // traceFile is the automerge-paper editing trace, in $TRACES_DIR or else ../shared/traces beside
-// the repository, where crdt/internal/traces finds it (that package is internal to crdt, so
-// the few lines that read a trace are here again).
+// the repository.
 func traceFile() string {
 	dir := os.Getenv("TRACES_DIR")
 	if dir == "" {
@@ -32,22 +30,9 @@ func traceFile() string {
 // traceUpdates replays the trace's patches as local edits, one transaction each, and returns
 // each transaction's update and the document's state after every edit in states (by seq).
 func traceUpdates(b *testing.B, states map[int][]byte, every int) [][]byte {
-	f, err := os.Open(traceFile())
+	tr, err := traces.Load(traceFile())
 	if err != nil {
 		b.Skipf("no trace: %v", err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var raw struct {
-		Txns []struct {
-			Patches [][3]json.RawMessage `json:"patches"`
-		} `json:"txns"`
-	}
-	if err := json.NewDecoder(zr).Decode(&raw); err != nil {
-		b.Fatal(err)
 	}
 	doc, err := crdt.NewDoc(crdt.Options{ClientID: 1})
 	if err != nil {
@@ -58,45 +43,18 @@ func traceUpdates(b *testing.B, states map[int][]byte, every int) [][]byte {
 		b.Fatal(err)
 	}
 	var updates [][]byte
-	for _, txn := range raw.Txns {
-		for _, p := range txn.Patches {
-			var pos, del int
-			var ins string
-			if err := errorsJoin(json.Unmarshal(p[0], &pos), json.Unmarshal(p[1], &del), json.Unmarshal(p[2], &ins)); err != nil {
+	err = traces.ReplayInto(tr, doc, text, func(update []byte) {
+		updates = append(updates, update)
+		if len(updates)%every == 0 {
+			if states[len(updates)], err = doc.EncodeStateAsUpdate(nil); err != nil {
 				b.Fatal(err)
-			}
-			update, err := doc.Transact(func(tx *crdt.Transaction) error {
-				if del > 0 {
-					if err := text.Delete(tx, pos, del); err != nil {
-						return err
-					}
-				}
-				if ins != "" {
-					return text.Insert(tx, pos, ins)
-				}
-				return nil
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			updates = append(updates, update)
-			if len(updates)%every == 0 {
-				if states[len(updates)], err = doc.EncodeStateAsUpdate(nil); err != nil {
-					b.Fatal(err)
-				}
 			}
 		}
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 	return updates
-}
-
-func errorsJoin(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // BenchmarkHistoryTrace stores the automerge-paper trace (259,778 edits) as a room's history,

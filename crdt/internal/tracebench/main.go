@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/pairpad/pairpad/crdt"
-	"github.com/pairpad/pairpad/crdt/internal/traces"
+	"github.com/pairpad/pairpad/internal/traces"
 )
 
 func main() {

@@ -1,5 +1,5 @@
 // Package traces loads recorded editing traces (../shared/traces) and replays them on a crdt.Doc,
-// for benchmarks and tests.
+// for benchmarks and tests of any package.
 package traces
 
 import (
@@ -90,6 +90,12 @@ func ReplayFunc(tr *Trace, onUpdate func(update []byte)) (*crdt.Doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	return doc, ReplayInto(tr, doc, text, onUpdate)
+}
+
+// ReplayInto applies every patch to text, a root of doc, one transaction per patch, and calls
+// onUpdate with each transaction's update.
+func ReplayInto(tr *Trace, doc *crdt.Doc, text *crdt.Text, onUpdate func(update []byte)) error {
 	for i, p := range tr.Patches {
 		update, err := doc.Transact(func(tx *crdt.Transaction) error {
 			if p.Del > 0 {
@@ -103,13 +109,13 @@ func ReplayFunc(tr *Trace, onUpdate func(update []byte)) (*crdt.Doc, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("%s: patch %d: %w", tr.Name, i, err)
+			return fmt.Errorf("%s: patch %d: %w", tr.Name, i, err)
 		}
 		if update != nil {
 			onUpdate(update)
 		}
 	}
-	return doc, nil
+	return nil
 }
 
 // CheckText reports whether doc's text equals the trace's final content.
