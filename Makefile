@@ -14,7 +14,7 @@ STATICCHECK_VERSION := 2026.2.2
 STATICCHECK_MODULE := v0.8.2
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: run test test-go test-web lint webclient languages fuzz fuzz-short bench bench-store bench-server eval models fixtures clean
+.PHONY: run test test-go test-web lint webclient languages fuzz fuzz-short bench bench-store bench-history bench-server eval models fixtures clean
 
 run:
 	$(GO) run ./cmd/pairpad
@@ -84,6 +84,14 @@ bench: $(NODE_DEPS)
 bench-store:
 	$(GO) test ./store -run '^$$' -bench '^(BenchmarkAppendBySnapshot|BenchmarkAppendBatchByRooms|BenchmarkAppendDuringCompaction)$$'
 	$(GO) test ./store/embedded -run '^$$' -bench '^BenchmarkOpenFullJournal$$'
+
+# bench-history measures what a room's history costs on the automerge-paper trace (TRACES, default
+# ../shared/traces): bytes per edit and rebuild times in the embedded store and Postgres
+# (TEST_DATABASE_URL; skipped without it), and, replayed into a room, the version list's and a
+# version's text's response times against the bars of issue 13 (300 and 100 ms).
+bench-history:
+	TRACES_DIR=$(abspath $(or $(TRACES),../shared/traces)) $(GO) test ./store -run '^$$' -bench '^BenchmarkHistoryTrace$$' -benchtime 1x
+	TRACES_DIR=$(abspath $(or $(TRACES),../shared/traces)) $(GO) test ./server -run '^$$' -bench '^BenchmarkHistoryTrace$$' -benchtime 1x
 
 # bench-server measures pairpad's server against Hocuspocus 3.x (bench/server, in memory) with
 # pairpad load, in one run: typing at 200 and 1000 rooms and 10,000 idle connections, each

@@ -46,7 +46,7 @@ func (s *signal) changed() <-chan struct{} {
 const awaitTimeout = 10 * time.Second
 
 // await blocks until cond holds, checking it once now and again after each notification of sig.
-func await(t *testing.T, sig *signal, what string, cond func() bool) {
+func await(t testing.TB, sig *signal, what string, cond func() bool) {
 	t.Helper()
 	timeout := time.NewTimer(awaitTimeout)
 	defer timeout.Stop()
@@ -64,7 +64,7 @@ func await(t *testing.T, sig *signal, what string, cond func() bool) {
 }
 
 // awaitIdle waits until the server has no live room.
-func (ts *testServer) awaitIdle(t *testing.T) {
+func (ts *testServer) awaitIdle(t testing.TB) {
 	t.Helper()
 	select {
 	case <-ts.srv.rooms.idle():
@@ -74,7 +74,7 @@ func (ts *testServer) awaitIdle(t *testing.T) {
 }
 
 // awaitSockets waits until every WebSocket handler of the server has returned.
-func (ts *testServer) awaitSockets(t *testing.T) {
+func (ts *testServer) awaitSockets(t testing.TB) {
 	t.Helper()
 	done := make(chan struct{})
 	go func() { ts.srv.sockets.Wait(); close(done) }()
@@ -89,7 +89,7 @@ func wsURL(ts *testServer, path string) string {
 	return "ws" + strings.TrimPrefix(ts.URL, "http") + path
 }
 
-func dial(t *testing.T, ts *testServer, path string) *websocket.Conn {
+func dial(t testing.TB, ts *testServer, path string) *websocket.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), awaitTimeout)
 	defer cancel()
@@ -101,7 +101,7 @@ func dial(t *testing.T, ts *testServer, path string) *websocket.Conn {
 	return conn
 }
 
-func closeStatus(t *testing.T, err error) websocket.StatusCode {
+func closeStatus(t testing.TB, err error) websocket.StatusCode {
 	t.Helper()
 	var ce websocket.CloseError
 	if !errors.As(err, &ce) {
@@ -125,7 +125,7 @@ type yclient struct {
 }
 
 // dialYjs connects a Yjs peer to room id and starts its sync.
-func dialYjs(t *testing.T, ts *testServer, id string, clientID uint64) *yclient {
+func dialYjs(t testing.TB, ts *testServer, id string, clientID uint64) *yclient {
 	t.Helper()
 	c := dialYjsPaused(t, ts, id, clientID)
 	c.start()
@@ -134,7 +134,7 @@ func dialYjs(t *testing.T, ts *testServer, id string, clientID uint64) *yclient 
 }
 
 // dialYjsPaused connects a Yjs peer that reads nothing until start.
-func dialYjsPaused(t *testing.T, ts *testServer, id string, clientID uint64) *yclient {
+func dialYjsPaused(t testing.TB, ts *testServer, id string, clientID uint64) *yclient {
 	t.Helper()
 	doc, err := crdt.NewDoc(crdt.Options{ClientID: clientID})
 	if err != nil {
@@ -253,7 +253,7 @@ func (c *yclient) closed() bool {
 
 // closeCode waits for the connection to end and returns its close code (-1 if it ended without
 // a close frame).
-func (c *yclient) closeCode(t *testing.T) websocket.StatusCode {
+func (c *yclient) closeCode(t testing.TB) websocket.StatusCode {
 	t.Helper()
 	await(t, c.sig, "the connection to end", c.closed)
 	return closeStatus(t, c.err)

@@ -221,7 +221,9 @@ func TestHistoryBounded(t *testing.T) {
 	legacy := dialSeed(t, ts, r.id)
 	await(t, ts.sig, "the clients to sync", func() bool { return y.String() != "" && legacy.Code() != "" })
 	for i := range 600 {
-		y.edit(func(tx *crdt.Transaction, x *crdt.Text) error { return x.Insert(tx, x.Len(), fmt.Sprintf("line %d\n", i)) })
+		y.edit(func(tx *crdt.Transaction, x *crdt.Text) error {
+			return x.Insert(tx, x.Len(), fmt.Sprintf("line %d\n", i))
+		})
 	}
 	await(t, ts.sig, "every edit", func() bool { return strings.Contains(legacy.Code(), "line 599\n") })
 	y.closeNow()

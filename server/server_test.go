@@ -32,13 +32,13 @@ type testServer struct {
 	sig   *signal // notified whenever a client of the server receives something
 }
 
-func newTestServer(t *testing.T, opts Options) *testServer {
+func newTestServer(t testing.TB, opts Options) *testServer {
 	t.Helper()
 	return newTestServerIn(t, t.TempDir(), opts)
 }
 
 // newTestServerIn is newTestServer on an embedded store in dir.
-func newTestServerIn(t *testing.T, dir string, opts Options) *testServer {
+func newTestServerIn(t testing.TB, dir string, opts Options) *testServer {
 	t.Helper()
 	st, err := embedded.Open(dir)
 	if err != nil {
@@ -48,7 +48,7 @@ func newTestServerIn(t *testing.T, dir string, opts Options) *testServer {
 }
 
 // serveStore runs a server on st until the test ends, then shuts it down and closes st.
-func serveStore(t *testing.T, st store.Store, opts Options) *testServer {
+func serveStore(t testing.TB, st store.Store, opts Options) *testServer {
 	t.Helper()
 	opts.Store = st
 	opts.Log = zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
@@ -69,7 +69,7 @@ func serveStore(t *testing.T, st store.Store, opts Options) *testServer {
 	return ts
 }
 
-func (ts *testServer) do(t *testing.T, method, path, body string) (int, map[string]any) {
+func (ts *testServer) do(t testing.TB, method, path, body string) (int, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -94,7 +94,7 @@ func (ts *testServer) do(t *testing.T, method, path, body string) (int, map[stri
 	return resp.StatusCode, got
 }
 
-func (ts *testServer) createRoom(t *testing.T, language string) string {
+func (ts *testServer) createRoom(t testing.TB, language string) string {
 	t.Helper()
 	body := ""
 	if language != "" {
