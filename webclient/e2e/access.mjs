@@ -104,9 +104,12 @@ try {
     context.routeWebSocket(/\/yjs\//, (ws) => sockets.push({ page: ws, server: ws.connectToServer() })))
   await typeAtEnd(editor, 'editor = 3\n')
   await waitText(owner, 'editor = 3')
+  await typeAtEnd(editor, 'print(')
+  await editor.waitForSelector('.cm-ghost-text', { timeout: 5000 })
   await editor.evaluate(() => (window.samePage = true))
   await share(owner, () => owner.click('[data-testid=lock-toggle]'))
   await waitBadge(editor, 'locked')
+  await editor.waitForFunction(() => !document.querySelector('.cm-ghost-text'), null, { timeout: 5000 })
   await waitBadge(owner, 'locked')
   await waitBadge(viewer, 'locked')
   assert.equal(await editor.textContent('[data-testid=role-badge]'), 'Locked')
@@ -116,7 +119,7 @@ try {
   await refused(editor, 'WHILE-LOCKED', [owner, viewer], editId)
   assert.equal(await owner.locator('[data-testid=participants] li').count(), 3, "the server's awareness state is nobody")
   await shot(editor, 'access-locked')
-  step('the owner locks the room: the editor is read-only live, with the Locked badge')
+  step('the owner locks the room: the editor is read-only live, with the Locked badge and no suggestion')
 
   // The connection drops and comes back: the room is still locked for the editor.
   const dropped = sockets.length
