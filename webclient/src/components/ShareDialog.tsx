@@ -31,8 +31,8 @@ export function ShareDialog({ room, locked, owner, onClose }: { room: RoomInfo; 
   const shownViewId = owner?.links?.viewId ?? viewId
 
   return (
-    <div className="fixed inset-0 z-50 flex items-start justify-center overflow-y-auto bg-slate-900/40 p-4 sm:items-center" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div role="dialog" aria-modal="true" aria-labelledby="share-title" className="card flex w-full max-w-lg flex-col gap-5 !p-5" data-testid="share-dialog">
+    <div className="fixed inset-0 z-50 flex justify-center overflow-y-auto bg-slate-900/40 p-4" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div role="dialog" aria-modal="true" aria-labelledby="share-title" className="card my-auto flex w-full max-w-lg flex-col gap-5 !p-5 dark:!bg-slate-900" data-testid="share-dialog">
         <div className="flex items-center justify-between">
           <h2 id="share-title" className="text-lg font-semibold">Share this room</h2>
           <button type="button" className="icon-btn" onClick={onClose} aria-label="Close">
