@@ -10,15 +10,15 @@ import (
 	"time"
 )
 
-// TestWebAppInBrowser runs the web app's end-to-end test (webclient/e2e/smoke.mjs: two headless
-// Chromium users in one room) against the real binary serving the embedded app. Screenshots go
-// to SHOTS (default webclient/e2e/screenshots).
+// TestWebAppInBrowser runs the web app's end-to-end scripts against the real binary serving the
+// embedded app, each a subtest: webclient/e2e/smoke.mjs (two headless Chromium users in one
+// room) and webclient/e2e/access.mjs (the room's links: a viewer, the owner locking the room,
+// replacing links, deleting it). Screenshots go to SHOTS (default webclient/e2e/screenshots).
 func TestWebAppInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary and a browser")
 	}
 	chromium := "/usr/bin/chromium"
-	script, _ := filepath.Abs("../../webclient/e2e/smoke.mjs")
 	playwright, _ := filepath.Abs("../../webclient/node_modules/playwright-core")
 	node, nodeErr := exec.LookPath("node")
 	for _, need := range []struct {
@@ -45,10 +45,22 @@ func TestWebAppInBrowser(t *testing.T) {
 	}
 
 	srv := startServer(t, buildBinary(t), "DATA_DIR="+t.TempDir())
+	env := append(os.Environ(), "BASE=http://"+srv.addr, "SHOTS="+shots, "CHROMIUM="+chromium)
+	for _, name := range []string{"smoke", "access"} {
+		t.Run(name, func(t *testing.T) {
+			script, _ := filepath.Abs("../../webclient/e2e/" + name + ".mjs")
+			runScript(t, node, script, env)
+		})
+	}
+	t.Logf("screenshots in %s", shots)
+}
+
+// runScript runs a node script with env, logging its output, and fails t if it fails.
+func runScript(t *testing.T, node, script string, env []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, script)
-	cmd.Env = append(os.Environ(), "BASE=http://"+srv.addr, "SHOTS="+shots, "CHROMIUM="+chromium)
+	cmd.Env = env
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +76,6 @@ func TestWebAppInBrowser(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("the browser test failed: %v", err)
 	}
-	t.Logf("screenshots in %s", shots)
 }
 
 func exists(path string) bool {

@@ -1,35 +1,16 @@
 // smoke drives two headless Chromium users through a room on a running pairpad server that
 // serves this app (BASE, default http://127.0.0.1:8000). It exits non-zero on the first failure.
 // Usage: BASE=http://127.0.0.1:8000 npm run e2e   (SHOTS=dir also saves screenshots)
-import { chromium } from 'playwright-core'
 import assert from 'node:assert/strict'
+import { base, launch, shot, step, textOf, waitText, watch as watchErrors } from './browser.mjs'
 
-const base = process.env.BASE ?? 'http://127.0.0.1:8000'
-const shots = process.env.SHOTS
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-})
-
-// textOf returns the editor's document as lines, leaving out ghost text and remote cursor labels.
-const textOf = (page) =>
-  page.evaluate(() => {
-    const c = document.querySelector('.cm-content').cloneNode(true)
-    c.querySelectorAll('.cm-ghost-text, .cm-ySelectionCaret, .cm-ySelectionInfo').forEach((g) => g.remove())
-    return [...c.querySelectorAll('.cm-line')].map((l) => l.textContent).join('\n')
-  })
-const waitText = (page, s) => page.waitForFunction((s) => document.querySelector('.cm-content').textContent.includes(s), s, { timeout: 5000 })
-const shot = (page, name) => shots && page.screenshot({ path: `${shots}/${name}.png` })
-const step = (name) => console.log('ok', name)
+const browser = await launch()
 
 try {
   const a = await (await browser.newContext()).newPage()
   const errors = []
   // An uncaught error, or anything the page's Content-Security-Policy refused, fails the run.
-  const watch = (page) => {
-    page.on('pageerror', (e) => errors.push(e.message))
-    page.on('console', (m) => m.type() === 'error' && /Content Security Policy/.test(m.text()) && errors.push(m.text()))
-  }
+  const watch = (page) => watchErrors(page, errors)
   watch(a)
   await a.goto(base + '/')
   await shot(a, 'home')

@@ -1,10 +1,13 @@
 // useRoomSession connects to a room's shared document through y-websocket and exposes
-// what the page shows: connection state, language, participants. All syncing is done by
-// yjs and y-websocket; this hook only wires them up and listens.
+// what the page shows: connection state, language, participants, the room's lock, and why the
+// server ended the connection for good. All syncing is done by yjs and y-websocket; this hook
+// only wires them up and listens.
 import { useEffect, useState } from 'react'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import type { Awareness } from 'y-protocols/awareness'
+import { lockedIn, type Role } from './lib/access'
+import { forgetDepartedClocks } from './lib/awareness'
 import { participantsOf, type Participant } from './lib/participants'
 import { colorFor, lighten } from './lib/identity'
 
@@ -18,18 +21,28 @@ export interface Session {
   undoManager: Y.UndoManager
 }
 
-// closeRoomNotFound is the close code the server uses for an unknown room.
-const closeRoomNotFound = 4404
+// EndReason is why the server closed the connection for good (y-websocket does not reconnect
+// after a 44xx close): the room does not exist (or was deleted), or the owner replaced the
+// link the page was opened with.
+export type EndReason = 'not-found' | 'replaced'
+
+const endReasons: ReadonlyMap<number, EndReason> = new Map([
+  [4404, 'not-found'],
+  [4410, 'replaced'],
+])
 
 function wsBase(): string {
   return (window.location.protocol === 'https:' ? 'wss://' : 'ws://') + window.location.host + '/yjs'
 }
 
-export function useRoomSession(roomId: string, name: string, initialLanguage: string) {
+// useRoomSession joins roomId with a link of role. initialLocked is the lock as GET /rooms/{id}
+// gave it; once synced, the server's awareness state is the lock's truth.
+export function useRoomSession(roomId: string, role: Role, name: string, initialLanguage: string, initialLocked: boolean) {
   const [session, setSession] = useState<Session | null>(null)
   const [status, setStatus] = useState<ConnectionState>('connecting')
-  const [notFound, setNotFound] = useState(false)
+  const [ended, setEnded] = useState<EndReason | null>(null)
   const [language, setLanguage] = useState(initialLanguage)
+  const [locked, setLocked] = useState(initialLocked)
   const [participants, setParticipants] = useState<Participant[]>([])
 
   useEffect(() => {
@@ -50,10 +63,12 @@ export function useRoomSession(roomId: string, name: string, initialLanguage: st
     provider.on('status', ({ status }) => {
       socket = status
       if (status === 'connected') everConnected = true
+      if (status === 'disconnected') forgetDepartedClocks(provider.awareness)
       update()
     })
     provider.on('closed', (event) => {
-      if (event.code === closeRoomNotFound) setNotFound(true)
+      const reason = endReasons.get(event.code)
+      if (reason) setEnded(reason)
     })
     const onOnline = () => {
       online = true
@@ -73,9 +88,19 @@ export function useRoomSession(roomId: string, name: string, initialLanguage: st
     meta.observe(readLanguage)
 
     const awareness: Awareness = provider.awareness
+    awareness.setLocalStateField('role', role)
     const readParticipants = () => setParticipants(participantsOf(awareness.getStates(), doc.clientID))
     awareness.on('change', readParticipants)
     readParticipants()
+
+    // The server sends its awareness states before it answers the client's sync step 1, so a
+    // synced provider knows the lock. Disconnected, y-websocket drops every remote state: the
+    // lock last seen holds until the next sync.
+    const readLock = () => {
+      if (provider.synced) setLocked(lockedIn(awareness.getStates()))
+    }
+    awareness.on('change', readLock)
+    provider.on('sync', readLock)
 
     setSession({ doc, text, meta, provider, undoManager })
     update()
@@ -83,13 +108,15 @@ export function useRoomSession(roomId: string, name: string, initialLanguage: st
       window.removeEventListener('online', onOnline)
       window.removeEventListener('offline', onOffline)
       awareness.off('change', readParticipants)
+      awareness.off('change', readLock)
+      provider.off('sync', readLock)
       meta.unobserve(readLanguage)
       undoManager.destroy()
       provider.destroy()
       doc.destroy()
       setSession(null)
     }
-  }, [roomId])
+  }, [roomId, role])
 
   // The identity is published separately so renaming does not reconnect. The colour follows
   // the Yjs client id, so it is stable for the connection; it skips the colours of those who
@@ -105,5 +132,5 @@ export function useRoomSession(roomId: string, name: string, initialLanguage: st
     session.provider.awareness.setLocalStateField('user', { name, color, colorLight: lighten(color) })
   }, [session, name, taken])
 
-  return { session, status, notFound, language, setLanguage, participants }
+  return { session, status, ended, language, setLanguage, participants, locked }
 }

@@ -12,17 +12,21 @@ import { yCollab } from 'y-codemirror.next'
 import { autocomplete } from '../lib/api'
 import { ghostText } from '../editor/ghostText'
 import { languageSupport } from '../editor/languageSupport'
+import { readOnly, refuseUndo } from '../editor/readOnly'
 import { editorTheme } from '../editor/theme'
 import type { Session } from '../useRoomSession'
 
 // ghostDelay is the pause in typing, in milliseconds, after which a suggestion is requested.
 const ghostDelay = 600
 
-export function Editor({ session, language, isDark }: { session: Session; language: string; isDark: boolean }) {
+// Editor is the room's CodeMirror editor on the session's shared text. Language, theme and
+// whether it is read-only are reconfigured in place, without rebuilding the view.
+export function Editor({ session, language, isDark, editable }: { session: Session; language: string; isDark: boolean; editable: boolean }) {
   const parent = useRef<HTMLDivElement>(null)
   const view = useRef<EditorView | null>(null)
   const languageConf = useRef(new Compartment())
   const themeConf = useRef(new Compartment())
+  const readOnlyConf = useRef(new Compartment())
   const languageRef = useRef(language)
   languageRef.current = language
 
@@ -55,6 +59,8 @@ export function Editor({ session, language, isDark }: { session: Session; langua
           keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...foldKeymap, indentWithTab]),
           languageConf.current.of([]),
           themeConf.current.of(editorTheme(isDark)),
+          readOnlyConf.current.of(readOnly(!editable)),
+          refuseUndo,
           yCollab(text, provider.awareness, { undoManager }),
         ],
       }),
@@ -64,7 +70,7 @@ export function Editor({ session, language, isDark }: { session: Session; langua
       v.destroy()
       view.current = null
     }
-    // The view is built once per session; language and theme are reconfigured below.
+    // The view is built once per session; language, theme and read-only are reconfigured below.
   }, [session])
 
   // Grammars load on demand; a load that finishes after the language changed again is dropped.
@@ -82,5 +88,9 @@ export function Editor({ session, language, isDark }: { session: Session; langua
     view.current?.dispatch({ effects: themeConf.current.reconfigure(editorTheme(isDark)) })
   }, [isDark])
 
-  return <div ref={parent} className="h-full min-h-0 overflow-hidden" data-language={language} />
+  useEffect(() => {
+    view.current?.dispatch({ effects: readOnlyConf.current.reconfigure(readOnly(!editable)) })
+  }, [editable])
+
+  return <div ref={parent} className="h-full min-h-0 overflow-hidden" data-language={language} data-editable={editable} />
 }

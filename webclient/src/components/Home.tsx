@@ -43,6 +43,8 @@ function CreateRoom() {
     setError(null)
     try {
       const room = await createRoom(language)
+      // The owner token comes once, in this answer: keep it, or nobody can lock or delete the room.
+      if (room.ownerToken) prefs.setOwnerToken(room.roomId, room.ownerToken)
       navigate(roomPathFor(room.roomId))
     } catch (err) {
       setError(err instanceof Error ? err.message : 'Could not create the room')

@@ -1,16 +1,20 @@
 import { useState, type ReactNode } from 'react'
-import { Check, Download, Link2 } from 'lucide-react'
+import { Download, Share2 } from 'lucide-react'
 import { setRoomLanguage, type RoomInfo } from '../lib/api'
+import { mayEdit } from '../lib/access'
 import { cleanName, randomName } from '../lib/identity'
 import { downloadName } from '../lib/languages'
 import { prefs } from '../lib/prefs'
-import { useRoomSession } from '../useRoomSession'
+import { useOwner } from '../useOwner'
+import { useRoomSession, type EndReason } from '../useRoomSession'
+import { AccessBadge } from './AccessBadge'
 import { ConnectionBadge } from './ConnectionBadge'
 import { Editor } from './Editor'
 import { LanguageSelect } from './LanguageSelect'
 import { Logo } from './Logo'
 import { NameEditor } from './NameEditor'
 import { Participants } from './Participants'
+import { ShareDialog } from './ShareDialog'
 
 function initialName(): string {
   const saved = prefs.name()
@@ -20,12 +24,19 @@ function initialName(): string {
   return name
 }
 
-export function Room({ room, isDark, themeToggle, notFound }: { room: RoomInfo; isDark: boolean; themeToggle: ReactNode; notFound: ReactNode }) {
+// Room is an open room: the header, the editor, and the side panel. ended is the page shown
+// instead once the server closed the connection for good.
+export function Room({ room, isDark, themeToggle, ended }: { room: RoomInfo; isDark: boolean; themeToggle: ReactNode; ended: (reason: EndReason) => ReactNode }) {
   const [name, setName] = useState(initialName)
-  const { session, status, notFound: closed, language, setLanguage, participants } = useRoomSession(room.roomId, name, room.language)
+  const session = useRoomSession(room.roomId, room.role, name, room.language, room.locked)
+  const { language, setLanguage, locked } = session
+  const owner = useOwner(room.roomId, room.role)
+  const [sharing, setSharing] = useState(false)
   const [error, setError] = useState<string | null>(null)
+  const editable = mayEdit(room.role, locked)
 
-  if (closed) return notFound
+  // The owner's own calls close this page's connection on their way elsewhere.
+  if (session.ended && !owner?.leaving) return ended(session.ended)
 
   const changeLanguage = async (id: string) => {
     const before = language
@@ -47,8 +58,8 @@ export function Room({ room, isDark, themeToggle, notFound }: { room: RoomInfo; 
   }
 
   const download = () => {
-    if (!session) return
-    const blob = new Blob([session.text.toString()], { type: 'text/plain;charset=utf-8' })
+    if (!session.session) return
+    const blob = new Blob([session.session.text.toString()], { type: 'text/plain;charset=utf-8' })
     const a = document.createElement('a')
     a.href = URL.createObjectURL(blob)
     a.download = downloadName(room.roomId, language)
@@ -63,14 +74,19 @@ export function Room({ room, isDark, themeToggle, notFound }: { room: RoomInfo; 
         <span className="hidden max-w-[14rem] truncate rounded-md bg-slate-100 px-2 py-1 font-mono text-xs text-slate-600 md:inline dark:bg-slate-800 dark:text-slate-300" title={room.roomId}>
           {room.roomId}
         </span>
-        <ConnectionBadge status={status} />
+        <ConnectionBadge status={session.status} />
+        <AccessBadge role={room.role} locked={locked} />
         <div className="ml-auto flex items-center gap-1 sm:gap-2">
           <LanguageSelect
             value={language}
             onChange={changeLanguage}
-            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900"
+            disabled={!editable}
+            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm disabled:opacity-60 dark:border-slate-700 dark:bg-slate-900"
           />
-          <CopyLink />
+          <button type="button" className="btn-secondary !px-2.5 !py-1.5" onClick={() => setSharing(true)} title="Share this room" data-testid="share">
+            <Share2 size={16} />
+            <span className="hidden sm:inline">Share</span>
+          </button>
           <button type="button" className="icon-btn" onClick={download} title="Download code" aria-label="Download code">
             <Download size={18} />
           </button>
@@ -79,32 +95,15 @@ export function Room({ room, isDark, themeToggle, notFound }: { room: RoomInfo; 
       </header>
       {error && <div className="bg-red-50 px-4 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">{error}</div>}
       <div className="flex min-h-0 flex-1 flex-col md:flex-row">
-        <main className="min-h-0 flex-1">{session && <Editor session={session} language={language} isDark={isDark} />}</main>
+        <main className="min-h-0 flex-1">
+          {session.session && <Editor session={session.session} language={language} isDark={isDark} editable={editable} />}
+        </main>
         <aside className="flex shrink-0 flex-col gap-4 border-t border-slate-200 p-3 md:w-64 md:border-t-0 md:border-l md:p-4 dark:border-slate-800">
           <NameEditor name={name} onRename={rename} />
-          <Participants participants={participants} />
+          <Participants participants={session.participants} />
         </aside>
       </div>
+      {sharing && <ShareDialog room={room} locked={locked} owner={owner} onClose={() => setSharing(false)} />}
     </div>
-  )
-}
-
-function CopyLink() {
-  const [copied, setCopied] = useState(false)
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(window.location.href)
-    } catch {
-      window.prompt('Copy this link', window.location.href)
-      return
-    }
-    setCopied(true)
-    setTimeout(() => setCopied(false), 1500)
-  }
-  return (
-    <button type="button" className="btn-secondary !px-2.5 !py-1.5" onClick={copy} title="Copy room link">
-      {copied ? <Check size={16} /> : <Link2 size={16} />}
-      <span className="hidden sm:inline">{copied ? 'Copied' : 'Share'}</span>
-    </button>
   )
 }

@@ -1,17 +1,28 @@
 import { useEffect, useState, type ReactNode } from 'react'
-import { Loader2 } from 'lucide-react'
+import { Link2Off, Loader2 } from 'lucide-react'
 import { getRoom, RoomNotFoundError, type RoomInfo } from '../lib/api'
+import { ownerTokenFromHash } from '../lib/owner'
 import { prefs } from '../lib/prefs'
-import { navigate } from '../navigation'
+import { navigate, replace } from '../navigation'
+import type { EndReason } from '../useRoomSession'
 import { Missing } from './Missing'
 import { Room } from './Room'
 
 type Load = { state: 'loading' } | { state: 'ready'; room: RoomInfo } | { state: 'missing' } | { state: 'error'; message: string }
 
-// RoomPage checks that the room exists, then opens it.
+// RoomPage checks that the room exists, then opens it. An owner link's token (#owner=…) is
+// kept for the room and taken out of the address bar first.
 export function RoomPage({ roomId, isDark, themeToggle }: { roomId: string; isDark: boolean; themeToggle: ReactNode }) {
   const [load, setLoad] = useState<Load>({ state: 'loading' })
   const [attempt, setAttempt] = useState(0)
+
+  useEffect(() => {
+    const token = ownerTokenFromHash(window.location.hash)
+    if (token !== null) {
+      prefs.setOwnerToken(roomId, token)
+      replace(window.location.pathname + window.location.search)
+    }
+  }, [roomId])
 
   useEffect(() => {
     let live = true
@@ -41,6 +52,20 @@ export function RoomPage({ roomId, isDark, themeToggle }: { roomId: string; isDa
     />
   )
 
+  const ended = (reason: EndReason) =>
+    reason === 'not-found' ? (
+      missing
+    ) : (
+      <Missing
+        title="This link was replaced"
+        detail="This link was replaced by the room's owner: it no longer opens the room. Ask them for the new one."
+        onHome={() => navigate('/')}
+        themeToggle={themeToggle}
+        icon={Link2Off}
+        testId="link-replaced"
+      />
+    )
+
   switch (load.state) {
     case 'loading':
       return (
@@ -61,6 +86,6 @@ export function RoomPage({ roomId, isDark, themeToggle }: { roomId: string; isDa
         </div>
       )
     case 'ready':
-      return <Room room={load.room} isDark={isDark} themeToggle={themeToggle} notFound={missing} />
+      return <Room room={load.room} isDark={isDark} themeToggle={themeToggle} ended={ended} />
   }
 }

@@ -1,6 +1,7 @@
 // ghostText is the CodeMirror extension that shows AI suggestions as dimmed text at the
 // cursor. Suggestions live only in editor state (a decoration), never in the document,
 // until Tab accepts one. The decisions are made by ghostReducer; this module does the I/O.
+// A read-only editor (EditorState.readOnly: a viewer, or a locked room) is offered nothing.
 import { Facet, Prec, StateEffect, StateField, type Extension, type Transaction } from '@codemirror/state'
 import { Decoration, EditorView, ViewPlugin, WidgetType, keymap, type ViewUpdate } from '@codemirror/view'
 import { ySyncAnnotation } from 'y-codemirror.next'
@@ -25,6 +26,7 @@ const ghostEvent = StateEffect.define<GhostEvent>()
 const ghostField = StateField.define<GhostState>({
   create: () => initialGhostState,
   update(state, tr) {
+    if (tr.state.readOnly) return ghostReducer(state, { type: 'dismiss' })
     for (const e of tr.effects) if (e.is(ghostEvent)) state = ghostReducer(state, e.value)
     if (tr.docChanged) {
       const mapPos = (pos: number) => tr.changes.mapPos(pos, 1)
@@ -104,7 +106,7 @@ const requester = ViewPlugin.fromClass(
     request(config: GhostConfig) {
       const view = this.view
       const sel = view.state.selection.main
-      if (!sel.empty || !view.hasFocus) return
+      if (!sel.empty || !view.hasFocus || view.state.readOnly) return
       const id = view.state.field(ghostField).nextId
       view.dispatch({ effects: ghostEvent.of({ type: 'request' }) })
       const abort = new AbortController()

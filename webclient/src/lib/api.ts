@@ -1,10 +1,25 @@
 // api talks to the pairpad REST API (DESIGN.md section 2).
+import type { Role } from './access'
 
+// RoomInfo is a room as GET /rooms/{id} answers it. roomId is the id asked with (the edit or
+// the view link) and role what that link allows. viewId is given to editors only; ownerToken
+// only by POST /rooms, to the room's creator.
 export interface RoomInfo {
   roomId: string
   code: string
   language: string
   created_at: string
+  role: Role
+  locked: boolean
+  viewId?: string
+  ownerToken?: string
+}
+
+// Links are a room's access as its owner sees it.
+export interface Links {
+  editId: string
+  viewId: string
+  locked: boolean
 }
 
 // RoomNotFoundError means the server does not know the room.
@@ -14,7 +29,7 @@ export class RoomNotFoundError extends Error {
   }
 }
 
-async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+async function send(path: string, init: RequestInit = {}): Promise<Response> {
   const res = await fetch(path, { ...init, headers: { 'Content-Type': 'application/json', ...init.headers } })
   if (!res.ok) {
     let detail = res.statusText
@@ -26,14 +41,32 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
     }
     throw new ApiError(res.status, detail)
   }
-  return (await res.json()) as T
+  return res
 }
 
-// ApiError is a non-2xx answer.
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  return (await (await send(path, init)).json()) as T
+}
+
+// ApiError is a non-2xx answer, with the body's detail as its message.
 export class ApiError extends Error {
   constructor(readonly status: number, detail: string) {
     super(detail)
   }
+}
+
+// isOwnerRefusal reports whether err is the server refusing an owner token (401 or 403): a
+// token it answers so to is no use and is dropped.
+export function isOwnerRefusal(err: unknown): boolean {
+  return err instanceof ApiError && (err.status === 401 || err.status === 403)
+}
+
+function roomPath(roomId: string): string {
+  return '/rooms/' + encodeURIComponent(roomId)
+}
+
+function asOwner(token: string): Record<string, string> {
+  return { Authorization: 'Bearer ' + token }
 }
 
 export function createRoom(language: string): Promise<RoomInfo> {
@@ -42,7 +75,7 @@ export function createRoom(language: string): Promise<RoomInfo> {
 
 export async function getRoom(roomId: string): Promise<RoomInfo> {
   try {
-    return await call<RoomInfo>('/rooms/' + encodeURIComponent(roomId))
+    return await call<RoomInfo>(roomPath(roomId))
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) throw new RoomNotFoundError(roomId)
     throw e
@@ -50,7 +83,27 @@ export async function getRoom(roomId: string): Promise<RoomInfo> {
 }
 
 export function setRoomLanguage(roomId: string, language: string): Promise<RoomInfo> {
-  return call<RoomInfo>('/rooms/' + encodeURIComponent(roomId), { method: 'PATCH', body: JSON.stringify({ language }) })
+  return call<RoomInfo>(roomPath(roomId), { method: 'PATCH', body: JSON.stringify({ language }) })
+}
+
+// The owner's calls carry the owner token; each throws an ApiError, which isOwnerRefusal
+// recognises when the token is not (or no longer) the room's.
+
+export function getLinks(roomId: string, token: string): Promise<Links> {
+  return call<Links>(roomPath(roomId) + '/links', { headers: asOwner(token) })
+}
+
+// rotateLink replaces the room's link of role with a new one; the old one stops working at once.
+export function rotateLink(roomId: string, token: string, role: Role): Promise<Links> {
+  return call<Links>(roomPath(roomId) + '/links/rotate', { method: 'POST', headers: asOwner(token), body: JSON.stringify({ role }) })
+}
+
+export function setRoomLocked(roomId: string, token: string, locked: boolean): Promise<RoomInfo> {
+  return call<RoomInfo>(roomPath(roomId), { method: 'PATCH', headers: asOwner(token), body: JSON.stringify({ locked }) })
+}
+
+export async function deleteRoom(roomId: string, token: string): Promise<void> {
+  await send(roomPath(roomId), { method: 'DELETE', headers: asOwner(token) })
 }
 
 interface AutocompleteAnswer {

@@ -1,4 +1,5 @@
 // prefs keeps what the browser remembers between visits, in localStorage.
+import { movedOwnerToken, parseOwnerTokens, withOwnerToken, withoutOwnerToken, type OwnerTokens } from './owner'
 
 export interface RecentRoom {
   roomId: string
@@ -8,7 +9,7 @@ export interface RecentRoom {
 
 export type ThemeChoice = 'system' | 'light' | 'dark'
 
-const keys = { name: 'pairpad.name', recent: 'pairpad.recent', theme: 'pairpad.theme' } as const
+const keys = { name: 'pairpad.name', recent: 'pairpad.recent', theme: 'pairpad.theme', owners: 'pairpad.owners' } as const
 export const maxRecent = 8
 
 // withRecent returns the list with room moved to the front, deduplicated and bounded.
@@ -61,4 +62,18 @@ export const prefs = {
     return t === 'light' || t === 'dark' ? t : 'system'
   },
   setTheme: (t: ThemeChoice) => write(keys.theme, t),
+  // ownerToken returns the owner token kept for a room (by its edit id), or null.
+  ownerToken: (roomId: string): string | null => ownerTokens()[roomId] ?? null,
+  setOwnerToken: (roomId: string, token: string) => writeOwnerTokens(withOwnerToken(ownerTokens(), roomId, token)),
+  forgetOwnerToken: (roomId: string) => writeOwnerTokens(withoutOwnerToken(ownerTokens(), roomId)),
+  // moveOwnerToken keeps a room's token under its new edit id, after the owner replaced the link.
+  moveOwnerToken: (from: string, to: string) => writeOwnerTokens(movedOwnerToken(ownerTokens(), from, to)),
+}
+
+function ownerTokens(): OwnerTokens {
+  return parseOwnerTokens(read(keys.owners))
+}
+
+function writeOwnerTokens(tokens: OwnerTokens): void {
+  write(keys.owners, JSON.stringify(tokens))
 }
