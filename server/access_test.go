@@ -35,8 +35,9 @@ func (ts *testServer) createOwnedRoom(t *testing.T) ownedRoom {
 	return r
 }
 
-// doAs is ts.do with an Authorization: Bearer token ("" for none).
-func (ts *testServer) doAs(t *testing.T, token, method, path, body string) (int, map[string]any) {
+// request sends a request with an Authorization: Bearer token ("" for none), and a JSON body
+// unless body is "".
+func (ts *testServer) request(t *testing.T, token, method, path, body string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -52,6 +53,13 @@ func (ts *testServer) doAs(t *testing.T, token, method, path, body string) (int,
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp
+}
+
+// doAs is ts.do with an Authorization: Bearer token ("" for none).
+func (ts *testServer) doAs(t *testing.T, token, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	resp := ts.request(t, token, method, path, body)
 	defer resp.Body.Close()
 	var got map[string]any
 	if resp.StatusCode != http.StatusNoContent {

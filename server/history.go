@@ -59,6 +59,19 @@ func (s *Server) historyReader(r *http.Request) (grant, error) {
 	return g, nil
 }
 
+// historyAt is historyReader for a route that names an entry: it also returns the entry's seq.
+func (s *Server) historyAt(r *http.Request) (grant, uint64, error) {
+	g, err := s.historyReader(r)
+	if err != nil {
+		return grant{}, 0, err
+	}
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		return grant{}, 0, httpapi.Validation("the seq must be a whole number")
+	}
+	return g, seq, nil
+}
+
 // getHistory answers GET /rooms/{roomId}/history?before=<seq>&limit=<n>: the versions newest
 // first, the one being written first of all.
 func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) error {
@@ -126,13 +139,9 @@ type textAt struct {
 // getHistoryText answers GET /rooms/{roomId}/history/{seq}: the code and language right after
 // entry seq.
 func (s *Server) getHistoryText(w http.ResponseWriter, r *http.Request) error {
-	g, err := s.historyReader(r)
+	g, seq, err := s.historyAt(r)
 	if err != nil {
 		return err
-	}
-	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
-	if err != nil {
-		return httpapi.Validation("the seq must be a whole number")
 	}
 	t, err := s.rebuild(r.Context(), g.room, seq)
 	if err != nil {
@@ -252,13 +261,9 @@ type playbackEntry struct {
 // right after entry seq (a Yjs update) and the entries after it, for a client to replay
 // keystroke by keystroke.
 func (s *Server) getPlayback(w http.ResponseWriter, r *http.Request) error {
-	g, err := s.historyReader(r)
+	g, seq, err := s.historyAt(r)
 	if err != nil {
 		return err
-	}
-	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
-	if err != nil {
-		return httpapi.Validation("the seq must be a whole number")
 	}
 	limit, err := queryUint(r, "limit", playbackDefault, playbackPage)
 	if err != nil {

@@ -17,14 +17,7 @@ import (
 // historyOf returns GET /rooms/{id}/history?query as versions.
 func (ts *testServer) historyOf(t *testing.T, token, id, query string) []versionResponse {
 	t.Helper()
-	req, _ := http.NewRequest("GET", ts.URL+"/rooms/"+id+"/history"+query, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := ts.request(t, token, "GET", "/rooms/"+id+"/history"+query, "")
 	defer resp.Body.Close()
 	var versions []versionResponse
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&versions) != nil {

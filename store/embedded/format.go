@@ -50,41 +50,39 @@ func upgrade(tx *bolt.Tx) error {
 	case version > layoutVersion:
 		return fmt.Errorf("%w (layout %d; this one reads layouts up to %d)", errNewerLayout, version, layoutVersion)
 	}
-	if version < 2 {
-		if err := upgradeFrom1(tx); err != nil {
-			return fmt.Errorf("upgrade from layout 1: %w", err)
-		}
-	}
-	if version < 3 {
-		if err := upgradeFrom2(tx); err != nil {
-			return fmt.Errorf("upgrade from layout 2: %w", err)
-		}
-	}
-	if version < 4 {
-		// Layout 3 had no journal: every entry is in its room's log, with its room's last_seq.
-		if _, err := tx.CreateBucket(bucketJournal); err != nil {
-			return fmt.Errorf("upgrade from layout 3: %w", err)
-		}
-	}
-	if version < 5 {
-		// Layout 4 could not delete rooms, so it has no tombstones; its rooms have no
-		// opened_at, and read their created_at instead.
-		if _, err := tx.CreateBucket(bucketDeleted); err != nil {
-			return fmt.Errorf("upgrade from layout 4: %w", err)
-		}
-	}
-	// Layout 5 wrote every snapshot whole: it has no chunks.
-	if version < 7 {
-		if err := upgradeFrom6(tx); err != nil {
-			return fmt.Errorf("upgrade from layout 6: %w", err)
-		}
-	}
-	if version < 8 {
-		if err := upgradeFrom7(tx); err != nil {
-			return fmt.Errorf("upgrade from layout 7: %w", err)
+	for _, u := range upgrades {
+		if version <= u.from {
+			if err := u.upgrade(tx); err != nil {
+				return fmt.Errorf("upgrade from layout %d: %w", u.from, err)
+			}
 		}
 	}
 	return setLayout(tx)
+}
+
+// upgrades convert a file of layout from to the next, in order. Layout 5 needs none: it wrote
+// every snapshot whole, and has no chunks.
+var upgrades = []struct {
+	from    uint64
+	upgrade func(tx *bolt.Tx) error
+}{
+	{1, upgradeFrom1},
+	{2, upgradeFrom2},
+	// Layout 3 had no journal: every entry is in its room's log, with its room's last_seq.
+	{3, createBucket(bucketJournal)},
+	// Layout 4 could not delete rooms, so it has no tombstones; its rooms have no opened_at,
+	// and read their created_at instead.
+	{4, createBucket(bucketDeleted)},
+	{6, upgradeFrom6},
+	{7, upgradeFrom7},
+}
+
+// createBucket returns an upgrade that adds the top-level bucket name.
+func createBucket(name []byte) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucket(name)
+		return err
+	}
 }
 
 // storedLayout returns the layout of the file, which has a rooms bucket.
