@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -167,38 +168,65 @@ func (s *Server) rebuild(ctx context.Context, rm store.Room, seq uint64) (textAt
 	return t, nil
 }
 
-// rebuildDoc returns room's document right after entry seq, and when that entry was accepted:
-// the newest checkpoint at or before it, and the entries from there.
+// rebuildDoc returns room's document right after entry seq, and when that entry was accepted.
 func (s *Server) rebuildDoc(ctx context.Context, rm store.Room, seq uint64) (*room.Doc, time.Time, error) {
-	cp, err := s.opts.Store.Checkpoint(ctx, rm.ID, seq)
-	if errors.Is(err, store.ErrTrimmed) {
+	doc, at, err := docAt(ctx, s.opts.Store, rm.ID, seq)
+	switch {
+	case errors.Is(err, store.ErrTrimmed):
 		return nil, time.Time{}, httpapi.NotFound(fmt.Sprintf("entry %d is older than the room's history keeps", seq))
-	}
-	if err != nil {
+	case errors.Is(err, errNoEntry):
+		return nil, time.Time{}, httpapi.NotFound(fmt.Sprintf("the room has no entry %d", seq))
+	case errors.Is(err, errBadEntry):
+		return nil, time.Time{}, httpapi.Internal(err)
+	case err != nil:
 		return nil, time.Time{}, storeError(err)
+	}
+	if at.IsZero() && seq > 0 { // a checkpoint's: its entry says when
+		if e, err := s.opts.Store.Entries(ctx, rm.ID, seq-1, seq, 1); err == nil && len(e) == 1 {
+			at = e[0].Time
+		}
+	}
+	if at.IsZero() {
+		at = rm.CreatedAt
+	}
+	return doc, at, nil
+}
+
+var (
+	errNoEntry  = errors.New("history: no such entry")
+	errBadEntry = errors.New("history: an entry does not apply")
+)
+
+// docAt returns room id's document right after entry seq, from the newest checkpoint at or
+// before it and the entries since, and when that entry was accepted (zero for a checkpoint's).
+func docAt(ctx context.Context, st store.History, id string, seq uint64) (*room.Doc, time.Time, error) {
+	cp, err := st.Checkpoint(ctx, id, seq)
+	if err != nil {
+		return nil, time.Time{}, err
 	}
 	doc, err := room.Rebuild(cp.State)
 	if err != nil {
-		return nil, time.Time{}, httpapi.Internal(err)
+		return nil, time.Time{}, fmt.Errorf("%w: checkpoint %d: %w", errBadEntry, cp.Seq, err)
 	}
-	at, last := rm.CreatedAt, cp.Seq
+	var at time.Time
+	last := cp.Seq
 	for last < seq {
-		entries, err := s.opts.Store.Entries(ctx, rm.ID, last, seq, entriesPage)
+		entries, err := st.Entries(ctx, id, last, seq, entriesPage)
 		if err != nil {
-			return nil, time.Time{}, storeError(err)
+			return nil, time.Time{}, err
 		}
 		if len(entries) == 0 {
 			break
 		}
 		for _, e := range entries {
 			if err := doc.Apply(e.Update); err != nil {
-				return nil, time.Time{}, httpapi.Internal(fmt.Errorf("history: entry %d: %w", e.Seq, err))
+				return nil, time.Time{}, fmt.Errorf("%w: entry %d: %w", errBadEntry, e.Seq, err)
 			}
 			at, last = e.Time, e.Seq
 		}
 	}
 	if last != seq {
-		return nil, time.Time{}, httpapi.NotFound(fmt.Sprintf("the room has no entry %d", seq))
+		return nil, time.Time{}, errNoEntry
 	}
 	return doc, at, nil
 }
@@ -294,4 +322,44 @@ func (s *Server) getPlayback(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpapi.WriteJSON(w, http.StatusOK, resp)
 	return nil
+}
+
+// recoverVersion stores the version a crash left unsaved: the entries after the newest version
+// stored, up to lastSeq (a room stores each version as it ends, and loses the one it was
+// writing). A failure is logged: only the timeline lacks it.
+func (r *liveRoom) recoverVersion(ctx context.Context, lastSeq uint64) {
+	st := r.m.store
+	stored, err := st.Versions(ctx, r.id, 0, 1)
+	if err != nil || len(stored) > 0 && stored[0].ToSeq >= lastSeq {
+		return
+	}
+	var after uint64
+	if len(stored) > 0 {
+		after = stored[0].ToSeq
+	}
+	doc, _, err := docAt(ctx, st, r.id, after)
+	if err != nil {
+		return // trimmed, or a room from before history
+	}
+	entries, err := st.Entries(ctx, r.id, after, lastSeq, entriesPage)
+	if err != nil || len(entries) == 0 {
+		return
+	}
+	start := doc.CodeVersion()
+	v := store.Version{FromSeq: entries[0].Seq, From: entries[0].Time}
+	for _, e := range entries {
+		if err := doc.Apply(e.Update); err != nil {
+			return
+		}
+		if len(v.Authors) < store.MaxVersionAuthors && !slices.Contains(v.Authors, e.Author) {
+			v.Authors = append(v.Authors, e.Author)
+		}
+		v.ToSeq, v.To = e.Seq, e.Time
+	}
+	v.Added, v.Removed = start.Changes(doc.CodeVersion())
+	if err := st.PutVersion(ctx, r.id, v); err != nil {
+		r.log.Warn().Err(err).Msg("store the version a crash left unsaved")
+		return
+	}
+	r.log.Info().Uint64("from_seq", v.FromSeq).Uint64("to_seq", v.ToSeq).Msg("stored the version a crash left unsaved")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/crdt/protocol"
 	"github.com/pairpad/pairpad/server/internal/room"
+	"github.com/pairpad/pairpad/store"
 )
 
 // historyOf returns GET /rooms/{id}/history?query as versions.
@@ -270,5 +271,43 @@ func checkPlayback(t *testing.T, ts *testServer, id string, seq uint64, at, now 
 	}
 	if err := doc.ApplyUpdate(got.Updates[0].Update); err != nil || text.String() != now {
 		t.Errorf("replayed, the code is %q (%v); want %q", text.String(), err, now)
+	}
+}
+
+// TestHistoryAfterCrash: entries a crashed server committed without storing their version
+// become a version when the room loads again.
+func TestHistoryAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	ts := newTestServerIn(t, dir, Options{})
+	r := ts.createOwnedRoom(t)
+	_, got := ts.do(t, "GET", "/rooms/"+r.id, "")
+	start := got["code"].(string)
+	ts.Close()
+	ts.srv.Shutdown(t.Context())
+
+	// What a server that crashed had committed: two entries of Bob's, and no version.
+	doc, _ := crdt.NewDoc(crdt.Options{ClientID: 5})
+	text, _ := doc.GetText(room.CodeRoot)
+	cp, err := ts.store.Checkpoint(t.Context(), r.id, 0)
+	if err != nil || doc.ApplyUpdate(cp.State) != nil {
+		t.Fatalf("the room's state: %v", err)
+	}
+	var entries []store.Entry
+	for _, s := range []string{"x", "y"} {
+		update, _ := doc.Transact(func(tx *crdt.Transaction) error { return text.Insert(tx, 0, s) })
+		entries = append(entries, store.Entry{Update: update, Time: time.Now().UTC().Truncate(time.Millisecond), Author: "Bob"})
+	}
+	if _, err := ts.store.Append(t.Context(), r.id, entries); err != nil {
+		t.Fatal(err)
+	}
+	ts.store.Close()
+
+	ts = newTestServerIn(t, dir, Options{})
+	versions := ts.historyOf(t, "", r.id, "")
+	if len(versions) != 1 || versions[0].First != 1 || versions[0].Seq != 2 || fmt.Sprint(versions[0].Authors) != "[Bob]" || versions[0].Added != 2 {
+		t.Errorf("after the crash the history is %+v; want entries 1-2 by Bob, +2", versions)
+	}
+	if code := ts.textAtSeq(t, r.id, 2); code != "yx"+start {
+		t.Errorf("the text at 2 = %q", code)
 	}
 }

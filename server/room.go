@@ -114,8 +114,9 @@ func (r *liveRoom) load() bool {
 	if err == nil {
 		snap, entries, err = r.m.store.Load(ctx, r.id)
 	}
+	var st room.Stored
 	if err == nil {
-		st := stored(snap, entries)
+		st = stored(snap, entries)
 		st.Links, st.Locked = roomLinks(meta.Access), meta.Access.Locked
 		r.core, err = room.New(r.m.opts.core(), st, time.Now())
 	}
@@ -130,6 +131,7 @@ func (r *liveRoom) load() bool {
 		}
 		return false
 	}
+	r.recoverVersion(ctx, st.LastSeq)
 	// Not fatal: the room works, and a sweep of expired rooms never deletes a live one.
 	if err := r.m.store.MarkOpened(ctx, r.id, time.Now()); err != nil {
 		r.m.metrics.storeErrors.WithLabelValues(opOpen).Inc()

@@ -246,6 +246,9 @@ func Rebuild(state []byte) (*Doc, error) {
 // Apply applies an entry's update.
 func (d *Doc) Apply(update []byte) error { return d.doc.ApplyUpdate(update) }
 
+// CodeVersion returns the version of the document's code (see crdt.TextVersion.Changes).
+func (d *Doc) CodeVersion() *crdt.TextVersion { return d.text.Version() }
+
 // Code returns the document's code.
 func (d *Doc) Code() string { return d.text.String() }
 
