@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -144,44 +145,53 @@ func (s *Server) getHistoryText(w http.ResponseWriter, r *http.Request) error {
 // entriesPage is how many entries rebuild reads at once.
 const entriesPage = 4096
 
-// rebuild returns room's document right after entry seq: the newest checkpoint at or before
-// it, and the entries from there.
+// rebuild returns room's code and language right after entry seq.
 func (s *Server) rebuild(ctx context.Context, rm store.Room, seq uint64) (textAt, error) {
-	cp, err := s.opts.Store.Checkpoint(ctx, rm.ID, seq)
-	if errors.Is(err, store.ErrTrimmed) {
-		return textAt{}, httpapi.NotFound(fmt.Sprintf("entry %d is older than the room's history keeps", seq))
-	}
+	doc, at, err := s.rebuildDoc(ctx, rm, seq)
 	if err != nil {
-		return textAt{}, storeError(err)
-	}
-	doc, err := room.Rebuild(cp.State)
-	if err != nil {
-		return textAt{}, httpapi.Internal(err)
-	}
-	at, last := rm.CreatedAt, cp.Seq
-	for last < seq {
-		entries, err := s.opts.Store.Entries(ctx, rm.ID, last, seq, entriesPage)
-		if err != nil {
-			return textAt{}, storeError(err)
-		}
-		if len(entries) == 0 {
-			break
-		}
-		for _, e := range entries {
-			if err := doc.Apply(e.Update); err != nil {
-				return textAt{}, httpapi.Internal(fmt.Errorf("history: entry %d: %w", e.Seq, err))
-			}
-			at, last = e.Time, e.Seq
-		}
-	}
-	if last != seq {
-		return textAt{}, httpapi.NotFound(fmt.Sprintf("the room has no entry %d", seq))
+		return textAt{}, err
 	}
 	t := textAt{Seq: seq, At: formatMillis(at), Code: doc.Code(), Language: language.Default}
 	if lang, ok := language.Lookup(doc.Language()); ok {
 		t.Language = lang.ID
 	}
 	return t, nil
+}
+
+// rebuildDoc returns room's document right after entry seq, and when that entry was accepted:
+// the newest checkpoint at or before it, and the entries from there.
+func (s *Server) rebuildDoc(ctx context.Context, rm store.Room, seq uint64) (*room.Doc, time.Time, error) {
+	cp, err := s.opts.Store.Checkpoint(ctx, rm.ID, seq)
+	if errors.Is(err, store.ErrTrimmed) {
+		return nil, time.Time{}, httpapi.NotFound(fmt.Sprintf("entry %d is older than the room's history keeps", seq))
+	}
+	if err != nil {
+		return nil, time.Time{}, storeError(err)
+	}
+	doc, err := room.Rebuild(cp.State)
+	if err != nil {
+		return nil, time.Time{}, httpapi.Internal(err)
+	}
+	at, last := rm.CreatedAt, cp.Seq
+	for last < seq {
+		entries, err := s.opts.Store.Entries(ctx, rm.ID, last, seq, entriesPage)
+		if err != nil {
+			return nil, time.Time{}, storeError(err)
+		}
+		if len(entries) == 0 {
+			break
+		}
+		for _, e := range entries {
+			if err := doc.Apply(e.Update); err != nil {
+				return nil, time.Time{}, httpapi.Internal(fmt.Errorf("history: entry %d: %w", e.Seq, err))
+			}
+			at, last = e.Time, e.Seq
+		}
+	}
+	if last != seq {
+		return nil, time.Time{}, httpapi.NotFound(fmt.Sprintf("the room has no entry %d", seq))
+	}
+	return doc, at, nil
 }
 
 // restoreRoom answers POST /rooms/{roomId}/restore {"seq"}: the code becomes the text right
@@ -221,4 +231,62 @@ func (s *Server) restoreRoom(w http.ResponseWriter, r *http.Request) error {
 func storeVersion(v room.Version) store.Version {
 	return store.Version{FromSeq: v.FromSeq, ToSeq: v.ToSeq, From: v.From.UTC().Truncate(time.Millisecond),
 		To: v.To.UTC().Truncate(time.Millisecond), Authors: v.Authors, Added: v.Added, Removed: v.Removed, Restore: v.Restore}
+}
+
+// playbackPage bounds the entries one GET /rooms/{roomId}/history/{seq}/updates returns;
+// playbackDefault is the default.
+const (
+	playbackDefault = 1000
+	playbackPage    = 5000
+)
+
+// playbackEntry is one entry of the op log, for a client to replay with Yjs.
+type playbackEntry struct {
+	Seq    uint64 `json:"seq"`
+	At     string `json:"at"`
+	Author string `json:"author"`
+	Update []byte `json:"update"` // a Yjs update v1, base64 in JSON
+}
+
+// getPlayback answers GET /rooms/{roomId}/history/{seq}/updates?limit=<n>: the document's state
+// right after entry seq (a Yjs update) and the entries after it, for a client to replay
+// keystroke by keystroke.
+func (s *Server) getPlayback(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.historyReader(r)
+	if err != nil {
+		return err
+	}
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		return httpapi.Validation("the seq must be a whole number")
+	}
+	limit, err := queryUint(r, "limit", playbackDefault, playbackPage)
+	if err != nil {
+		return err
+	}
+	if limit == 0 {
+		return httpapi.Validation(`"limit" must be at least 1`)
+	}
+	doc, _, err := s.rebuildDoc(r.Context(), g.room, seq)
+	if err != nil {
+		return err
+	}
+	state, err := doc.State()
+	if err != nil {
+		return httpapi.Internal(err)
+	}
+	entries, err := s.opts.Store.Entries(r.Context(), g.room.ID, seq, math.MaxInt64, int(limit))
+	if err != nil {
+		return storeError(err)
+	}
+	resp := struct {
+		Seq     uint64          `json:"seq"`
+		State   []byte          `json:"state"`
+		Updates []playbackEntry `json:"updates"`
+	}{Seq: seq, State: state, Updates: make([]playbackEntry, len(entries))}
+	for i, e := range entries {
+		resp.Updates[i] = playbackEntry{Seq: e.Seq, At: formatMillis(e.Time), Author: e.Author, Update: e.Update}
+	}
+	httpapi.WriteJSON(w, http.StatusOK, resp)
+	return nil
 }

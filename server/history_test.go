@@ -11,6 +11,7 @@ import (
 
 	"github.com/pairpad/pairpad/crdt"
 	"github.com/pairpad/pairpad/crdt/protocol"
+	"github.com/pairpad/pairpad/server/internal/room"
 )
 
 // historyOf returns GET /rooms/{id}/history?query as versions.
@@ -89,6 +90,7 @@ func TestHistory(t *testing.T) {
 	if page := ts.historyOf(t, "", r.id, fmt.Sprintf("?before=%d&limit=1", newest.Seq)); len(page) != 1 || page[0].Seq != first.Seq {
 		t.Errorf("the page before the newest = %+v; want the first version", page)
 	}
+	checkPlayback(t, ts, r.id, first.Seq, start+"one", start+"one two")
 	status, got := ts.do(t, "GET", "/rooms/"+r.view+"/history", "")
 	wantStatus(t, "GET history with the view link", status, got, http.StatusForbidden, "forbidden")
 	if owner := ts.historyOf(t, r.token, r.view, ""); len(owner) != 2 {
@@ -241,5 +243,39 @@ func TestHistoryBounded(t *testing.T) {
 	wantStatus(t, "GET the text of the first entry", status, got, http.StatusNotFound, "not_found")
 	if code := ts.textAtSeq(t, r.id, 600); !strings.HasSuffix(code, "line 599\n") {
 		t.Errorf("the text of the last entry ends %q", code[max(0, len(code)-20):])
+	}
+}
+
+// checkPlayback gets the playback from seq and replays it with a Yjs document: its state is
+// the text at seq, and its updates, applied in order, lead to the code now.
+func checkPlayback(t *testing.T, ts *testServer, id string, seq uint64, at, now string) {
+	t.Helper()
+	resp, err := http.Get(fmt.Sprintf("%s/rooms/%s/history/%d/updates?limit=2", ts.URL, id, seq))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Seq     uint64
+		State   []byte
+		Updates []struct {
+			Seq    uint64
+			Author string
+			Update []byte
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET playback = %d %v", resp.StatusCode, err)
+	}
+	doc, _ := crdt.NewDoc(crdt.Options{ClientID: 99})
+	text, _ := doc.GetText(room.CodeRoot)
+	if err := doc.ApplyUpdate(got.State); err != nil || text.String() != at {
+		t.Fatalf("the playback's state holds %q (%v); want %q", text.String(), err, at)
+	}
+	if len(got.Updates) != 1 || got.Updates[0].Seq != seq+1 || got.Updates[0].Author != "legacy client" {
+		t.Fatalf("the playback's updates = %+v; want entry %d, by the legacy client", got.Updates, seq+1)
+	}
+	if err := doc.ApplyUpdate(got.Updates[0].Update); err != nil || text.String() != now {
+		t.Errorf("replayed, the code is %q (%v); want %q", text.String(), err, now)
 	}
 }

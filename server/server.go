@@ -218,6 +218,7 @@ func (s *Server) routes(handle func(pattern string, h http.Handler)) {
 	rest("POST /rooms/{roomId}/links/rotate", h(s.rotateLink))
 	rest("GET /rooms/{roomId}/history", h(s.getHistory))
 	rest("GET /rooms/{roomId}/history/{seq}", h(s.getHistoryText))
+	rest("GET /rooms/{roomId}/history/{seq}/updates", h(s.getPlayback))
 	rest("POST /rooms/{roomId}/restore", h(s.restoreRoom))
 	rest("GET /languages", h(s.listLanguages))
 	rest("POST /autocomplete", h(s.autocomplete))

@@ -249,5 +249,8 @@ func (d *Doc) Apply(update []byte) error { return d.doc.ApplyUpdate(update) }
 // Code returns the document's code.
 func (d *Doc) Code() string { return d.text.String() }
 
+// State returns the document's state, as a Yjs update.
+func (d *Doc) State() ([]byte, error) { return d.doc.EncodeStateAsUpdate(nil) }
+
 // Language returns the language its meta map holds, "" for none.
 func (d *Doc) Language() string { return languageOf(d.meta) }
