@@ -2,7 +2,7 @@
 // ownerToken is sent when this browser holds the room's owner token (lib/api).
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import { getHistory, getPlayback } from './lib/api'
-import { historyPage, mergePages, nextBefore, type Version } from './lib/history'
+import { historyPage, mergePages, nextBefore, withNewest, type Version } from './lib/history'
 import { Player, type PlayerState } from './lib/player'
 
 export interface Versions {
@@ -25,14 +25,16 @@ export function useVersions(roomId: string, ownerToken: string | null): Versions
   const [error, setError] = useState<string | null>(null)
   const [attempt, setAttempt] = useState(0)
 
+  // The first page, again on refresh: older pages loaded meanwhile are kept, and so is where
+  // the next one starts.
   useEffect(() => {
     let live = true
     setLoading(true)
     getHistory(roomId, ownerToken, 0, historyPage).then(
       (page) => {
         if (!live) return
-        setVersions(page)
-        setBefore(nextBefore(page, page.length, historyPage))
+        setVersions((listed) => withNewest(listed, page))
+        setBefore((b) => (b !== null && page.length > 0 && b < page[page.length - 1].firstSeq ? b : nextBefore(page, page.length, historyPage)))
         setError(null)
         setLoading(false)
       },
@@ -46,6 +48,12 @@ export function useVersions(roomId: string, ownerToken: string | null): Versions
       live = false
     }
   }, [roomId, ownerToken, attempt])
+
+  // A new room id or token starts the list afresh.
+  useEffect(() => {
+    setVersions([])
+    setBefore(null)
+  }, [roomId, ownerToken])
 
   const loadMore = useCallback(() => {
     if (before === null) return

@@ -16,6 +16,10 @@ type Shown = { kind: 'version'; seq: number } | { kind: 'playback' } | null
 // seekDelay is how long the slider rests before the player seeks, in milliseconds.
 const seekDelay = 150
 
+// refreshDelay is how long the code rests before the list is asked again, in milliseconds: a
+// little over the pause that ends a version on the server (3 s).
+const refreshDelay = 3500
+
 // useCurrentText follows the room's code, at most every interval milliseconds.
 function useCurrentText(text: Y.Text, interval = 500): string {
   const [current, setCurrent] = useState(() => text.toString())
@@ -70,6 +74,12 @@ export function HistoryPanel({ roomId, ownerToken, text, language, isDark, mayRe
   const [speed, setSpeed] = useState<Speed>(1)
   const seekTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
   const wanted = useRef<number | null>(null)
+
+  const { refresh } = list
+  useEffect(() => {
+    const t = setTimeout(refresh, refreshDelay)
+    return () => clearTimeout(t)
+  }, [current, refresh])
 
   const latest = Math.max(list.versions[0]?.seq ?? 0, playback.seq)
   useEffect(() => setTarget(playback.seq), [playback.seq])
@@ -155,17 +165,17 @@ export function HistoryPanel({ roomId, ownerToken, text, language, isDark, mayRe
           {list.error && <p className="p-3 text-sm text-red-600 dark:text-red-400">{list.error}</p>}
           <ol className="flex flex-col" data-testid="versions">
             {list.versions.map((v) => (
-              <VersionItem key={v.seq} version={v} now={now} selected={shown?.kind === 'version' && shown.seq === v.seq} onSelect={() => select(v)} />
+              <VersionItem key={v.firstSeq} version={v} now={now} selected={shown?.kind === 'version' && shown.seq === v.seq} onSelect={() => select(v)} />
             ))}
           </ol>
           {!list.loading && !list.error && list.versions.length === 0 && <p className="p-3 text-sm text-slate-500">No edits yet.</p>}
-          {list.loading && (
+          {list.loading && list.versions.length === 0 && (
             <p className="flex items-center gap-2 p-3 text-sm text-slate-500">
               <Loader2 className="animate-spin" size={14} /> Loading…
             </p>
           )}
-          {list.more && !list.loading && (
-            <button type="button" className="w-full p-2 text-sm text-indigo-600 hover:underline dark:text-indigo-400" onClick={list.loadMore} data-testid="load-more">
+          {list.more && (
+            <button type="button" className="w-full p-2 text-sm text-indigo-600 hover:underline disabled:opacity-60 dark:text-indigo-400" disabled={list.loading} onClick={list.loadMore} data-testid="load-more">
               Load older versions
             </button>
           )}

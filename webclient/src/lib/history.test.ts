@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { changeSize, mergePages, nextBefore, relativeTime, type Version } from './history'
+import { changeSize, mergePages, nextBefore, relativeTime, withNewest, type Version } from './history'
 
 const v = (seq: number, firstSeq: number): Version => ({ seq, firstSeq, from: '', to: '', authors: ['Ada'], added: 1, removed: 0 })
 
@@ -42,4 +42,19 @@ it('nextBefore pages on from the last version, until a short page or the start',
 
 it('mergePages leaves out versions already listed', () => {
   expect(mergePages([v(40, 31), v(30, 11)], [v(30, 11), v(10, 1)]).map((x) => x.seq)).toEqual([40, 30, 10])
+})
+
+it('mergePages knows the version being written by its first entry', () => {
+  expect(mergePages([v(45, 31)], [v(40, 31), v(30, 11)]).map((x) => x.seq)).toEqual([45, 30])
+})
+
+it('withNewest replaces the newest versions and keeps the older pages', () => {
+  const listed = [v(40, 31), v(30, 11), v(10, 1)]
+  const cases: { page: Version[]; want: number[] }[] = [
+    { page: [v(50, 41), v(40, 31)], want: [50, 40, 30, 10] },
+    { page: [v(45, 31), v(30, 11)], want: [45, 30, 10] },
+    { page: [v(60, 51)], want: [60, 40, 30, 10] },
+    { page: [], want: [40, 30, 10] },
+  ]
+  for (const c of cases) expect(withNewest(listed, c.page).map((x) => x.seq)).toEqual(c.want)
 })

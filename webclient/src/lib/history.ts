@@ -36,10 +36,19 @@ export function nextBefore(versions: readonly Version[], lastPageLength: number,
 }
 
 // mergePages returns older appended to versions, without any version already listed (the
-// version being written may have been stored between two pages).
+// version being written may have been stored between two pages). A version is known by its
+// first entry: the one being written keeps its first entry as it grows.
 export function mergePages(versions: readonly Version[], older: readonly Version[]): Version[] {
-  const seen = new Set(versions.map((v) => v.seq))
-  return [...versions, ...older.filter((v) => !seen.has(v.seq))]
+  const seen = new Set(versions.map((v) => v.firstSeq))
+  return [...versions, ...older.filter((v) => !seen.has(v.firstSeq))]
+}
+
+// withNewest returns listed with its newest versions replaced by a fresh first page: the page,
+// then the versions listed that are older than all of it (those of older pages loaded before).
+export function withNewest(listed: readonly Version[], page: readonly Version[]): Version[] {
+  const last = page[page.length - 1]
+  if (!last) return [...listed]
+  return [...page, ...listed.filter((v) => v.firstSeq < last.firstSeq)]
 }
 
 const units: [limit: number, size: number, name: string][] = [
