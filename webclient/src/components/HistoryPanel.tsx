@@ -145,6 +145,11 @@ export function HistoryPanel({ roomId, ownerToken, text, language, isDark, mayRe
     return { text: version.code, marks: sideRows(diff, 'newer').map((r) => r.mark) }
   }, [version, diff, changesOnly])
   const playbackContent = useMemo<Content | null>(() => (playback.doc ? { ytext: playback.doc.getText('code') } : null), [playback.doc])
+  // The replayed document's language as of the seek; the room's when it names none.
+  const playbackLanguage = useMemo(() => {
+    const l = playback.doc?.getMap<unknown>('meta').get('language')
+    return typeof l === 'string' && l ? l : language
+  }, [playback.doc, language])
 
   const selected = shown?.kind === 'version' ? list.versions.find((v) => v.seq === shown.seq) : undefined
   const versionShown = shown?.kind === 'version' && version?.seq === shown.seq
@@ -233,7 +238,7 @@ export function HistoryPanel({ roomId, ownerToken, text, language, isDark, mayRe
           {error && <p className="px-3 py-2 text-sm text-red-600 dark:text-red-400">{error}</p>}
           <div className="min-h-0 flex-1" data-testid="version-view" data-kind={shown?.kind ?? 'none'} data-seq={shown?.kind === 'version' ? shown.seq : playback.seq}>
             {shown?.kind === 'version' && versionShown && versionContent && <CodeView content={versionContent} language={version.language} isDark={isDark} testId="version-code" />}
-            {shown?.kind === 'playback' && playbackContent && <CodeView content={playbackContent} language={language} isDark={isDark} testId="playback-code" />}
+            {shown?.kind === 'playback' && playbackContent && <CodeView content={playbackContent} language={playbackLanguage} isDark={isDark} testId="playback-code" />}
             {shown === null && <p className="p-4 text-sm text-slate-500">Pick a version to see it, or play the editing back.</p>}
             {shown?.kind === 'version' && !versionShown && !error && (
               <p className="flex items-center gap-2 p-4 text-sm text-slate-500">
