@@ -5,7 +5,7 @@ import { getTextAt, restoreVersion } from '../lib/api'
 import { download } from '../lib/download'
 import { authorsOf, changeSize, exactTime, relativeTime, type TextAt, type Version } from '../lib/history'
 import { downloadName } from '../lib/languages'
-import { lineDiff, sideRows, textOf } from '../lib/lineDiff'
+import { lineDiff, sideRows, textOf, type LineDiff } from '../lib/lineDiff'
 import { speeds, type Speed } from '../lib/playback'
 import { usePlayback, useVersions } from '../useHistory'
 import { CodeView, type Content } from './CodeView'
@@ -66,7 +66,7 @@ export function HistoryPanel({ roomId, ownerToken, text, language, isDark, mayRe
   const now = useNow()
   const [shown, setShown] = useState<Shown>(null)
   const [version, setVersion] = useState<TextAt | null>(null)
-  const [changesOnly, setChangesOnly] = useState(false)
+  const [showChanges, setShowChanges] = useState(false)
   const [confirming, setConfirming] = useState(false)
   const [note, setNote] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -113,6 +113,7 @@ export function HistoryPanel({ roomId, ownerToken, text, language, isDark, mayRe
 
   const togglePlay = async () => {
     if (playback.playing) return player.pause()
+    if (seekTimer.current !== null) clearTimeout(seekTimer.current)
     setShown({ kind: 'playback' })
     // Play from the slider; from the start when it is at the end.
     const from = target >= latest ? 0 : target
@@ -141,9 +142,9 @@ export function HistoryPanel({ roomId, ownerToken, text, language, isDark, mayRe
   const diff = useMemo(() => (version ? lineDiff(current, version.code) : null), [current, version])
   const versionContent = useMemo<Content | null>(() => {
     if (!version || !diff) return null
-    if (changesOnly) return { text: textOf(diff.rows), marks: diff.rows.map((r) => r.mark) }
+    if (showChanges) return { text: textOf(diff.rows), marks: diff.rows.map((r) => r.mark) }
     return { text: version.code, marks: sideRows(diff, 'newer').map((r) => r.mark) }
-  }, [version, diff, changesOnly])
+  }, [version, diff, showChanges])
   const playbackContent = useMemo<Content | null>(() => (playback.doc ? { ytext: playback.doc.getText('code') } : null), [playback.doc])
   // The replayed document's language as of the seek; the room's when it names none.
   const playbackLanguage = useMemo(() => {
@@ -186,53 +187,20 @@ export function HistoryPanel({ roomId, ownerToken, text, language, isDark, mayRe
           )}
         </div>
         <section className="flex min-h-0 min-w-0 flex-1 flex-col">
-          <div className="flex items-center gap-2 border-b border-slate-200 px-3 py-2 dark:border-slate-800">
-            <button type="button" className="icon-btn !h-8 !w-8" onClick={togglePlay} aria-label={playback.playing ? 'Pause' : 'Play'} title={playback.playing ? 'Pause' : 'Play back the editing'} data-testid="play" data-playing={playback.playing}>
-              {playback.playing ? <Pause size={16} /> : <Play size={16} />}
-            </button>
-            <input
-              type="range"
-              className="min-w-0 flex-1 accent-indigo-600"
-              min={0}
-              max={latest}
-              value={Math.min(target, latest)}
-              onChange={(e) => slide(Number(e.currentTarget.value))}
-              aria-label="Position in the history"
-              data-testid="playback-slider"
-            />
-            <select className="rounded-md border border-slate-300 bg-white px-1 py-1 text-xs dark:border-slate-700 dark:bg-slate-900" value={speed} onChange={(e) => changeSpeed(Number(e.currentTarget.value) as Speed)} aria-label="Playback speed" data-testid="speed">
-              {speeds.map((s) => (
-                <option key={s} value={s}>{s}×</option>
-              ))}
-            </select>
-            <span className="w-16 text-right font-mono text-xs text-slate-500" data-testid="playback-seq">#{target}</span>
-          </div>
+          <PlaybackBar playing={playback.playing} target={target} latest={latest} speed={speed} onToggle={togglePlay} onSlide={slide} onSpeed={changeSpeed} />
           {playback.error && shown?.kind === 'playback' && <p className="px-3 py-2 text-sm text-red-600 dark:text-red-400">Playback: {playback.error}</p>}
           {shown?.kind === 'version' && (
-            <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 px-3 py-2 text-sm dark:border-slate-800">
-              <button type="button" className="btn-secondary !px-2 !py-1 !text-xs" onClick={() => setChangesOnly((c) => !c)} aria-pressed={changesOnly} data-testid="toggle-changes" title={changesOnly ? 'Show the version’s text' : 'Show the changes from now to this version'}>
-                {changesOnly ? <FileText size={14} /> : <GitCompare size={14} />}
-                {changesOnly ? 'Text' : 'Changes'}
-              </button>
-              {diff && <span className="text-xs text-slate-500" title="Lines restoring it would bring back and take out">vs now: +{diff.added} −{diff.removed} lines</span>}
-              <div className="ml-auto flex items-center gap-2">
-                <button type="button" className="btn-secondary !px-2 !py-1 !text-xs" disabled={!versionShown} onClick={() => version && download(downloadName(roomId, version.language, `-v${version.seq}`), version.code)} data-testid="download-version">
-                  <Download size={14} /> Download
-                </button>
-                {mayRestore && !confirming && (
-                  <button type="button" className="btn-secondary !px-2 !py-1 !text-xs" disabled={!versionShown} onClick={() => setConfirming(true)} data-testid="restore">
-                    <RotateCcw size={14} /> Restore
-                  </button>
-                )}
-                {confirming && (
-                  <>
-                    <span className="text-xs">Replace everyone’s code with it?</span>
-                    <button type="button" className="btn-primary !px-2 !py-1 !text-xs" onClick={restore} data-testid="confirm-restore">Restore</button>
-                    <button type="button" className="btn-secondary !px-2 !py-1 !text-xs" onClick={() => setConfirming(false)}>Cancel</button>
-                  </>
-                )}
-              </div>
-            </div>
+            <VersionActions
+              ready={versionShown}
+              showChanges={showChanges}
+              onToggleChanges={() => setShowChanges((c) => !c)}
+              diff={diff}
+              onDownload={() => version && download(downloadName(roomId, version.language, `-v${version.seq}`), version.code)}
+              mayRestore={mayRestore}
+              confirming={confirming}
+              onConfirming={setConfirming}
+              onRestore={restore}
+            />
           )}
           {note && <p className="px-3 py-2 text-sm text-green-700 dark:text-green-400" data-testid="restore-note">{note}</p>}
           {error && <p className="px-3 py-2 text-sm text-red-600 dark:text-red-400">{error}</p>}
@@ -280,5 +248,82 @@ function VersionItem({ version: v, now, selected, onSelect }: { version: Version
         )}
       </button>
     </li>
+  )
+}
+
+// PlaybackBar is the playback's controls: play or pause, the slider over the room's entries
+// (0 is the room as created), and the speed.
+function PlaybackBar({ playing, target, latest, speed, onToggle, onSlide, onSpeed }: {
+  playing: boolean
+  target: number
+  latest: number
+  speed: Speed
+  onToggle: () => void
+  onSlide: (seq: number) => void
+  onSpeed: (speed: Speed) => void
+}) {
+  return (
+    <div className="flex items-center gap-2 border-b border-slate-200 px-3 py-2 dark:border-slate-800">
+      <button type="button" className="icon-btn !h-8 !w-8" onClick={onToggle} aria-label={playing ? 'Pause' : 'Play'} title={playing ? 'Pause' : 'Play back the editing'} data-testid="play" data-playing={playing}>
+        {playing ? <Pause size={16} /> : <Play size={16} />}
+      </button>
+      <input
+        type="range"
+        className="min-w-0 flex-1 accent-indigo-600"
+        min={0}
+        max={latest}
+        value={Math.min(target, latest)}
+        onChange={(e) => onSlide(Number(e.currentTarget.value))}
+        aria-label="Position in the history"
+        data-testid="playback-slider"
+      />
+      <select className="rounded-md border border-slate-300 bg-white px-1 py-1 text-xs dark:border-slate-700 dark:bg-slate-900" value={speed} onChange={(e) => onSpeed(Number(e.currentTarget.value) as Speed)} aria-label="Playback speed" data-testid="speed">
+        {speeds.map((s) => (
+          <option key={s} value={s}>{s}×</option>
+        ))}
+      </select>
+      <span className="w-16 text-right font-mono text-xs text-slate-500" data-testid="playback-seq">#{target}</span>
+    </div>
+  )
+}
+
+// VersionActions is the toolbar of a version shown: its text or its changes, their size, and
+// Download and Restore, which asks first.
+function VersionActions({ ready, showChanges, onToggleChanges, diff, onDownload, mayRestore, confirming, onConfirming, onRestore }: {
+  ready: boolean
+  showChanges: boolean
+  onToggleChanges: () => void
+  diff: LineDiff | null
+  onDownload: () => void
+  mayRestore: boolean
+  confirming: boolean
+  onConfirming: (confirming: boolean) => void
+  onRestore: () => void
+}) {
+  return (
+    <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 px-3 py-2 text-sm dark:border-slate-800">
+      <button type="button" className="btn-secondary !px-2 !py-1 !text-xs" onClick={onToggleChanges} aria-pressed={showChanges} data-testid="toggle-changes" title={showChanges ? 'Show the version’s text' : 'Show the changes from now to this version'}>
+        {showChanges ? <FileText size={14} /> : <GitCompare size={14} />}
+        {showChanges ? 'Text' : 'Changes'}
+      </button>
+      {diff && <span className="text-xs text-slate-500" title="Lines restoring it would bring back and take out">vs now: +{diff.added} −{diff.removed} lines</span>}
+      <div className="ml-auto flex items-center gap-2">
+        <button type="button" className="btn-secondary !px-2 !py-1 !text-xs" disabled={!ready} onClick={onDownload} data-testid="download-version">
+          <Download size={14} /> Download
+        </button>
+        {mayRestore && !confirming && (
+          <button type="button" className="btn-secondary !px-2 !py-1 !text-xs" disabled={!ready} onClick={() => onConfirming(true)} data-testid="restore">
+            <RotateCcw size={14} /> Restore
+          </button>
+        )}
+        {confirming && (
+          <>
+            <span className="text-xs">Replace everyone’s code with it?</span>
+            <button type="button" className="btn-primary !px-2 !py-1 !text-xs" onClick={onRestore} data-testid="confirm-restore">Restore</button>
+            <button type="button" className="btn-secondary !px-2 !py-1 !text-xs" onClick={() => onConfirming(false)}>Cancel</button>
+          </>
+        )}
+      </div>
+    </div>
   )
 }
