@@ -1,8 +1,9 @@
 import { useState, type ReactNode } from 'react'
-import { Download, Share2 } from 'lucide-react'
+import { Download, History, Share2 } from 'lucide-react'
 import { setRoomLanguage, type RoomInfo } from '../lib/api'
 import { mayEdit } from '../lib/access'
 import { cleanName, randomName } from '../lib/identity'
+import { download } from '../lib/download'
 import { downloadName } from '../lib/languages'
 import { prefs } from '../lib/prefs'
 import { useOwner } from '../useOwner'
@@ -10,6 +11,7 @@ import { useRoomSession, type EndReason } from '../useRoomSession'
 import { AccessBadge } from './AccessBadge'
 import { ConnectionBadge } from './ConnectionBadge'
 import { Editor } from './Editor'
+import { HistoryPanel } from './HistoryPanel'
 import { LanguageSelect } from './LanguageSelect'
 import { Logo } from './Logo'
 import { NameEditor } from './NameEditor'
@@ -32,8 +34,12 @@ export function Room({ room, isDark, themeToggle, ended }: { room: RoomInfo; isD
   const { language, setLanguage, locked } = session
   const owner = useOwner(room.roomId, room.role)
   const [sharing, setSharing] = useState(false)
+  const [history, setHistory] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const editable = mayEdit(room.role, locked)
+  // The history is for editors and the owner, who may be on a view link.
+  const historyToken = owner?.links ? owner.token : null
+  const mayReadHistory = room.role === 'editor' || historyToken !== null
 
   // The owner's own calls close this page's connection on their way elsewhere.
   if (session.ended && !owner?.leaving) return ended(session.ended)
@@ -57,14 +63,8 @@ export function Room({ room, isDark, themeToggle, ended }: { room: RoomInfo; isD
     setName(clean)
   }
 
-  const download = () => {
-    if (!session.session) return
-    const blob = new Blob([session.session.text.toString()], { type: 'text/plain;charset=utf-8' })
-    const a = document.createElement('a')
-    a.href = URL.createObjectURL(blob)
-    a.download = downloadName(room.roomId, language)
-    a.click()
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000)
+  const downloadCode = () => {
+    if (session.session) download(downloadName(room.roomId, language), session.session.text.toString())
   }
 
   return (
@@ -87,7 +87,13 @@ export function Room({ room, isDark, themeToggle, ended }: { room: RoomInfo; isD
             <Share2 size={16} />
             <span className="hidden sm:inline">Share</span>
           </button>
-          <button type="button" className="icon-btn" onClick={download} title="Download code" aria-label="Download code">
+          {mayReadHistory && (
+            <button type="button" className="btn-secondary !px-2.5 !py-1.5" onClick={() => setHistory((h) => !h)} title="The room's history" aria-pressed={history} data-testid="history-button">
+              <History size={16} />
+              <span className="hidden sm:inline">History</span>
+            </button>
+          )}
+          <button type="button" className="icon-btn" onClick={downloadCode} title="Download code" aria-label="Download code">
             <Download size={18} />
           </button>
           {themeToggle}
@@ -98,6 +104,17 @@ export function Room({ room, isDark, themeToggle, ended }: { room: RoomInfo; isD
         <main className="min-h-0 flex-1">
           {session.session && <Editor session={session.session} language={language} isDark={isDark} editable={editable} />}
         </main>
+        {history && mayReadHistory && session.session && (
+          <HistoryPanel
+            roomId={room.roomId}
+            ownerToken={historyToken}
+            text={session.session.text}
+            language={language}
+            isDark={isDark}
+            mayRestore={!locked}
+            onClose={() => setHistory(false)}
+          />
+        )}
         <aside className="flex shrink-0 flex-col gap-4 border-t border-slate-200 p-3 md:w-64 md:border-t-0 md:border-l md:p-4 dark:border-slate-800">
           <NameEditor name={name} onRename={rename} />
           <Participants participants={session.participants} />

@@ -1,5 +1,7 @@
 // api talks to the pairpad REST API (DESIGN.md section 2).
 import type { Role } from './access'
+import type { TextAt, Version } from './history'
+import type { PlaybackPage } from './playback'
 
 // RoomInfo is a room as GET /rooms/{id} answers it. roomId is the id asked with (the edit or
 // the view link) and role what that link allows. viewId is given to editors only; ownerToken
@@ -104,6 +106,38 @@ export function setRoomLocked(roomId: string, token: string, locked: boolean): P
 
 export async function deleteRoom(roomId: string, token: string): Promise<void> {
   await send(roomPath(roomId), { method: 'DELETE', headers: asOwner(token) })
+}
+
+// The history calls are an editor's (the page's own link) or the owner's: ownerToken, when
+// this browser holds one, lets the owner read the history through any of the room's links.
+
+function historyAuth(ownerToken: string | null): Record<string, string> {
+  return ownerToken ? asOwner(ownerToken) : {}
+}
+
+// getHistory returns a page of the room's versions, newest first: those before entry before
+// (0 for the newest), at most limit.
+export function getHistory(roomId: string, ownerToken: string | null, before: number, limit: number): Promise<Version[]> {
+  const q = new URLSearchParams({ limit: String(limit) })
+  if (before > 0) q.set('before', String(before))
+  return call<Version[]>(`${roomPath(roomId)}/history?${q}`, { headers: historyAuth(ownerToken) })
+}
+
+// getTextAt returns the room's code and language right after entry seq.
+export function getTextAt(roomId: string, ownerToken: string | null, seq: number): Promise<TextAt> {
+  return call<TextAt>(`${roomPath(roomId)}/history/${seq}`, { headers: historyAuth(ownerToken) })
+}
+
+// restoreVersion makes the room's code the text right after entry seq, as a new edit on top;
+// it returns that edit's seq. A locked room refuses it (403).
+export async function restoreVersion(roomId: string, ownerToken: string | null, seq: number): Promise<number> {
+  const r = await call<{ seq: number }>(`${roomPath(roomId)}/restore`, { method: 'POST', headers: historyAuth(ownerToken), body: JSON.stringify({ seq }) })
+  return r.seq
+}
+
+// getPlayback returns the document right after entry seq and at most limit entries after it.
+export function getPlayback(roomId: string, ownerToken: string | null, seq: number, limit: number, signal?: AbortSignal): Promise<PlaybackPage> {
+  return call<PlaybackPage>(`${roomPath(roomId)}/history/${seq}/updates?limit=${limit}`, { headers: historyAuth(ownerToken), signal })
 }
 
 interface AutocompleteAnswer {

@@ -29,5 +29,6 @@ describe('downloadName', () => {
   it('sanitises odd ids', () => {
     expect(downloadName('../a b', 'rust')).toBe('pairpad-a-b.rs')
     expect(downloadName('///', 'json')).toBe('pairpad-code.json')
+    expect(downloadName('abc-123', 'go', '-v12')).toBe('pairpad-abc-123-v12.go')
   })
 })

@@ -10,8 +10,9 @@ export function languageInfo(id: string): LanguageInfo {
   return languages.find((l) => l.id === id) ?? languages[languages.length - 1]
 }
 
-// downloadName returns the file name to save a room's code under.
-export function downloadName(roomId: string, languageId: string): string {
+// downloadName returns the file name to save a room's code under; suffix (as "-v12") tells a
+// version from the current code.
+export function downloadName(roomId: string, languageId: string, suffix = ''): string {
   const safe = roomId.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'code'
-  return `pairpad-${safe.slice(0, 40)}${languageInfo(languageId).extension}`
+  return `pairpad-${safe.slice(0, 40)}${suffix}${languageInfo(languageId).extension}`
 }
