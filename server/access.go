@@ -133,20 +133,21 @@ func (s *Server) rotateLink(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
 		return err
 	}
+	if req.Role != "editor" && req.Role != "viewer" {
+		return httpapi.Validation(`"role" must be "editor" or "viewer"`)
+	}
 	id, err := newRoomID()
 	if err != nil {
 		return httpapi.Internal(err)
 	}
-	a := g.room.Access
-	switch req.Role {
-	case "editor":
-		a.EditID = id
-	case "viewer":
-		a.ViewID = id
-	default:
-		return httpapi.Validation(`"role" must be "editor" or "viewer"`)
-	}
-	if err := s.rooms.setAccess(r.Context(), g.room.ID, a); err != nil {
+	a, err := s.rooms.changeAccess(r.Context(), g.room.ID, func(a *store.Access) {
+		if req.Role == "editor" {
+			a.EditID = id
+		} else {
+			a.ViewID = id
+		}
+	})
+	if err != nil {
 		return storeError(err)
 	}
 	s.log.Info().Str("room", g.room.ID).Str("role", req.Role).Msg("link rotated")
@@ -159,10 +160,11 @@ func (s *Server) setLocked(r *http.Request, g grant, locked bool) (grant, error)
 	if err := checkOwner(r, g.room); err != nil {
 		return g, err
 	}
-	g.room.Access.Locked = locked
-	if err := s.rooms.setAccess(r.Context(), g.room.ID, g.room.Access); err != nil {
+	a, err := s.rooms.changeAccess(r.Context(), g.room.ID, func(a *store.Access) { a.Locked = locked })
+	if err != nil {
 		return g, storeError(err)
 	}
+	g.room.Access = a
 	s.log.Info().Str("room", g.room.ID).Bool("locked", locked).Msg("room locked")
 	return g, nil
 }
@@ -190,24 +192,33 @@ func roomLinks(a store.Access) []string {
 	return []string{a.EditID, a.ViewID}
 }
 
-// setAccess stores room id's access and hands it to the room if it is live: sockets whose link
-// was replaced are closed, and a lock takes effect at once. A room that loads meanwhile reads
-// the new access from the store.
-func (m *rooms) setAccess(ctx context.Context, id string, a store.Access) error {
+// changeAccess changes room id's access with change, stores it and hands it to the room if it is
+// live: sockets whose link was replaced are closed, and a lock takes effect at once. A room that
+// loads meanwhile reads the new access from the store. Changes are made one at a time, each on
+// the access as stored, so that two (a lock and a rotation) never undo each other.
+func (m *rooms) changeAccess(ctx context.Context, id string, change func(a *store.Access)) (store.Access, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
 	defer cancel()
+	m.accessMu.Lock()
+	defer m.accessMu.Unlock()
+	rm, err := m.store.Room(ctx, id)
+	if err != nil {
+		return store.Access{}, err
+	}
+	a := rm.Access
+	change(&a)
 	if err := m.store.SetAccess(ctx, id, a); err != nil {
-		return err
+		return store.Access{}, err
 	}
 	m.mu.Lock()
 	r := m.live[id]
 	m.mu.Unlock()
 	if r == nil {
-		return nil
+		return a, nil
 	}
-	err := r.post(ctx, envelope{input: room.Access{Links: roomLinks(a), Locked: a.Locked, At: time.Now()}})
+	err = r.post(ctx, envelope{input: room.Access{Links: roomLinks(a), Locked: a.Locked, At: time.Now()}})
 	if err == errRoomClosed {
-		return nil // it stopped: the next instance loads the new access
+		return a, nil // it stopped: the next instance loads the new access
 	}
-	return err
+	return a, err
 }

@@ -47,15 +47,18 @@ func versionOf(v store.Version) versionResponse {
 // formatMillis formats t in RFC 3339 with milliseconds, in UTC.
 func formatMillis(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
 
-// historyReader resolves the request's room for someone who may read its history: an editor,
-// or its owner (a viewer's link with the owner's token).
+// historyReader resolves the request's room for someone who may read its history and restore
+// it: an editor, or its owner (with any link and the owner's token), who restores as an editor.
 func (s *Server) historyReader(r *http.Request) (grant, error) {
 	g, err := s.resolve(r.Context(), r.PathValue("roomId"))
 	if err != nil {
 		return grant{}, storeError(err)
 	}
-	if g.role != room.Editor && checkOwner(r, g.room) != nil {
-		return grant{}, httpapi.Forbidden("a room's history is for its editors")
+	if g.role != room.Editor {
+		if checkOwner(r, g.room) != nil {
+			return grant{}, httpapi.Forbidden("a room's history is for its editors")
+		}
+		g.role = room.Editor
 	}
 	return g, nil
 }
@@ -92,16 +95,18 @@ func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) error {
 		return httpapi.Validation(`"limit" must be at least 1`)
 	}
 	var versions []versionResponse
-	reply, err := s.rooms.query(r.Context(), g.room.ID, "", g.role, true)
+	reply, err := s.rooms.query(r.Context(), g, "", true)
 	if err != nil {
-		return storeError(err)
+		return roomError(g, err)
 	}
 	if open := reply.Open; open != nil && (before == 0 || open.ToSeq < before) {
 		versions = append(versions, versionOf(storeVersion(*open)))
 	}
-	stored, err := s.opts.Store.Versions(r.Context(), g.room.ID, before, int(limit)-len(versions))
-	if err != nil {
-		return storeError(err)
+	var stored []store.Version
+	if left := int(limit) - len(versions); left > 0 {
+		if stored, err = s.opts.Store.Versions(r.Context(), g.room.ID, before, left); err != nil {
+			return storeError(err)
+		}
 	}
 	for _, v := range stored {
 		if len(versions) > 0 && v.FromSeq >= versions[0].First {
@@ -252,12 +257,15 @@ func (s *Server) restoreRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	seq, err := s.rooms.restore(r.Context(), g.room.ID, t.Code, *req.Seq, g.role)
-	if errors.Is(err, room.ErrReadOnly) {
-		return readOnly(g)
-	}
-	if err != nil {
-		return storeError(err)
+	seq, err := s.rooms.restore(r.Context(), g, t.Code, *req.Seq)
+	switch {
+	case errors.Is(err, room.ErrRoomFull):
+		return &httpapi.Error{Status: http.StatusRequestEntityTooLarge, Code: httpapi.CodePayloadTooLarge,
+			Detail: "the restored code would pass the room's size limit (MAX_ROOM_BYTES)"}
+	case errors.Is(err, room.ErrTooManyRestores):
+		return httpapi.RateLimited("the room takes a restore a second, in bursts of five", time.Second)
+	case err != nil:
+		return roomError(g, err)
 	}
 	s.log.Info().Str("room", g.room.ID).Uint64("seq", *req.Seq).Uint64("restore_seq", seq).Msg("restored")
 	httpapi.WriteJSON(w, http.StatusOK, map[string]uint64{"seq": seq})
@@ -273,8 +281,8 @@ func storeVersion(v room.Version) store.Version {
 // playbackPage bounds the entries one GET /rooms/{roomId}/history/{seq}/updates returns;
 // playbackDefault is the default.
 const (
-	playbackDefault = 1000
-	playbackPage    = 5000
+	playbackDefault = 500
+	playbackPage    = 1000
 )
 
 // playbackEntry is one entry of the op log, for a client to replay with Yjs.

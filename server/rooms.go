@@ -91,6 +91,9 @@ type rooms struct {
 	// deleting holds the rooms deleteIdle is deleting from the store, each with a channel
 	// closed once it is over; acquire waits for it.
 	deleting map[string]chan struct{}
+	// accessMu makes owners' changes of rooms' access one at a time (changeAccess). With
+	// several servers on one store, the store would have to (issue 14).
+	accessMu sync.Mutex
 }
 
 func newRooms(st store.Store, log zerolog.Logger, opts RoomOptions, m *metrics) *rooms {
@@ -322,17 +325,17 @@ func (m *rooms) count() int {
 	return len(m.live)
 }
 
-// query asks room id (loading it if needed) for its code and language, once everything it
+// query asks g's room (loading it if needed) for its code and language, once everything it
 // accepted before is durable, after setting its language first if language is not empty and
 // role may (else room.ErrReadOnly); with history, also for the version being written.
-func (m *rooms) query(ctx context.Context, id, language string, role room.Role, history bool) (room.Reply, error) {
-	return m.ask(ctx, id, room.Query{Language: language, Role: role, History: history, At: time.Now()})
+func (m *rooms) query(ctx context.Context, g grant, language string, history bool) (room.Reply, error) {
+	return m.ask(ctx, g.room.ID, room.Query{Language: language, Role: g.role, Link: g.link, History: history, At: time.Now()})
 }
 
-// restore asks room id to make its code code, the text of entry seq (room.Restore), and
+// restore asks g's room to make its code code, the text of entry seq (room.Restore), and
 // returns the seq of that edit.
-func (m *rooms) restore(ctx context.Context, id, code string, seq uint64, role room.Role) (uint64, error) {
-	reply, err := m.ask(ctx, id, room.Restore{Code: code, Seq: seq, Role: role, At: time.Now()})
+func (m *rooms) restore(ctx context.Context, g grant, code string, seq uint64) (uint64, error) {
+	reply, err := m.ask(ctx, g.room.ID, room.Restore{Code: code, Seq: seq, Role: g.role, Link: g.link, At: time.Now()})
 	return reply.Seq, err
 }
 

@@ -366,12 +366,9 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 // the "language" key, with any value), reports language.Default. Its roomId is the id g named:
 // a viewer never learns the edit link.
 func (s *Server) roomState(ctx context.Context, g grant, setLanguage string) (roomResponse, error) {
-	reply, err := s.rooms.query(ctx, g.room.ID, setLanguage, g.role, false)
-	if errors.Is(err, room.ErrReadOnly) {
-		return roomResponse{}, readOnly(g)
-	}
+	reply, err := s.rooms.query(ctx, g, setLanguage, false)
 	if err != nil {
-		return roomResponse{}, storeError(err)
+		return roomResponse{}, roomError(g, err)
 	}
 	resp := roomResponse{RoomID: g.link, Code: reply.Code, Language: language.Default, CreatedAt: formatTime(g.room.CreatedAt),
 		Role: g.role.String(), Locked: g.room.Access.Locked}
@@ -382,6 +379,17 @@ func (s *Server) roomState(ctx context.Context, g grant, setLanguage string) (ro
 		resp.Language = lang.ID
 	}
 	return resp, nil
+}
+
+// roomError maps the error of a room's answer to g's request to an API error.
+func roomError(g grant, err error) error {
+	switch {
+	case errors.Is(err, room.ErrReadOnly):
+		return readOnly(g)
+	case errors.Is(err, room.ErrLinkRevoked):
+		return httpapi.NotFound("no room with that id")
+	}
+	return storeError(err)
 }
 
 // readOnly returns the 403 of an edit g's role may not make.

@@ -27,6 +27,12 @@ type Version struct {
 	Restore        uint64 // if not 0, the version restored the code of this seq
 }
 
+// restoreRate and restoreBurst bound a room's restores.
+const (
+	restoreRate  = 1
+	restoreBurst = 5
+)
+
 // Authors of the updates a connection did not send.
 const (
 	AuthorServer    = "server"
@@ -49,14 +55,17 @@ type burst struct {
 }
 
 // Restore makes the code Code, the text of entry Seq, as an edit of the server's on top of the
-// document: what others type meanwhile merges with it as usual. Role must be allowed to edit.
-// The Reply with the same ID carries the restore's seq once it is durable (the current last
-// seq if the code was Code already), or ErrReadOnly.
+// document: what others type meanwhile merges with it as usual. Role must be allowed to edit,
+// the code must fit Options.MaxRoomBytes, and a room takes restoreRate a second (bursts of
+// restoreBurst): each writes a whole text into the log. The Reply with the same ID carries the
+// restore's seq once it is durable (the current last seq if the code was Code already), or
+// ErrReadOnly, ErrLinkRevoked, ErrRoomFull or ErrTooManyRestores.
 type Restore struct {
 	ID   uint64
 	Code string
 	Seq  uint64
 	Role Role
+	Link string // as Query.Link
 	At   time.Time
 }
 
@@ -83,6 +92,9 @@ func (c *conn) noteName(state json.RawMessage) {
 	}
 	if json.Unmarshal(state, &s) != nil || s.User.Name == "" {
 		return
+	}
+	if slices.Contains([]string{AuthorServer, AuthorLegacy, AuthorAnonymous}, s.User.Name) {
+		return // the room's own names: a client taking one stays anonymous
 	}
 	name := s.User.Name
 	for len(name) > MaxAuthorLen {
@@ -187,12 +199,23 @@ func (r *Room) endIdleBurst() {
 // restore carries out a Restore: the open version ends, the code becomes in.Code as the
 // server's edit, and that edit is a version of its own.
 func (r *Room) restore(in Restore) {
-	if !r.mayEdit(in.Role) {
-		r.ready.Replies = append(r.ready.Replies, Reply{ID: in.ID, Err: ErrReadOnly})
+	current := r.codeVersion()
+	var refused error
+	switch {
+	case !r.opens(in.Link):
+		refused = ErrLinkRevoked
+	case !r.mayEdit(in.Role):
+		refused = ErrReadOnly
+	case len(in.Code) > len(current.String()) && !r.fits(len(in.Code)-len(current.String())):
+		refused = ErrRoomFull
+	case !r.restores.take(1, restoreRate, restoreBurst, r.now):
+		refused = ErrTooManyRestores
+	}
+	if refused != nil {
+		r.ready.Replies = append(r.ready.Replies, Reply{ID: in.ID, Err: refused})
 		return
 	}
 	r.endBurst()
-	current := r.codeVersion()
 	var restored *burst
 	if in.Code != current.String() {
 		err := r.transact("", func(tx *crdt.Transaction) error {

@@ -65,7 +65,8 @@ type Query struct {
 	ID       uint64
 	Language string
 	Role     Role
-	History  bool // also answer the version being written (Reply.Open)
+	Link     string // the id it came with: one the room no longer knows gets ErrLinkRevoked
+	History  bool   // also answer the version being written (Reply.Open)
 	At       time.Time
 }
 

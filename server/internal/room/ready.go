@@ -89,8 +89,17 @@ type Reply struct {
 // ErrStopped answers the queries of a room that stopped before it could answer them.
 var ErrStopped = errors.New("room: stopped")
 
-// ErrReadOnly answers a query that sets the language for a role that may not edit the room.
-var ErrReadOnly = errors.New("room: read only")
+// Errors of a Query or a Restore the room refused.
+var (
+	// ErrReadOnly: the role may not edit the room (to set its language, to restore).
+	ErrReadOnly = errors.New("room: read only")
+	// ErrLinkRevoked: the link it came with was replaced meanwhile.
+	ErrLinkRevoked = errors.New("room: link revoked")
+	// ErrRoomFull: the restored code would not fit Options.MaxRoomBytes.
+	ErrRoomFull = errRoomFull
+	// ErrTooManyRestores: the room took as many restores as it may for now.
+	ErrTooManyRestores = errors.New("room: too many restores")
+)
 
 // Update is an accepted update to append to the op log.
 type Update struct {

@@ -188,8 +188,10 @@ type Room struct {
 	snapshotBytes, snapshotWanted int
 	finalSnapshot                 bool // the snapshot of a stopping room was handed out
 
-	// burst is the version being written (history.go); nil between versions.
-	burst *burst
+	// burst is the version being written (history.go); nil between versions; restores is the
+	// room's bucket of restores.
+	burst    *burst
+	restores bucket
 
 	// links are the ids that open the room (nil: any), locked makes every connection a viewer
 	// (Access); lockClock is the clock of the awareness state that tells everyone (announceLock).
@@ -771,6 +773,10 @@ func (r *Room) tick() {
 }
 
 func (r *Room) query(q Query) {
+	if !r.opens(q.Link) {
+		r.ready.Replies = append(r.ready.Replies, Reply{ID: q.ID, Err: ErrLinkRevoked})
+		return
+	}
 	if q.Language != "" && !r.mayEdit(q.Role) {
 		r.ready.Replies = append(r.ready.Replies, Reply{ID: q.ID, Err: ErrReadOnly})
 		return
@@ -871,8 +877,10 @@ func (r *Room) setAccess(a Access) {
 // one place where a role is checked (conn.mayEdit and query ask it).
 func (r *Room) mayEdit(role Role) bool { return role == Editor && !r.locked }
 
-// opens reports whether link opens the room.
-func (r *Room) opens(link string) bool { return r.links == nil || slices.Contains(r.links, link) }
+// opens reports whether link opens the room ("" always does: the server's own inputs).
+func (r *Room) opens(link string) bool {
+	return link == "" || r.links == nil || slices.Contains(r.links, link)
+}
 
 // announceLock sets ServerClientID's awareness state to LockState if the room is locked, or
 // removes it, with the next clock, and relays that to everyone.
