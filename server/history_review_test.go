@@ -142,3 +142,23 @@ func TestOwnerRestoresWithViewLink(t *testing.T) {
 		t.Errorf("the owner's restore with the view link = %d %v; want 200", status, got)
 	}
 }
+
+// TestOwnerLocksAndSetsLanguage: an owner's PATCH that locks and sets the language does both
+// (the language first), and one that unlocks and sets it too.
+func TestOwnerLocksAndSetsLanguage(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	r := ts.createOwnedRoom(t)
+	status, got := ts.doAs(t, r.token, "PATCH", "/rooms/"+r.id, `{"locked":true,"language":"go"}`)
+	if status != http.StatusOK || got["locked"] != true || got["language"] != "go" {
+		t.Errorf("lock and set the language = %d %v", status, got)
+	}
+	status, got = ts.doAs(t, r.token, "PATCH", "/rooms/"+r.id, `{"locked":false,"language":"rust"}`)
+	if status != http.StatusOK || got["locked"] != false || got["language"] != "rust" {
+		t.Errorf("unlock and set the language = %d %v", status, got)
+	}
+	status, got = ts.doAs(t, "", "PATCH", "/rooms/"+r.id, `{"locked":true,"language":"c"}`)
+	wantStatus(t, "lock and set the language without the token", status, got, http.StatusUnauthorized, "unauthorized")
+	if _, got := ts.do(t, "GET", "/rooms/"+r.id, ""); got["language"] != "rust" {
+		t.Errorf("a refused PATCH changed the language to %v", got["language"])
+	}
+}

@@ -425,8 +425,15 @@ func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
 		}
 		setLanguage = lang.ID
 	}
+	// An owner who unlocks and sets the language unlocks first; one who locks, locks last.
+	unlock, lock := req.Locked != nil && !*req.Locked, req.Locked != nil && *req.Locked
 	if req.Locked != nil {
-		if g, err = s.setLocked(r, g, *req.Locked); err != nil {
+		if err := checkOwner(r, g.room); err != nil {
+			return err
+		}
+	}
+	if unlock {
+		if g, err = s.setLocked(r, g, false); err != nil {
 			return err
 		}
 	}
@@ -434,6 +441,12 @@ func (s *Server) patchRoom(w http.ResponseWriter, r *http.Request) error {
 	resp, err := s.roomState(r.Context(), g, setLanguage)
 	if err != nil {
 		return err
+	}
+	if lock {
+		if _, err = s.setLocked(r, g, true); err != nil {
+			return err
+		}
+		resp.Locked = true
 	}
 	httpapi.WriteJSON(w, http.StatusOK, resp)
 	return nil
