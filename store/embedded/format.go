@@ -115,24 +115,30 @@ func upgradeFrom1(tx *bolt.Tx) error {
 		if err := b.Delete(keyLanguage); err != nil {
 			return err
 		}
-		log := b.Bucket(bucketLog)
-		// A cursor must not go on after a Put, so read the whole log before writing it.
-		var keys, values [][]byte
-		err := log.ForEach(func(k, v []byte) error {
-			keys = append(keys, bytes.Clone(k))
-			values = append(values, appendEntry7(nil, store.Entry{Update: v}))
-			return nil
+		return rewriteValues(b.Bucket(bucketLog), func(_, v []byte) ([]byte, error) {
+			return appendEntry7(nil, store.Entry{Update: v}), nil
 		})
-		if err != nil {
+	})
+}
+
+// rewriteValues replaces every value of b with what rewrite makes of it. A cursor must not go
+// on after a Put, so it reads them all before it writes any.
+func rewriteValues(b *bolt.Bucket, rewrite func(k, v []byte) ([]byte, error)) error {
+	var keys, values [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		value, err := rewrite(k, v)
+		keys, values = append(keys, bytes.Clone(k)), append(values, value)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i, k := range keys {
+		if err := b.Put(k, values[i]); err != nil {
 			return err
 		}
-		for i, k := range keys {
-			if err := log.Put(k, values[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // upgradeFrom2 moves every room's snapshot (snapshot_seq and snapshot, in the room's bucket
@@ -184,24 +190,15 @@ func upgradeFrom6(tx *bolt.Tx) error {
 // It gives every room a bucket in the new history bucket, and makes every room's snapshot a
 // checkpoint: compaction deleted the entries before it, so the room's history starts there.
 func upgradeFrom7(tx *bolt.Tx) error {
-	journal := tx.Bucket(bucketJournal)
-	// A cursor must not go on after a Put: read everything before writing.
-	var keys, values [][]byte
-	err := journal.ForEach(func(k, v []byte) error {
+	err := rewriteValues(tx.Bucket(bucketJournal), func(k, v []byte) ([]byte, error) {
 		record, err := upgradeRecord7(v)
 		if err != nil {
-			return fmt.Errorf("journal record %x: %w", k, err)
+			return nil, fmt.Errorf("journal record %x: %w", k, err)
 		}
-		keys, values = append(keys, bytes.Clone(k)), append(values, record)
-		return nil
+		return record, nil
 	})
 	if err != nil {
 		return err
-	}
-	for i, k := range keys {
-		if err := journal.Put(k, values[i]); err != nil {
-			return err
-		}
 	}
 	history, err := tx.CreateBucket(bucketHistory)
 	if err != nil {
@@ -210,25 +207,17 @@ func upgradeFrom7(tx *bolt.Tx) error {
 	rooms, snapshots := tx.Bucket(bucketRooms), tx.Bucket(bucketSnapshots)
 	return rooms.ForEachBucket(func(id []byte) error {
 		id = bytes.Clone(id) // Put keeps it until the commit; the memory map may move
-		log := rooms.Bucket(id).Bucket(bucketLog)
-		keys, values = keys[:0], values[:0]
-		err := log.ForEach(func(k, v []byte) error {
+		err := rewriteValues(rooms.Bucket(id).Bucket(bucketLog), func(k, v []byte) ([]byte, error) {
 			if len(v) < 9 || len(v) < 9+int(v[8]) {
-				return fmt.Errorf("%w: room %q: log entry %x is %d bytes, too short", errCorrupt, id, k, len(v))
+				return nil, fmt.Errorf("%w: room %q: log entry %x is %d bytes, too short", errCorrupt, id, k, len(v))
 			}
 			// Layout 7's value is the time, the session's length and bytes, the update: the
 			// author's length, 0, goes after the session.
 			value := append(bytes.Clone(v[:9+int(v[8])]), 0)
-			keys, values = append(keys, bytes.Clone(k)), append(values, append(value, v[9+int(v[8]):]...))
-			return nil
+			return append(value, v[9+int(v[8]):]...), nil
 		})
 		if err != nil {
 			return err
-		}
-		for i, k := range keys {
-			if err := log.Put(k, values[i]); err != nil {
-				return err
-			}
 		}
 		sb := snapshots.Bucket(id)
 		if sb == nil {
