@@ -79,6 +79,10 @@ type Snapshot struct {
 	// return whether the stored snapshot is kept so. The initial state CreateRoom stores (seq
 	// 0) is always a checkpoint, and so is a snapshot TrimHistory keeps as the oldest.
 	Checkpoint bool
+	// Epoch, when not 0, fences Log.Compact with a lease epoch (Leases): the snapshot is
+	// written only while the room's lease has it, and ErrLeaseLost is returned otherwise. A
+	// store without Leases ignores it; reads return 0.
+	Epoch uint64
 }
 
 // Entry is one accepted update in a room's op log. Sequence numbers start at 1 and increase by
@@ -229,6 +233,10 @@ func checkText(what, s string, limit int) error {
 type Batch struct {
 	Room    string
 	Entries []Entry
+	// Epoch, when not 0, fences the batch with a lease epoch (Leases): it is appended only
+	// while the room's lease has it, and fails alone with ErrLeaseLost otherwise. A store
+	// without Leases ignores it.
+	Epoch uint64
 }
 
 // BatchResult is the outcome of one Batch: the seq of its last entry, or why it failed.
