@@ -31,6 +31,12 @@ type metrics struct {
 	// entriesSetAside counts the op log entries rooms could not apply, at every load.
 	entriesSetAside prometheus.Counter
 	roomsExpired    prometheus.Counter
+	// Several nodes: the rooms whose lease this node holds, the sockets it carries to other
+	// nodes, and the leases it renewed and lost.
+	roomsOwned    prometheus.Gauge
+	proxiedConns  prometheus.Gauge
+	leaseRenewals prometheus.Counter
+	leaseLosses   prometheus.Counter
 }
 
 // Store operations, the label of pairpad_store_errors_total.
@@ -41,6 +47,7 @@ const (
 	opOpen    = "open"    // recording that a room was opened, when it loads
 	opVersion = "version" // storing a version of a room's history
 	opExpire  = "expire"  // a sweep of the rooms nobody opened for ROOM_TTL
+	opLease   = "lease"   // renewing the leases of the rooms this node owns
 )
 
 func newMetrics() *metrics {
@@ -81,7 +88,7 @@ func newMetrics() *metrics {
 			Buckets: latency,
 		}),
 		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pairpad_store_errors_total", Help: "Failed store operations, by operation (append, load, compact, open: recording that a room loaded; expire: a sweep of rooms nobody opened for ROOM_TTL).",
+			Name: "pairpad_store_errors_total", Help: "Failed store operations, by operation (append, load, compact, open: recording that a room loaded; expire: a sweep of rooms nobody opened for ROOM_TTL; lease: renewing this node's rooms' leases).",
 		}, []string{"op"}),
 		loadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "pairpad_room_load_seconds", Help: "Time to load a room from the store.", Buckets: latency,
@@ -96,15 +103,27 @@ func newMetrics() *metrics {
 		roomsExpired: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pairpad_rooms_expired_total", Help: "Rooms deleted because nobody opened them for ROOM_TTL.",
 		}),
+		roomsOwned: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pairpad_rooms_owned", Help: "Rooms whose lease this node holds (Postgres only: several nodes share it).",
+		}),
+		proxiedConns: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pairpad_proxied_connections", Help: "Room WebSockets this node carries to the node that owns their room.",
+		}),
+		leaseRenewals: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pairpad_lease_renewals_total", Help: "Rooms' leases this node renewed.",
+		}),
+		leaseLosses: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pairpad_lease_losses_total", Help: "Rooms this node stopped serving because it lost their lease, or could not renew it in time.",
+		}),
 	}
 	m.registry.MustRegister(
 		m.roomsLive, m.connections, m.updatesIn, m.framesOut, m.bytesOut, m.queueOverflows,
 		m.commitSeconds, m.commitRooms, m.commitEntries, m.durableSeconds, m.storeErrors, m.loadSeconds, m.compactSeconds,
-		m.entriesSetAside, m.roomsExpired,
+		m.entriesSetAside, m.roomsExpired, m.roomsOwned, m.proxiedConns, m.leaseRenewals, m.leaseLosses,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	for _, op := range []string{opAppend, opLoad, opCompact, opOpen, opExpire} {
+	for _, op := range []string{opAppend, opLoad, opCompact, opOpen, opExpire, opLease} {
 		m.storeErrors.WithLabelValues(op) // present at zero from the start
 	}
 	m.http = promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -36,6 +38,13 @@ type liveRoom struct {
 	replies   map[uint64]chan<- room.Reply
 	lastQuery uint64
 	timer     *time.Timer
+	// epoch is the room's lease epoch (0 without leases), which fences its writes; set
+	// before loaded is closed.
+	epoch uint64
+	// leaseUntil is when this node stops counting on the lease, by its own clock (Unix ns),
+	// and lost is set once it has: the room then writes nothing more.
+	leaseUntil atomic.Int64
+	lost       atomic.Bool
 	// historyFrom is where boundHistory last trimmed the history (0: it has not); only the
 	// compaction goroutines, one at a time, use it.
 	historyFrom uint64
@@ -73,6 +82,7 @@ func (r *liveRoom) run() {
 	defer r.m.wg.Done()
 	defer r.exit()
 	defer r.m.forget(r)
+	defer r.releaseLease()
 	if !r.load() {
 		return
 	}
@@ -107,8 +117,13 @@ func (r *liveRoom) load() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
 	defer cancel()
 	start := time.Now()
-	// The access is read first: one replaced meanwhile is handed to this instance (setAccess).
-	meta, err := r.m.store.Room(ctx, r.id)
+	// The lease is taken first: nothing this node reads of the room may change but through it.
+	err := r.takeLease(ctx)
+	var meta store.Room
+	if err == nil {
+		// The access is read first: one replaced meanwhile is handed to this instance (setAccess).
+		meta, err = r.m.store.Room(ctx, r.id)
+	}
 	var snap store.Snapshot
 	var entries []store.Entry
 	if err == nil {
@@ -121,12 +136,14 @@ func (r *liveRoom) load() bool {
 		r.core, err = room.New(r.m.opts.core(), st, time.Now())
 	}
 	r.m.metrics.loadSeconds.Observe(since(start))
-	if err != nil && !isNotFound(err) {
+	var away *ownedElsewhere
+	elsewhere := errors.As(err, &away)
+	if err != nil && !isNotFound(err) && !elsewhere {
 		r.m.metrics.storeErrors.WithLabelValues(opLoad).Inc()
 	}
 	if err != nil {
 		r.loadErr = err
-		if !isNotFound(err) {
+		if !isNotFound(err) && !elsewhere {
 			r.log.Error().Err(err).Msg("load room")
 		}
 		return false
@@ -183,6 +200,9 @@ func (r *liveRoom) boundHistory(seq uint64) {
 // putVersion stores a version of the room's history. A failure is not fatal: the entries it
 // sums up are stored, and only the timeline lacks it.
 func (r *liveRoom) putVersion(v room.Version) {
+	if r.lost.Load() {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
 	defer cancel()
 	if err := r.m.store.PutVersion(ctx, r.id, storeVersion(v)); err != nil {
@@ -285,8 +305,10 @@ func (r *liveRoom) append(updates []room.Update) (uint64, error) {
 	for i, u := range updates {
 		entries[i] = store.Entry{Update: u.Data, Time: u.Time, Session: string(u.Session), Author: u.Author}
 	}
-	res := r.m.committer.commit(store.Batch{Room: r.id, Entries: entries})
-	if res.Err != nil {
+	res := r.m.committer.commit(store.Batch{Room: r.id, Entries: entries, Epoch: r.epoch})
+	if r.fenced(res.Err) {
+		r.log.Warn().Int("updates", len(updates)).Msg("append refused: another node owns the room now; closing it")
+	} else if res.Err != nil {
 		r.log.Error().Err(res.Err).Int("updates", len(updates)).Msg("append to the op log failed; closing the room")
 	}
 	return res.LastSeq, res.Err
@@ -319,11 +341,17 @@ func (r *liveRoom) checkAndWrite(snap room.Snapshot) error {
 
 // writeSnapshot writes a snapshot, dropping the log it covers.
 func (r *liveRoom) writeSnapshot(snap room.Snapshot) error {
+	if r.lost.Load() {
+		return store.ErrLeaseLost
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.opts.StoreTimeout)
 	defer cancel()
 	start := time.Now()
-	err := r.m.store.Compact(ctx, r.id, store.Snapshot{Seq: snap.Seq, State: snap.State, Checkpoint: snap.Checkpoint})
+	err := r.m.store.Compact(ctx, r.id, store.Snapshot{Seq: snap.Seq, State: snap.State, Checkpoint: snap.Checkpoint, Epoch: r.epoch})
 	r.m.metrics.compactSeconds.Observe(since(start))
+	if r.fenced(err) {
+		return err
+	}
 	if err != nil {
 		r.m.metrics.storeErrors.WithLabelValues(opCompact).Inc()
 		r.log.Warn().Err(err).Msg("compact op log")

@@ -78,6 +78,7 @@ var errRoomClosed = errors.New("room closed")
 // deleteIdle, never while it is live, and no room loads while its deletion runs.
 type rooms struct {
 	store     store.Store
+	cluster   *cluster // nil: the store has no leases
 	committer *committer
 	metrics   *metrics
 	log       zerolog.Logger
@@ -92,16 +93,25 @@ type rooms struct {
 	// closed once it is over; acquire waits for it.
 	deleting map[string]chan struct{}
 	// accessMu makes owners' changes of rooms' access one at a time (changeAccess). With
-	// several servers on one store, the store would have to (issue 14).
+	// several nodes, a room's owner makes them (REST writes are forwarded to it).
 	accessMu sync.Mutex
+	// stopLeases ends keepLeases, and leasesDone is closed when it has.
+	stopLeases context.CancelFunc
+	leasesDone chan struct{}
 }
 
-func newRooms(st store.Store, log zerolog.Logger, opts RoomOptions, m *metrics) *rooms {
+func newRooms(st store.Store, cl *cluster, log zerolog.Logger, opts RoomOptions, m *metrics) *rooms {
 	opts = opts.withDefaults()
 	c := newCommitter(st, opts.StoreTimeout, m)
 	go c.run()
-	return &rooms{store: st, committer: c, metrics: m, log: log, opts: opts, live: make(map[string]*liveRoom),
+	rs := &rooms{store: st, cluster: cl, committer: c, metrics: m, log: log, opts: opts, live: make(map[string]*liveRoom),
 		deleting: make(map[string]chan struct{})}
+	if cl != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		rs.stopLeases, rs.leasesDone = cancel, make(chan struct{})
+		go func() { defer close(rs.leasesDone); rs.keepLeases(ctx) }()
+	}
+	return rs
 }
 
 // acquire returns the live room id, loading it if needed; release must follow. A room that
@@ -205,12 +215,7 @@ func (m *rooms) deleteLive(ctx context.Context, id string) error {
 	m.mu.Unlock()
 	if r != nil {
 		_ = r.post(ctx, envelope{input: room.Evict{Code: room.CloseCode(closeUnknownRoom), Reason: "room deleted"}})
-		m.mu.Lock()
-		if !r.stopping {
-			r.stopping = true
-			close(r.stop)
-		}
-		m.mu.Unlock()
+		m.stopRoom(r)
 		select {
 		case <-r.exited.Done():
 		case <-ctx.Done():
@@ -233,6 +238,23 @@ func (m *rooms) startDeleting(id string) (done func()) {
 		m.mu.Unlock()
 		close(over)
 	}
+}
+
+// stopRoom stops r, which flushes and unloads it.
+func (m *rooms) stopRoom(r *liveRoom) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !r.stopping {
+		r.stopping = true
+		close(r.stop)
+	}
+}
+
+// isLive reports whether room id is loaded on this node (or loading).
+func (m *rooms) isLive(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.live[id] != nil
 }
 
 // release drops a reference; the last one stops the room, which flushes and unloads it, once
@@ -296,6 +318,10 @@ func (m *rooms) shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 		m.committer.shutdown()
+		if m.stopLeases != nil {
+			m.stopLeases()
+			<-m.leasesDone
+		}
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -77,6 +77,8 @@ type Options struct {
 	// its assets).
 	App   http.Handler
 	Rooms RoomOptions
+	// Cluster makes the server one node of several sharing Store (see ClusterOptions).
+	Cluster ClusterOptions
 }
 
 func (o *Options) validate() error {
@@ -148,6 +150,7 @@ type Server struct {
 	addrConns  *addrConns       // room sockets by client address
 	liveness   *liveness
 	expirer    *expirer // nil unless Options.RoomTTL is positive
+	relays     relays   // the sockets carried to other nodes
 }
 
 // New returns a Server with every route registered.
@@ -156,11 +159,15 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	m := newMetrics()
+	cl := newCluster(opts.Store, opts.Cluster, opts.Log)
+	if cl != nil {
+		cl.watch()
+	}
 	s := &Server{
 		opts:      opts,
 		log:       opts.Log,
 		metrics:   m,
-		rooms:     newRooms(opts.Store, opts.Log, opts.Rooms, m),
+		rooms:     newRooms(opts.Store, cl, opts.Log, opts.Rooms, m),
 		limiter:   httpapi.NewLimiter(opts.AutocompleteRate.Rate, opts.AutocompleteRate.Burst),
 		creations: httpapi.NewLimiter(opts.RoomCreationRate.Rate, opts.RoomCreationRate.Burst),
 		addrConns: &addrConns{max: opts.MaxConnectionsPerAddress, open: make(map[string]int)},
@@ -172,7 +179,7 @@ func New(opts Options) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	s.routes(mux.Handle)
-	s.handler = httpapi.Hosts(opts.AllowedHosts, httpapi.CORS(opts.AllowedOrigins, mux))
+	s.handler = s.fromNodes(mux, httpapi.Hosts(opts.AllowedHosts, httpapi.CORS(opts.AllowedOrigins, mux)))
 	return s, nil
 }
 
@@ -187,8 +194,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.expirer != nil {
 		s.expirer.shutdown()
 	}
+	s.relays.closeAll()
 	if err := s.rooms.shutdown(ctx); err != nil {
 		return err
+	}
+	if s.rooms.cluster != nil {
+		s.rooms.cluster.shutdown()
 	}
 	done := make(chan struct{})
 	go func() { s.sockets.Wait(); close(done) }()
@@ -211,15 +222,18 @@ func (s *Server) routes(handle func(pattern string, h http.Handler)) {
 	rest("GET /health", h(s.health))
 	rest("GET /ready", h(s.ready))
 	rest("POST /rooms", h(s.createRoom))
+	// A room's routes are served by the node that owns the room (atOwner), but for the
+	// code, which any node reads from the store.
+	owner := func(fn func(http.ResponseWriter, *http.Request) error) http.Handler { return s.atOwner(h(fn)) }
 	rest("GET /rooms/{roomId}", h(s.getRoom))
-	rest("PATCH /rooms/{roomId}", h(s.patchRoom))
-	rest("DELETE /rooms/{roomId}", h(s.deleteRoom))
-	rest("GET /rooms/{roomId}/links", h(s.getLinks))
-	rest("POST /rooms/{roomId}/links/rotate", h(s.rotateLink))
-	rest("GET /rooms/{roomId}/history", h(s.getHistory))
-	rest("GET /rooms/{roomId}/history/{seq}", h(s.getHistoryText))
-	rest("GET /rooms/{roomId}/history/{seq}/updates", h(s.getPlayback))
-	rest("POST /rooms/{roomId}/restore", h(s.restoreRoom))
+	rest("PATCH /rooms/{roomId}", owner(s.patchRoom))
+	rest("DELETE /rooms/{roomId}", owner(s.deleteRoom))
+	rest("GET /rooms/{roomId}/links", owner(s.getLinks))
+	rest("POST /rooms/{roomId}/links/rotate", owner(s.rotateLink))
+	rest("GET /rooms/{roomId}/history", owner(s.getHistory))
+	rest("GET /rooms/{roomId}/history/{seq}", owner(s.getHistoryText))
+	rest("GET /rooms/{roomId}/history/{seq}/updates", owner(s.getPlayback))
+	rest("POST /rooms/{roomId}/restore", owner(s.restoreRoom))
 	rest("GET /languages", h(s.listLanguages))
 	rest("POST /autocomplete", h(s.autocomplete))
 	rest("GET /openapi.json", apidocs.OpenAPI())
@@ -352,7 +366,12 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storeError(err)
 	}
-	resp, err := s.roomState(r.Context(), g, "")
+	var resp roomResponse
+	if s.ownedElsewhere(r.Context(), g.room.ID) {
+		resp, err = s.storedState(r.Context(), g)
+	} else {
+		resp, err = s.roomState(r.Context(), g, "")
+	}
 	if err != nil {
 		return err
 	}
@@ -370,15 +389,46 @@ func (s *Server) roomState(ctx context.Context, g grant, setLanguage string) (ro
 	if err != nil {
 		return roomResponse{}, roomError(g, err)
 	}
-	resp := roomResponse{RoomID: g.link, Code: reply.Code, Language: language.Default, CreatedAt: formatTime(g.room.CreatedAt),
+	return g.response(reply.Code, reply.Language), nil
+}
+
+// response returns the room's response to g with code and lang.
+func (g grant) response(code, lang string) roomResponse {
+	resp := roomResponse{RoomID: g.link, Code: code, Language: language.Default, CreatedAt: formatTime(g.room.CreatedAt),
 		Role: g.role.String(), Locked: g.room.Access.Locked}
 	if g.role == room.Editor {
 		resp.ViewID = g.room.Access.ViewID
 	}
-	if lang, ok := language.Lookup(reply.Language); ok {
-		resp.Language = lang.ID
+	if l, ok := language.Lookup(lang); ok {
+		resp.Language = l.ID
 	}
-	return resp, nil
+	return resp
+}
+
+// ownedElsewhere reports whether another node owns room id.
+func (s *Server) ownedElsewhere(ctx context.Context, id string) bool {
+	if s.rooms.cluster == nil || s.rooms.isLive(id) {
+		return false
+	}
+	_, ok := s.rooms.cluster.ownerElsewhere(ctx, id)
+	return ok
+}
+
+// storedState returns a room's code and language as the store has them: everything its
+// owner ever relayed, which it committed first.
+func (s *Server) storedState(ctx context.Context, g grant) (roomResponse, error) {
+	snap, entries, err := s.opts.Store.Load(ctx, g.room.ID)
+	if err != nil {
+		return roomResponse{}, storeError(err)
+	}
+	doc, err := room.Rebuild(snap.State)
+	if err != nil {
+		return roomResponse{}, httpapi.Internal(err)
+	}
+	for _, e := range entries {
+		_ = doc.Apply(e.Update) // one that does not apply is set aside, as the room does when it loads
+	}
+	return g.response(doc.Code(), doc.Language()), nil
 }
 
 // roomError maps the error of a room's answer to g's request to an API error.

@@ -48,7 +48,11 @@ func (s *Server) newSeedSession() room.Session { return room.NewSeedSession(s.ro
 // so that the HTTP handler's goroutine ends: its stack grew to 16 KB serving the request,
 // where a connection's reader needs a few, and an idle connection keeps only the reader's.
 func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session room.Session) {
+	internal := s.rooms.cluster.trusted(r) // carried here by another node, which checked the origin
 	addr := httpapi.ClientAddr(r, s.opts.TrustedProxies)
+	if internal {
+		addr = r.Header.Get(clientHeader)
+	}
 	if !s.addrConns.take(addr) {
 		httpapi.Handle(s.log, func(http.ResponseWriter, *http.Request) error {
 			return httpapi.RateLimited("too many connections from this address", connRetryAfter)
@@ -68,28 +72,38 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 	connID := newConnID()
 	log := s.log.With().Str("room", id).Str("conn", string(connID)).Str("protocol", session.Protocol()).Logger()
 	conn.SetReadLimit(s.opts.MaxMessageBytes)
-	if !httpapi.OriginAllowed(s.opts.AllowedOrigins, r) {
+	if !internal && !httpapi.OriginAllowed(s.opts.AllowedOrigins, r) {
 		log.Info().Str("origin", r.Header.Get("Origin")).Msg("origin not allowed")
 		_ = conn.Close(closeOriginNotAllowed, "origin not allowed")
 		done()
 		return
 	}
+	target := socketTarget{path: r.URL.Path, query: r.URL.RawQuery, addr: addr}
 	go func() {
 		defer done()
-		s.runRoomSocket(conn, id, connID, addr, session, log)
+		s.runRoomSocket(conn, id, connID, target, internal, session, log)
 	}()
 }
 
-// runRoomSocket joins the connection to its room and runs it until it ends.
-func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.ConnID, addr string, session room.Session, log zerolog.Logger) {
+// runRoomSocket joins the connection to its room and runs it until it ends, or relays it to
+// the node that owns the room.
+func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.ConnID, t socketTarget, internal bool, session room.Session, log zerolog.Logger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	g, err := s.resolve(ctx, id)
 	var rm *liveRoom
 	if err == nil {
-		rm, err = s.rooms.acquire(ctx, g.room.ID)
+		var relayed bool
+		rm, relayed, err = s.carry(ctx, g.room.ID, conn, t, internal)
+		if relayed {
+			return
+		}
 	}
 	switch {
+	case errors.Is(err, errNoRoute):
+		log.Info().Msg("the room is owned by another node: refused")
+		_ = conn.Close(websocket.StatusTryAgainLater, "the room is served by another node")
+		return
 	case isNotFound(err):
 		_ = conn.Close(closeUnknownRoom, "unknown room")
 		return
@@ -114,7 +128,7 @@ func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.Conn
 	defer stopWatch()
 	defer p.close(websocket.StatusNormalClosure, "")
 
-	join := room.Join{Conn: connID, Role: g.role, Link: id, Session: session, At: time.Now(), Address: addr}
+	join := room.Join{Conn: connID, Role: g.role, Link: id, Session: session, At: time.Now(), Address: t.addr}
 	if rm.post(ctx, envelope{input: join, peer: p}) != nil {
 		p.close(websocket.StatusGoingAway, "room closed")
 		return

@@ -82,6 +82,13 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client (for the autocomplete rate limit).
 	TrustedProxies []netip.Prefix
+	// AdvertiseURL is how the other nodes sharing the database reach this one
+	// (http://host:port); empty: they cannot, and it carries no requests to them.
+	AdvertiseURL string
+	// ClusterSecret authenticates the nodes sharing the database to each other.
+	ClusterSecret string
+	// LeaseDuration is how long a room's lease lasts without renewal.
+	LeaseDuration time.Duration
 	// DebugAddr is a loopback address (host:port) where Go's profiles are served under
 	// /debug/pprof/, for finding where time and memory go; empty serves none.
 	DebugAddr string
@@ -105,6 +112,7 @@ const (
 	DefaultConnectionsPerAddr   = 256
 	DefaultMaxPending           = crdt.DefaultMaxPendingStructs
 	DefaultRoomLinger           = 10 * time.Second
+	DefaultLeaseDuration        = 10 * time.Second
 )
 
 // setting is one configuration value: its environment variable, its flag,
@@ -146,7 +154,38 @@ var settings = []setting{
 	{"ROOM_LINGER", "room-linger", DefaultRoomLinger.String(), "how long a room stays loaded after its last user left, so that a reload or a reconnect does not load it again (0: unload at once)", parseRoomLinger},
 	{"ROOM_CREATE_RATE", "room-create-rate", strconv.Itoa(DefaultRoomCreateRate), "rooms created per second per client address, bursts of ten times as many (0: no limit)", parseRoomCreateRate},
 	{"DEBUG_ADDR", "debug-addr", "", "loopback address where Go's profiles are served under /debug/pprof/, e.g. 127.0.0.1:6060; empty: none", parseDebugAddr},
+	{"ADVERTISE_URL", "advertise-url", "", "with DATABASE_URL and several nodes: how the other nodes reach this one, e.g. http://10.0.0.5:8000; also its identity in rooms' leases (default identity: host name and PORT)", parseAdvertiseURL},
+	{"CLUSTER_SECRET", "cluster-secret", "", "with several nodes: the secret they share to carry sockets and requests to a room's owner (at least 16 characters); empty: no routing", parseClusterSecret},
+	{"LEASE_DURATION", "lease-duration", DefaultLeaseDuration.String(), "how long a room's lease lasts unrenewed (Postgres): the longest a room waits for a new owner after its node died", parseLeaseDuration},
 	{"TRUSTED_PROXIES", "trusted-proxies", "", `comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. "127.0.0.1,10.0.0.0/8"`, parseTrustedProxies},
+}
+
+func parseAdvertiseURL(c *Config, raw string) error {
+	raw = strings.TrimRight(strings.TrimSpace(raw), "/")
+	if raw == "" {
+		c.AdvertiseURL = ""
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+		return fmt.Errorf("%q is not a base URL like http://10.0.0.5:8000", raw)
+	}
+	c.AdvertiseURL = raw
+	return nil
+}
+
+// parseClusterSecret does not echo the secret.
+func parseClusterSecret(c *Config, raw string) error {
+	if raw != "" && len(raw) < 16 {
+		return errors.New("is shorter than 16 characters")
+	}
+	c.ClusterSecret = raw
+	return nil
+}
+
+func parseLeaseDuration(c *Config, raw string) (err error) {
+	c.LeaseDuration, err = parseDurationIn(raw, time.Second, 10*time.Minute, "between 1s and 10m (e.g. 10s)")
+	return err
 }
 
 func parseTrustedProxies(c *Config, raw string) error {

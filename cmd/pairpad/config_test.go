@@ -36,6 +36,7 @@ func defaultConfig() Config {
 		MaxPendingStructs:        10_000,
 		MaxPendingDeleteRanges:   10_000,
 		RoomLinger:               10 * time.Second,
+		LeaseDuration:            10 * time.Second,
 	}
 }
 
@@ -128,6 +129,13 @@ func TestLoadConfig(t *testing.T) {
 		{name: "size suffix KiB", env: map[string]string{"MAX_MESSAGE_BYTES": "64KiB"}, want: with(func(c *Config) { c.MaxMessageBytes = 64 << 10 })},
 		{name: "warning alias", env: map[string]string{"LOG_LEVEL": "warning"}, want: with(func(c *Config) { c.LogLevel = zerolog.WarnLevel })},
 		{name: "disabled logs", env: map[string]string{"LOG_LEVEL": "disabled"}, want: with(func(c *Config) { c.LogLevel = zerolog.Disabled })},
+		{name: "cluster", env: map[string]string{"ADVERTISE_URL": "http://10.0.0.5:8000/", "CLUSTER_SECRET": "0123456789abcdef", "LEASE_DURATION": "3s"},
+			want: with(func(c *Config) {
+				c.AdvertiseURL, c.ClusterSecret, c.LeaseDuration = "http://10.0.0.5:8000", "0123456789abcdef", 3*time.Second
+			})},
+		{name: "bad ADVERTISE_URL", env: map[string]string{"ADVERTISE_URL": "10.0.0.5:8000"}, wantErr: `ADVERTISE_URL "10.0.0.5:8000" is not a base URL`},
+		{name: "short CLUSTER_SECRET", env: map[string]string{"CLUSTER_SECRET": "secret"}, wantErr: `CLUSTER_SECRET is shorter than 16 characters`},
+		{name: "bad LEASE_DURATION", env: map[string]string{"LEASE_DURATION": "100ms"}, wantErr: `LEASE_DURATION`},
 
 		{name: "bad PORT", env: map[string]string{"PORT": "abc"}, wantErr: `PORT "abc" is not a port number`},
 		{name: "PORT out of range", env: map[string]string{"PORT": "70000"}, wantErr: `PORT "70000" is not a port number`},

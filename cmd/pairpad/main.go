@@ -166,6 +166,16 @@ func rateLimit(rate, burst float64) server.RateLimit {
 	return server.RateLimit{Rate: rate, Burst: max(1, int(burst*rate))}
 }
 
+// nodeID is this node's identity in rooms' leases: its ADVERTISE_URL, or its host name and
+// PORT, so that a node restarted after a crash takes its rooms back at once.
+func nodeID(cfg Config) string {
+	if cfg.AdvertiseURL != "" {
+		return cfg.AdvertiseURL
+	}
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d", host, cfg.Port)
+}
+
 func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
@@ -192,6 +202,8 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		Rooms: server.RoomOptions{MaxRoomBytes: int(cfg.MaxRoomBytes),
 			MaxPendingStructs: cfg.MaxPendingStructs, MaxPendingDeleteRanges: cfg.MaxPendingDeleteRanges,
 			Linger: cfg.RoomLinger, MaxHistoryBytes: cfg.MaxHistoryBytes},
+		Cluster: server.ClusterOptions{Node: nodeID(cfg), AdvertiseURL: cfg.AdvertiseURL, Secret: cfg.ClusterSecret,
+			LeaseDuration: cfg.LeaseDuration},
 	})
 	if err != nil {
 		return err
