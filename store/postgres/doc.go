@@ -1,5 +1,6 @@
 // Package postgres is the store.Store pairpad uses when DATABASE_URL is set: rooms, snapshots,
-// the op log and its history in Postgres, through a pgxpool.Pool.
+// the op log and its history in Postgres, through a pgxpool.Pool. It is also the store.Leases
+// of the nodes that share the database.
 //
 // The schema lives only in the numbered SQL files of migrations/, embedded in the binary.
 // Migrate applies the pending ones in order, each in its own transaction, and records them in
@@ -19,6 +20,16 @@
 // given out, and an Append raises it and inserts the entries it numbered in a single
 // statement, so a batch of updates costs one round trip and one commit whatever its size, and
 // seqs are never reused after compaction.
+//
+// A room's lease (store.Leases) is its row of room_leases: node, addr, epoch and expires_at.
+// Every decision about expiry reads the database's clock (clock_timestamp(), once the row is
+// locked), never a node's. AcquireLease is one INSERT ... ON CONFLICT DO UPDATE that takes the
+// row when the lease expired or is the node's own, raising the epoch; ReleaseLease sets
+// expires_at to the database's clock, so the row and its epoch stay until the room is deleted.
+// ReleaseLease notifies, in the statement that releases, so on its commit, the channel
+// pairpad_lease_released_<oid of room_leases> (scoped to the schema, as channels belong to the
+// whole database) with the room's id; WatchReleases listens on a connection it takes out of
+// the pool.
 //
 // When the database goes away, every method returns an error (after at most ctx's deadline)
 // and the pool reconnects once it is back. pgxpool pings a connection that sat idle for over a

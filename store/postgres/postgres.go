@@ -17,13 +17,19 @@ import (
 	"github.com/pairpad/pairpad/store"
 )
 
-var errEmptyID = errors.New("store/postgres: empty room id")
+var (
+	errEmptyID = errors.New("store/postgres: empty room id")
+	errClosed  = errors.New("store/postgres: store closed")
+)
 
-// Store is a store.Store in a Postgres database. It owns its pool and is safe for concurrent
-// use. Every method runs in one transaction, so it commits (durably: Postgres flushes the
-// write-ahead log at commit) or has no effect.
+// Store is a store.Store in a Postgres database, and its store.Leases. It owns its pool and is
+// safe for concurrent use. Every method runs in one transaction, so it commits (durably:
+// Postgres flushes the write-ahead log at commit) or has no effect.
 type Store struct {
 	pool *pgxpool.Pool
+	// closed is cancelled by Close, which ends every WatchReleases.
+	closed context.Context
+	close  context.CancelFunc
 }
 
 var _ store.Store = (*Store)(nil)
@@ -50,7 +56,8 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	closed, close := context.WithCancel(context.Background())
+	return &Store{pool: pool, closed: closed, close: close}, nil
 }
 
 // linkRows is the rows (link, role) of room_links that hold a room's links, the edit link $2
@@ -596,8 +603,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pool, waiting for connections in use to be released. Later calls do nothing.
+// Close ends every WatchReleases and closes the pool, waiting for connections in use to be
+// released. Later calls do nothing.
 func (s *Store) Close() error {
+	s.close()
 	s.pool.Close()
 	return nil
 }

@@ -35,6 +35,16 @@ func TestDurable(t *testing.T) {
 	storetest.RunDurable(t, func(t *testing.T) store.Store { return open(t, cfg) })
 }
 
+// TestLeases runs the leases suite on two stores sharing one schema, as two nodes sharing a
+// database do.
+func TestLeases(t *testing.T) {
+	requireDB(t)
+	storetest.RunLeases(t, func(t *testing.T) (store.Store, store.Store) {
+		cfg := newSchema(t)
+		return open(t, cfg), open(t, cfg)
+	})
+}
+
 func BenchmarkAppend(b *testing.B) {
 	requireDB(b)
 	storetest.BenchmarkAppend(b, func(b *testing.B) store.Store { return open(b, newSchema(b)) })
@@ -127,7 +137,7 @@ func checkMigrated(t *testing.T, pool *pgxpool.Pool) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("schema_migrations mismatch (-want +got):\n%s", diff)
 	}
-	for _, table := range []string{"rooms", "room_snapshots", "room_log", "room_links", "room_versions"} {
+	for _, table := range []string{"rooms", "room_snapshots", "room_log", "room_links", "room_versions", "room_leases"} {
 		if _, err := pool.Exec(t.Context(), "SELECT count(*) FROM "+table); err != nil {
 			t.Errorf("table %s: %v", table, err)
 		}
@@ -179,6 +189,48 @@ func TestDatabaseGone(t *testing.T) {
 	checkLog(t, s, "r", store.Snapshot{State: []byte("init")}, "a", "b")
 	if got, err := s.Append(t.Context(), "r", []store.Entry{{Update: []byte("c")}}); err != nil || got != 3 {
 		t.Fatalf("Append after the database came back = %d, %v; want 3, nil", got, err)
+	}
+}
+
+// TestWatchReleasesDatabaseGone cuts the network under a WatchReleases: it must return an
+// error soon, not ctx's, and a new call must work once the network is back.
+func TestWatchReleasesDatabaseGone(t *testing.T) {
+	t.Parallel()
+	cfg := newSchema(t)
+	p := startProxy(t, cfg.ConnConfig.Host, cfg.ConnConfig.Port)
+	cfg.ConnConfig.Host, cfg.ConnConfig.Port = p.host, p.port
+	cfg.ConnConfig.Fallbacks = nil
+	s := open(t, cfg)
+	if err := s.CreateRoom(t.Context(), store.Room{ID: "r", CreatedAt: time.Now()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		released := make(chan string, 100)
+		done := make(chan error, 1)
+		go func() { done <- s.WatchReleases(t.Context(), func(room string) { released <- room }) }()
+		for deadline := time.Now().Add(10 * time.Second); len(released) == 0; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("WatchReleases reported nothing after 10s")
+			}
+			l, err := s.AcquireLease(t.Context(), "r", "n", "https://n.example", time.Minute)
+			if err == nil {
+				err = s.ReleaseLease(t.Context(), "r", "n", l.Epoch)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.setCut(true)
+		select {
+		case err := <-done:
+			if err == nil || t.Context().Err() != nil {
+				t.Errorf("WatchReleases when the database went away: %v, want an error", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("WatchReleases still running 10s after the database went away")
+		}
+		p.setCut(false)
+		waitPing(t, s)
 	}
 }
 
@@ -251,7 +303,7 @@ func TestTerminatedConnections(t *testing.T) {
 }
 
 // storeOps calls every method of s once, each with an effect the checks above can see.
-func storeOps(s store.Store) []struct {
+func storeOps(s *postgres.Store) []struct {
 	name string
 	call func(context.Context) error
 } {
@@ -275,6 +327,16 @@ func storeOps(s store.Store) []struct {
 		{"Compact at 0", func(ctx context.Context) error {
 			return s.Compact(ctx, "r", store.Snapshot{Seq: 0, State: []byte("init")})
 		}},
+		{"AcquireLease", func(ctx context.Context) error {
+			_, err := s.AcquireLease(ctx, "r", "n", "https://n.example", time.Minute)
+			return err
+		}},
+		{"RenewLeases", func(ctx context.Context) error {
+			_, err := s.RenewLeases(ctx, "n", map[string]uint64{"r": 1}, time.Minute)
+			return err
+		}},
+		{"ReleaseLease", func(ctx context.Context) error { return s.ReleaseLease(ctx, "r", "n", 1) }},
+		{"LeaseOf", func(ctx context.Context) error { _, err := s.LeaseOf(ctx, "r"); return err }},
 	}
 }
 
@@ -408,4 +470,61 @@ func open(tb testing.TB, cfg *pgxpool.Config) *postgres.Store {
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestWatchReleasesSchemas checks that stores in two schemas of one database, two deployments
+// sharing it, do not hear each other's releases: channels belong to the whole database.
+func TestWatchReleasesSchemas(t *testing.T) {
+	t.Parallel()
+	mine, other := open(t, newSchema(t)), open(t, newSchema(t))
+	for _, s := range []*postgres.Store{mine, other} {
+		for _, id := range []string{"r", "marker"} {
+			if err := s.CreateRoom(t.Context(), store.Room{ID: id, CreatedAt: time.Now()}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	released := make(chan string, 100)
+	done := make(chan error, 1)
+	go func() { done <- mine.WatchReleases(ctx, func(room string) { released <- room }) }()
+	defer func() { cancel(); <-done }()
+	release := func(s *postgres.Store, room string) {
+		t.Helper()
+		l, err := s.AcquireLease(t.Context(), room, "n", "https://n.example", time.Minute)
+		if err == nil {
+			err = s.ReleaseLease(t.Context(), room, "n", l.Epoch)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func(within time.Duration) string {
+		select {
+		case room := <-released:
+			return room
+		case <-time.After(within):
+			return ""
+		}
+	}
+	// Release marker until the watch reports it: it is listening from then on.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		release(mine, "marker")
+		if next(50*time.Millisecond) != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("WatchReleases reported nothing after 10s")
+		}
+	}
+	release(other, "r")
+	release(mine, "marker")
+	for room := ""; room != "marker"; {
+		switch room = next(10 * time.Second); room {
+		case "r":
+			t.Fatal("WatchReleases reported a release in another schema")
+		case "":
+			t.Fatal("WatchReleases did not report a release after 10s")
+		}
+	}
 }
