@@ -167,8 +167,9 @@ func (m *rooms) acquire(ctx context.Context, id string) (*liveRoom, error) {
 	}
 }
 
-// deleteIdle deletes room id from the store unless it is live (loading, loaded or unloading),
-// and reports whether it did: a live room is in use, and stays. While the store deletes it, no
+// deleteIdle deletes room id from the store unless it is live (loading, loaded or unloading)
+// here or, by its lease, on another node, and reports whether it did: a live room is in use,
+// and stays. While the store deletes it, no
 // instance of the room loads (acquire waits), so a client gets either the room as it was or
 // ErrNotFound, never a room whose log is going away beneath it.
 func (m *rooms) deleteIdle(ctx context.Context, id string) (deleted bool, err error) {
@@ -185,6 +186,15 @@ func (m *rooms) deleteIdle(ctx context.Context, id string) (deleted bool, err er
 	m.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
 	defer cancel()
+	if m.cluster != nil { // live on another node?
+		l, err := m.cluster.leases.LeaseOf(ctx, id)
+		if err != nil && !isNotFound(err) {
+			return false, err
+		}
+		if l.Held {
+			return false, nil
+		}
+	}
 	if err := m.store.DeleteRoom(ctx, id); err != nil {
 		return false, err
 	}
