@@ -103,6 +103,7 @@ func (s *Server) relay(client, upstream *websocket.Conn) {
 // pipe copies every message from src to dst until src ends or a write fails, and returns how
 // src ended: its close code and reason, or StatusAbnormalClosure.
 func pipe(dst, src *websocket.Conn) (websocket.StatusCode, string) {
+	buf := make([]byte, socketBufferSize)
 	for {
 		typ, r, err := src.Reader(context.Background())
 		if err != nil {
@@ -112,7 +113,7 @@ func pipe(dst, src *websocket.Conn) (websocket.StatusCode, string) {
 		if err != nil {
 			return websocket.StatusAbnormalClosure, ""
 		}
-		if _, err := io.Copy(w, r); err != nil {
+		if _, err := io.CopyBuffer(w, r, buf); err != nil {
 			return closeOf(err)
 		}
 		if err := w.Close(); err != nil {
