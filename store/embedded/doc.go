@@ -170,4 +170,6 @@
 // as compaction deleted the entries before it. A file of a newer layout than this code knows is refused.
 //
 // One process at a time may open a data directory; bbolt holds a file lock while it is open.
+// So the store serves one node: it does not implement store.Leases, and it ignores the lease
+// epochs that fence writes (store.Batch.Epoch, store.Snapshot.Epoch), which it never stores.
 package embedded

@@ -335,6 +335,36 @@ func TestNewerLayout(t *testing.T) {
 	}
 }
 
+// TestIgnoresEpochs checks that the store, for one node, has no leases and writes what lease
+// epochs fence as if they were not there.
+func TestIgnoresEpochs(t *testing.T) {
+	var s store.Store = open(t, t.TempDir())
+	if _, ok := s.(store.Leases); ok {
+		t.Fatal("the embedded store implements store.Leases")
+	}
+	if err := s.CreateRoom(t.Context(), store.Room{ID: "r", CreatedAt: time.Now()}, []byte("init")); err != nil {
+		t.Fatal(err)
+	}
+	batch := store.Batch{Room: "r", Entries: []store.Entry{{Update: []byte("a")}, {Update: []byte("b")}}, Epoch: 7}
+	if res := s.AppendBatches(t.Context(), []store.Batch{batch}); res[0].Err != nil || res[0].LastSeq != 2 {
+		t.Fatalf("AppendBatches of a fenced batch = %+v, want seq 2", res[0])
+	}
+	if err := s.Compact(t.Context(), "r", store.Snapshot{Seq: 1, State: []byte("A"), Epoch: 7}); err != nil {
+		t.Fatalf("fenced Compact: %v", err)
+	}
+	snap, log, err := s.Load(t.Context(), "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Snapshot{Seq: 1, State: []byte("A")}
+	if diff := cmp.Diff(want, snap); diff != "" {
+		t.Errorf("snapshot mismatch (-want +got):\n%s", diff)
+	}
+	if len(log) != 1 || string(log[0].Update) != "b" {
+		t.Errorf("log after the snapshot = %+v, want b alone", log)
+	}
+}
+
 // TestAppendBatches checks the group commit: batches keep their order, batches of one room go
 // in turn, and a batch refused on its own writes nothing and fails alone while the others commit.
 func TestAppendBatches(t *testing.T) {

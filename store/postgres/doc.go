@@ -26,10 +26,16 @@
 // locked), never a node's. AcquireLease is one INSERT ... ON CONFLICT DO UPDATE that takes the
 // row when the lease expired or is the node's own, raising the epoch; ReleaseLease sets
 // expires_at to the database's clock, so the row and its epoch stay until the room is deleted.
-// ReleaseLease notifies, in the statement that releases, so on its commit, the channel
-// pairpad_lease_released_<oid of room_leases> (scoped to the schema, as channels belong to the
-// whole database) with the room's id; WatchReleases listens on a connection it takes out of
-// the pool.
+// A fenced write (store.Batch.Epoch, store.Snapshot.Epoch) locks the lease row FOR SHARE and
+// checks its epoch and expiry in the statement that writes (an append) or in the first
+// statement of its transaction (Compact), before it locks the room's row: an AcquireLease
+// waits for that transaction to end, or the write, once it has waited for the lock, sees the
+// new epoch and writes nothing. Every statement locks a room's lease row before its rooms row,
+// and the rows of several rooms in the byte order of their ids, so that no two wait for each
+// other in a cycle. ReleaseLease notifies, in the statement that releases, so on its commit,
+// the channel pairpad_lease_released_<oid of room_leases> (scoped to the schema, as channels
+// belong to the whole database) with the room's id; WatchReleases listens on a connection it
+// takes out of the pool.
 //
 // When the database goes away, every method returns an error (after at most ctx's deadline)
 // and the pool reconnects once it is back. pgxpool pings a connection that sat idle for over a

@@ -200,15 +200,23 @@ func (s *Store) RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) (
 	return ids, nil
 }
 
-// DeleteRoom deletes a room's row in one statement: its links, its snapshots, its log and its
-// versions go with it (ON DELETE CASCADE). An Append to the room holds the row's lock, so the two take
-// turns.
+// DeleteRoom deletes a room's lease, then its row, in one pipeline, so in one round trip and
+// one implicit transaction: its links, its snapshots, its log and its versions go with the row
+// (ON DELETE CASCADE). An Append to the room holds the row's lock, so the two take turns. The
+// lease goes first because a fenced write locks the lease row before the room's, and deleting
+// the room's row alone would lock them the other way round (the cascade comes after the row):
+// a fenced Append and a DeleteRoom could each wait for the other, until Postgres broke the
+// deadlock by failing one.
 func (s *Store) DeleteRoom(ctx context.Context, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM rooms WHERE id = $1`, id)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = store.ErrNotFound
-	}
-	if err != nil {
+	var b pgx.Batch
+	b.Queue(`DELETE FROM room_leases WHERE room_id = $1`, id)
+	b.Queue(`DELETE FROM rooms WHERE id = $1`, id).Exec(func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
+	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
 		return fmt.Errorf("store/postgres: delete room %q: %w", id, err)
 	}
 	return nil
@@ -253,24 +261,50 @@ func scanEntry(row pgx.CollectableRow) (store.Entry, error) {
 	return e, nil
 }
 
-// appendLog numbers and inserts a batch (one array per column: updates $2, times $3,
-// sessions $4, authors $5) in one statement, so in one implicit transaction: the UPDATE locks
-// the room's row until commit, allocates the batch's seqs and counts its bytes into the room's
-// history, and the INSERT gives the seqs out in array order. It returns no row for an unknown
-// room.
-const appendLog = `
-	WITH room AS (
+// appendRoom allocates the seqs of a batch (updates $2) in room $1's row and counts its bytes
+// into the room's history; a condition may follow its WHERE.
+const appendRoom = `
 		UPDATE rooms SET last_seq = last_seq + cardinality($2::bytea[]),
 			history_bytes = history_bytes + (SELECT coalesce(sum(octet_length(u)), 0) FROM unnest($2::bytea[]) u)
-		WHERE id = $1
-		RETURNING last_seq
-	), logged AS (
+		WHERE id = $1`
+
+// appendEntries inserts a batch (one array per column: updates $2, times $3, sessions $4,
+// authors $5) into room $1's log, giving out in array order the seqs appendRoom allocated.
+const appendEntries = `
+	logged AS (
 		INSERT INTO room_log (room_id, seq, update, accepted_at, session, author)
 		SELECT $1, room.last_seq - cardinality($2::bytea[]) + u.ord, u.data, u.accepted_at, u.session, u.author
 		FROM room, unnest($2::bytea[], $3::timestamptz[], $4::text[], $5::text[]) WITH ORDINALITY
 			AS u(data, accepted_at, session, author, ord)
-	)
+	)`
+
+// appendLog numbers and inserts a batch in one statement, so in one implicit transaction: the
+// UPDATE locks the room's row until commit, and the INSERT gives the seqs out. It returns no
+// row for an unknown room.
+const appendLog = `
+	WITH room AS (` + appendRoom + `
+		RETURNING last_seq
+	), ` + appendEntries + `
 	SELECT last_seq FROM room`
+
+// appendFenced is appendLog fenced by the lease epoch $6. It first locks room $1's lease row
+// FOR SHARE if the lease is held at $6, on the database's clock when the row is locked, and
+// updates the room's row only then: an AcquireLease, which updates the lease row, either
+// waits until the batch commits, or commits first, and then the lock, taken on the new
+// version of the row, finds another epoch and the batch writes nothing. It returns no row for
+// an unknown room, and a NULL last seq when the lease fenced the batch out.
+const appendFenced = `
+	WITH lease AS (
+		SELECT FROM room_leases WHERE room_id = $1 AND epoch = $6 AND expires_at > clock_timestamp()
+		FOR SHARE
+	), room AS (` + appendRoom + ` AND EXISTS (SELECT FROM lease)
+		RETURNING last_seq
+	), ` + appendEntries + `
+	SELECT (SELECT last_seq FROM room) FROM rooms WHERE id = $1`
+
+// heldLease is the condition that room $1's lease is held at epoch $2, on the database's
+// clock.
+const heldLease = `room_id = $1 AND epoch = $2 AND expires_at > clock_timestamp()`
 
 // Append adds entries to a room's log in one statement, committed before it returns. The
 // batch travels as one array parameter per column: one round trip and one commit whatever
@@ -287,21 +321,30 @@ func (s *Store) Append(ctx context.Context, id string, entries []store.Entry) (u
 	return last, nil
 }
 
-// appendStatement returns the statement that appends a batch and returns its room's last seq
-// (no row for an unknown room); with no entries it only reads the last seq.
+// appendStatement returns the statement that appends a batch and returns its room's last seq:
+// no row for an unknown room, and NULL when the batch is fenced (b.Epoch) by a lease no longer
+// held at its epoch. With no entries it only reads the last seq, and the lease when fenced.
 func appendStatement(b store.Batch) (sql string, args []any) {
-	if len(b.Entries) == 0 {
+	switch {
+	case len(b.Entries) == 0 && b.Epoch == 0:
 		return `SELECT last_seq FROM rooms WHERE id = $1`, []any{b.Room}
+	case len(b.Entries) == 0:
+		return `SELECT CASE WHEN EXISTS (SELECT FROM room_leases WHERE ` + heldLease + `) THEN last_seq END
+			FROM rooms WHERE id = $1`, []any{b.Room, bigint(b.Epoch)}
 	}
 	updates, times, sessions, authors := columns(b.Entries)
-	return appendLog, []any{b.Room, updates, times, sessions, authors}
+	if b.Epoch == 0 {
+		return appendLog, []any{b.Room, updates, times, sessions, authors}
+	}
+	return appendFenced, []any{b.Room, updates, times, sessions, authors, bigint(b.Epoch)}
 }
 
 // AppendBatches appends every batch in one transaction whose statements travel in one
 // pipeline: one round trip and one commit for all the rooms. Batches are applied in the order
 // of their rooms' ids (a stable sort keeps one room's batches in order), so that two calls lock
-// rooms in the same order. A batch for an unknown room finds no row and fails alone; entries
-// CheckEntries refuses fail their batch before anything is sent.
+// rooms, and the leases of fenced batches, in the same order. A batch for an unknown room finds
+// no row and fails alone, and so does a fenced batch whose lease moved on (ErrLeaseLost);
+// entries CheckEntries refuses fail their batch before anything is sent.
 func (s *Store) AppendBatches(ctx context.Context, batches []store.Batch) []store.BatchResult {
 	results := make([]store.BatchResult, len(batches))
 	order := make([]int, 0, len(batches))
@@ -321,14 +364,18 @@ func (s *Store) AppendBatches(ctx context.Context, batches []store.Batch) []stor
 		}
 		replies := tx.SendBatch(ctx, &pipeline)
 		for _, i := range order {
-			err := replies.QueryRow().Scan(&results[i].LastSeq)
-			if errors.Is(err, pgx.ErrNoRows) {
+			var last *uint64
+			err := replies.QueryRow().Scan(&last)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
 				results[i].Err = fmt.Errorf("store/postgres: append to room %q: %w", batches[i].Room, store.ErrNotFound)
-				continue
-			}
-			if err != nil {
+			case err != nil:
 				replies.Close()
 				return err
+			case last == nil:
+				results[i].Err = fmt.Errorf("store/postgres: append to room %q at epoch %d: %w", batches[i].Room, batches[i].Epoch, store.ErrLeaseLost)
+			default:
+				results[i].LastSeq = *last
 			}
 		}
 		return replies.Close()
@@ -344,9 +391,15 @@ func (s *Store) AppendBatches(ctx context.Context, batches []store.Batch) []stor
 // Compact stores a room's new snapshot in one transaction, holding the room's row lock so no
 // Append interleaves: it inserts the snapshot's row and deletes the current one's unless that
 // is a checkpoint (or, at the same seq, updates the current row). A snapshot past the room's
-// last seq is an error. The entries stay.
+// last seq is an error. The entries stay. A fenced snapshot (snap.Epoch) first locks the
+// room's lease, as appendFenced does, in a statement of its own.
 func (s *Store) Compact(ctx context.Context, id string, snap store.Snapshot) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if snap.Epoch != 0 {
+			if err := holdLease(ctx, tx, id, snap.Epoch); err != nil {
+				return err
+			}
+		}
 		var stored, last uint64
 		var checkpoint bool
 		var size int64
@@ -393,6 +446,21 @@ func (s *Store) Compact(ctx context.Context, id string, snap store.Snapshot) err
 		return fmt.Errorf("store/postgres: compact room %q: %w", id, err)
 	}
 	return nil
+}
+
+// holdLease locks room id's lease row FOR SHARE until tx ends if the lease is held at epoch,
+// so that no AcquireLease commits a new epoch meanwhile, or returns store.ErrLeaseLost, or
+// store.ErrNotFound for an unknown room. It locks the lease before the room's row, the order
+// every fenced write and DeleteRoom take them in.
+func holdLease(ctx context.Context, tx pgx.Tx, id string, epoch uint64) error {
+	var held bool
+	err := tx.QueryRow(ctx, `
+		SELECT EXISTS (SELECT FROM room_leases WHERE `+heldLease+` FOR SHARE)
+		FROM rooms WHERE id = $1`, id, bigint(epoch)).Scan(&held)
+	if err == nil && !held {
+		err = fmt.Errorf("epoch %d: %w", epoch, store.ErrLeaseLost)
+	}
+	return notFound(err)
 }
 
 // Checkpoint reads the newest of the room's snapshots at or before seq through room_snapshots'

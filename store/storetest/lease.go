@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 	"github.com/pairpad/pairpad/store"
 )
 
-// RunLeases checks that the stores newStores returns keep the store.Leases contract. newStores must return two stores on one new,
+// RunLeases checks that the stores newStores returns keep the store.Leases contract, the
+// fencing of writes by lease epochs among it. newStores must return two stores on one new,
 // empty storage, as two nodes sharing a database have, each closed when t ends (t.Cleanup);
 // the suite closes some stores itself too. Both must implement store.Leases. Subtests run in
 // parallel, and wait for leases to expire: their ttls are short, and they poll.
@@ -31,6 +33,9 @@ import (
 //   - ReleaseLease of a lease node does not hold at that epoch (another's, expired, released,
 //     an unknown room) changes nothing and returns nil.
 //   - A ttl under a microsecond is an error, for AcquireLease and RenewLeases.
+//   - A fenced batch with no entries fails with ErrLeaseLost as a fenced batch with entries
+//     would; with the epoch in force it returns the room's last seq.
+//   - A fenced write to an unknown room is ErrNotFound, not ErrLeaseLost.
 //   - DeleteRoom deletes the room's lease with it: a room created again with its id was never
 //     held, and its epochs start again at 1.
 //   - Close ends a WatchReleases in progress, which returns an error.
@@ -50,6 +55,13 @@ func RunLeases(t *testing.T, newStores func(t *testing.T) (store.Store, store.St
 		{"LeaseUnknownRoom", testLeaseUnknownRoom},
 		{"LeaseInvalidTTL", testLeaseInvalidTTL},
 		{"LeaseDeleteRoom", testLeaseDeleteRoom},
+		{"FencedAppend", testFencedAppend},
+		{"FencedAppendExpired", testFencedAppendExpired},
+		{"FencedGroupCommit", testFencedGroupCommit},
+		{"FencedCompact", testFencedCompact},
+		{"FencedRaceSameNode", testFencedRaceSameNode},
+		{"FencedRaceOtherNode", testFencedRaceOtherNode},
+		{"FencedRaceDeleteRoom", testFencedRaceDeleteRoom},
 		{"WatchReleases", testWatchReleases},
 		{"WatchReleasesLongID", testWatchReleasesLongID},
 		{"LeaseCancelledContext", testLeaseCancelledContext},
@@ -317,6 +329,234 @@ func testLeaseDeleteRoom(t *testing.T, a, b nodeStore) {
 	mustCreate(t, a, store.Room{ID: "r", CreatedAt: created}, nil)
 	checkLease(t, "LeaseOf a room created again", mustLeaseOf(t, b, "r"), store.Lease{Room: "r"}, 0)
 	checkLease(t, "AcquireLease of a room created again", b.acquire(t, "r", longTTL), b.lease("r", 1), longTTL)
+}
+
+// appendFenced appends updates to room in a batch of its own fenced with epoch.
+func appendFenced(t *testing.T, s store.Store, room string, epoch uint64, updates ...string) store.BatchResult {
+	t.Helper()
+	res := s.AppendBatches(t.Context(), []store.Batch{{Room: room, Entries: entries(0, updates...), Epoch: epoch}})
+	if len(res) != 1 {
+		t.Fatalf("AppendBatches of one batch returned %d results", len(res))
+	}
+	return res[0]
+}
+
+// checkResults checks AppendBatches' results: a want with an Err matches an error wrapping it.
+func checkResults(t *testing.T, what string, got, want []store.BatchResult) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d results, want %d", what, len(got), len(want))
+	}
+	for i := range want {
+		if got[i].LastSeq != want[i].LastSeq || !errors.Is(got[i].Err, want[i].Err) || (got[i].Err == nil) != (want[i].Err == nil) {
+			t.Errorf("%s: batch %d = %d, %v; want %d, %v", what, i, got[i].LastSeq, got[i].Err, want[i].LastSeq, want[i].Err)
+		}
+	}
+}
+
+// A fenced batch is appended while the lease has its epoch, and refused whole once another
+// node took the lease; an unfenced one is appended whoever holds it.
+func testFencedAppend(t *testing.T, a, b nodeStore) {
+	mustCreate(t, a, store.Room{ID: "r", CreatedAt: created}, []byte("init"))
+	mustCreate(t, a, store.Room{ID: "never-held", CreatedAt: created}, nil)
+	a.acquire(t, "r", longTTL)
+	checkResults(t, "fenced at the epoch in force", []store.BatchResult{
+		appendFenced(t, a, "r", 1, "a1", "a2"),
+		appendFenced(t, a, "r", 1),
+	}, []store.BatchResult{{LastSeq: 2}, {LastSeq: 2}})
+	a.release(t, "r", 1)
+	b.acquire(t, "r", longTTL)
+	checkResults(t, "fenced at an old epoch", []store.BatchResult{
+		appendFenced(t, a, "r", 1, "lost"),
+		appendFenced(t, a, "r", 1),
+		appendFenced(t, a, "r", 3, "future"),
+		appendFenced(t, a, "never-held", 1, "lost"),
+		appendFenced(t, a, "unknown", 2, "lost"),
+	}, []store.BatchResult{{Err: store.ErrLeaseLost}, {Err: store.ErrLeaseLost}, {Err: store.ErrLeaseLost}, {Err: store.ErrLeaseLost}, {Err: store.ErrNotFound}})
+	checkLoad(t, b, "r", store.Snapshot{State: []byte("init")}, entries(1, "a1", "a2"))
+	checkResults(t, "fenced at the new epoch, and unfenced", []store.BatchResult{
+		appendFenced(t, b, "r", 2, "b1"),
+		appendFenced(t, a, "r", 0, "unfenced"),
+	}, []store.BatchResult{{LastSeq: 3}, {LastSeq: 4}})
+	checkLoad(t, b, "r", store.Snapshot{State: []byte("init")}, entries(1, "a1", "a2", "b1", "unfenced"))
+	checkLoad(t, b, "never-held", store.Snapshot{}, nil)
+}
+
+// A fenced batch is refused once the lease expired, even if nobody took it since.
+func testFencedAppendExpired(t *testing.T, a, b nodeStore) {
+	mustCreate(t, a, store.Room{ID: "r", CreatedAt: created}, nil)
+	a.acquire(t, "r", shortTTL)
+	waitExpired(t, b, "r")
+	if res := appendFenced(t, a, "r", 1, "late"); !errors.Is(res.Err, store.ErrLeaseLost) {
+		t.Errorf("fenced append after the lease expired = %d, %v; want ErrLeaseLost", res.LastSeq, res.Err)
+	}
+	checkLoad(t, b, "r", store.Snapshot{}, nil)
+	if got := mustAppend(t, b, "r", []byte("x")); got != 1 {
+		t.Errorf("Append after a refused fenced batch = seq %d, want 1: the refused batch took seqs", got)
+	}
+}
+
+// In a group commit, a batch whose lease moved on fails alone.
+func testFencedGroupCommit(t *testing.T, a, b nodeStore) {
+	for _, id := range []string{"lost", "held", "free"} {
+		mustCreate(t, a, store.Room{ID: id, CreatedAt: created}, nil)
+	}
+	a.acquire(t, "lost", longTTL)
+	a.acquire(t, "held", longTTL)
+	a.release(t, "lost", 1)
+	b.acquire(t, "lost", longTTL)
+	got := a.AppendBatches(t.Context(), []store.Batch{
+		{Room: "held", Entries: entries(0, "h1"), Epoch: 1},
+		{Room: "lost", Entries: entries(0, "l1"), Epoch: 1},
+		{Room: "free", Entries: entries(0, "f1")},
+		{Room: "unknown", Entries: entries(0, "u1"), Epoch: 1},
+		{Room: "held", Entries: entries(0, "h2", "h3"), Epoch: 1},
+		{Room: "lost", Entries: entries(0, "l2"), Epoch: 2},
+	})
+	checkResults(t, "group commit", got, []store.BatchResult{
+		{LastSeq: 1}, {Err: store.ErrLeaseLost}, {LastSeq: 1}, {Err: store.ErrNotFound}, {LastSeq: 3}, {LastSeq: 1},
+	})
+	checkLoad(t, b, "held", store.Snapshot{}, entries(1, "h1", "h2", "h3"))
+	checkLoad(t, b, "lost", store.Snapshot{}, entries(1, "l2"))
+	checkLoad(t, b, "free", store.Snapshot{}, entries(1, "f1"))
+}
+
+// A fenced Compact stores its snapshot while the lease has its epoch, and nothing once it
+// moved on.
+func testFencedCompact(t *testing.T, a, b nodeStore) {
+	mustCreate(t, a, store.Room{ID: "r", CreatedAt: created}, []byte("init"))
+	mustAppend(t, a, "r", []byte("a"), []byte("b"), []byte("c"))
+	if err := a.Compact(t.Context(), "r", store.Snapshot{Seq: 1, State: []byte("A"), Epoch: 1}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("fenced Compact of a room nobody held: %v, want ErrLeaseLost", err)
+	}
+	a.acquire(t, "r", longTTL)
+	mustCompact(t, a, "r", store.Snapshot{Seq: 1, State: []byte("A"), Epoch: 1})
+	checkLoad(t, b, "r", store.Snapshot{Seq: 1, State: []byte("A")}, entries(2, "b", "c"))
+	a.release(t, "r", 1)
+	b.acquire(t, "r", longTTL)
+	if err := a.Compact(t.Context(), "r", store.Snapshot{Seq: 2, State: []byte("AB"), Checkpoint: true, Epoch: 1}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("fenced Compact at an old epoch: %v, want ErrLeaseLost", err)
+	}
+	checkLoad(t, b, "r", store.Snapshot{Seq: 1, State: []byte("A")}, entries(2, "b", "c"))
+	checkHistoryStart(t, b, "r", store.Snapshot{State: []byte("init"), Checkpoint: true}, entries(1, "a", "b", "c"))
+	if err := a.Compact(t.Context(), "unknown", store.Snapshot{Epoch: 1}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("fenced Compact of an unknown room: %v, want ErrNotFound", err)
+	}
+	mustCompact(t, b, "r", store.Snapshot{Seq: 3, State: []byte("ABC"), Epoch: 2})
+	checkLoad(t, a, "r", store.Snapshot{Seq: 3, State: []byte("ABC")}, nil)
+}
+
+// The same node takes the lease again from another handle (a restart) while its old handle
+// appends at the old epoch: see raceAcquire.
+func testFencedRaceSameNode(t *testing.T, a, b nodeStore) {
+	b.node, b.addr = a.node, a.addr
+	raceAcquire(t, a, b, longTTL)
+}
+
+// Another node takes the lease once it expires, while the old owner appends at its epoch.
+func testFencedRaceOtherNode(t *testing.T, a, b nodeStore) {
+	raceAcquire(t, a, b, shortTTL)
+}
+
+// raceAcquire has old take a room's lease for ttl, then appends at its epoch from several
+// goroutines while taker polls AcquireLease until it gets the lease: every append that
+// succeeded must be in a Load made after AcquireLease returned, and none that started after
+// it returned may succeed.
+func raceAcquire(t *testing.T, old, taker nodeStore, ttl time.Duration) {
+	const writers = 4
+	mustCreate(t, old, store.Room{ID: "r", CreatedAt: created}, nil)
+	epoch := old.acquire(t, "r", ttl).Epoch
+	var taken atomic.Bool
+	var mu sync.Mutex
+	var appended []string // updates of the appends that succeeded
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait) // if the test fails early: t.Context() ends first, and with it the writers
+	for w := range writers {
+		wg.Go(func() {
+			ctx := t.Context()
+			for i, late := 0, 0; late < 20 && ctx.Err() == nil; i++ {
+				after := taken.Load()
+				u := fmt.Sprintf("w%d-%d", w, i)
+				res := old.AppendBatches(ctx, []store.Batch{{Room: "r", Entries: entries(0, u), Epoch: epoch}})[0]
+				switch {
+				case res.Err == nil && after:
+					t.Errorf("append %s at epoch %d started after a new epoch was acquired, and succeeded", u, epoch)
+				case res.Err == nil:
+					mu.Lock()
+					appended = append(appended, u)
+					mu.Unlock()
+				case !errors.Is(res.Err, store.ErrLeaseLost) && ctx.Err() == nil:
+					t.Errorf("append %s: %v, want nil or ErrLeaseLost", u, res.Err)
+				}
+				if after {
+					late++
+				}
+			}
+		})
+	}
+	waitFor(t, "a fenced append to succeed", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(appended) > 0
+	})
+	waitFor(t, taker.node+" to take the lease", func() bool {
+		l, err := taker.AcquireLease(t.Context(), "r", taker.node, taker.addr, longTTL)
+		if err != nil {
+			t.Fatalf("AcquireLease: %v", err)
+		}
+		return l.Node == taker.node && l.Epoch > epoch
+	})
+	taken.Store(true)
+	_, log := mustLoad(t, taker, "r")
+	wg.Wait()
+	loaded := updateStrings(log)
+	slices.Sort(loaded)
+	slices.Sort(appended)
+	if diff := cmp.Diff(appended, loaded, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("log after the new epoch mismatch (-appended +loaded):\n%s", diff)
+	}
+	t.Logf("%d appends at epoch %d succeeded before epoch %d was taken", len(appended), epoch, epoch+1)
+}
+
+// DeleteRoom while fenced batches and Compact calls are on their way to the room: each of
+// them commits or fails with ErrNotFound or ErrLeaseLost, and DeleteRoom succeeds. (A store
+// that locked the room's lease and its row in another order for each would deadlock.) Each
+// writer stops after 50 calls: in Postgres, writers that hold the lease row FOR SHARE in turn
+// can keep DeleteRoom waiting for as long as they go on.
+func testFencedRaceDeleteRoom(t *testing.T, a, b nodeStore) {
+	const rounds, writers = 5, 4
+	for round := range rounds {
+		mustCreate(t, a, store.Room{ID: "r", CreatedAt: created}, nil)
+		epoch := a.acquire(t, "r", longTTL).Epoch
+		var wg sync.WaitGroup
+		var ok atomic.Int64
+		for w := range writers {
+			wg.Go(func() {
+				for i := range 50 {
+					var err error
+					if w == 0 && i%4 == 3 {
+						err = a.Compact(t.Context(), "r", store.Snapshot{Epoch: epoch})
+					} else {
+						err = appendFenced(t, a, "r", epoch, fmt.Sprint(w, "-", i)).Err
+					}
+					switch {
+					case err == nil:
+						ok.Add(1)
+					case errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrLeaseLost):
+						return
+					default:
+						t.Errorf("round %d: writer %d, call %d: %v", round, w, i, err)
+						return
+					}
+				}
+			})
+		}
+		waitFor(t, "a fenced write to succeed", func() bool { return ok.Load() > 0 })
+		if err := b.DeleteRoom(t.Context(), "r"); err != nil {
+			t.Errorf("round %d: DeleteRoom: %v", round, err)
+		}
+		wg.Wait()
+	}
 }
 
 // watcher is a WatchReleases running until its test ends.
