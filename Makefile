@@ -14,10 +14,17 @@ STATICCHECK_VERSION := 2026.2.2
 STATICCHECK_MODULE := v0.8.2
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: run test test-go test-web lint webclient languages fuzz fuzz-short bench bench-store bench-history bench-server eval models fixtures clean
+.PHONY: run cluster test test-go test-web lint webclient languages fuzz fuzz-short bench bench-store bench-history bench-server eval models fixtures clean
 
 run:
 	$(GO) run ./cmd/pairpad
+
+# cluster runs three nodes on one Postgres database (DATABASE_URL, else CLUSTER_DATABASE_URL;
+# created if missing) on ports 8001 to 8003, behind pairpad proxy on 127.0.0.1:8000, until
+# Ctrl-C. scripts/cluster.sh says what else it reads.
+CLUSTER_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pairpad_cluster
+cluster:
+	@GO='$(GO)' CLUSTER_DATABASE_URL='$(CLUSTER_DATABASE_URL)' scripts/cluster.sh
 
 test: $(NODE_DEPS) lint test-web test-go fuzz-short
 
