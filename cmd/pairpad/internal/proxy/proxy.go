@@ -101,7 +101,9 @@ func (p *Proxy) handle(ctx context.Context, client net.Conn) {
 	defer client.Close()
 	backend, err := p.dial(ctx)
 	if err != nil {
-		p.log.Warn().Err(err).Str("client", client.RemoteAddr().String()).Msg("no backend answered: client's connection closed")
+		if ctx.Err() == nil { // else the proxy is closing its connections
+			p.log.Warn().Err(err).Str("client", client.RemoteAddr().String()).Msg("no backend answered: client's connection closed")
+		}
 		return
 	}
 	defer backend.Close()
