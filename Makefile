@@ -14,10 +14,17 @@ STATICCHECK_VERSION := 2026.2.2
 STATICCHECK_MODULE := v0.8.2
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: run test test-go test-web lint webclient languages fuzz fuzz-short bench bench-store bench-history bench-server eval models fixtures clean
+.PHONY: run cluster test test-go test-web lint webclient languages fuzz fuzz-short bench bench-store bench-history bench-server bench-cluster eval models fixtures clean
 
 run:
 	$(GO) run ./cmd/pairpad
+
+# cluster runs three nodes on one Postgres database (DATABASE_URL, else CLUSTER_DATABASE_URL;
+# created if missing) on ports 8001 to 8003, behind pairpad proxy on 127.0.0.1:8000, until
+# Ctrl-C. scripts/cluster.sh says what else it reads.
+CLUSTER_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pairpad_cluster
+cluster:
+	@GO='$(GO)' CLUSTER_DATABASE_URL='$(CLUSTER_DATABASE_URL)' scripts/cluster.sh
 
 test: $(NODE_DEPS) lint test-web test-go fuzz-short
 
@@ -102,6 +109,18 @@ bench-server: $(BENCH_SERVER_DEPS)
 	$(GO) build -o "$$dir/pairpad" ./cmd/pairpad && \
 	{ ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; } && \
 	$(GO) run ./bench/server -bin "$$dir/pairpad" -hocuspocus bench/server/hocuspocus.mjs $(BENCH_SERVER_FLAGS)
+
+# bench-cluster measures three nodes behind pairpad proxy against one node, in one run: the
+# latency of typing at 200 rooms (RESULT load-p50, load-p99, load-delivered; the bar: routing adds
+# at most 5 ms to the p99), and the time the clients of a killed node's rooms take to get a
+# keystroke through again (RESULT failover; the bar: lease duration + 5 s). Each cluster runs on
+# a database of its own on TEST_DATABASE_URL (or DATABASE_URL). BENCH_CLUSTER_FLAGS passes flags
+# to bench/cluster (-parts, -rooms, -lease, -failover-rooms, ...).
+bench-cluster:
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	$(GO) build -o "$$dir/pairpad" ./cmd/pairpad && \
+	{ ulimit -n "$$(ulimit -Hn)" 2>/dev/null || true; } && \
+	$(GO) run ./bench/cluster -bin "$$dir/pairpad" $(BENCH_CLUSTER_FLAGS)
 
 # eval measures the autocomplete engines on the Go and Python standard libraries (see completion/eval).
 eval:

@@ -18,15 +18,11 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,10 +30,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/pairpad/pairpad/bench/internal/harness"
 )
 
 func main() {
@@ -93,9 +88,9 @@ func firstSet(a, b string) string {
 // bench is a run of the benchmark.
 type bench struct {
 	config
-	// admin is a connection to -database-url that creates and drops the databases of the
-	// Postgres runs; nil without one.
-	admin *pgx.Conn
+	// dbs creates and drops the databases of the Postgres runs on -database-url; nil without
+	// one.
+	dbs *harness.Databases
 }
 
 func run() error {
@@ -108,10 +103,10 @@ func run() error {
 	stores := []string{"embedded"}
 	if c.databaseURL != "" {
 		stores = append(stores, "postgres")
-		if b.admin, err = pgx.Connect(ctx, c.databaseURL); err != nil {
+		if b.dbs, err = harness.OpenDatabases(ctx, c.databaseURL); err != nil {
 			return fmt.Errorf("-database-url: %w", err)
 		}
-		defer b.admin.Close(ctx)
+		defer b.dbs.Close(ctx)
 	} else {
 		fmt.Fprintln(os.Stderr, "no -database-url, TEST_DATABASE_URL or DATABASE_URL: pairpad runs on the embedded store only")
 	}
@@ -132,48 +127,21 @@ func run() error {
 	return nil
 }
 
-// report is the part of `pairpad load -json`'s output that the benchmark reads.
-type report struct {
-	Connections int   `json:"connections"`
-	Expected    int64 `json:"expected"`
-	Delivered   int64 `json:"delivered"`
-	Latency     struct {
-		P50 float64 `json:"p50"`
-		P99 float64 `json:"p99"`
-	} `json:"latency_ms"`
-	Late           int64    `json:"late"`
-	Errors         int64    `json:"errors"`
-	ErrorSamples   []string `json:"error_samples"`
-	GeneratorCores float64  `json:"generator_cores"`
-	Server         struct {
-		Cores             float64 `json:"cores"`
-		CPUPerKeystrokeUS float64 `json:"cpu_per_keystroke_us"`
-		RSSPerConn        float64 `json:"rss_per_conn_bytes"`
-	} `json:"server"`
-}
-
-func (r *report) share() float64 {
-	if r.Expected == 0 {
-		return 0
-	}
-	return 100 * float64(r.Delivered) / float64(r.Expected)
-}
-
 // figure is one RESULT line's operation, unit and how to read its value from a report.
 type figure struct {
 	op, unit string
-	value    func(*report) float64
+	value    func(*harness.Report) float64
 }
 
 var typingFigures = []figure{
-	{"load-p50", "ms", func(r *report) float64 { return r.Latency.P50 }},
-	{"load-p99", "ms", func(r *report) float64 { return r.Latency.P99 }},
-	{"load-delivered", "%", (*report).share},
-	{"cpu-per-keystroke", "us", func(r *report) float64 { return r.Server.CPUPerKeystrokeUS }},
+	{"load-p50", "ms", func(r *harness.Report) float64 { return r.Latency.P50 }},
+	{"load-p99", "ms", func(r *harness.Report) float64 { return r.Latency.P99 }},
+	{"load-delivered", "%", (*harness.Report).Share},
+	{"cpu-per-keystroke", "us", func(r *harness.Report) float64 { return r.Server.CPUPerKeystrokeUS }},
 }
 
 var idleFigures = []figure{
-	{"idle-memory", "KB", func(r *report) float64 { return r.Server.RSSPerConn / 1e3 }},
+	{"idle-memory", "KB", func(r *harness.Report) float64 { return r.Server.RSSPerConn / 1e3 }},
 }
 
 // compare runs the load args describe against Hocuspocus and against pairpad on each store,
@@ -195,8 +163,8 @@ func (b *bench) compare(ctx context.Context, stores []string, input string, args
 	return nil
 }
 
-func printResult(f figure, input string, ours, peer *report) {
-	value := func(r *report) string {
+func printResult(f figure, input string, ours, peer *harness.Report) {
+	value := func(r *harness.Report) string {
 		if r == nil {
 			return "n/a"
 		}
@@ -211,34 +179,31 @@ func printResult(f figure, input string, ours, peer *report) {
 
 // measure starts a fresh server of the kind target names, runs the load on it and stops it.
 // A load that produced no report is a nil report, not an error: its figures print as n/a.
-func (b *bench) measure(ctx context.Context, target, input string, args []string) (*report, error) {
+func (b *bench) measure(ctx context.Context, target, input string, args []string) (*harness.Report, error) {
 	srv, err := b.startTarget(ctx, target)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", target, err)
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	args = slices.Clip(args)
 	if target == "hocuspocus" {
-		args = append(args, "-url", "ws://"+srv.addr, "-protocol", "hocuspocus")
+		args = append(args, "-url", "ws://"+srv.Addr, "-protocol", "hocuspocus")
 	} else {
-		args = append(args, "-url", "ws://"+srv.addr+"/yjs", "-create")
+		args = append(args, "-url", "ws://"+srv.Addr+"/yjs", "-create")
 	}
-	args = append(args, "-pid", strconv.Itoa(srv.cmd.Process.Pid), "-json")
-	cmd := exec.CommandContext(ctx, b.bin, append([]string{"load"}, args...)...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output() // exits 1 when keystrokes were lost: the report says how many
-	var r report
-	if jerr := json.Unmarshal(out, &r); jerr != nil {
-		fmt.Fprintf(os.Stderr, "%s %s: no report (%v, %v); server log %s\n", target, input, err, jerr, srv.logPath)
+	args = append(args, "-pid", strconv.Itoa(srv.Cmd.Process.Pid))
+	r, err := harness.Load(ctx, b.bin, args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s %s: %v; server log %s\n", target, input, err, srv.LogPath)
 		return nil, nil
 	}
-	fmt.Fprintf(os.Stderr, "%-10s %s: %s\n", target, input, r.summary())
+	fmt.Fprintf(os.Stderr, "%-10s %s: %s\n", target, input, r.Summary())
 	if target != "hocuspocus" && r.Expected > 0 {
-		if ms, err := durableP99(ctx, srv.addr); err == nil {
+		if ms, err := durableP99(ctx, srv.Addr); err == nil {
 			fmt.Fprintf(os.Stderr, "%-10s %s: server side, 99%% of updates durable (ready to relay) within %g ms of their arrival (a histogram bucket's bound; warm-up included)\n", target, input, ms)
 		}
 	}
-	return &r, nil
+	return r, nil
 }
 
 // durableBucket is how /metrics writes a bucket of pairpad_update_durable_seconds.
@@ -284,40 +249,26 @@ func durableP99(ctx context.Context, addr string) (float64, error) {
 	return math.Inf(1), nil
 }
 
-// summary is what people want to see of a run beside its RESULT lines, the generator's own
-// CPU use among it: a saturated generator measures itself.
-func (r *report) summary() string {
-	s := fmt.Sprintf("%d connections, %d errors", r.Connections, r.Errors)
-	if len(r.ErrorSamples) > 0 {
-		s += fmt.Sprintf(" (%s)", r.ErrorSamples[0])
-	}
-	if r.Expected == 0 { // idle
-		return s + fmt.Sprintf(", server %.1f KB per connection", r.Server.RSSPerConn/1e3)
-	}
-	return s + fmt.Sprintf(", delivered %.3f%%, p50 %.3f ms, p99 %.3f ms, %d late; server %.2f cores, generator %.2f cores",
-		r.share(), r.Latency.P50, r.Latency.P99, r.Late, r.Server.Cores, r.GeneratorCores)
-}
-
 // startTarget starts a server: pairpad on a store, or Hocuspocus.
-func (b *bench) startTarget(ctx context.Context, target string) (*server, error) {
+func (b *bench) startTarget(ctx context.Context, target string) (*harness.Process, error) {
 	switch target {
 	case "hocuspocus":
 		cmd := exec.Command("node", filepath.Base(b.hocuspocus))
 		cmd.Dir = filepath.Dir(b.hocuspocus)
 		cmd.Env = append(os.Environ(), "PORT=0")
-		return start(cmd, nil)
+		return harness.Start(cmd, nil)
 	case "embedded":
 		dir, err := os.MkdirTemp("", "pairpad-bench-")
 		if err != nil {
 			return nil, err
 		}
-		return start(pairpad(b.bin, "DATA_DIR="+dir), func() { os.RemoveAll(dir) })
+		return harness.Start(pairpad(b.bin, "DATA_DIR="+dir), func() { os.RemoveAll(dir) })
 	}
-	dbURL, drop, err := b.newDatabase(ctx)
+	dbURL, drop, err := b.dbs.New(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return start(pairpad(b.bin, "DATABASE_URL="+dbURL), drop)
+	return harness.Start(pairpad(b.bin, "DATABASE_URL="+dbURL), drop)
 }
 
 func pairpad(bin, storeEnv string) *exec.Cmd {
@@ -332,127 +283,6 @@ func pairpad(bin, storeEnv string) *exec.Cmd {
 	cmd.Env = append(cmd.Env, "PORT=0", "LOG_LEVEL=info", "LOG_FORMAT=json", "ROOM_CREATE_RATE=0",
 		"MAX_CONNECTIONS_PER_ADDRESS=0", storeEnv) // the last of a name wins
 	return cmd
-}
-
-// server is a running server process.
-type server struct {
-	cmd     *exec.Cmd
-	addr    string // host:port
-	logPath string
-	exited  chan struct{}
-	cleanup func() // after it has exited; may be nil
-}
-
-// start runs cmd and waits until it logs, as JSON on stdout or stderr, that it listens:
-// {"message":"listening","addr":"host:port"}. Its output goes to a log file.
-func start(cmd *exec.Cmd, cleanup func()) (*server, error) {
-	s := &server{cmd: cmd, exited: make(chan struct{}), cleanup: cleanup}
-	listening, err := s.start()
-	if err != nil {
-		s.clean()
-		return nil, err
-	}
-	select {
-	case s.addr = <-listening:
-		return s, nil
-	case <-s.exited:
-		s.clean()
-		return nil, fmt.Errorf("%s exited before listening; log %s", cmd.Path, s.logPath)
-	case <-time.After(30 * time.Second):
-		s.stop()
-		return nil, fmt.Errorf("%s did not listen within 30 s; log %s", cmd.Path, s.logPath)
-	}
-}
-
-// start starts the process with its output going to a log file, and returns where the address
-// it listens on will come.
-func (s *server) start() (<-chan string, error) {
-	logFile, err := os.CreateTemp("", "bench-server-*.log")
-	if err != nil {
-		return nil, err
-	}
-	s.logPath = logFile.Name()
-	r, w, err := os.Pipe()
-	if err != nil {
-		logFile.Close()
-		return nil, err
-	}
-	s.cmd.Stdout, s.cmd.Stderr = w, w
-	err = s.cmd.Start()
-	w.Close()
-	if err != nil {
-		r.Close()
-		logFile.Close()
-		return nil, err
-	}
-	listening := make(chan string, 1)
-	go scanLog(r, logFile, listening)
-	go func() { _ = s.cmd.Wait(); close(s.exited) }()
-	return listening, nil
-}
-
-// scanLog copies a server's output to its log file and reports the address of its first
-// "listening" line.
-func scanLog(r io.ReadCloser, logFile *os.File, listening chan<- string) {
-	defer r.Close()
-	defer logFile.Close()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		logFile.Write(append(sc.Bytes(), '\n'))
-		var line struct{ Message, Addr string }
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Message == "listening" {
-			select {
-			case listening <- strings.Replace(line.Addr, "[::]", "127.0.0.1", 1):
-			default:
-			}
-		}
-	}
-}
-
-// stop asks the server to stop (SIGTERM), kills it after 30 s, and cleans up after it.
-func (s *server) stop() {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(30 * time.Second):
-		fmt.Fprintf(os.Stderr, "%s did not stop within 30 s of SIGTERM: killed\n", s.cmd.Path)
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-	}
-	s.clean()
-}
-
-// clean removes what the server needed once it has exited (or never started).
-func (s *server) clean() {
-	if s.cleanup != nil {
-		s.cleanup()
-	}
-}
-
-// newDatabase creates a database of its own on the server of -database-url and returns that
-// URL naming it, and the function that drops it (once the server using it has exited).
-func (b *bench) newDatabase(ctx context.Context) (string, func(), error) {
-	name := "pairpad_bench_" + strings.ToLower(rand.Text())
-	db := pgx.Identifier{name}.Sanitize()
-	if _, err := b.admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
-		return "", nil, fmt.Errorf("create a database with -database-url: %w", err)
-	}
-	drop := func() {
-		if _, err := b.admin.Exec(ctx, "DROP DATABASE "+db+" WITH (FORCE)"); err != nil {
-			fmt.Fprintf(os.Stderr, "drop database %s: %v\n", name, err)
-		}
-	}
-	if !strings.Contains(b.databaseURL, "://") {
-		return b.databaseURL + " dbname=" + name, drop, nil // a key=value connection string: the last wins
-	}
-	u, err := url.Parse(b.databaseURL)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	u.Path = "/" + name
-	return u.String(), drop, nil
 }
 
 // warnFileLimit says when the open-file limit of child processes is too low for the idle run:

@@ -3,6 +3,7 @@
 //	pairpad [flags] [serve]   serve the API, the WebSockets and the web app (the default)
 //	pairpad [flags] migrate   apply the Postgres schema (DATABASE_URL) and exit
 //	pairpad load [flags]      drive a y-websocket server with typing clients and report latency (pairpad load -h)
+//	pairpad proxy [flags]     send TCP connections to a cluster's nodes in turn (pairpad proxy -h)
 //
 // Configuration comes from flags and the environment: see LoadConfig.
 package main
@@ -24,6 +25,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pairpad/pairpad/cmd/pairpad/internal/load"
+	"github.com/pairpad/pairpad/cmd/pairpad/internal/proxy"
 	"github.com/pairpad/pairpad/completion"
 	"github.com/pairpad/pairpad/server"
 	"github.com/pairpad/pairpad/store"
@@ -63,8 +65,10 @@ func run(args []string) error {
 		return migrate(ctx, cfg, log)
 	case "load":
 		return load.Main(ctx, cfg.Args[1:], os.Stdout, os.Stderr)
+	case "proxy":
+		return proxy.Main(ctx, cfg.Args[1:], os.Stdout, os.Stderr)
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate or load)", command)
+	return fmt.Errorf("unknown command %q (want serve, migrate, load or proxy)", command)
 }
 
 // openStore opens Postgres when DATABASE_URL is set, the embedded store under DATA_DIR otherwise.

@@ -1,0 +1,326 @@
+// Command cluster is make bench-cluster: it measures what running pairpad as several nodes
+// behind a load balancer costs, in one run on one machine, and prints one line per figure:
+//
+//	RESULT <operation> rooms=<n> three-nodes=<value> one-node=<value> overhead=<three-nodes - one-node> ratio=<one-node/three-nodes> <unit>
+//	RESULT failover rooms=<n>,clients=<n>,lease=<d> three-nodes=<ms> bar=<ms> ms
+//
+// The load part runs `pairpad load` (-rooms rooms of -clients clients typing -rate keystrokes
+// per second, rooms created with POST /rooms) against one node, and then against three nodes
+// behind `pairpad proxy`, which sends each connection to the next node in turn: about two
+// connections in three reach a node that does not own their room and forward it to the owner.
+// It prints load-p50 and load-p99 (ms, from sending a keystroke to its arrival at another
+// client) and load-delivered (%), and a verdict on the p99 overhead against -bar-overhead.
+//
+// The failover part runs -failover-rooms rooms of -failover-clients y-websocket clients typing
+// through the proxy in front of three nodes, kills (SIGKILL) the node that owns the most of
+// them, and measures the time from the kill until every client of that node's rooms has had a
+// keystroke typed after the kill reach another client of its room: clients reconnect, as
+// y-websocket's do, and the rooms need a new owner, which may wait for the dead node's leases
+// to expire. It prints the slowest client's time against the bar, lease duration + 5 s.
+//
+// Each part starts its nodes afresh, each on a database of its own on the Postgres server of
+// -database-url, dropped afterwards. The nodes' logs go to files named on stderr.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pairpad/pairpad/bench/internal/harness"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-cluster:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the command line.
+type config struct {
+	bin, databaseURL          string
+	load, failover            bool
+	rooms, clients            int
+	rate                      float64
+	duration, warmup, lease   time.Duration
+	barOverhead               time.Duration
+	failoverRooms, failoverBy int
+}
+
+func parseFlags() (config, error) {
+	var c config
+	var parts string
+	flag.StringVar(&c.bin, "bin", "", "the pairpad binary")
+	flag.StringVar(&c.databaseURL, "database-url", firstSet(os.Getenv("TEST_DATABASE_URL"), os.Getenv("DATABASE_URL")),
+		"Postgres whose user may create databases: each part runs on a database of its own (default $TEST_DATABASE_URL, then $DATABASE_URL)")
+	flag.StringVar(&parts, "parts", "load,failover", "the parts to run: load, failover or both")
+	flag.IntVar(&c.rooms, "rooms", 200, "rooms of the load")
+	flag.IntVar(&c.clients, "clients", 4, "clients per room of the load")
+	flag.Float64Var(&c.rate, "rate", 5, "keystrokes per second per client, in both parts")
+	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long the load is measured")
+	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "how long clients type before the load is measured")
+	flag.DurationVar(&c.lease, "lease", 10*time.Second, "the nodes' LEASE_DURATION")
+	flag.DurationVar(&c.barOverhead, "bar-overhead", 5*time.Millisecond, "the p99 latency that routing may add")
+	flag.IntVar(&c.failoverRooms, "failover-rooms", 20, "rooms of the failover")
+	flag.IntVar(&c.failoverBy, "failover-clients", 3, "clients per room of the failover")
+	flag.Parse()
+	for p := range strings.SplitSeq(parts, ",") {
+		switch strings.TrimSpace(p) {
+		case "load":
+			c.load = true
+		case "failover":
+			c.failover = true
+		default:
+			return c, fmt.Errorf("-parts %q: %q is not load or failover", parts, p)
+		}
+	}
+	switch {
+	case c.bin == "":
+		return c, errors.New("-bin (the pairpad binary) is required")
+	case c.databaseURL == "":
+		return c, errors.New("-database-url, TEST_DATABASE_URL or DATABASE_URL is required: the nodes share a Postgres database")
+	case c.failoverBy < 2:
+		return c, errors.New("-failover-clients: a keystroke needs another client to reach")
+	}
+	return c, nil
+}
+
+func firstSet(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// bench is a run of the benchmark.
+type bench struct {
+	config
+	dbs *harness.Databases
+	// secret is the nodes' CLUSTER_SECRET, new each run.
+	secret string
+}
+
+func run() error {
+	c, err := parseFlags()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	b := &bench{config: c, secret: rand.Text()}
+	if b.dbs, err = harness.OpenDatabases(ctx, c.databaseURL); err != nil {
+		return fmt.Errorf("-database-url: %w", err)
+	}
+	defer b.dbs.Close(ctx)
+	if c.load {
+		if err := b.compareLoad(ctx); err != nil {
+			return err
+		}
+	}
+	if c.failover {
+		return b.measureFailover(ctx)
+	}
+	return nil
+}
+
+// figure is one RESULT line's operation, unit and how to read its value from a report.
+type figure struct {
+	op, unit string
+	value    func(*harness.Report) float64
+}
+
+var loadFigures = []figure{
+	{"load-p50", "ms", func(r *harness.Report) float64 { return r.Latency.P50 }},
+	{"load-p99", "ms", func(r *harness.Report) float64 { return r.Latency.P99 }},
+	{"load-delivered", "%", (*harness.Report).Share},
+}
+
+// compareLoad runs the load against one node and against three behind the proxy, and prints
+// their figures side by side and the verdict on the p99 overhead.
+func (b *bench) compareLoad(ctx context.Context) error {
+	input := "rooms=" + strconv.Itoa(b.rooms)
+	one, err := b.measureLoad(ctx, 1, input)
+	if err != nil {
+		return err
+	}
+	three, err := b.measureLoad(ctx, nodes, input)
+	if err != nil {
+		return err
+	}
+	for _, f := range loadFigures {
+		overhead, ratio := "n/a", "n/a"
+		if one != nil && three != nil {
+			overhead = strconv.FormatFloat(f.value(three)-f.value(one), 'f', 3, 64)
+			if f.value(three) != 0 {
+				ratio = strconv.FormatFloat(f.value(one)/f.value(three), 'f', 2, 64)
+			}
+		}
+		format := func(r *harness.Report) string {
+			if r == nil {
+				return "n/a"
+			}
+			return strconv.FormatFloat(f.value(r), 'f', 3, 64)
+		}
+		fmt.Printf("RESULT %s %s three-nodes=%s one-node=%s overhead=%s ratio=%s %s\n",
+			f.op, input, format(three), format(one), overhead, ratio, f.unit)
+	}
+	bar := fmt.Sprintf("bar: routing adds at most %g ms to the p99 at %s", ms(b.barOverhead), input)
+	switch {
+	case one == nil || three == nil:
+		fmt.Println(bar + ": not measured")
+	default:
+		overhead := three.Latency.P99 - one.Latency.P99
+		fmt.Printf("%s: %.3f ms, %s\n", bar, overhead, verdict(overhead <= ms(b.barOverhead)))
+		if three.Share() < 100 {
+			fmt.Printf("bar: every keystroke delivered at %s through three nodes: %.3f%%, not met\n", input, three.Share())
+		}
+	}
+	return nil
+}
+
+func verdict(met bool) string {
+	if met {
+		return "met"
+	}
+	return "NOT MET"
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// measureLoad runs the load against a fresh cluster of n nodes (behind the proxy when n > 1).
+// A load that produced no report is a nil report, not an error: its figures print as n/a.
+func (b *bench) measureLoad(ctx context.Context, n int, input string) (*harness.Report, error) {
+	c, err := b.startCluster(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	defer c.stop()
+	args := []string{"-url", "ws://" + c.addr + "/yjs", "-create", "-mode", "type",
+		"-rooms", strconv.Itoa(b.rooms), "-clients", strconv.Itoa(b.clients), "-rate", fmt.Sprint(b.rate),
+		"-duration", b.duration.String(), "-warmup", b.warmup.String()}
+	r, err := harness.Load(ctx, b.bin, args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s %s: %v; logs %s\n", c.name(), input, err, c.logs())
+		return nil, nil
+	}
+	fmt.Fprintf(os.Stderr, "%-11s %s: %s\n", c.name(), input, r.Summary())
+	return r, nil
+}
+
+// nodes is the size of the cluster the benchmark compares with one node.
+const nodes = 3
+
+// cluster is nodes sharing a database, behind the proxy when there are several.
+type cluster struct {
+	nodes []*harness.Process
+	// urls are the nodes' ADVERTISE_URLs, which rooms' leases name.
+	urls  []string
+	proxy *harness.Process // nil for one node
+	// addr is where clients connect: the proxy, or the only node.
+	addr string
+	// databaseURL is the nodes' database, drop drops it.
+	databaseURL string
+	drop        func()
+}
+
+// startCluster starts n nodes on a fresh database, and the proxy in front of them if n > 1.
+func (b *bench) startCluster(ctx context.Context, n int) (c *cluster, err error) {
+	c = &cluster{}
+	if c.databaseURL, c.drop, err = b.dbs.New(ctx); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			c.stop()
+		}
+	}()
+	// Nodes need their ADVERTISE_URL, so their port, before they start.
+	ports, err := freePorts(n)
+	if err != nil {
+		return nil, err
+	}
+	var backends []string
+	for _, port := range ports {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		c.urls = append(c.urls, "http://"+addr)
+		backends = append(backends, addr)
+		node, err := harness.Start(b.node(port, c.databaseURL), nil)
+		if err != nil {
+			return nil, fmt.Errorf("node %d: %w", len(c.nodes)+1, err)
+		}
+		c.nodes = append(c.nodes, node)
+	}
+	c.addr = backends[0]
+	if n > 1 {
+		proxy := exec.Command(b.bin, "proxy", "-listen", "127.0.0.1:0", "-backends", strings.Join(backends, ","))
+		if c.proxy, err = harness.Start(proxy, nil); err != nil {
+			return nil, fmt.Errorf("proxy: %w", err)
+		}
+		c.addr = c.proxy.Addr
+	}
+	fmt.Fprintf(os.Stderr, "%s: logs %s\n", c.name(), c.logs())
+	return c, nil
+}
+
+// node returns the command of a node on port and databaseURL.
+func (b *bench) node(port int, databaseURL string) *exec.Cmd {
+	cmd := exec.Command(b.bin, "serve")
+	// The load comes from one address: it creates its rooms as fast as it can. The last of a
+	// name wins.
+	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "ADVERTISE_URL=http://127.0.0.1:"+strconv.Itoa(port),
+		"DATABASE_URL="+databaseURL, "CLUSTER_SECRET="+b.secret, "LEASE_DURATION="+b.lease.String(),
+		"LOG_LEVEL=info", "LOG_FORMAT=json", "ROOM_CREATE_RATE=0", "MAX_CONNECTIONS_PER_ADDRESS=0")
+	return cmd
+}
+
+// freePorts returns n ports that nothing listens on, on 127.0.0.1, for now.
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer ln.Close() // once every port is chosen, so that none is chosen twice
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+func (c *cluster) name() string {
+	if len(c.nodes) == 1 {
+		return "one-node"
+	}
+	return "three-nodes"
+}
+
+// logs lists the log files of the cluster's processes.
+func (c *cluster) logs() string {
+	var paths []string
+	for _, p := range slices.Concat(c.nodes, []*harness.Process{c.proxy}) {
+		if p != nil {
+			paths = append(paths, p.LogPath)
+		}
+	}
+	return strings.Join(paths, " ")
+}
+
+// stop stops the proxy and the nodes still running, and drops their database.
+func (c *cluster) stop() {
+	if c.proxy != nil {
+		c.proxy.Stop()
+	}
+	for _, n := range c.nodes {
+		n.Stop()
+	}
+	c.drop()
+}
