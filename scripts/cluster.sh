@@ -26,6 +26,10 @@ export DATABASE_URL=${DATABASE_URL:-${CLUSTER_DATABASE_URL:-postgres://postgres@
 export CLUSTER_SECRET=${CLUSTER_SECRET:-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}
 export LEASE_DURATION=${LEASE_DURATION:-10s}
 export LOG_FORMAT=${LOG_FORMAT:-console}
+# pairpad proxy works per TCP connection: the nodes see every client as 127.0.0.1, so a limit
+# per client address would count everyone together.
+export MAX_CONNECTIONS_PER_ADDRESS=${MAX_CONNECTIONS_PER_ADDRESS:-0}
+export ROOM_CREATE_RATE=${ROOM_CREATE_RATE:-0}
 
 dir=$(mktemp -d)
 pids=()
