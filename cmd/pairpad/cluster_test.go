@@ -104,18 +104,58 @@ func addrsOf(nodes []*node) []string {
 // (to the next node of its list) whenever its connection ends, then syncs what either side
 // missed.
 type ypeer struct {
-	addrs []string
-	room  string
+	redialer
+	room string
 
 	mu     sync.Mutex
 	doc    *crdt.Doc
 	text   *crdt.Text
 	conn   *websocket.Conn
 	closes []websocket.StatusCode // how its connections ended
-	dials  int
+}
 
-	stop chan struct{}
-	done chan struct{}
+// redialer runs one connection after another, each to the next address of its list, until
+// it is halted.
+type redialer struct {
+	addrs []string
+	next  int // the index of the next address, modulo len(addrs)
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+func newRedialer(addrs []string, first int) redialer {
+	return redialer{addrs: addrs, next: first, stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// run calls session with one address after another, 50 ms apart, until halt.
+func (r *redialer) run(session func(addr string)) {
+	defer close(r.done)
+	for {
+		select {
+		case <-r.stop:
+			return
+		default:
+		}
+		addr := r.addrs[r.next%len(r.addrs)]
+		r.next++
+		session(addr)
+		select {
+		case <-r.stop:
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// halt stops run, ending the current session with end, and waits for it.
+func (r *redialer) halt(end func()) {
+	select {
+	case <-r.stop:
+	default:
+		close(r.stop)
+	}
+	end()
+	<-r.done
 }
 
 // newYpeer connects a peer with client id client to room, through addrs[first] first.
@@ -126,44 +166,17 @@ func newYpeer(t *testing.T, addrs []string, first int, room string, client uint6
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &ypeer{addrs: addrs, room: room, doc: doc, text: text, dials: first, stop: make(chan struct{}), done: make(chan struct{})}
-	go p.run()
-	t.Cleanup(p.close)
+	p := &ypeer{redialer: newRedialer(addrs, first), room: room, doc: doc, text: text}
+	go p.run(p.session)
+	t.Cleanup(func() { p.halt(p.closeConn) })
 	return p
 }
 
-func (p *ypeer) close() {
-	select {
-	case <-p.stop:
-	default:
-		close(p.stop)
-	}
+func (p *ypeer) closeConn() {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.conn != nil {
 		p.conn.CloseNow()
-	}
-	p.mu.Unlock()
-	<-p.done
-}
-
-func (p *ypeer) run() {
-	defer close(p.done)
-	for {
-		select {
-		case <-p.stop:
-			return
-		default:
-		}
-		p.mu.Lock()
-		addr := p.addrs[p.dials%len(p.addrs)]
-		p.dials++
-		p.mu.Unlock()
-		p.session(addr)
-		select {
-		case <-p.stop:
-			return
-		case <-time.After(50 * time.Millisecond):
-		}
 	}
 }
 
@@ -268,60 +281,29 @@ func (p *ypeer) connected() bool {
 // connection, and so do those it sent that no code_update has shown it since (the protocol
 // has no acknowledgement: a server that failed to commit them never relayed them).
 type jpeer struct {
-	addrs []string
-	room  string
-	name  string
+	redialer
+	room string
+	name string
 
 	mu      sync.Mutex
 	conn    *websocket.Conn // once it received a code_update on it
 	code    string
 	lines   []string
 	pending []string
-	dials   int
-
-	stop chan struct{}
-	done chan struct{}
 }
 
 func newJpeer(t *testing.T, addrs []string, first int, room, name string) *jpeer {
-	j := &jpeer{addrs: addrs, room: room, name: name, dials: first, stop: make(chan struct{}), done: make(chan struct{})}
-	go j.run()
-	t.Cleanup(j.close)
+	j := &jpeer{redialer: newRedialer(addrs, first), room: room, name: name}
+	go j.run(j.session)
+	t.Cleanup(func() { j.halt(j.closeConn) })
 	return j
 }
 
-func (j *jpeer) close() {
-	select {
-	case <-j.stop:
-	default:
-		close(j.stop)
-	}
+func (j *jpeer) closeConn() {
 	j.mu.Lock()
+	defer j.mu.Unlock()
 	if j.conn != nil {
 		j.conn.CloseNow()
-	}
-	j.mu.Unlock()
-	<-j.done
-}
-
-func (j *jpeer) run() {
-	defer close(j.done)
-	for {
-		select {
-		case <-j.stop:
-			return
-		default:
-		}
-		j.mu.Lock()
-		addr := j.addrs[j.dials%len(j.addrs)]
-		j.dials++
-		j.mu.Unlock()
-		j.session(addr)
-		select {
-		case <-j.stop:
-			return
-		case <-time.After(50 * time.Millisecond):
-		}
 	}
 }
 
