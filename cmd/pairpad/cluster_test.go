@@ -121,6 +121,9 @@ type redialer struct {
 	next  int // the index of the next address, modulo len(addrs)
 	stop  chan struct{}
 	done  chan struct{}
+
+	mu   sync.Mutex
+	conn *websocket.Conn // the current connection, which halt closes
 }
 
 func newRedialer(addrs []string, first int) redialer {
@@ -147,14 +150,39 @@ func (r *redialer) run(session func(addr string)) {
 	}
 }
 
-// halt stops run, ending the current session with end, and waits for it.
-func (r *redialer) halt(end func()) {
+// dial opens the connection of a session to path at addr; nil if it fails.
+func (r *redialer) dial(addr, path string) *websocket.Conn {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws://"+addr+path, nil)
+	if err != nil {
+		return nil
+	}
+	conn.SetReadLimit(64 << 20)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	select {
+	case <-r.stop: // halted while it dialed: nobody would close it
+		conn.CloseNow()
+		return nil
+	default:
+	}
+	r.conn = conn
+	return conn
+}
+
+// halt stops run, ending the current session, and waits for it.
+func (r *redialer) halt() {
+	r.mu.Lock()
 	select {
 	case <-r.stop:
 	default:
 		close(r.stop)
 	}
-	end()
+	if r.conn != nil {
+		r.conn.CloseNow()
+	}
+	r.mu.Unlock()
 	<-r.done
 }
 
@@ -168,27 +196,16 @@ func newYpeer(t *testing.T, addrs []string, first int, room string, client uint6
 	}
 	p := &ypeer{redialer: newRedialer(addrs, first), room: room, doc: doc, text: text}
 	go p.run(p.session)
-	t.Cleanup(func() { p.halt(p.closeConn) })
+	t.Cleanup(p.halt)
 	return p
-}
-
-func (p *ypeer) closeConn() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.conn != nil {
-		p.conn.CloseNow()
-	}
 }
 
 // session runs one connection to addr until it ends.
 func (p *ypeer) session(addr string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	conn, _, err := websocket.Dial(ctx, "ws://"+addr+"/yjs/"+p.room, nil)
-	cancel()
-	if err != nil {
+	conn := p.dial(addr, "/yjs/"+p.room)
+	if conn == nil {
 		return
 	}
-	conn.SetReadLimit(64 << 20)
 	p.mu.Lock()
 	p.conn = conn
 	sv := p.doc.EncodeStateVector()
@@ -295,26 +312,15 @@ type jpeer struct {
 func newJpeer(t *testing.T, addrs []string, first int, room, name string) *jpeer {
 	j := &jpeer{redialer: newRedialer(addrs, first), room: room, name: name}
 	go j.run(j.session)
-	t.Cleanup(func() { j.halt(j.closeConn) })
+	t.Cleanup(j.halt)
 	return j
 }
 
-func (j *jpeer) closeConn() {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.conn != nil {
-		j.conn.CloseNow()
-	}
-}
-
 func (j *jpeer) session(addr string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	conn, _, err := websocket.Dial(ctx, "ws://"+addr+"/ws/"+j.room, nil)
-	cancel()
-	if err != nil {
+	conn := j.dial(addr, "/ws/"+j.room)
+	if conn == nil {
 		return
 	}
-	conn.SetReadLimit(64 << 20)
 	defer func() {
 		j.mu.Lock()
 		j.conn = nil
