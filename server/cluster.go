@@ -260,10 +260,18 @@ func (s *Server) atOwner(next http.Handler) http.Handler {
 // ownerOf returns the lease of the room link opens when another node holds it.
 func (s *Server) ownerOf(ctx context.Context, link string) (store.Lease, bool) {
 	rm, err := s.opts.Store.RoomByLink(ctx, link)
-	if err != nil || s.rooms.isLive(rm.ID) {
+	if err != nil {
 		return store.Lease{}, false
 	}
-	return s.rooms.cluster.ownerElsewhere(ctx, rm.ID)
+	return s.leaseElsewhere(ctx, rm.ID)
+}
+
+// leaseElsewhere returns room id's lease if it is not live here and another node holds it.
+func (s *Server) leaseElsewhere(ctx context.Context, id string) (store.Lease, bool) {
+	if s.rooms.cluster == nil || s.rooms.isLive(id) {
+		return store.Lease{}, false
+	}
+	return s.rooms.cluster.ownerElsewhere(ctx, id)
 }
 
 // forward carries r to the node at addr and its answer back; an owner it cannot reach is a

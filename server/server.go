@@ -367,7 +367,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) error {
 		return storeError(err)
 	}
 	var resp roomResponse
-	if s.ownedElsewhere(r.Context(), g.room.ID) {
+	if _, elsewhere := s.leaseElsewhere(r.Context(), g.room.ID); elsewhere {
 		resp, err = s.storedState(r.Context(), g)
 	} else {
 		resp, err = s.roomState(r.Context(), g, "")
@@ -403,15 +403,6 @@ func (g grant) response(code, lang string) roomResponse {
 		resp.Language = l.ID
 	}
 	return resp
-}
-
-// ownedElsewhere reports whether another node owns room id.
-func (s *Server) ownedElsewhere(ctx context.Context, id string) bool {
-	if s.rooms.cluster == nil || s.rooms.isLive(id) {
-		return false
-	}
-	_, ok := s.rooms.cluster.ownerElsewhere(ctx, id)
-	return ok
 }
 
 // storedState returns a room's code and language as the store has them: everything its
