@@ -169,9 +169,9 @@ func (m *rooms) acquire(ctx context.Context, id string) (*liveRoom, error) {
 
 // deleteIdle deletes room id from the store unless it is live (loading, loaded or unloading)
 // here or, by its lease, on another node, and reports whether it did: a live room is in use,
-// and stays. While the store deletes it, no
-// instance of the room loads (acquire waits), so a client gets either the room as it was or
-// ErrNotFound, never a room whose log is going away beneath it.
+// and stays. While the store deletes it, no instance of the room loads (acquire waits), so a
+// client gets either the room as it was or ErrNotFound, never a room whose log is going away
+// beneath it.
 func (m *rooms) deleteIdle(ctx context.Context, id string) (deleted bool, err error) {
 	m.mu.Lock()
 	if m.close {
@@ -254,6 +254,11 @@ func (m *rooms) startDeleting(id string) (done func()) {
 func (m *rooms) stopRoom(r *liveRoom) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	r.stopLocked()
+}
+
+// stopLocked stops r unless it is stopping already; m.mu must be held.
+func (r *liveRoom) stopLocked() {
 	if !r.stopping {
 		r.stopping = true
 		close(r.stop)
@@ -277,8 +282,7 @@ func (m *rooms) release(r *liveRoom) {
 		return
 	}
 	if m.opts.Linger <= 0 {
-		r.stopping = true
-		close(r.stop)
+		r.stopLocked()
 		return
 	}
 	r.idleSince++
@@ -286,9 +290,8 @@ func (m *rooms) release(r *liveRoom) {
 	time.AfterFunc(m.opts.Linger, func() {
 		m.mu.Lock()
 		defer m.mu.Unlock()
-		if r.refs == 0 && !r.stopping && r.idleSince == idle {
-			r.stopping = true
-			close(r.stop)
+		if r.refs == 0 && r.idleSince == idle {
+			r.stopLocked()
 		}
 	})
 }
@@ -305,10 +308,7 @@ func (m *rooms) forget(r *liveRoom) {
 		close(m.idleCh)
 		m.idleCh = nil
 	}
-	if !r.stopping {
-		r.stopping = true
-		close(r.stop)
-	}
+	r.stopLocked()
 }
 
 // shutdown stops every room, which closes their connections as going away and flushes them,
@@ -317,10 +317,7 @@ func (m *rooms) shutdown(ctx context.Context) error {
 	m.mu.Lock()
 	m.close = true
 	for _, r := range m.live {
-		if !r.stopping {
-			r.stopping = true
-			close(r.stop)
-		}
+		r.stopLocked()
 	}
 	m.mu.Unlock()
 	done := make(chan struct{})
