@@ -83,7 +83,6 @@ type cluster struct {
 	secret string
 	ttl    time.Duration
 	log    zerolog.Logger
-	client *http.Client // for forwarded REST requests
 
 	mu      sync.Mutex
 	waiters map[string][]chan struct{} // by room: who waits for its lease's release
@@ -108,8 +107,7 @@ func newCluster(st store.Store, opts ClusterOptions, log zerolog.Logger) *cluste
 		node = "unadvertised-" + hex.EncodeToString(b)
 	}
 	return &cluster{leases: leases, node: node, addr: opts.AdvertiseURL, secret: opts.Secret, ttl: opts.LeaseDuration,
-		log: log.With().Str("node", node).Logger(), client: &http.Client{Timeout: time.Minute},
-		waiters: make(map[string][]chan struct{})}
+		log: log.With().Str("node", node).Logger(), waiters: make(map[string][]chan struct{})}
 }
 
 // routes reports whether this node carries requests to other nodes.
@@ -248,9 +246,7 @@ func (s *Server) atOwner(next http.Handler) http.Handler {
 			return
 		}
 		if !c.routes() {
-			httpapi.Handle(s.log, func(http.ResponseWriter, *http.Request) error {
-				return httpapi.Unavailable(errNoRoute.Error(), nil)
-			}).ServeHTTP(w, r)
+			s.writeError(w, r, httpapi.Unavailable(errNoRoute.Error(), nil))
 			return
 		}
 		s.forward(w, r, lease.Addr)
@@ -279,7 +275,7 @@ func (s *Server) leaseElsewhere(ctx context.Context, id string) (store.Lease, bo
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, addr string) {
 	target, err := url.Parse(addr)
 	if err != nil {
-		httpapi.Handle(s.log, func(http.ResponseWriter, *http.Request) error { return httpapi.Internal(err) }).ServeHTTP(w, r)
+		s.writeError(w, r, httpapi.Internal(err))
 		return
 	}
 	client := httpapi.ClientAddr(r, s.opts.TrustedProxies)
@@ -290,12 +286,14 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, addr string) {
 			pr.Out.Header.Set(clusterHeader, s.rooms.cluster.secret)
 			pr.Out.Header.Set(clientHeader, client)
 		},
-		Transport: s.rooms.cluster.client.Transport,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			httpapi.Handle(s.log, func(http.ResponseWriter, *http.Request) error {
-				return httpapi.Unavailable("the node that serves the room is unreachable; try again", err)
-			}).ServeHTTP(w, r)
+			s.writeError(w, r, httpapi.Unavailable("the node that serves the room is unreachable; try again", err))
 		},
 	}
 	proxy.ServeHTTP(w, r)
+}
+
+// writeError answers r with err, as the API's handlers do.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	httpapi.Handle(s.log, func(http.ResponseWriter, *http.Request) error { return err }).ServeHTTP(w, r)
 }

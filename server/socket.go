@@ -54,9 +54,7 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 		addr = r.Header.Get(clientHeader)
 	}
 	if !s.addrConns.take(addr) {
-		httpapi.Handle(s.log, func(http.ResponseWriter, *http.Request) error {
-			return httpapi.RateLimited("too many connections from this address", connRetryAfter)
-		}).ServeHTTP(w, r)
+		s.writeError(w, r, httpapi.RateLimited("too many connections from this address", connRetryAfter))
 		return
 	}
 	s.sockets.Add(1)
