@@ -587,6 +587,7 @@ func TestClusterConverges(t *testing.T) {
 			t.Errorf("room %s has no owner", r.id)
 		}
 	}
+	checkRESTAtEveryNode(t, addrs, rooms[0].id, rooms[0].ys[0].String())
 	proxied := 0.0
 	for _, n := range nodes {
 		proxied += metric(t, n.addr, "pairpad_proxied_connections")
@@ -930,5 +931,52 @@ func (p *dbProxy) setDown(down bool) {
 	for c := range p.conns {
 		c.Close()
 		delete(p.conns, c)
+	}
+}
+
+// checkRESTAtEveryNode sets room id's language through each node in turn, a write forwarded
+// to the owner by the others, and reads the room and its history through every node: each
+// answers with the language just set and the code (which no one edits any more).
+func checkRESTAtEveryNode(t *testing.T, addrs []string, id, code string) {
+	t.Helper()
+	for i, lang := range []string{"python", "javascript", "go"}[:len(addrs)] {
+		req, _ := http.NewRequest(http.MethodPatch, "http://"+addrs[i]+"/rooms/"+id, strings.NewReader(`{"language":"`+lang+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PATCH language %s through node %d: %d", lang, i, resp.StatusCode)
+		}
+		for j, addr := range addrs {
+			var got struct{ Code, Language string }
+			getJSON(t, "http://"+addr+"/rooms/"+id, &got)
+			if got.Language != lang || got.Code != code {
+				t.Errorf("after PATCH through node %d, GET through node %d: language %q, code of %d characters; want %q and %d",
+					i, j, got.Language, len(got.Code), lang, len(code))
+			}
+			var versions []json.RawMessage
+			getJSON(t, "http://"+addr+"/rooms/"+id+"/history", &versions)
+			if len(versions) == 0 {
+				t.Errorf("GET history through node %d: no version", j)
+			}
+		}
+	}
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
 	}
 }
