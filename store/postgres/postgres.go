@@ -34,6 +34,11 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// IdleTransactionTimeout is how long Postgres lets a session of the store sit idle inside a
+// transaction before it ends the session, rolling the transaction back and releasing its locks
+// (idle_in_transaction_session_timeout; a connection string may set another).
+const IdleTransactionTimeout = "5s"
+
 // Open connects to databaseURL (a URL or key=value string, as pgxpool.ParseConfig reads it)
 // and applies pending migrations. It fails if the database cannot be reached.
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
@@ -48,6 +53,13 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 // sizes, hooks, runtime parameters such as search_path). cfg must come from
 // pgxpool.ParseConfig.
 func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
+	if cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] == "" {
+		// Every transaction of the store sends its statements without waiting on anything
+		// but the database. One left idle is a process that stopped in its middle (paused,
+		// partitioned): its row locks would keep another node from taking its rooms' leases
+		// until it woke up. Postgres ends such a session instead.
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = IdleTransactionTimeout
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store/postgres: %w", err)

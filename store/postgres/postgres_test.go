@@ -45,6 +45,44 @@ func TestLeases(t *testing.T) {
 	})
 }
 
+// TestStoppedTransactionEnds: a node that stops in the middle of a fenced write (SIGSTOP)
+// holds its room's lease row; Postgres ends its idle transaction after
+// IdleTransactionTimeout, so another node takes the lease then, not when the first wakes up.
+func TestStoppedTransactionEnds(t *testing.T) {
+	requireDB(t)
+	cfg := newSchema(t)
+	a, b := open(t, cfg), open(t, cfg)
+	ctx := t.Context()
+	if err := b.CreateRoom(ctx, store.Room{ID: "r", CreatedAt: time.Now()}, []byte("init")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AcquireLease(ctx, "r", "a", "http://a", 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := postgres.PoolOf(a).Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, `SELECT FROM room_leases WHERE room_id = 'r' FOR SHARE`); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	acquireCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	l, err := b.AcquireLease(acquireCtx, "r", "b", "http://b", time.Second)
+	if err != nil {
+		t.Fatalf("b could not take the lease while a's transaction sat idle: %v", err)
+	}
+	if l.Node != "b" {
+		t.Fatalf("the lease is %+v, not b's", l)
+	}
+	if err := tx.Commit(ctx); err == nil {
+		t.Error("a's idle transaction committed after b took the lease")
+	}
+	t.Logf("b took the lease %v after a's transaction went idle", time.Since(start).Round(time.Millisecond))
+}
+
 func BenchmarkAppend(b *testing.B) {
 	requireDB(b)
 	storetest.BenchmarkAppend(b, func(b *testing.B) store.Store { return open(b, newSchema(b)) })
