@@ -307,6 +307,8 @@ type jpeer struct {
 	code    string
 	lines   []string
 	pending []string
+	// received is every code it was sent, for the report of a test that fails.
+	received []string
 }
 
 func newJpeer(t *testing.T, addrs []string, first int, room, name string) *jpeer {
@@ -337,6 +339,7 @@ func (j *jpeer) session(addr string) {
 			continue
 		}
 		j.mu.Lock()
+		j.received = append(j.received, msg.Code)
 		j.code = msg.Code
 		first := j.conn == nil
 		j.conn = conn
@@ -372,7 +375,12 @@ func (j *jpeer) unseen(code string) []string {
 // next connection.
 func (j *jpeer) appendLine() {
 	j.mu.Lock()
-	line := fmt.Sprintf("\n#%s%d", j.name, len(j.lines)+len(j.pending))
+	n := len(j.lines) + len(j.pending)
+	// Lines differ from one another all along, as people's lines do. Two that differed by a
+	// character ("#J0", "#J1") would make a code that crossed the client's own echo on the
+	// wire ambiguous: "X+#J1", sent by a client whose "X+#J0" the server echoed, is either an
+	// edit of the echo or a line added to "X", and the server takes the cheaper edit.
+	line := fmt.Sprintf("\n%08x #%s%d", uint32(n+1)*2654435761, j.name, n)
 	if j.conn == nil {
 		j.pending = append(j.pending, line)
 		j.mu.Unlock()
@@ -491,10 +499,26 @@ func checkConverged(t *testing.T, rooms []*typingRoom, within time.Duration) {
 				for i, y := range r.ys {
 					t.Logf("peer %d: %d characters, connected %v", i, len(y.String()), y.connected())
 				}
-				for _, line := range lines {
-					if !strings.Contains(code, line) {
-						t.Logf("line %q missing", line)
+				for _, j := range r.js {
+					j.mu.Lock()
+					t.Logf("JSON peer %s: connected %v, %d lines sent, %d waiting, its code has %d characters",
+						j.name, j.conn != nil, len(j.lines), len(j.pending), len(j.code))
+					for _, line := range j.lines {
+						if !strings.Contains(code, line) {
+							t.Logf("line %q missing; in the JSON peer's own code: %v", line, strings.Contains(j.code, line))
+							first, last := -1, -1
+							for k, c := range j.received {
+								if strings.Contains(c, line) {
+									if first < 0 {
+										first = k
+									}
+									last = k
+								}
+							}
+							t.Logf("it was in code_updates %d to %d of %d", first, last, len(j.received))
+						}
 					}
+					j.mu.Unlock()
 				}
 				t.Fatalf("room %s: the peers did not converge on every line within %v; first peer has %d characters", r.id, within, len(code))
 			}
