@@ -37,7 +37,7 @@ const (
 // node that owns the most of them, and prints how long its rooms' clients took to get a
 // keystroke through again.
 func (b *bench) measureFailover(ctx context.Context) error {
-	c, err := b.startCluster(ctx, nodes)
+	c, err := b.startCluster(ctx, nodes, true)
 	if err != nil {
 		return err
 	}

@@ -2,14 +2,17 @@
 // behind a load balancer costs, in one run on one machine, and prints one line per figure:
 //
 //	RESULT <operation> rooms=<n> three-nodes=<value> one-node=<value> overhead=<three-nodes - one-node> ratio=<one-node/three-nodes> <unit>
+//	RESULT proxy-<operation> rooms=<n> one-node=<value> one-node-direct=<value> overhead=<one-node - one-node-direct> ratio=<...> <unit>
 //	RESULT failover rooms=<n>,clients=<n>,lease=<d> three-nodes=<ms> bar=<ms> ms
 //
 // The load part runs `pairpad load` (-rooms rooms of -clients clients typing -rate keystrokes
-// per second, rooms created with POST /rooms) against one node, and then against three nodes
-// behind `pairpad proxy`, which sends each connection to the next node in turn: about two
-// connections in three reach a node that does not own their room and forward it to the owner.
-// It prints load-p50 and load-p99 (ms, from sending a keystroke to its arrival at another
-// client) and load-delivered (%), and a verdict on the p99 overhead against -bar-overhead.
+// per second, rooms created with POST /rooms) against one node, one node behind `pairpad
+// proxy`, and three nodes behind it; the proxy sends each connection to the next node in turn:
+// about two connections in three reach a node that does not own their room and forward it to
+// the owner. It prints load-p50 and load-p99 (ms, from sending a keystroke to its arrival at
+// another client) and load-delivered (%) of three nodes against one, both behind the proxy, and
+// a verdict on the p99 overhead against -bar-overhead; and the proxy's own cost (proxy-load-p50,
+// proxy-load-p99: one node behind it against one node without it).
 //
 // The failover part runs -failover-rooms rooms of -failover-clients y-websocket clients typing
 // through the proxy in front of three nodes, kills (SIGKILL) the node that owns the most of
@@ -144,34 +147,43 @@ var loadFigures = []figure{
 	{"load-delivered", "%", (*harness.Report).Share},
 }
 
-// compareLoad runs the load against one node and against three behind the proxy, and prints
-// their figures side by side and the verdict on the p99 overhead.
+// setup is one way of serving the load: a number of nodes, and whether the proxy is in front.
+type setup struct {
+	nodes   int
+	proxied bool
+}
+
+func (s setup) String() string {
+	name := "one-node"
+	if s.nodes > 1 {
+		name = "three-nodes"
+	}
+	if !s.proxied {
+		name += "-direct"
+	}
+	return name
+}
+
+// compareLoad runs the load against one node without the proxy, one node behind it and three
+// nodes behind it, and prints two comparisons: routing (three nodes against one, both behind the
+// proxy, as a load balancer is in front of either in production), with the verdict on its p99
+// overhead, and the proxy itself (one node behind it against one node without it).
 func (b *bench) compareLoad(ctx context.Context) error {
 	input := "rooms=" + strconv.Itoa(b.rooms)
-	one, err := b.measureLoad(ctx, 1, input)
-	if err != nil {
-		return err
+	reports := map[setup]*harness.Report{}
+	for _, s := range []setup{{1, false}, {1, true}, {nodes, true}} {
+		r, err := b.measureLoad(ctx, s, input)
+		if err != nil {
+			return err
+		}
+		reports[s] = r
 	}
-	three, err := b.measureLoad(ctx, nodes, input)
-	if err != nil {
-		return err
-	}
+	direct, one, three := reports[setup{1, false}], reports[setup{1, true}], reports[setup{nodes, true}]
 	for _, f := range loadFigures {
-		overhead, ratio := "n/a", "n/a"
-		if one != nil && three != nil {
-			overhead = strconv.FormatFloat(f.value(three)-f.value(one), 'f', 3, 64)
-			if f.value(three) != 0 {
-				ratio = strconv.FormatFloat(f.value(one)/f.value(three), 'f', 2, 64)
-			}
-		}
-		format := func(r *harness.Report) string {
-			if r == nil {
-				return "n/a"
-			}
-			return strconv.FormatFloat(f.value(r), 'f', 3, 64)
-		}
-		fmt.Printf("RESULT %s %s three-nodes=%s one-node=%s overhead=%s ratio=%s %s\n",
-			f.op, input, format(three), format(one), overhead, ratio, f.unit)
+		printComparison(f, input, "three-nodes", three, "one-node", one)
+	}
+	for _, f := range loadFigures[:2] {
+		printComparison(figure{"proxy-" + f.op, f.unit, f.value}, input, "one-node", one, "one-node-direct", direct)
 	}
 	bar := fmt.Sprintf("bar: routing adds at most %g ms to the p99 at %s", ms(b.barOverhead), input)
 	switch {
@@ -187,6 +199,26 @@ func (b *bench) compareLoad(ctx context.Context) error {
 	return nil
 }
 
+// printComparison prints figure f of two reports, a and b, as a RESULT line with the
+// overhead a - b and the ratio b / a; a missing report's figures are n/a.
+func printComparison(f figure, input, aName string, a *harness.Report, bName string, b *harness.Report) {
+	overhead, ratio := "n/a", "n/a"
+	if a != nil && b != nil {
+		overhead = strconv.FormatFloat(f.value(a)-f.value(b), 'f', 3, 64)
+		if f.value(a) != 0 {
+			ratio = strconv.FormatFloat(f.value(b)/f.value(a), 'f', 2, 64)
+		}
+	}
+	format := func(r *harness.Report) string {
+		if r == nil {
+			return "n/a"
+		}
+		return strconv.FormatFloat(f.value(r), 'f', 3, 64)
+	}
+	fmt.Printf("RESULT %s %s %s=%s %s=%s overhead=%s ratio=%s %s\n",
+		f.op, input, aName, format(a), bName, format(b), overhead, ratio, f.unit)
+}
+
 func verdict(met bool) string {
 	if met {
 		return "met"
@@ -196,10 +228,10 @@ func verdict(met bool) string {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// measureLoad runs the load against a fresh cluster of n nodes (behind the proxy when n > 1).
-// A load that produced no report is a nil report, not an error: its figures print as n/a.
-func (b *bench) measureLoad(ctx context.Context, n int, input string) (*harness.Report, error) {
-	c, err := b.startCluster(ctx, n)
+// measureLoad runs the load against a fresh cluster set up as s. A load that produced no
+// report is a nil report, not an error: its figures print as n/a.
+func (b *bench) measureLoad(ctx context.Context, s setup, input string) (*harness.Report, error) {
+	c, err := b.startCluster(ctx, s.nodes, s.proxied)
 	if err != nil {
 		return nil, err
 	}
@@ -209,10 +241,10 @@ func (b *bench) measureLoad(ctx context.Context, n int, input string) (*harness.
 		"-duration", b.duration.String(), "-warmup", b.warmup.String()}
 	r, err := harness.Load(ctx, b.bin, args)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s %s: %v; logs %s\n", c.name(), input, err, c.logs())
+		fmt.Fprintf(os.Stderr, "%s %s: %v; logs %s\n", s, input, err, c.logs())
 		return nil, nil
 	}
-	fmt.Fprintf(os.Stderr, "%-11s %s: %s\n", c.name(), input, r.Summary())
+	fmt.Fprintf(os.Stderr, "%-15s %s: %s\n", s, input, r.Summary())
 	return r, nil
 }
 
@@ -224,7 +256,7 @@ type cluster struct {
 	nodes []*harness.Process
 	// urls are the nodes' ADVERTISE_URLs, which rooms' leases name.
 	urls  []string
-	proxy *harness.Process // nil for one node
+	proxy *harness.Process // nil without the proxy
 	// addr is where clients connect: the proxy, or the only node.
 	addr string
 	// databaseURL is the nodes' database, drop drops it.
@@ -232,8 +264,8 @@ type cluster struct {
 	drop        func()
 }
 
-// startCluster starts n nodes on a fresh database, and the proxy in front of them if n > 1.
-func (b *bench) startCluster(ctx context.Context, n int) (c *cluster, err error) {
+// startCluster starts n nodes on a fresh database, and the proxy in front of them if proxied.
+func (b *bench) startCluster(ctx context.Context, n int, proxied bool) (c *cluster, err error) {
 	c = &cluster{}
 	if c.databaseURL, c.drop, err = b.dbs.New(ctx); err != nil {
 		return nil, err
@@ -260,7 +292,7 @@ func (b *bench) startCluster(ctx context.Context, n int) (c *cluster, err error)
 		c.nodes = append(c.nodes, node)
 	}
 	c.addr = backends[0]
-	if n > 1 {
+	if proxied {
 		proxy := exec.Command(b.bin, "proxy", "-listen", "127.0.0.1:0", "-backends", strings.Join(backends, ","))
 		if c.proxy, err = harness.Start(proxy, nil); err != nil {
 			return nil, fmt.Errorf("proxy: %w", err)
@@ -297,10 +329,7 @@ func freePorts(n int) ([]int, error) {
 }
 
 func (c *cluster) name() string {
-	if len(c.nodes) == 1 {
-		return "one-node"
-	}
-	return "three-nodes"
+	return setup{len(c.nodes), c.proxy != nil}.String()
 }
 
 // logs lists the log files of the cluster's processes.
