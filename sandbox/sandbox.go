@@ -11,9 +11,13 @@
 //     data directory, not the server's binary, not /root, not /etc/shadow, not other runs;
 //   - a clean environment (PATH, HOME, LANG): none of the server's;
 //   - a user of its own: the server must run as root, and runs each program as a uid of its
-//     own, from a pool (firstUID and up) that concurrent runs never share. That makes
-//     RLIMIT_NPROC, which the kernel counts per uid across the machine and never applies to
-//     root, bound the run's processes without one run's fork bomb starving another's;
+//     own, from a pool of poolSize uids that concurrent runs never share, at a random place
+//     above firstUID, so that two servers on one machine (make cluster) do not share theirs.
+//     That makes RLIMIT_NPROC, which the kernel counts per uid across the machine and never
+//     applies to root, bound the run's processes without one run's fork bomb starving
+//     another's;
+//   - a memory cgroup of its own (cgroup v1, where the machine has its memory controller):
+//     all the run's processes together get Limits.Memory; past it the kernel kills one;
 //   - resource limits, set by prlimit(1) inside the sandbox on the compiler and the program:
 //     CPU time (RLIMIT_CPU: SIGXCPU at the limit), data memory (RLIMIT_DATA, which counts the
 //     private writable memory a process maps, not the address space it reserves, so that
@@ -38,6 +42,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"slices"
@@ -124,12 +129,14 @@ type Sandbox struct {
 	limits Limits
 	langs  map[string]toolchain
 	uids   chan int // free users for runs
+	// cgroups is where runs' memory cgroups go; "" where the machine has none to give.
+	cgroups string
 }
 
-// firstUID is the first of the uids runs run as, poolSize of them: a run takes one for its
-// duration. More concurrent runs than poolSize wait for one.
+// Runs run as poolSize uids from a random multiple of poolSize above firstUID: a run takes
+// one for its duration, and more concurrent runs than poolSize wait for one.
 const (
-	firstUID = 60100
+	firstUID = 1 << 20
 	poolSize = 64
 )
 
@@ -145,13 +152,15 @@ func New(opts Options) (*Sandbox, error) {
 		}
 	}
 	if os.Geteuid() != 0 {
-		return nil, fmt.Errorf("%w: runs are run as users of their own (uids %d-%d), which only root can switch to; run pairpad as root to run code",
-			ErrUnavailable, firstUID, firstUID+poolSize-1)
+		return nil, fmt.Errorf("%w: runs are run as users of their own, which only root can switch to; run pairpad as root to run code",
+			ErrUnavailable)
 	}
 	s := &Sandbox{bwrap: bwrap, limits: opts.Limits.withDefaults(), langs: available(), uids: make(chan int, poolSize)}
+	base := firstUID + rand.IntN(1<<20)*poolSize
 	for i := range poolSize {
-		s.uids <- firstUID + i
+		s.uids <- base + i
 	}
+	s.cgroups = newCgroups()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	res, err := s.Run(ctx, Request{Language: probe, Code: "echo ok"}, nil)
@@ -240,7 +249,18 @@ func (s *Sandbox) run(ctx context.Context, uid int, tc toolchain, req Request, o
 		return Result{}, err
 	}
 	defer compiled.Close()
-	cmd := exec.CommandContext(ctx, s.bwrap, s.args(tc)...)
+	argv := append([]string{s.bwrap}, s.args(tc)...)
+	if s.cgroups != "" {
+		procs, remove, err := s.cgroup(uid)
+		if err != nil {
+			return Result{}, err
+		}
+		defer remove()
+		// The shell moves itself into the cgroup before it becomes bwrap: every process of the
+		// run is in it from the start.
+		argv = append([]string{"/bin/sh", "-c", `echo $$ > "$0" && exec "$@"`, procs}, argv...)
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = []string{}
 	cmd.Stdin = strings.NewReader(req.Stdin)
 	cmd.ExtraFiles = []*os.File{source, compiledW} // fds 3 and 4

@@ -159,6 +159,15 @@ func TestHostile(t *testing.T) {
 				t.Errorf("want the memory limit: %+v", res)
 			}
 		}},
+		{"memory across processes", "shell", "for i in 1 2 3 4 5 6; do python3 -c \"a = b'x' * (40 << 20); import time; time.sleep(1.5); print('alive')\" & done; wait\n", func(t *testing.T, res Result) {
+			// Each process is within its own limit (64 MiB); together they are not.
+			t.Logf("%d of 6 processes lived", strings.Count(res.Stdout, "alive"))
+			if alive := strings.Count(res.Stdout, "alive"); s.cgroups != "" && alive > 1 {
+				t.Errorf("%d processes of 40 MiB lived in a run of 64 MiB: %+v", alive, res)
+			} else if s.cgroups == "" {
+				t.Logf("no memory cgroup on this machine: %d of 6 lived", alive)
+			}
+		}},
 		{"a huge file", "python", "f = open('big', 'wb')\nwhile True: f.write(b'x' * 65536)\n", func(t *testing.T, res Result) {
 			// Python ignores SIGXFSZ: its write fails with EFBIG.
 			if res.ExitCode == 0 || !strings.Contains(res.Stderr, "File too large") {
