@@ -16,6 +16,8 @@ type toolchain struct {
 	env     []string
 	// needs are the files that must exist for it to work here.
 	needs []string
+	// goCache: it needs a Go build cache of its own (see warmGoCache), at /gocache.
+	goCache bool
 }
 
 // probe is the toolchain New runs to check the sandbox: a shell.
@@ -35,6 +37,8 @@ var toolchains = map[string]toolchain{
 		run: fixed("./main"), needs: []string{"/usr/bin/gcc"}},
 	"cpp": {file: "main.cpp", compile: []string{"/usr/bin/g++", "-O2", "-o", "main", "main.cpp"},
 		run: fixed("./main"), needs: []string{"/usr/bin/g++"}},
+	"go": {file: "main.go", compile: []string{goRoot + "/bin/go", "build", "-o", "main", "main.go"},
+		run: fixed("./main"), needs: []string{goRoot + "/bin/go"}, binds: []string{goRoot}, env: goEnv, goCache: true},
 	// Java's launcher compiles a single source file in memory and runs its first class.
 	"java": {file: "Main.java", needs: []string{"/usr/bin/java"},
 		run: func(l Limits) []string {
