@@ -105,7 +105,7 @@ export function Room({ room, isDark, themeToggle, ended }: { room: RoomInfo; isD
             disabled={!editable}
             className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm disabled:opacity-60 dark:border-slate-700 dark:bg-slate-900"
           />
-          <span title={refusal ?? (running ? 'A run is in progress' : 'Run the code (Ctrl+Enter)')} data-testid="run-wrap">
+          <span title={refusal ?? (running ? 'A run is in progress' : 'Run the code (Ctrl/⌘+Enter)')} data-testid="run-wrap">
             <button type="button" className="btn-primary !px-2.5 !py-1.5" onClick={runCode} disabled={refusal !== null || running} data-testid="run" data-running={running}>
               {running ? <Loader2 className="animate-spin" size={16} /> : <Play size={16} />}
               {running ? 'Running…' : 'Run'}

@@ -82,6 +82,8 @@ export function RunPanel({ runs, open, onToggle, stdin, onStdin, stdinOpen, onSt
             )}
             <pre
               ref={output}
+              role="log"
+              aria-label="Output"
               className="min-h-0 flex-1 overflow-auto bg-slate-50 px-3 py-2 font-mono text-xs whitespace-pre-wrap break-words dark:bg-slate-950"
               data-testid="run-output"
               data-run-id={shown?.run.runId ?? ''}
@@ -92,7 +94,7 @@ export function RunPanel({ runs, open, onToggle, stdin, onStdin, stdinOpen, onSt
                   {s.text}
                 </span>
               ))}
-              {shown === null && <span className="text-slate-500">No runs yet. Press Run, or Ctrl+Enter in the editor.</span>}
+              {shown === null && <span className="text-slate-500">No runs yet. Press Run, or Ctrl/⌘+Enter in the editor.</span>}
               {shown?.kind === 'live' && (
                 <span className="flex items-center gap-1.5 pt-1 text-slate-500">
                   <Loader2 className="animate-spin" size={12} /> running…
