@@ -11,7 +11,8 @@ import (
 )
 
 // TestLanguagesRoute checks GET /languages over HTTP: every language of the catalogue, in its
-// order, with the fields the web app and the OpenAPI description name.
+// order, with the fields the web app and the OpenAPI description name. TestRunLanguages checks
+// runnable with running code on.
 func TestLanguagesRoute(t *testing.T) {
 	ts := newTestServer(t, Options{})
 	resp, err := http.Get(ts.URL + "/languages")
@@ -22,13 +23,14 @@ func TestLanguagesRoute(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("GET /languages: %d %q, want 200 application/json", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	var got []map[string]string
+	var got []map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
 		t.Fatalf("GET /languages: %v", err)
 	}
-	var want []map[string]string
+	var want []map[string]any
 	for _, l := range language.All() {
-		want = append(want, map[string]string{"id": l.ID, "name": l.Name, "extension": l.Extension})
+		// Running code is off in this server: no language runs.
+		want = append(want, map[string]any{"id": l.ID, "name": l.Name, "extension": l.Extension, "runnable": false})
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("GET /languages mismatch (-want +got):\n%s", diff)

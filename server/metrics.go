@@ -37,6 +37,9 @@ type metrics struct {
 	proxiedConns  prometheus.Gauge
 	leaseRenewals prometheus.Counter
 	leaseLosses   prometheus.Counter
+	// Running code: runs by outcome, and the runs in progress.
+	runs        *prometheus.CounterVec
+	runsRunning prometheus.Gauge
 }
 
 // Store operations, the label of pairpad_store_errors_total.
@@ -48,6 +51,7 @@ const (
 	opVersion = "version" // storing a version of a room's history
 	opExpire  = "expire"  // a sweep of the rooms nobody opened for ROOM_TTL
 	opLease   = "lease"   // renewing the leases of the rooms this node owns
+	opRun     = "run"     // keeping a finished run
 )
 
 func newMetrics() *metrics {
@@ -88,7 +92,7 @@ func newMetrics() *metrics {
 			Buckets: latency,
 		}),
 		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pairpad_store_errors_total", Help: "Failed store operations, by operation (append, load, compact, open: recording that a room loaded; expire: a sweep of rooms nobody opened for ROOM_TTL; lease: renewing this node's rooms' leases).",
+			Name: "pairpad_store_errors_total", Help: "Failed store operations, by operation (append, load, compact, open: recording that a room loaded; expire: a sweep of rooms nobody opened for ROOM_TTL; lease: renewing this node's rooms' leases; run: keeping a finished run).",
 		}, []string{"op"}),
 		loadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "pairpad_room_load_seconds", Help: "Time to load a room from the store.", Buckets: latency,
@@ -115,16 +119,26 @@ func newMetrics() *metrics {
 		leaseLosses: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pairpad_lease_losses_total", Help: "Rooms this node stopped serving because it lost their lease, or could not renew it in time.",
 		}),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pairpad_runs_total", Help: "Runs of rooms' code, by outcome (exited: the program ended by itself, whatever its exit code; timed_out; stopped: by someone in the room; failed: the sandbox failed).",
+		}, []string{"outcome"}),
+		runsRunning: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "pairpad_runs_running", Help: "Runs of rooms' code in progress.",
+		}),
 	}
 	m.registry.MustRegister(
 		m.roomsLive, m.connections, m.updatesIn, m.framesOut, m.bytesOut, m.queueOverflows,
 		m.commitSeconds, m.commitRooms, m.commitEntries, m.durableSeconds, m.storeErrors, m.loadSeconds, m.compactSeconds,
 		m.entriesSetAside, m.roomsExpired, m.roomsOwned, m.proxiedConns, m.leaseRenewals, m.leaseLosses,
+		m.runs, m.runsRunning,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	for _, op := range []string{opAppend, opLoad, opCompact, opOpen, opExpire, opLease} {
+	for _, op := range []string{opAppend, opLoad, opCompact, opOpen, opExpire, opLease, opRun} {
 		m.storeErrors.WithLabelValues(op) // present at zero from the start
+	}
+	for _, outcome := range []string{runExited, runTimedOut, runStopped, runFailed} {
+		m.runs.WithLabelValues(outcome)
 	}
 	m.http = promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 	return m

@@ -67,7 +67,7 @@ func TestOpenAPIMatchesCode(t *testing.T) {
 	}
 	wantCodes := []string{httpapi.CodeBadRequest, httpapi.CodeInvalidJSON, httpapi.CodeNotFound, httpapi.CodePayloadTooLarge,
 		httpapi.CodeUnknownLanguage, httpapi.CodeValidation, httpapi.CodeReadOnly, httpapi.CodeUnauthorized, httpapi.CodeForbidden,
-		httpapi.CodeRateLimited, httpapi.CodeRequestTimeout, httpapi.CodeUnsupportedType, httpapi.CodeMisdirected, httpapi.CodeUnavailable, httpapi.CodeInternal}
+		httpapi.CodeRateLimited, httpapi.CodeRequestTimeout, httpapi.CodeUnsupportedType, httpapi.CodeMisdirected, httpapi.CodeConflict, httpapi.CodeNotRunnable, httpapi.CodeUnavailable, httpapi.CodeInternal}
 	if diff := cmp.Diff(wantCodes, gotCodes); diff != "" {
 		t.Errorf("Error.error enum mismatch (-want +got):\n%s", diff)
 	}

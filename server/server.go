@@ -79,6 +79,8 @@ type Options struct {
 	Rooms RoomOptions
 	// Cluster makes the server one node of several sharing Store (see ClusterOptions).
 	Cluster ClusterOptions
+	// Run configures running rooms' code (see RunOptions); off unless Run.Sandbox is set.
+	Run RunOptions
 }
 
 func (o *Options) validate() error {
@@ -151,6 +153,7 @@ type Server struct {
 	liveness   *liveness
 	expirer    *expirer // nil unless Options.RoomTTL is positive
 	relays     relays   // the sockets carried to other nodes
+	runner     *runner
 }
 
 // New returns a Server with every route registered.
@@ -172,6 +175,7 @@ func New(opts Options) (*Server, error) {
 		creations: httpapi.NewLimiter(opts.RoomCreationRate.Rate, opts.RoomCreationRate.Burst),
 		addrConns: &addrConns{max: opts.MaxConnectionsPerAddress, open: make(map[string]int)},
 		liveness:  newLiveness(opts.PingInterval),
+		runner:    newRunner(opts.Run, opts.Store),
 	}
 	go s.liveness.run()
 	if opts.RoomTTL > 0 {
@@ -195,6 +199,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.expirer.shutdown()
 	}
 	s.relays.closeAll()
+	s.runner.stopAll()
 	if err := s.rooms.shutdown(ctx); err != nil {
 		return err
 	}
@@ -234,6 +239,11 @@ func (s *Server) routes(handle func(pattern string, h http.Handler)) {
 	rest("GET /rooms/{roomId}/history/{seq}", owner(s.getHistoryText))
 	rest("GET /rooms/{roomId}/history/{seq}/updates", owner(s.getPlayback))
 	rest("POST /rooms/{roomId}/restore", owner(s.restoreRoom))
+	rest("POST /rooms/{roomId}/run", owner(s.runRoom))
+	rest("POST /rooms/{roomId}/runs/{runId}/stop", owner(s.stopRun))
+	rest("GET /rooms/{roomId}/runs", owner(s.listRuns))
+	// An event stream lasts as long as its watcher: no RequestTimeout.
+	handle("GET /rooms/{roomId}/runs/events", owner(s.watchRuns))
 	rest("GET /languages", h(s.listLanguages))
 	rest("POST /autocomplete", h(s.autocomplete))
 	rest("GET /openapi.json", apidocs.OpenAPI())

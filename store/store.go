@@ -276,8 +276,8 @@ type Rooms interface {
 	// RoomsOpenedBefore returns the ids of at most limit rooms whose OpenedAt is before t,
 	// in no particular order; limit must be positive.
 	RoomsOpenedBefore(ctx context.Context, t time.Time, limit int) ([]string, error)
-	// DeleteRoom removes room id with its links, its snapshot, its whole op log and its
-	// history, atomically, or returns ErrNotFound. Afterwards Room, Load and RoomByLink of its links
+	// DeleteRoom removes room id with its links, its snapshot, its whole op log, its history
+	// and its runs, atomically, or returns ErrNotFound. Afterwards Room, Load and RoomByLink of its links
 	// return ErrNotFound, and CreateRoom may create the id again, and any room take its links:
 	// a new room, whose log starts empty at seq 1.
 	DeleteRoom(ctx context.Context, id string) error
@@ -359,6 +359,7 @@ type Store interface {
 	Rooms
 	Log
 	History
+	Runs
 	// Ping reports whether the store can serve requests now.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources. Afterwards every method returns an error; Close

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pairpad/pairpad/crdt"
+	"github.com/pairpad/pairpad/sandbox"
 )
 
 // Config is pairpad's configuration, read from flags and the environment by
@@ -89,6 +90,15 @@ type Config struct {
 	ClusterSecret string
 	// LeaseDuration is how long a room's lease lasts without renewal.
 	LeaseDuration time.Duration
+	// RunEnabled turns running rooms' code on (it still needs the sandbox tool, bwrap).
+	RunEnabled bool
+	// RunConcurrency is how many runs run at once; 0: the number of cores.
+	RunConcurrency int
+	// RunLimits bound each run (see sandbox.Limits).
+	RunLimits sandbox.Limits
+	// RunRate and RunRoomRate are how many runs per second one client address, and one room,
+	// may start on average (bursts of ten times as many); 0 means no limit.
+	RunRate, RunRoomRate float64
 	// DebugAddr is a loopback address (host:port) where Go's profiles are served under
 	// /debug/pprof/, for finding where time and memory go; empty serves none.
 	DebugAddr string
@@ -113,6 +123,8 @@ const (
 	DefaultMaxPending           = crdt.DefaultMaxPendingStructs
 	DefaultRoomLinger           = 10 * time.Second
 	DefaultLeaseDuration        = 10 * time.Second
+	DefaultRunRate              = 1
+	DefaultRunRoomRate          = 0.5
 )
 
 // setting is one configuration value: its environment variable, its flag,
@@ -157,6 +169,17 @@ var settings = []setting{
 	{"ADVERTISE_URL", "advertise-url", "", "with DATABASE_URL and several nodes: how the other nodes reach this one, e.g. http://10.0.0.5:8000; also its identity in rooms' leases (default identity: host name and PORT)", parseAdvertiseURL},
 	{"CLUSTER_SECRET", "cluster-secret", "", "with several nodes: the secret they share to carry sockets and requests to a room's owner (at least 16 characters); empty: no routing", parseClusterSecret},
 	{"LEASE_DURATION", "lease-duration", DefaultLeaseDuration.String(), "how long a room's lease lasts unrenewed (Postgres): the longest a room waits for a new owner after its node died", parseLeaseDuration},
+	{"RUN_ENABLED", "run-enabled", "true", "run rooms' code (POST /rooms/{id}/run) in the bubblewrap sandbox: true or false; without bwrap it stays off, and says so", parseRunEnabled},
+	{"RUN_CONCURRENCY", "run-concurrency", "0", "runs at once; more wait in a queue of four times as many (0: the number of cores)", parseRunConcurrency},
+	{"RUN_CPU_TIME", "run-cpu-time", "5s", "CPU time of a run's program (and again of its compiler)", parseRunCPUTime},
+	{"RUN_WALL_TIME", "run-wall-time", "10s", "wall time of a run, compiling included", parseRunWallTime},
+	{"RUN_MEMORY", "run-memory", "256MiB", "memory of a run (suffixes KiB, MiB, GiB allowed)", parseRunMemory},
+	{"RUN_PROCESSES", "run-processes", "64", "processes and threads a run may have at once", parseRunProcesses},
+	{"RUN_OPEN_FILES", "run-open-files", "64", "files a run's process may have open", parseRunOpenFiles},
+	{"RUN_FILE_SIZE", "run-file-size", "16MiB", "largest file a run may write (suffixes KiB, MiB allowed)", parseRunFileSize},
+	{"RUN_OUTPUT", "run-output", "64KiB", "stdout and stderr a run keeps; a program that prints far more is stopped (suffixes KiB, MiB allowed)", parseRunOutput},
+	{"RUN_RATE", "run-rate", strconv.FormatFloat(DefaultRunRate, 'g', -1, 64), "runs per second one client address may start, bursts of ten times as many (0: no limit)", parseRunRate},
+	{"RUN_ROOM_RATE", "run-room-rate", strconv.FormatFloat(DefaultRunRoomRate, 'g', -1, 64), "runs per second one room may start, bursts of ten times as many (0: no limit)", parseRunRoomRate},
 	{"TRUSTED_PROXIES", "trusted-proxies", "", `comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. "127.0.0.1,10.0.0.0/8"`, parseTrustedProxies},
 }
 
@@ -548,6 +571,76 @@ func parseRoomTTL(c *Config, raw string) error {
 
 func parseRoomLinger(c *Config, raw string) (err error) {
 	c.RoomLinger, err = parseDurationIn(raw, 0, time.Hour, "between 0 and 1h (e.g. 10s; 0: rooms unload at once)")
+	return err
+}
+
+func parseRunEnabled(c *Config, raw string) (err error) {
+	c.RunEnabled, err = strconv.ParseBool(strings.TrimSpace(raw))
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", raw)
+	}
+	return nil
+}
+
+func parseRunConcurrency(c *Config, raw string) (err error) {
+	c.RunConcurrency, err = parseCount(raw, "runs")
+	return err
+}
+
+func parseRunCPUTime(c *Config, raw string) (err error) {
+	c.RunLimits.CPUTime, err = parseDurationIn(raw, 100*time.Millisecond, 10*time.Minute, "between 100ms and 10m (e.g. 5s)")
+	return err
+}
+
+func parseRunWallTime(c *Config, raw string) (err error) {
+	c.RunLimits.WallTime, err = parseDurationIn(raw, 100*time.Millisecond, 10*time.Minute, "between 100ms and 10m (e.g. 10s)")
+	return err
+}
+
+func parseRunMemory(c *Config, raw string) (err error) {
+	c.RunLimits.Memory, err = parseSizeIn(raw, 16<<20, "16MiB")
+	return err
+}
+
+func parseRunProcesses(c *Config, raw string) (err error) {
+	c.RunLimits.Processes, err = parsePositive(raw, "processes")
+	return err
+}
+
+func parseRunOpenFiles(c *Config, raw string) (err error) {
+	c.RunLimits.OpenFiles, err = parsePositive(raw, "files")
+	return err
+}
+
+func parseRunFileSize(c *Config, raw string) (err error) {
+	c.RunLimits.FileSize, err = parseSizeIn(raw, 1<<10, "1KiB")
+	return err
+}
+
+func parseRunOutput(c *Config, raw string) (err error) {
+	c.RunLimits.Output, err = parseSizeIn(raw, 1<<10, "1KiB")
+	return err
+}
+
+// parseSizeIn reads a size of at least min bytes (minText, as the error says it).
+func parseSizeIn(raw string, min int64, minText string) (int64, error) {
+	n, err := parseSize(raw)
+	if err != nil {
+		return 0, err
+	}
+	if n < min {
+		return 0, fmt.Errorf("%q is less than %s", raw, minText)
+	}
+	return n, nil
+}
+
+func parseRunRate(c *Config, raw string) (err error) {
+	c.RunRate, err = parseRate(raw)
+	return err
+}
+
+func parseRunRoomRate(c *Config, raw string) (err error) {
+	c.RunRoomRate, err = parseRate(raw)
 	return err
 }
 

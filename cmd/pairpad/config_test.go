@@ -16,6 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/rs/zerolog"
+
+	"github.com/pairpad/pairpad/sandbox"
 )
 
 func defaultConfig() Config {
@@ -37,6 +39,10 @@ func defaultConfig() Config {
 		MaxPendingDeleteRanges:   10_000,
 		RoomLinger:               10 * time.Second,
 		LeaseDuration:            10 * time.Second,
+		RunEnabled:               true,
+		RunLimits:                sandbox.DefaultLimits,
+		RunRate:                  1,
+		RunRoomRate:              0.5,
 	}
 }
 
@@ -136,6 +142,18 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad ADVERTISE_URL", env: map[string]string{"ADVERTISE_URL": "10.0.0.5:8000"}, wantErr: `ADVERTISE_URL "10.0.0.5:8000" is not a base URL`},
 		{name: "short CLUSTER_SECRET", env: map[string]string{"CLUSTER_SECRET": "secret"}, wantErr: `CLUSTER_SECRET is shorter than 16 characters`},
 		{name: "bad LEASE_DURATION", env: map[string]string{"LEASE_DURATION": "100ms"}, wantErr: `LEASE_DURATION`},
+		{name: "running code", env: map[string]string{"RUN_ENABLED": "false", "RUN_CONCURRENCY": "3", "RUN_CPU_TIME": "2s",
+			"RUN_WALL_TIME": "1m", "RUN_MEMORY": "1GiB", "RUN_PROCESSES": "10", "RUN_OPEN_FILES": "20", "RUN_FILE_SIZE": "1MiB",
+			"RUN_OUTPUT": "1MiB", "RUN_RATE": "0", "RUN_ROOM_RATE": "2"},
+			want: with(func(c *Config) {
+				c.RunEnabled, c.RunConcurrency, c.RunRate, c.RunRoomRate = false, 3, 0, 2
+				c.RunLimits = sandbox.Limits{CPUTime: 2 * time.Second, WallTime: time.Minute, Memory: 1 << 30, Processes: 10,
+					OpenFiles: 20, FileSize: 1 << 20, Output: 1 << 20}
+			})},
+		{name: "bad RUN_ENABLED", env: map[string]string{"RUN_ENABLED": "maybe"}, wantErr: `RUN_ENABLED "maybe" is not true or false`},
+		{name: "bad RUN_WALL_TIME", env: map[string]string{"RUN_WALL_TIME": "1h"}, wantErr: `RUN_WALL_TIME "1h" is not a duration between 100ms and 10m`},
+		{name: "small RUN_MEMORY", env: map[string]string{"RUN_MEMORY": "1MiB"}, wantErr: `RUN_MEMORY "1MiB" is less than 16MiB`},
+		{name: "zero RUN_PROCESSES", env: map[string]string{"RUN_PROCESSES": "0"}, wantErr: `RUN_PROCESSES "0" is not a number of processes of 1 or more`},
 
 		{name: "bad PORT", env: map[string]string{"PORT": "abc"}, wantErr: `PORT "abc" is not a port number`},
 		{name: "PORT out of range", env: map[string]string{"PORT": "70000"}, wantErr: `PORT "70000" is not a port number`},

@@ -27,6 +27,7 @@ import (
 	"github.com/pairpad/pairpad/cmd/pairpad/internal/load"
 	"github.com/pairpad/pairpad/cmd/pairpad/internal/proxy"
 	"github.com/pairpad/pairpad/completion"
+	"github.com/pairpad/pairpad/sandbox"
 	"github.com/pairpad/pairpad/server"
 	"github.com/pairpad/pairpad/store"
 	"github.com/pairpad/pairpad/store/embedded"
@@ -170,6 +171,26 @@ func rateLimit(rate, burst float64) server.RateLimit {
 	return server.RateLimit{Rate: rate, Burst: max(1, int(burst*rate))}
 }
 
+// runOptions sets up running rooms' code: in the sandbox, unless RUN_ENABLED is false or the
+// sandbox does not work on this machine, which the log says. Code never runs outside it.
+func runOptions(cfg Config, log zerolog.Logger) server.RunOptions {
+	opts := server.RunOptions{Concurrency: cfg.RunConcurrency,
+		AddressRate: rateLimit(cfg.RunRate, 10), RoomRate: rateLimit(cfg.RunRoomRate, 10)}
+	if !cfg.RunEnabled {
+		opts.Off = "RUN_ENABLED is false"
+		return opts
+	}
+	sb, err := sandbox.New(sandbox.Options{Limits: cfg.RunLimits})
+	if err != nil {
+		opts.Off = err.Error()
+		log.Error().Err(err).Msg("running code is off: the sandbox does not work on this machine")
+		return opts
+	}
+	opts.Sandbox = sb
+	log.Info().Strs("languages", sb.Languages()).Msg("running code in the sandbox")
+	return opts
+}
+
 // nodeID is this node's identity in rooms' leases: its ADVERTISE_URL, or its host name and
 // PORT, so that a node restarted after a crash takes its rooms back at once.
 func nodeID(cfg Config) string {
@@ -208,6 +229,7 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 			Linger: cfg.RoomLinger, MaxHistoryBytes: cfg.MaxHistoryBytes},
 		Cluster: server.ClusterOptions{Node: nodeID(cfg), AdvertiseURL: cfg.AdvertiseURL, Secret: cfg.ClusterSecret,
 			LeaseDuration: cfg.LeaseDuration},
+		Run: runOptions(cfg, log),
 	})
 	if err != nil {
 		return err

@@ -17,7 +17,9 @@
 // room's access (store.Access: edit_id; view_id, owner_hash (32 bytes) and locked (one byte, 1)
 // only when the room has a view link, has an owner, is locked), and a "log" bucket of folded
 // entries (below) keyed by their seq as 8 big-endian bytes, so keys sort in seq order and
-// compaction moves a prefix. An entry's value there is the time the update was accepted (Unix
+// compaction moves a prefix; and, once it has been run, a "runs" bucket of its recent runs
+// (store.Runs: JSON, keyed by the bucket's sequence as 8 big-endian bytes, so keys sort in save
+// order). An entry's value there is the time the update was accepted (Unix
 // microseconds, 8 big-endian bytes), the session's length (one byte) and bytes, the author's
 // length (one byte) and bytes, then the update. A top-level bucket "snapshots" holds one
 // bucket per room, keyed by the room id, with its newest snapshot: seq (8 big-endian bytes),

@@ -113,7 +113,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"CancelledContext", testCancelledContext},
 		{"Close", testClose},
 	}
-	for _, tt := range tests {
+	for _, tt := range append(tests, runsTests...) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tt.fn(t, newStore(t))

@@ -36,6 +36,8 @@ const (
 	CodeRequestTimeout  = "request_timeout"
 	CodeUnsupportedType = "unsupported_media_type"
 	CodeMisdirected     = "misdirected_request"
+	CodeConflict        = "conflict"
+	CodeNotRunnable     = "language_not_runnable"
 	CodeUnavailable     = "unavailable"
 	CodeInternal        = "internal"
 )
@@ -135,6 +137,11 @@ func Unauthorized(detail string) *Error {
 // Forbidden returns a 403 forbidden error: the credential does not allow the request.
 func Forbidden(detail string) *Error {
 	return &Error{Status: http.StatusForbidden, Code: CodeForbidden, Detail: detail}
+}
+
+// Conflict returns a 409 conflict error: the request clashes with what is going on.
+func Conflict(detail string) *Error {
+	return &Error{Status: http.StatusConflict, Code: CodeConflict, Detail: detail}
 }
 
 // RateLimited returns a 429 rate_limited error; retryAfter, when positive, is
