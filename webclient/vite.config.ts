@@ -16,6 +16,7 @@ export default defineConfig({
     proxy: {
       '/rooms': backend,
       '/autocomplete': backend,
+      '/languages': backend,
       '/yjs': { target: backend.replace(/^http/, 'ws'), ws: true },
     },
   },

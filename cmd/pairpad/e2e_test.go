@@ -13,8 +13,10 @@ import (
 // TestWebAppInBrowser runs the web app's end-to-end scripts against the real binary serving the
 // embedded app, each a subtest: webclient/e2e/smoke.mjs (two headless Chromium users in one
 // room), webclient/e2e/access.mjs (the room's links: a viewer, the owner locking the room,
-// replacing links, deleting it) and webclient/e2e/history.mjs (the history panel: versions, playback,
-// restoring one live). Screenshots go to SHOTS (default webclient/e2e/screenshots).
+// replacing links, deleting it), webclient/e2e/history.mjs (the history panel: versions, playback,
+// restoring one live) and webclient/e2e/run.mjs (running the code: output live for everyone,
+// stdin, a viewer, Ctrl+Enter, Stop; it skips itself where the server does not run Python, as
+// without bwrap). Screenshots go to SHOTS (default webclient/e2e/screenshots).
 func TestWebAppInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary and a browser")
@@ -47,7 +49,7 @@ func TestWebAppInBrowser(t *testing.T) {
 
 	srv := startServer(t, buildBinary(t), "DATA_DIR="+t.TempDir())
 	env := append(os.Environ(), "BASE=http://"+srv.addr, "SHOTS="+shots, "CHROMIUM="+chromium)
-	for _, name := range []string{"smoke", "access", "history"} {
+	for _, name := range []string{"smoke", "access", "history", "run"} {
 		t.Run(name, func(t *testing.T) {
 			script, _ := filepath.Abs("../../webclient/e2e/" + name + ".mjs")
 			runScript(t, node, script, env)

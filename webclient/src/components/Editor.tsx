@@ -13,6 +13,7 @@ import { autocomplete } from '../lib/api'
 import { ghostText } from '../editor/ghostText'
 import { languageSupport } from '../editor/languageSupport'
 import { readOnly, refuseUndo } from '../editor/readOnly'
+import { runKey } from '../editor/runKey'
 import { editorTheme } from '../editor/theme'
 import type { Session } from '../useRoomSession'
 
@@ -20,8 +21,9 @@ import type { Session } from '../useRoomSession'
 const ghostDelay = 600
 
 // Editor is the room's CodeMirror editor on the session's shared text. Language, theme and
-// whether it is read-only are reconfigured in place, without rebuilding the view.
-export function Editor({ session, language, isDark, editable }: { session: Session; language: string; isDark: boolean; editable: boolean }) {
+// whether it is read-only are reconfigured in place, without rebuilding the view. onRun is
+// called on Ctrl/Cmd+Enter.
+export function Editor({ session, language, isDark, editable, onRun }: { session: Session; language: string; isDark: boolean; editable: boolean; onRun: () => void }) {
   const parent = useRef<HTMLDivElement>(null)
   const view = useRef<EditorView | null>(null)
   const languageConf = useRef(new Compartment())
@@ -29,6 +31,8 @@ export function Editor({ session, language, isDark, editable }: { session: Sessi
   const readOnlyConf = useRef(new Compartment())
   const languageRef = useRef(language)
   languageRef.current = language
+  const onRunRef = useRef(onRun)
+  onRunRef.current = onRun
 
   useEffect(() => {
     const { text, provider, undoManager } = session
@@ -42,6 +46,7 @@ export function Editor({ session, language, isDark, editable }: { session: Sessi
             fetchSuggestion: (code, cursor, signal) => autocomplete(code, cursor, languageRef.current, signal),
             beforeAccept: () => undoManager.stopCapturing(),
           }),
+          runKey(() => onRunRef.current()),
           lineNumbers(),
           highlightActiveLineGutter(),
           highlightSpecialChars(),

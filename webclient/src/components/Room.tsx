@@ -1,13 +1,15 @@
-import { useState, type ReactNode } from 'react'
-import { Download, History, Share2 } from 'lucide-react'
+import { useEffect, useState, type ReactNode } from 'react'
+import { Download, History, Loader2, Play, Share2, Square } from 'lucide-react'
 import { setRoomLanguage, type RoomInfo } from '../lib/api'
 import { mayEdit } from '../lib/access'
 import { cleanName, randomName } from '../lib/identity'
 import { download } from '../lib/download'
 import { downloadName } from '../lib/languages'
 import { prefs } from '../lib/prefs'
+import { runRefusal } from '../lib/runs'
 import { useOwner } from '../useOwner'
 import { useRoomSession, type EndReason } from '../useRoomSession'
+import { useRunnable, useRuns } from '../useRuns'
 import { AccessBadge } from './AccessBadge'
 import { ConnectionBadge } from './ConnectionBadge'
 import { Editor } from './Editor'
@@ -16,6 +18,7 @@ import { LanguageSelect } from './LanguageSelect'
 import { Logo } from './Logo'
 import { NameEditor } from './NameEditor'
 import { Participants } from './Participants'
+import { RunPanel } from './RunPanel'
 import { ShareDialog } from './ShareDialog'
 
 function initialName(): string {
@@ -40,6 +43,18 @@ export function Room({ room, isDark, themeToggle, ended }: { room: RoomInfo; isD
   // The history is for editors and the owner, who may be on a view link.
   const historyToken = owner?.links ? owner.token : null
   const mayReadHistory = room.role === 'editor' || historyToken !== null
+  const runs = useRuns(room.roomId, name)
+  const runnable = useRunnable()
+  const [stdin, setStdin] = useState('')
+  const [stdinOpen, setStdinOpen] = useState(false)
+  const [outputOpen, setOutputOpen] = useState(true)
+  const refusal = runRefusal(room.role, locked, language, runnable)
+  const running = runs.state.active !== null || runs.sending
+  // A run, anyone's, opens the output.
+  const activeId = runs.state.active?.runId
+  useEffect(() => {
+    if (activeId !== undefined) setOutputOpen(true)
+  }, [activeId])
 
   // The owner's own calls close this page's connection on their way elsewhere.
   if (session.ended && !owner?.leaving) return ended(session.ended)
@@ -63,6 +78,13 @@ export function Room({ room, isDark, themeToggle, ended }: { room: RoomInfo; isD
     setName(clean)
   }
 
+  const runCode = () => {
+    setOutputOpen(true)
+    if (refusal) runs.refuse(refusal)
+    else if (running) runs.refuse('A run of this room is already in progress.')
+    else runs.run(stdin)
+  }
+
   const downloadCode = () => {
     if (session.session) download(downloadName(room.roomId, language), session.session.text.toString())
   }
@@ -83,6 +105,18 @@ export function Room({ room, isDark, themeToggle, ended }: { room: RoomInfo; isD
             disabled={!editable}
             className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm disabled:opacity-60 dark:border-slate-700 dark:bg-slate-900"
           />
+          <span title={refusal ?? (running ? 'A run is in progress' : 'Run the code (Ctrl/⌘+Enter)')} data-testid="run-wrap">
+            <button type="button" className="btn-primary !px-2.5 !py-1.5" onClick={runCode} disabled={refusal !== null || running} data-testid="run" data-running={running}>
+              {running ? <Loader2 className="animate-spin" size={16} /> : <Play size={16} />}
+              {running ? 'Running…' : 'Run'}
+            </button>
+          </span>
+          {runs.state.active && editable && (
+            <button type="button" className="btn-secondary !px-2.5 !py-1.5" onClick={runs.stop} title="Stop the run" data-testid="stop">
+              <Square size={14} />
+              <span className="hidden sm:inline">Stop</span>
+            </button>
+          )}
           <button type="button" className="btn-secondary !px-2.5 !py-1.5" onClick={() => setSharing(true)} title="Share this room" data-testid="share">
             <Share2 size={16} />
             <span className="hidden sm:inline">Share</span>
@@ -101,9 +135,23 @@ export function Room({ room, isDark, themeToggle, ended }: { room: RoomInfo; isD
       </header>
       {error && <div className="bg-red-50 px-4 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">{error}</div>}
       <div className="flex min-h-0 flex-1 flex-col md:flex-row">
-        <main className="min-h-0 flex-1">
-          {session.session && <Editor session={session.session} language={language} isDark={isDark} editable={editable} />}
-        </main>
+        <div className="flex min-h-0 min-w-0 flex-1 flex-col">
+          <main className="min-h-0 flex-1">
+            {session.session && <Editor session={session.session} language={language} isDark={isDark} editable={editable} onRun={runCode} />}
+          </main>
+          <RunPanel
+            runs={runs}
+            open={outputOpen}
+            onToggle={() => setOutputOpen((o) => !o)}
+            stdin={stdin}
+            onStdin={setStdin}
+            stdinOpen={stdinOpen}
+            onStdinToggle={() => {
+              setStdinOpen((o) => !o)
+              setOutputOpen(true)
+            }}
+          />
+        </div>
         {history && mayReadHistory && session.session && (
           <HistoryPanel
             roomId={room.roomId}

@@ -2,6 +2,7 @@
 import type { Role } from './access'
 import type { TextAt, Version } from './history'
 import type { PlaybackPage } from './playback'
+import { asRun, type Run } from './runs'
 
 // RoomInfo is a room as GET /rooms/{id} answers it. roomId is the id asked with (the edit or
 // the view link) and role what that link allows. viewId is given to editors only; ownerToken
@@ -35,13 +36,15 @@ async function send(path: string, init: RequestInit = {}): Promise<Response> {
   const res = await fetch(path, { ...init, headers: { 'Content-Type': 'application/json', ...init.headers } })
   if (!res.ok) {
     let detail = res.statusText
+    let code = ''
     try {
-      const body = (await res.json()) as { detail?: string }
+      const body = (await res.json()) as { error?: string; detail?: string }
       detail = body.detail ?? detail
+      code = body.error ?? ''
     } catch {
       // not JSON: keep the status text
     }
-    throw new ApiError(res.status, detail)
+    throw new ApiError(res.status, detail, code, retryAfter(res.headers.get('Retry-After')))
   }
   return res
 }
@@ -50,11 +53,19 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
   return (await (await send(path, init)).json()) as T
 }
 
-// ApiError is a non-2xx answer, with the body's detail as its message.
+// ApiError is a non-2xx answer, with the body's detail as its message. code is the body's error
+// code ("read_only", "conflict", …; empty when there is none), retryAfter the seconds a
+// Retry-After header asks to wait, or null.
 export class ApiError extends Error {
-  constructor(readonly status: number, detail: string) {
+  constructor(readonly status: number, detail: string, readonly code = '', readonly retryAfter: number | null = null) {
     super(detail)
   }
+}
+
+// retryAfter reads a Retry-After header given in seconds (the server's form); null otherwise.
+export function retryAfter(header: string | null): number | null {
+  if (header === null || !/^\s*\d+\s*$/.test(header)) return null
+  return Number(header)
 }
 
 // isOwnerRefusal reports whether err is the server refusing an owner token (401 or 403): a
@@ -138,6 +149,35 @@ export async function restoreVersion(roomId: string, ownerToken: string | null, 
 // getPlayback returns the document right after entry seq and at most limit entries after it.
 export function getPlayback(roomId: string, ownerToken: string | null, seq: number, limit: number, signal?: AbortSignal): Promise<PlaybackPage> {
   return call<PlaybackPage>(`${roomPath(roomId)}/history/${seq}/updates?limit=${limit}`, { headers: historyAuth(ownerToken), signal })
+}
+
+// The run calls (issue 15). A run's output reaches every client through the events of
+// runsEventsPath, not through these answers.
+
+// runsEventsPath is the Server-Sent Events stream of roomId's runs.
+export function runsEventsPath(roomId: string): string {
+  return roomPath(roomId) + '/runs/events'
+}
+
+// startRun runs the room's code with stdin, as name; it answers once the run has finished. A
+// view link or a locked room is refused (403), as is a second run while one is in progress
+// (409), a language the server does not run (422), too many runs (429, retryAfter) and a server
+// that does not run code now (503).
+export async function startRun(roomId: string, stdin: string, name: string): Promise<Run> {
+  const body = await call<unknown>(roomPath(roomId) + '/run', { method: 'POST', body: JSON.stringify({ stdin, name }) })
+  const run = asRun(body)
+  if (!run) throw new Error('the server answered the run with something else than a run')
+  return run
+}
+
+// stopRun asks the server to stop run runId; it is a 404 when that run is not in progress.
+export async function stopRun(roomId: string, runId: string): Promise<void> {
+  await send(`${roomPath(roomId)}/runs/${encodeURIComponent(runId)}/stop`, { method: 'POST' })
+}
+
+// getLanguages returns GET /languages as the server sent it (runnableLanguages reads it).
+export function getLanguages(): Promise<unknown> {
+  return call<unknown>('/languages')
 }
 
 interface AutocompleteAnswer {
