@@ -3,14 +3,18 @@
 // stdin, writes to stderr and exits 3, and runs it; Bob sees its output arrive live, before the
 // run ends, then both see the same output, exit status and duration; a viewer sees it too but
 // may not run; Ctrl+Enter runs again, the recent runs list both, and Stop ends a long run.
-// A server that does not run Python (no bwrap, or running code off) skips it. It exits non-zero
-// on the first failure.
+// A server that does not run Python (no bwrap, or running code off) skips it, unless
+// REQUIRE_SANDBOX=1 (as in CI): then that is a failure. It exits non-zero on the first failure.
 // Usage: BASE=http://127.0.0.1:8000 node e2e/run.mjs
 import assert from 'node:assert/strict'
 import { base, launch, shot, step, textOf, watch } from './browser.mjs'
 
 const languages = await fetch(`${base}/languages`).then((r) => r.json())
 if (!languages.some((l) => l.id === 'python' && l.runnable === true)) {
+  if (process.env.REQUIRE_SANDBOX === '1') {
+    console.error('REQUIRE_SANDBOX=1 but this server does not run Python code')
+    process.exit(1)
+  }
   step('skipped: this server does not run Python code')
   process.exit(0)
 }
