@@ -154,6 +154,9 @@ type Server struct {
 	expirer    *expirer // nil unless Options.RoomTTL is positive
 	relays     relays   // the sockets carried to other nodes
 	runner     *runner
+	// streams is closed by StopStreams: the event streams end.
+	streams     chan struct{}
+	stopStreams sync.Once
 }
 
 // New returns a Server with every route registered.
@@ -176,6 +179,7 @@ func New(opts Options) (*Server, error) {
 		addrConns: &addrConns{max: opts.MaxConnectionsPerAddress, open: make(map[string]int)},
 		liveness:  newLiveness(opts.PingInterval),
 		runner:    newRunner(opts.Run, opts.Store),
+		streams:   make(chan struct{}),
 	}
 	go s.liveness.run()
 	if opts.RoomTTL > 0 {
@@ -190,10 +194,16 @@ func New(opts Options) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
+// StopStreams ends every event stream (GET /rooms/{roomId}/runs/events): http.Server.Shutdown
+// waits for them, as for any request in progress, so register it with RegisterOnShutdown.
+// Shutdown calls it too.
+func (s *Server) StopStreams() { s.stopStreams.Do(func() { close(s.streams) }) }
+
 // Shutdown closes every room's connections as going away, flushes every room to the store and
 // waits until every connection is closed. The HTTP server must have stopped accepting
 // connections already.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.StopStreams()
 	s.liveness.shutdown()
 	if s.expirer != nil {
 		s.expirer.shutdown()

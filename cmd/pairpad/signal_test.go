@@ -14,8 +14,8 @@ import (
 	"github.com/pairpad/pairpad/crdt"
 )
 
-// SIGTERM stops accepting, closes every WebSocket as going away, flushes every room and exits 0;
-// a restart on the same store serves what clients had sent.
+// SIGTERM stops accepting, closes every WebSocket as going away, ends every event stream,
+// flushes every room and exits 0; a restart on the same store serves what clients had sent.
 func TestSIGTERMFlushesAndExitsCleanly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -35,13 +35,21 @@ func TestSIGTERMFlushesAndExitsCleanly(t *testing.T) {
 		return strings.HasSuffix(want, "t") && getCode(t, srv.addr, id) == want
 	})
 
+	// A watcher of the room's runs: its stream is a request in progress, which the HTTP
+	// server's shutdown would wait for (20 s) if the server did not end it.
+	watch, err := http.Get("http://" + srv.addr + "/rooms/" + id + "/runs/events")
+	if err != nil || watch.StatusCode != http.StatusOK {
+		t.Fatalf("GET runs/events: %v %v", watch, err)
+	}
+	defer watch.Body.Close()
+
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case <-srv.exited:
-	case <-time.After(15 * time.Second):
-		t.Fatal("no exit within 15 s of SIGTERM")
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit within 10 s of SIGTERM")
 	}
 	if srv.waitErr != nil {
 		t.Fatalf("exit after SIGTERM: %v, want status 0", srv.waitErr)
