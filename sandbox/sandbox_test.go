@@ -192,6 +192,11 @@ func TestHostile(t *testing.T) {
 				t.Logf("no memory cgroup on this machine: %d of 6 lived", alive)
 			}
 		}},
+		{"files without end", "python", "fs = [open('/dev/null') for _ in range(1000)]\nprint('opened', len(fs))\n", func(t *testing.T, res Result) {
+			if res.ExitCode == 0 || !strings.Contains(res.Stderr, "Too many open files") {
+				t.Errorf("want the open files limit: %+v", res)
+			}
+		}},
 		{"a huge file", "python", "f = open('big', 'wb')\nwhile True: f.write(b'x' * 65536)\n", func(t *testing.T, res Result) {
 			// Python ignores SIGXFSZ: its write fails with EFBIG.
 			if res.ExitCode == 0 || !strings.Contains(res.Stderr, "File too large") {

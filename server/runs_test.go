@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -235,6 +237,24 @@ func TestRunRefusals(t *testing.T) {
 	ts.doAs(t, r.token, "PATCH", "/rooms/"+r.id, `{"locked":true}`)
 	status, got = ts.do(t, "POST", "/rooms/"+r.id+"/run", "")
 	wantStatus(t, "run in a locked room", status, got, http.StatusForbidden, "read_only")
+}
+
+// TestRunCannotReachServer: a run's socket to the server's own port fails (no network in the
+// sandbox), and the server goes on.
+func TestRunCannotReachServer(t *testing.T) {
+	sb := newSandbox(t)
+	ts := newTestServer(t, Options{Run: RunOptions{Sandbox: sb}})
+	id := ts.createRoom(t, "python")
+	port := ts.Listener.Addr().(*net.TCPAddr).Port
+	ts.setCode(t, id, fmt.Sprintf("import urllib.request\nprint(urllib.request.urlopen('http://127.0.0.1:%d/health', timeout=2).read())\n", port))
+	status, got := ts.do(t, "POST", "/rooms/"+id+"/run", "")
+	if status != http.StatusOK || got["exitCode"] == 0.0 || strings.Contains(got["stdout"].(string), "ok") ||
+		!strings.Contains(got["stderr"].(string), "Connection refused") {
+		t.Errorf("a run that calls the server: %d %v", status, got)
+	}
+	if status, _ := ts.do(t, "GET", "/health", ""); status != http.StatusOK {
+		t.Errorf("GET /health after the run = %d", status)
+	}
 }
 
 // TestRunLanguages: GET /languages says which languages run, and a room in another one gets a
