@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -612,6 +613,7 @@ func TestClusterConverges(t *testing.T) {
 		}
 	}
 	checkRESTAtEveryNode(t, addrs, rooms[0].id, rooms[0].ys[0].String())
+	checkRunAcrossNodes(t, addrs, rooms[1].id)
 	proxied := 0.0
 	for _, n := range nodes {
 		proxied += metric(t, n.addr, "pairpad_proxied_connections")
@@ -986,6 +988,71 @@ func checkRESTAtEveryNode(t *testing.T, addrs []string, id, code string) {
 			if len(versions) == 0 {
 				t.Errorf("GET history through node %d: no version", j)
 			}
+		}
+	}
+}
+
+// checkRunAcrossNodes runs room id's code through the last node while a watcher of its runs
+// is connected to each node: the run happens at the owner, and every watcher sees it finish,
+// whichever node carries its stream.
+func checkRunAcrossNodes(t *testing.T, addrs []string, id string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	finished := make(chan string, len(addrs))
+	for _, addr := range addrs {
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/rooms/"+id+"/runs/events", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("watch runs through %s: %v %v", addr, resp, err)
+		}
+		go func() {
+			defer resp.Body.Close()
+			lines := bufio.NewScanner(resp.Body)
+			lines.Buffer(nil, 1<<20)
+			event := ""
+			for lines.Scan() {
+				line := lines.Text()
+				if name, ok := strings.CutPrefix(line, "event: "); ok {
+					event = name
+				} else if data, ok := strings.CutPrefix(line, "data: "); ok && event == "finish" {
+					var run struct{ RunID string }
+					_ = json.Unmarshal([]byte(data), &run)
+					finished <- run.RunID
+					return
+				}
+			}
+		}()
+	}
+	last := addrs[len(addrs)-1]
+	post := func(path, body string) map[string]any {
+		resp, err := http.Post("http://"+last+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&got)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST %s through %s: %d %v", path, last, resp.StatusCode, got)
+		}
+		return got
+	}
+	// The room's code is the typists' tokens, which Python refuses: a run all the same.
+	req, _ := http.NewRequest(http.MethodPatch, "http://"+last+"/rooms/"+id, strings.NewReader(`{"language":"python"}`))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("PATCH language python: %v %v", resp, err)
+	}
+	run := post("/rooms/"+id+"/run", `{"name":"cluster"}`)
+	for range addrs {
+		select {
+		case got := <-finished:
+			if got != run["runId"] {
+				t.Errorf("a watcher saw run %q finish, the POST ran %q", got, run["runId"])
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("not every node's watcher saw the run %v finish", run["runId"])
 		}
 	}
 }
