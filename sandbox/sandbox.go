@@ -86,28 +86,22 @@ var DefaultLimits = Limits{
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
-	if l.CPUTime <= 0 {
-		l.CPUTime = d.CPUTime
-	}
-	if l.WallTime <= 0 {
-		l.WallTime = d.WallTime
-	}
-	if l.Memory <= 0 {
-		l.Memory = d.Memory
-	}
-	if l.Processes <= 0 {
-		l.Processes = d.Processes
-	}
-	if l.OpenFiles <= 0 {
-		l.OpenFiles = d.OpenFiles
-	}
-	if l.FileSize <= 0 {
-		l.FileSize = d.FileSize
-	}
-	if l.Output <= 0 {
-		l.Output = d.Output
-	}
+	l.CPUTime = orDefault(l.CPUTime, d.CPUTime)
+	l.WallTime = orDefault(l.WallTime, d.WallTime)
+	l.Memory = orDefault(l.Memory, d.Memory)
+	l.Processes = orDefault(l.Processes, d.Processes)
+	l.OpenFiles = orDefault(l.OpenFiles, d.OpenFiles)
+	l.FileSize = orDefault(l.FileSize, d.FileSize)
+	l.Output = orDefault(l.Output, d.Output)
 	return l
+}
+
+// orDefault returns v, or d if v is not positive.
+func orDefault[T int | int64 | time.Duration](v, d T) T {
+	if v <= 0 {
+		return d
+	}
+	return v
 }
 
 // Options configure a Sandbox.

@@ -28,3 +28,25 @@ export const watch = (page, errors) => {
   page.on('pageerror', (e) => errors.push(e.message))
   page.on('console', (m) => m.type() === 'error' && /Content Security Policy/.test(m.text()) && errors.push(m.text()))
 }
+
+// openAs opens url in a new context of browser as the user name (the display name the app
+// keeps), recording its errors in errors; on a room page it waits until it is connected.
+export const openAs = async (browser, url, name, errors, contextOptions = {}) => {
+  const context = await browser.newContext(contextOptions)
+  await context.addInitScript(`localStorage.setItem('pairpad.name', ${JSON.stringify(name)})`)
+  const page = await context.newPage()
+  watch(page, errors)
+  await page.goto(url)
+  if (url.includes('/r/')) await page.waitForSelector('[data-state=connected]')
+  return page
+}
+
+// createRoom creates a room in language from the home page open in page, and returns its id
+// once the page is connected to it.
+export const createRoom = async (page, language) => {
+  await page.selectOption('select', language)
+  await page.click('[data-testid=create-room]')
+  await page.waitForURL(/\/r\//)
+  await page.waitForSelector('[data-state=connected]')
+  return new URL(page.url()).pathname.split('/').pop()
+}

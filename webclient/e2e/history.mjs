@@ -4,20 +4,13 @@
 // version, which B sees arrive live. It exits non-zero on the first failure.
 // Usage: BASE=http://127.0.0.1:8000 node e2e/history.mjs
 import assert from 'node:assert/strict'
-import { base, launch, shot, step, textOf, waitText, watch } from './browser.mjs'
+import { base, createRoom, launch, openAs, shot, step, textOf, waitText } from './browser.mjs'
 
 const browser = await launch()
 const errors = []
 const pause = (ms) => new Promise((r) => setTimeout(r, ms))
 
-const open = async (url, name) => {
-  const context = await browser.newContext({ acceptDownloads: true })
-  await context.addInitScript(`localStorage.setItem('pairpad.name', ${JSON.stringify(name)})`)
-  const page = await context.newPage()
-  watch(page, errors)
-  await page.goto(url)
-  return page
-}
+const open = (url, name) => openAs(browser, url, name, errors, { acceptDownloads: true })
 const typeAtEnd = async (page, text) => {
   await page.click('.cm-content')
   await page.keyboard.press('Control+End')
@@ -32,11 +25,7 @@ const second = 'second = 2\n'
 
 try {
   const a = await open(base + '/', 'Alice')
-  await a.selectOption('select', 'python')
-  await a.click('[data-testid=create-room]')
-  await a.waitForURL(/\/r\//)
-  await a.waitForSelector('[data-state=connected]')
-  const roomId = new URL(a.url()).pathname.split('/').pop()
+  const roomId = await createRoom(a, 'python')
   const b = await open(a.url(), 'Bob')
   await b.waitForSelector('[data-state=connected]')
 

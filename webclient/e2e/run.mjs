@@ -7,7 +7,7 @@
 // REQUIRE_SANDBOX=1 (as in CI): then that is a failure. It exits non-zero on the first failure.
 // Usage: BASE=http://127.0.0.1:8000 node e2e/run.mjs
 import assert from 'node:assert/strict'
-import { base, launch, shot, step, textOf, watch } from './browser.mjs'
+import { base, createRoom, launch, openAs, shot, step, textOf } from './browser.mjs'
 
 const languages = await fetch(`${base}/languages`).then((r) => r.json())
 if (!languages.some((l) => l.id === 'python' && l.runnable === true)) {
@@ -22,15 +22,7 @@ if (!languages.some((l) => l.id === 'python' && l.runnable === true)) {
 const browser = await launch()
 const errors = []
 
-const open = async (url, name) => {
-  const context = await browser.newContext()
-  await context.addInitScript(`localStorage.setItem('pairpad.name', ${JSON.stringify(name)})`)
-  const page = await context.newPage()
-  watch(page, errors)
-  await page.goto(url)
-  if (url.includes('/r/')) await page.waitForSelector('[data-state=connected]')
-  return page
-}
+const open = (url, name) => openAs(browser, url, name, errors)
 // setCode replaces the editor's code with text, inserted at once (typing it would meet the
 // editor's auto-closed brackets and indentation).
 const setCode = async (page, text) => {
@@ -71,11 +63,7 @@ sys.exit(3)
 
 try {
   const a = await open(base + '/', 'Alice')
-  await a.selectOption('select', 'python')
-  await a.click('[data-testid=create-room]')
-  await a.waitForURL(/\/r\//)
-  await a.waitForSelector('[data-state=connected]')
-  const roomId = new URL(a.url()).pathname.split('/').pop()
+  const roomId = await createRoom(a, 'python')
   const b = await open(a.url(), 'Bob')
   await setCode(a, program)
   await b.waitForFunction(() => document.querySelector('.cm-content').textContent.includes('sys.exit(3)'), null, { timeout: 5000 })
