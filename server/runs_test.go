@@ -138,33 +138,36 @@ func TestRunRoom(t *testing.T) {
 		t.Fatalf("event = %+v, want the start of Alice's python run", start)
 	}
 	runID := start.data["runId"].(string)
-	first := next(t, events, 10*time.Second)
-	if first.name != "output" || first.data["stream"] != "stdout" || first.data["data"] != "hello\n" || first.data["runId"] != runID {
-		t.Fatalf("event = %+v, want hello on stdout", first)
+	var stdout, stderr strings.Builder
+	var finish sseEvent
+	// collect reads events until until holds, adding each output to its stream.
+	collect := func(until func() bool) {
+		t.Helper()
+		for !until() {
+			e := next(t, events, 20*time.Second)
+			switch {
+			case e.name == "output" && e.data["runId"] == runID && e.data["stream"] == "stdout":
+				stdout.WriteString(e.data["data"].(string))
+			case e.name == "output" && e.data["runId"] == runID && e.data["stream"] == "stderr":
+				stderr.WriteString(e.data["data"].(string))
+			case e.name == "finish":
+				finish = e
+			default:
+				t.Fatalf("unexpected event %+v", e)
+			}
+		}
+	}
+	// The program sleeps 0.5 s after its first line (which Python writes in two pieces).
+	collect(func() bool { return stdout.String() == "hello\n" || finish.name != "" })
+	if finish.name != "" {
+		t.Fatalf("the run finished before its first line reached the watcher: the output is not live")
 	}
 	select {
 	case a := <-done:
 		t.Fatalf("the run answered %v as soon as its first line reached the watcher: the output is not live", a)
 	default:
 	}
-	var stdout, stderr strings.Builder
-	stdout.WriteString("hello\n")
-	var finish sseEvent
-	for finish.name != "finish" {
-		e := next(t, events, 20*time.Second)
-		switch e.name {
-		case "output":
-			if e.data["stream"] == "stderr" {
-				stderr.WriteString(e.data["data"].(string))
-			} else {
-				stdout.WriteString(e.data["data"].(string))
-			}
-		case "finish":
-			finish = e
-		default:
-			t.Fatalf("unexpected event %+v", e)
-		}
-	}
+	collect(func() bool { return finish.name != "" })
 	a := <-done
 	if a.status != http.StatusOK {
 		t.Fatalf("POST run = %d %v", a.status, a.body)
