@@ -77,7 +77,8 @@ try {
   await b.waitForFunction(
     () => {
       const pre = document.querySelector('[data-testid=run-output]')
-      return pre.dataset.state === 'live' && pre.textContent.includes('hello')
+      // Python writes print's text and its newline apart: they may arrive as two chunks.
+      return pre.dataset.state === 'live' && pre.textContent.includes('hello\n')
     },
     null,
     { timeout: 10000 },
