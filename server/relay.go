@@ -2,152 +2,151 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
+	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/pairpad/pairpad/internal/netpipe"
 )
 
-// socketTarget is what a node needs to carry a room socket to the room's owner: the path and
-// query the client asked for, and the client's address.
-type socketTarget struct {
-	path, query string
-	addr        string
+// A room socket that reaches a node that does not own its room is relayed to the owner before
+// the WebSocket handshake: the node opens a TCP connection to the owner's ADVERTISE_URL, sends
+// it the client's own upgrade request with the cluster's secret and the client's address added,
+// and from then on joins the two connections byte for byte (netpipe). The owner answers the
+// handshake and speaks the protocol with the client as if it were connected directly: it checks
+// the client's messages against its own limits, and its close frames reach the client as they
+// are. The relaying node neither parses nor copies frames: the kernel moves the bytes.
+//
+// When either connection ends, the node closes the other: a client whose owner went away sees
+// its connection end (1006) and reconnects, as after the crash of a node it reached directly.
+
+// placement is where a room socket is served: here, in room (which the caller releases), or at
+// the room's owner, over upstream, to which the client's handshake has been sent.
+type placement struct {
+	grant    grant
+	room     *liveRoom
+	upstream net.Conn
 }
 
-// carry finds the node that serves room id for a socket of the client's: this one, whose live
-// room it returns, or the room's owner, to which it relays the socket (relayed true) until
-// either side ends it. While the owner cannot be reached, it waits for its lease to be
-// released or to expire, at most the lease duration and 5 s; then it fails.
-func (s *Server) carry(ctx context.Context, id string, conn *websocket.Conn, t socketTarget, internal bool) (rm *liveRoom, relayed bool, err error) {
+// place finds the node that serves the room that link opens, for the room socket r asks for:
+// this one, whose live room it returns, or the room's owner, to which it sends r's handshake.
+// While the owner cannot be reached, it waits for its lease to be released or to expire, at
+// most the lease duration and 5 s; then it fails with errNoRoute. addr is the client's address.
+func (s *Server) place(ctx context.Context, link string, r *http.Request, addr string, internal bool) (placement, error) {
+	g, err := s.resolve(ctx, link)
+	if err != nil {
+		return placement{}, err
+	}
 	c := s.rooms.cluster
 	var deadline time.Time
 	if c != nil {
 		deadline = time.Now().Add(c.ttl + 5*time.Second)
 	}
 	for {
-		rm, err := s.rooms.acquire(ctx, id)
+		rm, err := s.rooms.acquire(ctx, g.room.ID)
 		var away *ownedElsewhere
 		if !errors.As(err, &away) {
-			return rm, false, err
+			return placement{grant: g, room: rm}, err
 		}
 		if internal || !c.routes() {
-			return nil, false, errNoRoute
+			return placement{}, errNoRoute
 		}
-		upstream, err := s.dialOwner(ctx, away.lease.Addr, t)
+		upstream, err := s.dialOwner(ctx, away.lease.Addr, r, addr)
 		if err == nil {
-			s.relay(conn, upstream)
-			return nil, true, nil
+			return placement{grant: g, upstream: upstream}, nil
 		}
 		if time.Now().After(deadline) {
-			return nil, false, fmt.Errorf("%w: %w", errNoRoute, err)
+			return placement{}, fmt.Errorf("%w: %w", errNoRoute, err)
 		}
-		c.waitRelease(ctx, id, retryWait(away.lease))
+		c.waitRelease(ctx, g.room.ID, retryWait(away.lease))
 	}
 }
 
-// dialOwner opens the internal connection to the node at addr (its ADVERTISE_URL) for the
-// socket t.
-func (s *Server) dialOwner(ctx context.Context, addr string, t socketTarget) (*websocket.Conn, error) {
-	u, err := url.Parse(addr)
+// ownerTimeout bounds connecting to a room's owner and sending it a client's handshake.
+const ownerTimeout = 5 * time.Second
+
+// dialOwner connects to the node at owner (its ADVERTISE_URL) and sends it r, the upgrade
+// request of the client at addr, as a request from a node of the cluster.
+func (s *Server) dialOwner(ctx context.Context, owner string, r *http.Request, addr string) (net.Conn, error) {
+	u, err := url.Parse(owner)
 	if err != nil {
 		return nil, err
 	}
-	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
-	u.Path, u.RawQuery = t.path, t.query
-	h := http.Header{}
-	h.Set(clusterHeader, s.rooms.cluster.secret)
-	h.Set(clientHeader, t.addr)
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	port := u.Port()
+	if port == "" {
+		port = map[bool]string{true: "443", false: "80"}[u.Scheme == "https"]
+	}
+	ctx, cancel := context.WithTimeout(ctx, ownerTimeout)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{HTTPHeader: h})
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
 	if err != nil {
 		return nil, err
 	}
-	conn.SetReadLimit(-1) // the owner, not the client: it sends whole documents
+	if u.Scheme == "https" {
+		conn = tls.Client(conn, &tls.Config{ServerName: u.Hostname()})
+	}
+	out := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery},
+		Host: r.Host, Header: r.Header.Clone()}
+	out.Header.Set(clusterHeader, s.rooms.cluster.secret)
+	out.Header.Set(clientHeader, addr)
+	_ = conn.SetWriteDeadline(time.Now().Add(ownerTimeout))
+	if err := out.Write(conn); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	_ = conn.SetWriteDeadline(time.Time{})
 	return conn, nil
 }
 
-// relay carries messages both ways between a client's socket and the owner's, until either
-// ends, and ends the other with the same close code. An owner that goes away without one
-// closes the client with closeRoomMoved, so that it reconnects.
-func (s *Server) relay(client, upstream *websocket.Conn) {
+// relay joins the client's connection, which it takes over from w, to upstream, the owner's,
+// until either ends. It returns once the client's connection is taken over.
+func (s *Server) relay(w http.ResponseWriter, upstream net.Conn, done func()) {
+	client, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		upstream.Close()
+		done()
+		return
+	}
+	// What the client sent after its request is in brw's buffer.
+	pending, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	if _, err := upstream.Write(pending); err != nil {
+		client.Close()
+		upstream.Close()
+		done()
+		return
+	}
+	forget := s.relays.add(client)
 	s.metrics.proxiedConns.Inc()
-	defer s.metrics.proxiedConns.Dec()
-	stop := s.relays.add(client)
-	defer stop()
-	var wg sync.WaitGroup
-	wg.Add(1)
 	go func() {
-		defer wg.Done()
-		code, reason := pipe(upstream, client)
-		if code == websocket.StatusAbnormalClosure || code == websocket.StatusNoStatusRcvd {
-			code, reason = websocket.StatusGoingAway, ""
-		}
-		_ = upstream.Close(code, reason)
+		defer done()
+		defer s.metrics.proxiedConns.Dec()
+		defer forget()
+		netpipe.Join(client, upstream)
 	}()
-	code, reason := pipe(client, upstream)
-	if code == websocket.StatusAbnormalClosure || code == websocket.StatusNoStatusRcvd {
-		code, reason = closeRoomMoved, "the room's node went away"
-	}
-	_ = client.Close(code, reason)
-	wg.Wait()
 }
 
-// pipe copies every message from src to dst until src ends or a write fails, and returns how
-// src ended: its close code and reason, or StatusAbnormalClosure.
-func pipe(dst, src *websocket.Conn) (websocket.StatusCode, string) {
-	buf := make([]byte, socketBufferSize)
-	for {
-		typ, r, err := src.Reader(context.Background())
-		if err != nil {
-			return closeOf(err)
-		}
-		w, err := dst.Writer(context.Background(), typ)
-		if err != nil {
-			return websocket.StatusAbnormalClosure, ""
-		}
-		if _, err := io.CopyBuffer(w, r, buf); err != nil {
-			return closeOf(err)
-		}
-		if err := w.Close(); err != nil {
-			return websocket.StatusAbnormalClosure, ""
-		}
-	}
-}
-
-// closeOf returns the close code and reason of a connection's error: the close frame it
-// received, or StatusAbnormalClosure.
-func closeOf(err error) (websocket.StatusCode, string) {
-	var ce websocket.CloseError
-	if errors.As(err, &ce) {
-		return ce.Code, ce.Reason
-	}
-	return websocket.StatusAbnormalClosure, ""
-}
-
-// relays are the client sockets a node carries to others, which Shutdown closes.
+// relays are the client connections a node relays to others, which Shutdown closes.
 type relays struct {
 	mu    sync.Mutex
-	conns map[*websocket.Conn]struct{}
+	conns map[net.Conn]struct{}
 	done  bool
 }
 
 // add records conn, or closes it if the server is shutting down; the result forgets it.
-func (rs *relays) add(conn *websocket.Conn) (forget func()) {
+func (rs *relays) add(conn net.Conn) (forget func()) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if rs.done {
-		go conn.Close(closeRoomMoved, "server shutting down")
+		conn.Close()
 	}
 	if rs.conns == nil {
-		rs.conns = make(map[*websocket.Conn]struct{})
+		rs.conns = make(map[net.Conn]struct{})
 	}
 	rs.conns[conn] = struct{}{}
 	return func() {
@@ -157,13 +156,12 @@ func (rs *relays) add(conn *websocket.Conn) (forget func()) {
 	}
 }
 
-// closeAll closes every relayed client socket with closeRoomMoved: its client reconnects to
-// another node.
+// closeAll closes every relayed client connection: its client reconnects, to another node.
 func (rs *relays) closeAll() {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	rs.done = true
 	for conn := range rs.conns {
-		go conn.Close(closeRoomMoved, "server shutting down")
+		conn.Close()
 	}
 }

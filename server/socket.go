@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,9 +45,11 @@ func (s *Server) roomSocket(newSession func() room.Session) http.HandlerFunc {
 
 func (s *Server) newSeedSession() room.Session { return room.NewSeedSession(s.rooms.opts.SeedInterval) }
 
-// serveRoomSocket upgrades the request and hands the connection to a goroutine of its own,
-// so that the HTTP handler's goroutine ends: its stack grew to 16 KB serving the request,
-// where a connection's reader needs a few, and an idle connection keeps only the reader's.
+// serveRoomSocket finds where the request's room is served (place) and upgrades the request
+// here, or relays it to the room's owner. Either way it hands the connection to goroutines of
+// its own, so that the HTTP handler's goroutine ends: its stack grew to 16 KB serving the
+// request, where a connection's reader needs a few, and an idle connection keeps only the
+// reader's.
 func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session room.Session) {
 	internal := s.rooms.cluster.trusted(r) // carried here by another node, which checked the origin
 	addr := httpapi.ClientAddr(r, s.opts.TrustedProxies)
@@ -59,63 +62,78 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 	}
 	s.sockets.Add(1)
 	done := func() { s.addrConns.release(addr); s.sockets.Done() }
-	id := r.PathValue("roomId")
-	// The origin is checked after the upgrade, so that a refused client gets a close code it
-	// does not retry rather than an HTTP error it would.
-	conn, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
-	if err != nil {
+	link := r.PathValue("roomId")
+	// A refused client gets a close code after the upgrade rather than an HTTP error: it does
+	// not retry a close code of 4400-4499, where it would an HTTP error.
+	originAllowed := internal || httpapi.OriginAllowed(s.opts.AllowedOrigins, r)
+	var pl placement
+	var err error
+	// A request that is no WebSocket handshake gets Accept's error, and loads no room.
+	if originAllowed && isUpgrade(r) {
+		pl, err = s.place(r.Context(), link, r, addr, internal)
+		if pl.upstream != nil {
+			s.relay(w, pl.upstream, done)
+			return
+		}
+	}
+	conn, acceptErr := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if acceptErr != nil {
+		if pl.room != nil {
+			s.rooms.release(pl.room)
+		}
 		done()
 		return
 	}
 	connID := newConnID()
-	log := s.log.With().Str("room", id).Str("conn", string(connID)).Str("protocol", session.Protocol()).Logger()
+	log := s.log.With().Str("room", link).Str("conn", string(connID)).Str("protocol", session.Protocol()).Logger()
 	conn.SetReadLimit(s.opts.MaxMessageBytes)
-	if !internal && !httpapi.OriginAllowed(s.opts.AllowedOrigins, r) {
+	if !originAllowed {
 		log.Info().Str("origin", r.Header.Get("Origin")).Msg("origin not allowed")
 		_ = conn.Close(closeOriginNotAllowed, "origin not allowed")
 		done()
 		return
 	}
-	target := socketTarget{path: r.URL.Path, query: r.URL.RawQuery, addr: addr}
+	if err != nil {
+		refuseSocket(conn, err, log)
+		done()
+		return
+	}
+	join := room.Join{Conn: connID, Role: pl.grant.role, Link: link, Session: session, At: time.Now(), Address: addr}
 	go func() {
 		defer done()
-		s.runRoomSocket(conn, id, connID, target, internal, session, log)
+		defer s.rooms.release(pl.room)
+		s.runRoomSocket(conn, pl.room, join, log)
 	}()
 }
 
-// runRoomSocket joins the connection to its room and runs it until it ends, or relays it to
-// the node that owns the room.
-func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.ConnID, t socketTarget, internal bool, session room.Session, log zerolog.Logger) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	g, err := s.resolve(ctx, id)
-	var rm *liveRoom
-	if err == nil {
-		var relayed bool
-		rm, relayed, err = s.carry(ctx, g.room.ID, conn, t, internal)
-		if relayed {
-			return
-		}
-	}
+// isUpgrade reports whether r asks for a WebSocket.
+func isUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// refuseSocket closes conn, whose room could not be placed (err), with the close code that
+// says why.
+func refuseSocket(conn *websocket.Conn, err error, log zerolog.Logger) {
 	switch {
 	case errors.Is(err, errNoRoute):
-		log.Info().Msg("the room is owned by another node: refused")
+		log.Info().Err(err).Msg("the room is owned by another node: refused")
 		_ = conn.Close(websocket.StatusTryAgainLater, "the room is served by another node")
-		return
 	case isNotFound(err):
 		_ = conn.Close(closeUnknownRoom, "unknown room")
-		return
-	case err != nil:
+	default:
 		log.Error().Err(err).Msg("load room for a connection")
 		_ = conn.Close(websocket.StatusInternalError, "could not load the room")
-		return
 	}
-	defer s.rooms.release(rm)
+}
 
+// runRoomSocket joins the connection to its live room and runs it until it ends.
+func (s *Server) runRoomSocket(conn *websocket.Conn, rm *liveRoom, join room.Join, log zerolog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	p := newPeer(conn, s.rooms.opts.SendQueue, s.metrics)
 	s.liveness.add(p)
 	defer s.liveness.remove(p)
-	connections := s.metrics.connections.WithLabelValues(session.Protocol())
+	connections := s.metrics.connections.WithLabelValues(join.Session.Protocol())
 	connections.Inc()
 	defer connections.Dec()
 	defer p.wait() // until the close frame is written
@@ -126,15 +144,14 @@ func (s *Server) runRoomSocket(conn *websocket.Conn, id string, connID room.Conn
 	defer stopWatch()
 	defer p.close(websocket.StatusNormalClosure, "")
 
-	join := room.Join{Conn: connID, Role: g.role, Link: id, Session: session, At: time.Now(), Address: t.addr}
 	if rm.post(ctx, envelope{input: join, peer: p}) != nil {
 		p.close(websocket.StatusGoingAway, "room closed")
 		return
 	}
 	log.Debug().Msg("connected")
-	readLoop(ctx, rm, connID, p)
+	readLoop(ctx, rm, join.Conn, p)
 	leaveCtx, leaveCancel := context.WithTimeout(context.Background(), 5*time.Second)
-	_ = rm.post(leaveCtx, envelope{input: room.Leave{Conn: connID}})
+	_ = rm.post(leaveCtx, envelope{input: room.Leave{Conn: join.Conn}})
 	leaveCancel()
 	log.Debug().Msg("disconnected")
 }

@@ -5,14 +5,17 @@
 //	RESULT proxy-<operation> rooms=<n> one-node=<value> one-node-direct=<value> overhead=<one-node - one-node-direct> ratio=<...> <unit>
 //	RESULT failover rooms=<n>,clients=<n>,lease=<d> three-nodes=<ms> bar=<ms> ms
 //
-// The load part runs `pairpad load` (-rooms rooms of -clients clients typing -rate keystrokes
-// per second, rooms created with POST /rooms) against one node, one node behind `pairpad
-// proxy`, and three nodes behind it; the proxy sends each connection to the next node in turn:
-// about two connections in three reach a node that does not own their room and forward it to
-// the owner. It prints load-p50 and load-p99 (ms, from sending a keystroke to its arrival at
-// another client) and load-delivered (%) of three nodes against one, both behind the proxy, and
-// a verdict on the p99 overhead against -bar-overhead; and the proxy's own cost (proxy-load-p50,
-// proxy-load-p99: one node behind it against one node without it).
+// The load part runs `pairpad load` (-rooms rooms of -clients clients typing, rooms created
+// with POST /rooms) against one node, one node behind `pairpad proxy`, and three nodes behind
+// it; the proxy sends each connection to the next node in turn: about two connections in three
+// reach a node that does not own their room and relay it to the owner. It does so at each rate
+// of -load-rates (keystrokes per second per client), -rounds times, the three setups in turn
+// each round, so that a noisy neighbour on the machine weighs on all three alike; a setup's
+// figure is its median over the rounds. It prints load-p50 and load-p99 (ms, from sending a
+// keystroke to its arrival at another client) and load-delivered (%) of three nodes against
+// one, both behind the proxy, and a verdict on the p99 overhead against -bar-overhead; and the
+// proxy's own cost (proxy-load-p50, proxy-load-p99: one node behind it against one node
+// without it).
 //
 // The failover part runs -failover-rooms rooms of -failover-clients y-websocket clients typing
 // through the proxy in front of three nodes, kills (SIGKILL) the node that owns the most of
@@ -55,6 +58,8 @@ type config struct {
 	load, failover            bool
 	rooms, clients            int
 	rate                      float64
+	loadRates                 []float64
+	rounds                    int
 	duration, warmup, lease   time.Duration
 	barOverhead               time.Duration
 	failoverRooms, failoverBy int
@@ -69,7 +74,10 @@ func parseFlags() (config, error) {
 	flag.StringVar(&parts, "parts", "load,failover", "the parts to run: load, failover or both")
 	flag.IntVar(&c.rooms, "rooms", 200, "rooms of the load")
 	flag.IntVar(&c.clients, "clients", 4, "clients per room of the load")
-	flag.Float64Var(&c.rate, "rate", 5, "keystrokes per second per client, in both parts")
+	flag.Float64Var(&c.rate, "rate", 5, "keystrokes per second per client in the failover")
+	var loadRates string
+	flag.StringVar(&loadRates, "load-rates", "2,5", "keystrokes per second per client in the load, one measurement per rate")
+	flag.IntVar(&c.rounds, "rounds", 3, "rounds of the load at each rate: a figure is the median of its rounds")
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long the load is measured")
 	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "how long clients type before the load is measured")
 	flag.DurationVar(&c.lease, "lease", 10*time.Second, "the nodes' LEASE_DURATION")
@@ -87,7 +95,16 @@ func parseFlags() (config, error) {
 			return c, fmt.Errorf("-parts %q: %q is not load or failover", parts, p)
 		}
 	}
+	for r := range strings.SplitSeq(loadRates, ",") {
+		rate, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if err != nil || rate <= 0 {
+			return c, fmt.Errorf("-load-rates %q: %q is not a positive number", loadRates, r)
+		}
+		c.loadRates = append(c.loadRates, rate)
+	}
 	switch {
+	case c.rounds < 1:
+		return c, errors.New("-rounds must be at least 1")
 	case c.bin == "":
 		return c, errors.New("-bin (the pairpad binary) is required")
 	case c.databaseURL == "":
@@ -125,8 +142,10 @@ func run() error {
 	}
 	defer b.dbs.Close(ctx)
 	if c.load {
-		if err := b.compareLoad(ctx); err != nil {
-			return err
+		for _, rate := range c.loadRates {
+			if err := b.compareLoad(ctx, rate); err != nil {
+				return err
+			}
 		}
 	}
 	if c.failover {
@@ -164,21 +183,27 @@ func (s setup) String() string {
 	return name
 }
 
-// compareLoad runs the load against one node without the proxy, one node behind it and three
-// nodes behind it, and prints two comparisons: routing (three nodes against one, both behind the
-// proxy, as a load balancer is in front of either in production), with the verdict on its p99
-// overhead, and the proxy itself (one node behind it against one node without it).
-func (b *bench) compareLoad(ctx context.Context) error {
-	input := "rooms=" + strconv.Itoa(b.rooms)
-	reports := map[setup]*harness.Report{}
-	for _, s := range []setup{{1, false}, {1, true}, {nodes, true}} {
-		r, err := b.measureLoad(ctx, s, input)
-		if err != nil {
-			return err
+// compareLoad runs the load at rate against one node without the proxy, one node behind it
+// and three nodes behind it, -rounds times, and prints two comparisons of the setups' medians:
+// routing (three nodes against one, both behind the proxy, as a load balancer is in front of
+// either in production), with the verdict on its p99 overhead, and the proxy itself (one node
+// behind it against one node without it).
+func (b *bench) compareLoad(ctx context.Context, rate float64) error {
+	input := fmt.Sprintf("rooms=%d,rate=%g", b.rooms, rate)
+	setups := []setup{{1, false}, {1, true}, {nodes, true}}
+	rounds := map[setup][]*harness.Report{}
+	for range b.rounds {
+		for _, s := range setups {
+			r, err := b.measureLoad(ctx, s, input, rate)
+			if err != nil {
+				return err
+			}
+			if r != nil {
+				rounds[s] = append(rounds[s], r)
+			}
 		}
-		reports[s] = r
 	}
-	direct, one, three := reports[setup{1, false}], reports[setup{1, true}], reports[setup{nodes, true}]
+	direct, one, three := median(rounds[setups[0]]), median(rounds[setups[1]]), median(rounds[setups[2]])
 	for _, f := range loadFigures {
 		printComparison(f, input, "three-nodes", three, "one-node", one)
 	}
@@ -197,6 +222,30 @@ func (b *bench) compareLoad(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// median returns a report of rs's median latencies, and of every delivery of them all; nil
+// for none. (With an even number of rounds, the higher of the middle two.)
+func median(rs []*harness.Report) *harness.Report {
+	if len(rs) == 0 {
+		return nil
+	}
+	mid := func(value func(*harness.Report) float64) float64 {
+		vs := make([]float64, len(rs))
+		for i, r := range rs {
+			vs[i] = value(r)
+		}
+		slices.Sort(vs)
+		return vs[len(vs)/2]
+	}
+	m := &harness.Report{}
+	m.Latency.P50 = mid(func(r *harness.Report) float64 { return r.Latency.P50 })
+	m.Latency.P99 = mid(func(r *harness.Report) float64 { return r.Latency.P99 })
+	for _, r := range rs {
+		m.Expected += r.Expected
+		m.Delivered += r.Delivered
+	}
+	return m
 }
 
 // printComparison prints figure f of two reports, a and b, as a RESULT line with the
@@ -230,14 +279,14 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // measureLoad runs the load against a fresh cluster set up as s. A load that produced no
 // report is a nil report, not an error: its figures print as n/a.
-func (b *bench) measureLoad(ctx context.Context, s setup, input string) (*harness.Report, error) {
+func (b *bench) measureLoad(ctx context.Context, s setup, input string, rate float64) (*harness.Report, error) {
 	c, err := b.startCluster(ctx, s.nodes, s.proxied)
 	if err != nil {
 		return nil, err
 	}
 	defer c.stop()
 	args := []string{"-url", "ws://" + c.addr + "/yjs", "-create", "-mode", "type",
-		"-rooms", strconv.Itoa(b.rooms), "-clients", strconv.Itoa(b.clients), "-rate", fmt.Sprint(b.rate),
+		"-rooms", strconv.Itoa(b.rooms), "-clients", strconv.Itoa(b.clients), "-rate", fmt.Sprint(rate),
 		"-duration", b.duration.String(), "-warmup", b.warmup.String()}
 	r, err := harness.Load(ctx, b.bin, args)
 	if err != nil {

@@ -28,6 +28,9 @@ import (
 // The tests of issue 14: three nodes on one Postgres, clients of both protocols on different
 // nodes, and the owner of their rooms killed, paused, restarted, or cut off from the database.
 
+// clusterMaxMessage is the test clusters' MAX_MESSAGE_BYTES.
+const clusterMaxMessage = 1 << 20
+
 // clusterLease is the lease duration of the test clusters: failover waits for it.
 const clusterLease = 2 * time.Second
 
@@ -51,7 +54,7 @@ func startCluster(t *testing.T, bin, dbURL string, n int) []*node {
 		nodes[i] = &node{t: t, bin: bin, addr: addr, env: []string{
 			"PORT=" + strconv.Itoa(port), "DATABASE_URL=" + dbURL, "ADVERTISE_URL=http://" + addr,
 			"CLUSTER_SECRET=test-cluster-secret-0123456789", "LEASE_DURATION=" + clusterLease.String(),
-			"ROOM_LINGER=0", "LOG_LEVEL=info",
+			"ROOM_LINGER=0", "LOG_LEVEL=info", "MAX_MESSAGE_BYTES=" + strconv.Itoa(clusterMaxMessage),
 		}}
 		nodes[i].start()
 	}
@@ -613,6 +616,7 @@ func TestClusterConverges(t *testing.T) {
 		}
 	}
 	checkRESTAtEveryNode(t, addrs, rooms[0].id, rooms[0].ys[0].String())
+	checkRelayedRefusals(t, addrs, got[rooms[2].id], rooms[2].id)
 	checkRunAcrossNodes(t, addrs, rooms[1].id)
 	proxied := 0.0
 	for _, n := range nodes {
@@ -620,6 +624,40 @@ func TestClusterConverges(t *testing.T) {
 	}
 	if proxied == 0 {
 		t.Error("no node carried a socket to another: the test did not route")
+	}
+}
+
+// checkRelayedRefusals connects to room id through a node that is not its owner (at owner): a
+// socket from an origin not allowed is refused by that node with 4403, and one that sends a
+// message larger than MAX_MESSAGE_BYTES is closed with 1009 by the owner, through the node.
+func checkRelayedRefusals(t *testing.T, addrs []string, owner, id string) {
+	t.Helper()
+	other := addrs[0]
+	if other == owner {
+		other = addrs[1]
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	h := http.Header{"Origin": {"http://elsewhere.example"}}
+	conn, _, err := websocket.Dial(ctx, "ws://"+other+"/yjs/"+id, &websocket.DialOptions{HTTPHeader: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := conn.Read(ctx); websocket.CloseStatus(err) != 4403 {
+		t.Errorf("socket from another origin through a node that does not own the room: %v, want close 4403", err)
+	}
+	conn, _, err = websocket.Dial(ctx, "ws://"+other+"/ws/"+id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadLimit(-1)
+	oversized, _ := json.Marshal(map[string]string{"type": "code_update", "code": strings.Repeat("x", 2*clusterMaxMessage)})
+	go func() { _ = conn.Write(ctx, websocket.MessageText, oversized) }()
+	for err == nil {
+		_, _, err = conn.Read(ctx)
+	}
+	if websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
+		t.Errorf("oversized message through a node that does not own the room: %v, want close 1009", err)
 	}
 }
 

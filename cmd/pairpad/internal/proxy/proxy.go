@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/pairpad/pairpad/internal/netpipe"
 )
 
 // Proxy sends the connections it accepts to its backends in turn. Its methods are safe for
@@ -106,13 +107,9 @@ func (p *Proxy) handle(ctx context.Context, client net.Conn) {
 		}
 		return
 	}
-	defer backend.Close()
 	stop := context.AfterFunc(ctx, func() { client.Close(); backend.Close() })
 	defer stop()
-	var wg sync.WaitGroup
-	wg.Go(func() { pipe(backend, client) })
-	pipe(client, backend)
-	wg.Wait()
+	netpipe.Join(client, backend)
 }
 
 // dial connects to the next backend in turn, or to the ones after it when it fails: the
@@ -140,18 +137,4 @@ func (p *Proxy) dial(ctx context.Context) (net.Conn, error) {
 		errs = append(errs, err)
 	}
 	return nil, errors.Join(errs...)
-}
-
-// pipe copies src to dst until src ends. At src's end (EOF) it half-closes dst, so that dst's
-// peer sees the end while the other direction goes on; when either fails it closes both, which
-// ends the other direction too.
-func pipe(dst, src net.Conn) {
-	_, err := io.Copy(dst, src)
-	if err == nil {
-		if cw, ok := dst.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
-			return
-		}
-	}
-	src.Close()
-	dst.Close()
 }
