@@ -76,7 +76,7 @@ func parseFlags() (config, error) {
 	flag.IntVar(&c.clients, "clients", 4, "clients per room of the load")
 	flag.Float64Var(&c.rate, "rate", 5, "keystrokes per second per client in the failover")
 	var loadRates string
-	flag.StringVar(&loadRates, "load-rates", "2,5", "keystrokes per second per client in the load, one measurement per rate")
+	flag.StringVar(&loadRates, "load-rates", "1,2,5", "keystrokes per second per client in the load, one measurement per rate")
 	flag.IntVar(&c.rounds, "rounds", 3, "rounds of the load at each rate: a figure is the median of its rounds")
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "how long the load is measured")
 	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "how long clients type before the load is measured")

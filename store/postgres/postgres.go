@@ -368,13 +368,15 @@ func (s *Store) AppendBatches(ctx context.Context, batches []store.Batch) []stor
 		order = append(order, i)
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(batches[a].Room, batches[b].Room) })
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	// One round trip: the statements of a batch sent at once run in one implicit transaction,
+	// which needs no BEGIN and no COMMIT of its own (each a round trip more).
+	err := func() error {
 		var pipeline pgx.Batch
 		for _, i := range order {
 			sql, args := appendStatement(batches[i])
 			pipeline.Queue(sql, args...)
 		}
-		replies := tx.SendBatch(ctx, &pipeline)
+		replies := s.pool.SendBatch(ctx, &pipeline)
 		for _, i := range order {
 			var last *uint64
 			err := replies.QueryRow().Scan(&last)
@@ -391,7 +393,7 @@ func (s *Store) AppendBatches(ctx context.Context, batches []store.Batch) []stor
 			}
 		}
 		return replies.Close()
-	})
+	}()
 	if err != nil {
 		for _, i := range order {
 			results[i] = store.BatchResult{Err: fmt.Errorf("store/postgres: append batches: %w", err)}
