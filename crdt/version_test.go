@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -143,5 +144,53 @@ func TestVersionRejectsOutOfRange(t *testing.T) {
 	}
 	if got := text.String(); got != "abc" {
 		t.Errorf("text = %q after rejected edits", got)
+	}
+}
+
+// TestVersionLacking: the stretches of a version that an older version lacks are what was
+// typed since, and those a newer one lacks what was deleted since.
+func TestVersionLacking(t *testing.T) {
+	doc, err := NewDoc(Options{ClientID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := doc.GetText("code")
+	edit := func(fn func(tx *Transaction) error) {
+		t.Helper()
+		if _, err := doc.Transact(fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit(func(tx *Transaction) error { return x.Insert(tx, 0, "abcdef") })
+	old := x.Version()
+	edit(func(tx *Transaction) error { return x.Insert(tx, 3, "XY") }) // abcXYdef
+	edit(func(tx *Transaction) error { return x.Insert(tx, 8, "Z") })  // abcXYdefZ
+	edit(func(tx *Transaction) error { return x.Delete(tx, 0, 1) })    // bcXYdefZ
+	now := x.Version()
+	lacking := func(v, w *TextVersion, from, to int) (got []string) {
+		v.Lacking(w, [][2]int{{from, to}}, func(from, to int) { got = append(got, v.String()[from:to]) })
+		return got
+	}
+	for _, tc := range []struct {
+		name     string
+		v, w     *TextVersion
+		from, to int
+		want     []string
+	}{
+		{"typed since", now, old, 0, now.Len(), []string{"XY", "Z"}},
+		{"typed since, from the middle", now, old, 3, 7, []string{"Y"}},
+		{"deleted since", old, now, 0, old.Len(), []string{"a"}},
+		{"nothing", old, old, 0, old.Len(), nil},
+		{"out of range", now, old, 7, 100, []string{"Z"}},
+		{"empty", now, old, 4, 4, nil},
+	} {
+		if got := lacking(tc.v, tc.w, tc.from, tc.to); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	var got []string
+	now.Lacking(old, [][2]int{{0, 2}, {3, 5}, {6, 8}}, func(from, to int) { got = append(got, now.String()[from:to]) })
+	if want := []string{"Y", "Z"}; !slices.Equal(got, want) {
+		t.Errorf("several spans: %q, want %q", got, want)
 	}
 }

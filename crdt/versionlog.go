@@ -304,6 +304,41 @@ func (v *TextVersion) Changes(w *TextVersion) (added, removed int) {
 	return w.unitsNotIn(v.idSet()), v.unitsNotIn(w.idSet())
 }
 
+// Lacking calls fn with each stretch of v's units in spans (ranges [from, to) of UTF-16
+// offsets in v, in order and apart) that w does not hold, in order: text that v shows and w
+// does not, typed after w or deleted before it.
+func (v *TextVersion) Lacking(w *TextVersion, spans [][2]int, fn func(from, to int)) {
+	set := w.idSet()
+	for _, span := range spans {
+		from, to := max(span[0], 0), min(span[1], v.Len())
+		if from >= to {
+			continue
+		}
+		start, off := -1, from // of the stretch w lacks so far; of the next unit
+		v.eachRun(from, to-from, func(r idRun) {
+			for id, left := r.id, r.n; left > 0; {
+				step := set.absent(id, left)
+				switch {
+				case step > 0 && start < 0:
+					start = off
+				case step == 0:
+					step = set.present(id, left)
+					if start >= 0 {
+						fn(start, off)
+						start = -1
+					}
+				}
+				id.Clock += uint64(step)
+				off += step
+				left -= step
+			}
+		})
+		if start >= 0 {
+			fn(start, to)
+		}
+	}
+}
+
 // unitsNotIn returns how many of v's units s does not hold.
 func (v *TextVersion) unitsNotIn(s idSet) int {
 	n := 0

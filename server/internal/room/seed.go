@@ -157,7 +157,7 @@ func (c baseChoice) apply(tx *crdt.Transaction, text *crdt.Text, code string) (*
 		// keep letters and lines it shares by chance, at the cost of thousands of edits.
 		return text.Edit(tx, c.base, []crdt.VersionEdit{{Op: crdt.EditDelete, Text: c.base.String()}, {Op: crdt.EditInsert, Text: code}})
 	}
-	return text.Edit(tx, c.base, versionEdits(diffTexts(c.base.String(), code), c.maybeBefore))
+	return text.Edit(tx, c.base, c.keepDoubtful(versionEdits(diffTexts(c.base.String(), code), c.maybeBefore)))
 }
 
 // versionEdits converts a diff to the edits of a version; with keep, the deletions are only

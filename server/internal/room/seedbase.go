@@ -108,6 +108,10 @@ type baseChoice struct {
 	drop        int       // the sent versions before this index
 	maybeBefore bool
 	whole       bool // the code replaces the base whole: no diff worth its cost
+	// alternatives are other versions the code may as well be based on (keepDoubtful), mine
+	// the clocks of the text the client typed.
+	alternatives []*crdt.TextVersion
+	mine         clockRanges
 }
 
 // candidate is a version a code may be based on, and how far the code is from it.
@@ -166,10 +170,14 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 		}
 		return baseChoice{base: b.sent.Version(0), sentAt: b.sentAt[0], maybeBefore: true}
 	}
-	if chosen.index < 0 {
-		return baseChoice{base: b.own, whole: whole}
+	c := baseChoice{base: b.own, whole: whole, mine: b.mine}
+	if chosen.index >= 0 {
+		c.base, c.sentAt, c.drop = b.sent.Version(chosen.index), b.sentAt[chosen.index], chosen.index+1
 	}
-	return baseChoice{base: b.sent.Version(chosen.index), sentAt: b.sentAt[chosen.index], drop: chosen.index + 1, whole: whole}
+	if !whole {
+		c.alternatives = b.alternatives(all, chosen)
+	}
+	return c
 }
 
 // seedGram is the length of the byte runs sharesMost and nearest compare, seedGrams the most

@@ -231,8 +231,10 @@ func TestSeedBaseReplacement(t *testing.T) {
 			r.receive(strings.Repeat(fmt.Sprintf("replacement %d\n", i), 20)) // crosses [i]
 			r.send()
 		}
-		// Each replacement replaced the one before, and kept the token typed meanwhile.
-		r.want("[19]" + strings.Repeat("replacement 19\n", 20))
+		// Each replacement replaced the one before, and kept the tokens typed meanwhile: each
+		// code may be based on the client's last code, which lacks the token typed before the
+		// version that showed it, so deleting that token is in doubt (keepDoubtful).
+		r.want("[19][18][17][16][15][14][13][12][11][10][9][8][7][6][5][4][3][2][1][0]" + strings.Repeat("replacement 19\n", 20))
 	})
 }
 
@@ -403,4 +405,30 @@ func typistEdit(rng *rand.Rand, local []rune, kept, deleted *[]rune, nextOwn *ru
 		*deleted = append(*deleted, local[at])
 		return slices.Delete(local, at, at+1)
 	}
+}
+
+// TestSeedBaseKeepsDoubtfulDeletion: a code that lacks a peer's character is merged as a
+// deletion of it only if every version the code may as well be based on held it.
+func TestSeedBaseKeepsDoubtfulDeletion(t *testing.T) {
+	t.Run("in doubt", func(t *testing.T) {
+		r := newSeedRoom(t, "一")
+		r.send()
+		r.other(func(tx *crdt.Transaction) error { return r.text.Insert(tx, 1, "丁") })
+		r.send()        // "一丁", on its way to a client that lags
+		r.receive("怂一") // typed on "一"
+		// Moved on its last code, or typed in place of 丁 on "一丁": the nearer by its text,
+		// where 丁 would be deleted. The client may never have had 丁: it stays.
+		r.receive("一怂")
+		if n := strings.Count(r.text.String(), "丁"); n != 1 {
+			t.Errorf("code %q holds 丁 %d times, want once", r.text.String(), n)
+		}
+	})
+	t.Run("certain", func(t *testing.T) {
+		r := newSeedRoom(t, "ab")
+		r.send()
+		r.receive("abc")
+		r.send()
+		r.receive("bc") // every version it may have edited holds the peer's a
+		r.want("bc")
+	})
 }
