@@ -1,8 +1,8 @@
 // Command cluster is make bench-cluster: it measures what running pairpad as several nodes
 // behind a load balancer costs, in one run on one machine, and prints one line per figure:
 //
-//	RESULT <operation> rooms=<n> three-nodes=<value> one-node=<value> overhead=<three-nodes - one-node> ratio=<one-node/three-nodes> <unit>
-//	RESULT proxy-<operation> rooms=<n> one-node=<value> one-node-direct=<value> overhead=<one-node - one-node-direct> ratio=<...> <unit>
+//	RESULT <operation> rooms=<n>,rate=<r> three-nodes=<value> one-node=<value> overhead=<three-nodes - one-node> ratio=<one-node/three-nodes> <unit>
+//	RESULT proxy-<operation> rooms=<n>,rate=<r> one-node=<value> one-node-direct=<value> overhead=<one-node - one-node-direct> ratio=<...> <unit>
 //	RESULT failover rooms=<n>,clients=<n>,lease=<d> three-nodes=<ms> bar=<ms> ms
 //
 // The load part runs `pairpad load` (-rooms rooms of -clients clients typing, rooms created
@@ -12,10 +12,11 @@
 // of -load-rates (keystrokes per second per client), -rounds times, the three setups in turn
 // each round, so that a noisy neighbour on the machine weighs on all three alike; a setup's
 // figure is its median over the rounds. It prints load-p50 and load-p99 (ms, from sending a
-// keystroke to its arrival at another client) and load-delivered (%) of three nodes against
-// one, both behind the proxy, and a verdict on the p99 overhead against -bar-overhead; and the
-// proxy's own cost (proxy-load-p50, proxy-load-p99: one node behind it against one node
-// without it).
+// keystroke to its arrival at another client), load-delivered (%) and load-machine-busy (% of
+// all cores' time busy while the load ran: near 100%, latency is mostly a wait for a core) of
+// three nodes against one, both behind the proxy, and a verdict on the p99 overhead against
+// -bar-overhead; and the proxy's own cost (proxy-load-p50, proxy-load-p99: one node behind it
+// against one node without it).
 //
 // The failover part runs -failover-rooms rooms of -failover-clients y-websocket clients typing
 // through the proxy in front of three nodes, kills (SIGKILL) the node that owns the most of
@@ -164,6 +165,7 @@ var loadFigures = []figure{
 	{"load-p50", "ms", func(r *harness.Report) float64 { return r.Latency.P50 }},
 	{"load-p99", "ms", func(r *harness.Report) float64 { return r.Latency.P99 }},
 	{"load-delivered", "%", (*harness.Report).Share},
+	{"load-machine-busy", "%", func(r *harness.Report) float64 { return r.MachineBusy }},
 }
 
 // setup is one way of serving the load: a number of nodes, and whether the proxy is in front.
@@ -241,6 +243,7 @@ func median(rs []*harness.Report) *harness.Report {
 	m := &harness.Report{}
 	m.Latency.P50 = mid(func(r *harness.Report) float64 { return r.Latency.P50 })
 	m.Latency.P99 = mid(func(r *harness.Report) float64 { return r.Latency.P99 })
+	m.MachineBusy = mid(func(r *harness.Report) float64 { return r.MachineBusy })
 	for _, r := range rs {
 		m.Expected += r.Expected
 		m.Delivered += r.Delivered
@@ -288,7 +291,11 @@ func (b *bench) measureLoad(ctx context.Context, s setup, input string, rate flo
 	args := []string{"-url", "ws://" + c.addr + "/yjs", "-create", "-mode", "type",
 		"-rooms", strconv.Itoa(b.rooms), "-clients", strconv.Itoa(b.clients), "-rate", fmt.Sprint(rate),
 		"-duration", b.duration.String(), "-warmup", b.warmup.String()}
+	busy := harness.MachineBusy()
 	r, err := harness.Load(ctx, b.bin, args)
+	if err == nil {
+		r.MachineBusy = busy()
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s %s: %v; logs %s\n", s, input, err, c.logs())
 		return nil, nil

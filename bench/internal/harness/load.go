@@ -26,6 +26,9 @@ type Report struct {
 		CPUPerKeystrokeUS float64 `json:"cpu_per_keystroke_us"`
 		RSSPerConn        float64 `json:"rss_per_conn_bytes"`
 	} `json:"server"`
+	// MachineBusy is how busy the machine's cores were during the load, in % (MachineBusy),
+	// where the caller measured it; not in the load's report.
+	MachineBusy float64 `json:"-"`
 }
 
 // Load runs `bin load args -json`, its errors going to stderr, and returns its report. A load
@@ -60,6 +63,10 @@ func (r *Report) Summary() string {
 	if r.Expected == 0 { // idle
 		return s + fmt.Sprintf(", server %.1f KB per connection", r.Server.RSSPerConn/1e3)
 	}
-	return s + fmt.Sprintf(", delivered %.3f%%, p50 %.3f ms, p99 %.3f ms, %d late; server %.2f cores, generator %.2f cores",
+	s += fmt.Sprintf(", delivered %.3f%%, p50 %.3f ms, p99 %.3f ms, %d late; server %.2f cores, generator %.2f cores",
 		r.Share(), r.Latency.P50, r.Latency.P99, r.Late, r.Server.Cores, r.GeneratorCores)
+	if r.MachineBusy > 0 {
+		s += fmt.Sprintf(", machine %.0f%% busy", r.MachineBusy)
+	}
+	return s
 }
