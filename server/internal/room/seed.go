@@ -40,7 +40,7 @@ func NewSeedSession(interval time.Duration) Session {
 	if interval <= 0 {
 		interval = DefaultSeedInterval
 	}
-	return &seedSession{interval: interval, bases: seedBase{maxBytes: seedBaseBytes}}
+	return &seedSession{interval: interval, bases: seedBase{maxBytes: seedBaseBytes, refine: newRefineBudget()}}
 }
 
 // jsonBurstSeconds is how many seconds of Options.JSONRate a JSON connection may send at once:

@@ -57,6 +57,46 @@ type seedBase struct {
 	mine     clockRanges   // the clocks of what the client's codes inserted (the server's client id)
 	lag      time.Duration // from sending the version the client's last code was based on to the code
 	doubt    bool          // versions the client may answer were dropped for room
+	refine   *refineBudget // nil: seedRefineTime for every code
+}
+
+// A JSON connection's codes may spend seedRefineRate a second in nearest's diffs, and
+// seedRefineBurst at once; past that, seedRefineFloor a code. So a client whose codes are
+// crafted to cost the whole seedRefineTime costs its room at most seedRefineRate a second,
+// plus the floor for each code the message rate lets through.
+const (
+	seedRefineRate  = 50 * time.Millisecond
+	seedRefineBurst = 200 * time.Millisecond
+	seedRefineFloor = time.Millisecond
+)
+
+// refineBudget is the time a connection's codes may still spend in nearest's diffs. Its clock
+// is the wall clock: it bounds what the room's goroutine spends.
+type refineBudget struct {
+	left time.Duration
+	at   time.Time
+}
+
+func newRefineBudget() *refineBudget {
+	return &refineBudget{left: seedRefineBurst, at: time.Now()}
+}
+
+// limit returns how long the next code's diffs may take.
+func (r *refineBudget) limit() time.Duration {
+	if r == nil {
+		return seedRefineTime
+	}
+	now := time.Now()
+	r.left = min(seedRefineBurst, r.left+time.Duration(float64(seedRefineRate)*now.Sub(r.at).Seconds()))
+	r.at = now
+	return min(seedRefineTime, max(seedRefineFloor, r.left))
+}
+
+// spent takes d from the budget.
+func (r *refineBudget) spent(d time.Duration) {
+	if r != nil {
+		r.left -= d
+	}
 }
 
 // seedBaseBytes bounds the memory a JSON connection keeps versions in, seedBaseScan the text
@@ -125,6 +165,9 @@ type candidate struct {
 	kept     int    // bytes in their common start and end
 	size     int    // of the candidate's text
 	pre, suf int    // bytes of the common start and end
+	// unrefined: near enough to be compared by a diff, it was not, for time (dist is cost,
+	// which may overstate it)
+	unrefined bool
 }
 
 // replaced reports whether the code shares too little with the candidate by their start and end
@@ -148,7 +191,11 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 	if len(all) == 0 {
 		return baseChoice{}
 	}
-	chosen := b.breakTie(code, all, b.nearest(code, all))
+	limit := b.refine.limit()
+	start := time.Now()
+	least := b.nearest(code, all, limit)
+	b.refine.spent(time.Since(start))
+	chosen := b.breakTie(code, all, least)
 	far := chosen.replaced(code)
 	whole := far && b.replacement(code, chosen)
 	if whole || far && chosen.sites > seedMoveSites {
@@ -175,7 +222,9 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 		c.base, c.sentAt, c.drop = b.sent.Version(chosen.index), b.sentAt[chosen.index], chosen.index+1
 	}
 	if !whole {
-		c.alternatives = b.alternatives(all, chosen)
+		for _, alt := range b.alternatives(all, chosen) {
+			c.alternatives = append(c.alternatives, b.version(alt.index))
+		}
 	}
 	return c
 }
@@ -188,7 +237,10 @@ const (
 	seedGrams       = 1 << 13
 	seedMiddle      = 1 << 10
 	seedRefineBytes = 2 << 20
-	seedRefineTime  = 2 * time.Millisecond
+	// seedRefineTime bounds the diffs of one code. It is a bound for crafted codes: a busy
+	// machine that reached it with honest ones would choose worse (nearly every base a lagging
+	// client that cuts and pastes had was lost at 1 µs), so it is far above what they take.
+	seedRefineTime = 10 * time.Millisecond
 	// seedMoveSites is the most places a code far from every candidate by its start and end
 	// differs from the nearest in when it moved text (cut, paste, maybe a keystroke): more,
 	// and it edited the text all over.
@@ -229,8 +281,8 @@ func sharesMost(code, text string) bool {
 // as the nearest (plus seedGram bytes), nearest first, dist is what a diff of their middles
 // inserts and deletes (at most their cost, which the others keep); or, when a middle is longer
 // than seedMiddle, how many runs of seedGram bytes are in one and not the other (the others
-// are then out). seedRefineBytes of middles and seedRefineTime bound the work.
-func (b *seedBase) nearest(code string, all []candidate) int {
+// are then out). seedRefineBytes of middles and limit bound the work.
+func (b *seedBase) nearest(code string, all []candidate, limit time.Duration) int {
 	order := make([]int, len(all))
 	for i := range order {
 		order[i], all[i].dist = i, all[i].cost
@@ -245,7 +297,7 @@ func (b *seedBase) nearest(code string, all []candidate) int {
 	}
 	dmp := diffmatchpatch.New()
 	dmp.DiffTimeout = 0 // exact: a timeout lets go-diff take shortcuts that misstate a distance
-	deadline := time.Now().Add(seedRefineTime)
+	deadline := time.Now().Add(limit)
 	least, budget := math.MaxInt, seedRefineBytes
 	for k, i := range order {
 		c := &all[i]
@@ -256,6 +308,7 @@ func (b *seedBase) nearest(code string, all []candidate) int {
 			continue
 		}
 		if byDiff && k > 0 && time.Now().After(deadline) {
+			c.unrefined = true
 			continue // its cost bounds what a diff would find
 		}
 		codeMid := code[c.pre : len(code)-c.suf]

@@ -24,27 +24,25 @@ const (
 	seedAlternativeUnits = 1 << 18
 )
 
-// alternatives returns the versions of the candidates other than chosen that the code may as
-// well be based on: at most twice as far from it as chosen (plus seedGram bytes), nearest
-// first, within seedAlternatives and seedAlternativeUnits.
-func (b *seedBase) alternatives(all []candidate, chosen candidate) []*crdt.TextVersion {
+// alternatives returns the candidates other than chosen that the code may as well be based
+// on: at most twice as far from it as chosen (plus seedGram bytes), or near enough to be
+// compared again by a diff but not compared for time (nearest's bound, which a busy machine
+// reaches sooner), nearest first, within seedAlternatives and seedAlternativeUnits.
+func (b *seedBase) alternatives(all []candidate, chosen candidate) []candidate {
 	var near []candidate
 	for _, c := range all {
-		if c.index != chosen.index && c.dist <= 2*chosen.dist+seedGram {
+		if c.index != chosen.index && (c.dist <= 2*chosen.dist+seedGram || c.unrefined) {
 			near = append(near, c)
 		}
 	}
 	slices.SortStableFunc(near, func(a, c candidate) int { return a.dist - c.dist })
-	var alts []*crdt.TextVersion
 	units := 0
-	for _, c := range near[:min(len(near), seedAlternatives)] {
-		v := b.version(c.index)
-		if units += v.Len(); units > seedAlternativeUnits {
-			break
+	for i, c := range near[:min(len(near), seedAlternatives)] {
+		if units += b.version(c.index).Len(); units > seedAlternativeUnits {
+			return near[:i]
 		}
-		alts = append(alts, v)
 	}
-	return alts
+	return near[:min(len(near), seedAlternatives)]
 }
 
 // keepDoubtful turns into omissions the deletions, among edits of the choice's base, of

@@ -3,6 +3,7 @@ package room
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/pairpad/pairpad/crdt"
 )
@@ -25,5 +26,24 @@ func TestAppendDeletion(t *testing.T) {
 		if got := appendDeletion(nil, "a😀bc", tc.pos, tc.doubtful); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestRefineBudget(t *testing.T) {
+	var unbounded *refineBudget // the step-by-step simulations: every code may take seedRefineTime
+	if got := unbounded.limit(); got != seedRefineTime {
+		t.Errorf("without a budget: %v, want %v", got, seedRefineTime)
+	}
+	r := newRefineBudget()
+	if got := r.limit(); got != seedRefineTime {
+		t.Errorf("at first: %v, want %v", got, seedRefineTime)
+	}
+	r.spent(seedRefineBurst + time.Second) // crafted codes, each reaching its bound
+	if got := r.limit(); got != seedRefineFloor {
+		t.Errorf("spent: %v, want %v", got, seedRefineFloor)
+	}
+	r.at = r.at.Add(-time.Minute) // a minute later
+	if got := r.limit(); got != seedRefineTime {
+		t.Errorf("a minute later: %v, want %v", got, seedRefineTime)
 	}
 }
