@@ -78,8 +78,12 @@ func (s *Server) dialOwner(ctx context.Context, owner string, r *http.Request, a
 		return nil, err
 	}
 	port := u.Port()
-	if port == "" {
-		port = map[bool]string{true: "443", false: "80"}[u.Scheme == "https"]
+	switch {
+	case port != "":
+	case u.Scheme == "https":
+		port = "443"
+	default:
+		port = "80"
 	}
 	ctx, cancel := context.WithTimeout(ctx, ownerTimeout)
 	defer cancel()
