@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pairpad/pairpad/crdt"
 )
 
 // TestSeedBaseAppendingClient simulates the JSON peer of the cluster tests over a network
@@ -97,22 +95,4 @@ func appendingClient(t *testing.T, seed uint64) string {
 		}
 	}
 	return ""
-}
-
-// merge merges code the client sent, at r.now.
-func (r *seedRoom) merge(code string) {
-	r.t.Helper()
-	choice := r.bases.choose(code, r.now)
-	if choice.base == nil {
-		choice.base = r.text.Version()
-	}
-	var merged *crdt.TextVersion
-	before := r.doc.StateVector()[ServerClientID]
-	if _, err := r.doc.Transact(func(tx *crdt.Transaction) (err error) {
-		merged, err = choice.apply(tx, r.text, code)
-		return err
-	}); err != nil {
-		r.t.Fatal(err)
-	}
-	r.bases.merged(choice, merged, clockRange{before, r.doc.StateVector()[ServerClientID]}, r.now)
 }

@@ -43,10 +43,16 @@ func (r *seedRoom) send() string {
 	return v.String()
 }
 
-// receive merges code the client sent.
+// receive merges code the client sent, 10 ms after the last step.
 func (r *seedRoom) receive(code string) {
 	r.t.Helper()
 	r.now = r.now.Add(10 * time.Millisecond)
+	r.merge(code)
+}
+
+// merge merges code the client sent, at r.now.
+func (r *seedRoom) merge(code string) {
+	r.t.Helper()
 	choice := r.bases.choose(code, r.now)
 	if choice.base == nil {
 		choice.base = r.text.Version()
