@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -8,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,7 +20,10 @@ import (
 // A room socket that reaches a node that does not own its room is relayed to the owner before
 // the WebSocket handshake: the node opens a TCP connection to the owner's ADVERTISE_URL, sends
 // it the client's own upgrade request with the cluster's secret and the client's address added,
-// and from then on joins the two connections byte for byte (netpipe). The owner answers the
+// waits for the head of the owner's answer (an owner that gives none within ownerTimeout,
+// paused or cut off, is tried again until its lease is released or expires, and this node
+// takes the room), passes it on, and from then on joins the two connections byte for byte
+// (netpipe). The owner answers the
 // handshake and speaks the protocol with the client as if it were connected directly: it checks
 // the client's messages against its own limits, and its close frames reach the client as they
 // are. The relaying node neither parses nor copies frames: the kernel moves the bytes.
@@ -26,11 +32,13 @@ import (
 // its connection end (1006) and reconnects, as after the crash of a node it reached directly.
 
 // placement is where a room socket is served: here, in room (which the caller releases), or at
-// the room's owner, over upstream, to which the client's handshake has been sent.
+// the room's owner, over upstream, to which the client's handshake has been sent and which
+// answered it (answer: the head of its response, and whatever followed it).
 type placement struct {
 	grant    grant
 	room     *liveRoom
 	upstream net.Conn
+	answer   []byte
 }
 
 // place finds the node that serves the room that link opens, for the room socket r asks for:
@@ -56,9 +64,9 @@ func (s *Server) place(ctx context.Context, link string, r *http.Request, addr s
 		if internal || !c.routes() {
 			return placement{}, errNoRoute
 		}
-		upstream, err := s.dialOwner(ctx, away.lease.Addr, r, addr)
+		upstream, answer, err := s.dialOwner(ctx, away.lease.Addr, r, addr)
 		if err == nil {
-			return placement{grant: g, upstream: upstream}, nil
+			return placement{grant: g, upstream: upstream, answer: answer}, nil
 		}
 		if time.Now().After(deadline) {
 			return placement{}, fmt.Errorf("%w: %w", errNoRoute, err)
@@ -67,15 +75,21 @@ func (s *Server) place(ctx context.Context, link string, r *http.Request, addr s
 	}
 }
 
-// ownerTimeout bounds connecting to a room's owner and sending it a client's handshake.
+// ownerTimeout bounds connecting to a room's owner, sending it a client's handshake and
+// receiving its answer: an owner that does not answer (paused, cut off) is tried again until
+// its lease is released or expires, and this node takes the room.
 const ownerTimeout = 5 * time.Second
 
-// dialOwner connects to the node at owner (its ADVERTISE_URL) and sends it r, the upgrade
-// request of the client at addr, as a request from a node of the cluster.
-func (s *Server) dialOwner(ctx context.Context, owner string, r *http.Request, addr string) (net.Conn, error) {
+// maxAnswerHead bounds the head of an owner's answer to a handshake.
+const maxAnswerHead = 16 << 10
+
+// dialOwner connects to the node at owner (its ADVERTISE_URL), sends it r, the upgrade request
+// of the client at addr, as a request from a node of the cluster, and waits for the head of its
+// answer, which it returns with whatever came with it.
+func (s *Server) dialOwner(ctx context.Context, owner string, r *http.Request, addr string) (net.Conn, []byte, error) {
 	u, err := url.Parse(owner)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	port := u.Port()
 	switch {
@@ -90,27 +104,51 @@ func (s *Server) dialOwner(ctx context.Context, owner string, r *http.Request, a
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if u.Scheme == "https" {
 		conn = tls.Client(conn, &tls.Config{ServerName: u.Hostname()})
 	}
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
+	answer, err := handshake(conn, r, addr, s.rooms.cluster.secret)
+	if !stop() || err != nil {
+		conn.Close()
+		return nil, nil, cmp.Or(err, ctx.Err())
+	}
+	return conn, answer, nil
+}
+
+// handshake sends conn r, the upgrade request of the client at addr, with the cluster's secret,
+// and reads the head of the answer: it returns every byte read.
+func handshake(conn net.Conn, r *http.Request, addr, secret string) ([]byte, error) {
 	out := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery},
 		Host: r.Host, Header: r.Header.Clone()}
-	out.Header.Set(clusterHeader, s.rooms.cluster.secret)
+	out.Header.Set(clusterHeader, secret)
 	out.Header.Set(clientHeader, addr)
-	_ = conn.SetWriteDeadline(time.Now().Add(ownerTimeout))
 	if err := out.Write(conn); err != nil {
-		conn.Close()
 		return nil, err
 	}
-	_ = conn.SetWriteDeadline(time.Time{})
-	return conn, nil
+	answer := make([]byte, 0, 512)
+	for !bytes.Contains(answer, []byte("\r\n\r\n")) {
+		if len(answer) == cap(answer) {
+			if cap(answer) >= maxAnswerHead {
+				return nil, errors.New("the owner's answer to a handshake has no end")
+			}
+			answer = slices.Grow(answer, cap(answer))
+		}
+		n, err := conn.Read(answer[len(answer):cap(answer)])
+		answer = answer[:len(answer)+n]
+		if err != nil {
+			return nil, err
+		}
+	}
+	return answer, nil
 }
 
 // relay joins the client's connection, which it takes over from w, to upstream, the owner's,
-// until either ends. It returns once the client's connection is taken over.
-func (s *Server) relay(w http.ResponseWriter, upstream net.Conn, done func()) {
+// whose answer to the handshake it passes on first, until either ends. It returns once the
+// client's connection is taken over.
+func (s *Server) relay(w http.ResponseWriter, upstream net.Conn, answer []byte, done func()) {
 	client, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		upstream.Close()
@@ -119,7 +157,11 @@ func (s *Server) relay(w http.ResponseWriter, upstream net.Conn, done func()) {
 	}
 	// What the client sent after its request is in brw's buffer.
 	pending, _ := brw.Reader.Peek(brw.Reader.Buffered())
-	if _, err := upstream.Write(pending); err != nil {
+	_, err = upstream.Write(pending)
+	if err == nil {
+		_, err = client.Write(answer)
+	}
+	if err != nil {
 		client.Close()
 		upstream.Close()
 		done()

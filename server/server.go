@@ -154,9 +154,10 @@ type Server struct {
 	expirer    *expirer // nil unless Options.RoomTTL is positive
 	relays     relays   // the sockets carried to other nodes
 	runner     *runner
-	// streams is closed by StopStreams: the event streams end.
-	streams     chan struct{}
-	stopStreams sync.Once
+	// stopping is closed by BeginShutdown: the event streams end, and so do the waits of room
+	// sockets for their room's owner.
+	stopping      chan struct{}
+	beginShutdown sync.Once
 }
 
 // New returns a Server with every route registered.
@@ -179,7 +180,7 @@ func New(opts Options) (*Server, error) {
 		addrConns: &addrConns{max: opts.MaxConnectionsPerAddress, open: make(map[string]int)},
 		liveness:  newLiveness(opts.PingInterval),
 		runner:    newRunner(opts.Run, opts.Store),
-		streams:   make(chan struct{}),
+		stopping:  make(chan struct{}),
 	}
 	go s.liveness.run()
 	if opts.RoomTTL > 0 {
@@ -194,16 +195,17 @@ func New(opts Options) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// StopStreams ends every event stream (GET /rooms/{roomId}/runs/events): http.Server.Shutdown
-// waits for them, as for any request in progress, so register it with RegisterOnShutdown.
-// Shutdown calls it too.
-func (s *Server) StopStreams() { s.stopStreams.Do(func() { close(s.streams) }) }
+// BeginShutdown ends what http.Server.Shutdown would wait for: every event stream (GET
+// /rooms/{roomId}/runs/events), and every room socket's wait for its room's owner (it is
+// refused with 1013, and its client tries again elsewhere). Register it with
+// RegisterOnShutdown. Shutdown calls it too.
+func (s *Server) BeginShutdown() { s.beginShutdown.Do(func() { close(s.stopping) }) }
 
 // Shutdown closes every room's connections as going away, flushes every room to the store and
 // waits until every connection is closed. The HTTP server must have stopped accepting
 // connections already.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.StopStreams()
+	s.BeginShutdown()
 	s.liveness.shutdown()
 	if s.expirer != nil {
 		s.expirer.shutdown()

@@ -70,9 +70,11 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 	var err error
 	// A request that is no WebSocket handshake gets Accept's error, and loads no room.
 	if originAllowed && isUpgrade(r) {
-		pl, err = s.place(r.Context(), link, r, addr, internal)
+		ctx, cancel := s.untilShutdown(r.Context())
+		pl, err = s.place(ctx, link, r, addr, internal)
+		cancel()
 		if pl.upstream != nil {
-			s.relay(w, pl.upstream, done)
+			s.relay(w, pl.upstream, pl.answer, done)
 			return
 		}
 	}
@@ -106,6 +108,19 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 	}()
 }
 
+// untilShutdown returns a context of ctx that also ends when the server begins to shut down.
+func (s *Server) untilShutdown(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-s.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
 // isUpgrade reports whether r asks for a WebSocket.
 func isUpgrade(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
@@ -120,6 +135,8 @@ func refuseSocket(conn *websocket.Conn, err error, log zerolog.Logger) {
 		_ = conn.Close(websocket.StatusTryAgainLater, "the room is served by another node")
 	case isNotFound(err):
 		_ = conn.Close(closeUnknownRoom, "unknown room")
+	case errors.Is(err, context.Canceled): // the server began to shut down (the client is gone otherwise)
+		_ = conn.Close(websocket.StatusGoingAway, "server shutting down")
 	default:
 		log.Error().Err(err).Msg("load room for a connection")
 		_ = conn.Close(websocket.StatusInternalError, "could not load the room")

@@ -777,14 +777,35 @@ func TestClusterPausedOwner(t *testing.T) {
 
 	paused.signal(syscall.SIGSTOP)
 	sessions := sessionsOf(t, dbURL, r.id)
-	time.Sleep(clusterLease + 500*time.Millisecond)
-	// A client that joins through another node makes it take the room over.
+	// A client that joins through another node while the owner's lease still runs: the node
+	// relays it to the owner, which does not answer, and then takes the room over once the
+	// lease has expired. The client waits for its handshake as long as it takes, as
+	// browsers do (the test's peers give up after 5 s, and try again).
+	patient := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, _, err := websocket.Dial(ctx, "ws://"+others[0]+"/yjs/"+r.id, nil)
+		if err == nil {
+			conn.CloseNow()
+		}
+		patient <- err
+	}()
 	late := newYpeer(t, others, 0, r.id, 398)
+	time.Sleep(clusterLease + 500*time.Millisecond)
 	eventually(t, "another node to take the room over", func() bool {
 		o := owners(t, dbURL)[r.id]
 		return o != "" && o != paused.addr
 	})
 	eventually(t, "the late peer to connect", late.connected)
+	select {
+	case err := <-patient:
+		if err != nil {
+			t.Errorf("a client that joined while the owner was paused: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("a client that joined while the owner was paused waits for its handshake past the lease")
+	}
 	late.insertToken("late", "[late-0]") // the new owner writes
 	time.Sleep(500 * time.Millisecond)
 	paused.signal(syscall.SIGCONT)

@@ -239,7 +239,7 @@ func serve(ctx context.Context, cfg Config, log zerolog.Logger) error {
 		return fmt.Errorf("listen on PORT %d: %w", cfg.Port, err)
 	}
 	httpServer := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idleTimeout}
-	httpServer.RegisterOnShutdown(srv.StopStreams) // Shutdown waits for them otherwise
+	httpServer.RegisterOnShutdown(srv.BeginShutdown) // Shutdown waits for streams and sockets otherwise
 	errc := make(chan error, 2)
 	go func() { errc <- httpServer.Serve(ln) }()
 	log.Info().Str("addr", ln.Addr().String()).Msg("listening")
