@@ -311,8 +311,19 @@ type jpeer struct {
 	code    string
 	lines   []string
 	pending []string
-	// received is every code it was sent, for the report of a test that fails.
-	received []string
+	// received is every code it was sent, sentCodes every code it sent and how many it had
+	// received then, and sessions how each connection began and ended: for the report of a
+	// test that fails.
+	received  []string
+	sentCodes []sentCode
+	sessions  []string
+}
+
+// sentCode is a code a JSON peer sent, after it had received the code_updates before index
+// received.
+type sentCode struct {
+	code     string
+	received int
 }
 
 func newJpeer(t *testing.T, addrs []string, first int, room, name string) *jpeer {
@@ -327,14 +338,20 @@ func (j *jpeer) session(addr string) {
 	if conn == nil {
 		return
 	}
+	j.mu.Lock()
+	from := len(j.received)
+	j.mu.Unlock()
+	var err error
 	defer func() {
 		j.mu.Lock()
 		j.conn = nil
+		j.sessions = append(j.sessions, fmt.Sprintf("through %s from code_update %d to %d: %v", addr, from, len(j.received), err))
 		j.mu.Unlock()
 		conn.CloseNow()
 	}()
 	for {
-		_, data, err := conn.Read(context.Background())
+		var data []byte
+		_, data, err = conn.Read(context.Background())
 		if err != nil {
 			return
 		}
@@ -404,6 +421,7 @@ func (j *jpeer) send(line string) {
 	}
 	j.lines = append(j.lines, line)
 	j.code += line
+	j.sentCodes = append(j.sentCodes, sentCode{j.code, len(j.received)})
 	b, _ := json.Marshal(map[string]string{"type": "code_update", "code": j.code})
 	j.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -520,7 +538,16 @@ func checkConverged(t *testing.T, rooms []*typingRoom, within time.Duration) {
 								}
 							}
 							t.Logf("it was in code_updates %d to %d of %d", first, last, len(j.received))
+							for _, c := range j.sentCodes {
+								if c.received > first && !strings.Contains(c.code, line) {
+									t.Logf("the JSON peer sent a code without it after code_update %d", c.received-1)
+									break
+								}
+							}
 						}
+					}
+					for _, session := range j.sessions {
+						t.Logf("JSON peer %s's connection %s", j.name, session)
 					}
 					j.mu.Unlock()
 				}
