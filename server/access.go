@@ -30,9 +30,16 @@ type grant struct {
 	role room.Role
 }
 
+// resolvedKey keys, in a request's context, the grant its room link resolved to (atOwner
+// resolves it before the handler does).
+type resolvedKey struct{}
+
 // resolve returns the grant of link: an editor's for the room's edit link, a viewer's for
 // its view link; store.ErrNotFound for any other id.
 func (s *Server) resolve(ctx context.Context, link string) (grant, error) {
+	if g, ok := ctx.Value(resolvedKey{}).(grant); ok && g.link == link {
+		return g, nil
+	}
 	rm, err := s.opts.Store.RoomByLink(ctx, link)
 	if err != nil {
 		return grant{}, err

@@ -240,9 +240,15 @@ func (s *Server) atOwner(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		lease, ok := s.ownerOf(r.Context(), r.PathValue("roomId"))
+		g, err := s.resolve(r.Context(), r.PathValue("roomId"))
+		if err != nil {
+			next.ServeHTTP(w, r) // which says why
+			return
+		}
+		lease, ok := s.leaseElsewhere(r.Context(), g.room.ID)
 		if !ok {
-			next.ServeHTTP(w, r)
+			// The handler resolves the link again: from the request's context.
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), resolvedKey{}, g)))
 			return
 		}
 		if !c.routes() {
@@ -251,15 +257,6 @@ func (s *Server) atOwner(next http.Handler) http.Handler {
 		}
 		s.forward(w, r, lease.Addr)
 	})
-}
-
-// ownerOf returns the lease of the room link opens when another node holds it.
-func (s *Server) ownerOf(ctx context.Context, link string) (store.Lease, bool) {
-	rm, err := s.opts.Store.RoomByLink(ctx, link)
-	if err != nil {
-		return store.Lease{}, false
-	}
-	return s.leaseElsewhere(ctx, rm.ID)
 }
 
 // leaseElsewhere returns room id's lease if it is not live here and another node holds it.
