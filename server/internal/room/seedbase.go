@@ -148,10 +148,10 @@ type baseChoice struct {
 	drop        int       // the sent versions before this index
 	maybeBefore bool
 	whole       bool // the code replaces the base whole: no diff worth its cost
-	// alternatives are other versions the code may as well be based on (keepDoubtful), mine
-	// the clocks of the text the client typed.
-	alternatives []*crdt.TextVersion
-	mine         clockRanges
+	// alternatives are the indices of the other candidates of bases the code may as well be
+	// based on (keepDoubtful): their versions are built only when the code deletes others' text.
+	alternatives []int
+	bases        *seedBase
 }
 
 // candidate is a version a code may be based on, and how far the code is from it.
@@ -217,14 +217,12 @@ func (b *seedBase) choose(code string, now time.Time) baseChoice {
 		}
 		return baseChoice{base: b.sent.Version(0), sentAt: b.sentAt[0], maybeBefore: true}
 	}
-	c := baseChoice{base: b.own, whole: whole, mine: b.mine}
+	c := baseChoice{base: b.own, whole: whole, bases: b}
 	if chosen.index >= 0 {
 		c.base, c.sentAt, c.drop = b.sent.Version(chosen.index), b.sentAt[chosen.index], chosen.index+1
 	}
 	if !whole {
-		for _, alt := range b.alternatives(all, chosen) {
-			c.alternatives = append(c.alternatives, b.version(alt.index))
-		}
+		c.alternatives = alternatives(all, chosen)
 	}
 	return c
 }

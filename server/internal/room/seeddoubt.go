@@ -17,18 +17,20 @@ import (
 // nothing another typed is lost to a guess.
 
 // seedAlternatives is the most candidates, nearest first, whose text a deletion is checked
-// against, seedAlternativeUnits the most UTF-16 units of them all: checking costs a sort of a
-// candidate's identities, on the room's goroutine. Past either, the nearer are checked.
+// against, seedAlternativeBytes the most bytes of text of them all: checking costs building
+// each candidate's version and a sort of its identities, on the room's goroutine. Past either,
+// the nearer are checked.
 const (
 	seedAlternatives     = 4
-	seedAlternativeUnits = 1 << 18
+	seedAlternativeBytes = 1 << 18
 )
 
-// alternatives returns the candidates other than chosen that the code may as well be based
-// on: at most twice as far from it as chosen (plus seedGram bytes), or near enough to be
-// compared again by a diff but not compared for time (nearest's bound, which a busy machine
-// reaches sooner), nearest first, within seedAlternatives and seedAlternativeUnits.
-func (b *seedBase) alternatives(all []candidate, chosen candidate) []candidate {
+// alternatives returns the indices of the candidates other than chosen that the code may as
+// well be based on: at most twice as far from it as chosen (plus seedGram bytes), or near
+// enough to be compared again by a diff but not compared for time (nearest's bound, which a
+// busy machine reaches sooner), nearest first, within seedAlternatives and
+// seedAlternativeBytes.
+func alternatives(all []candidate, chosen candidate) []int {
 	var near []candidate
 	for _, c := range all {
 		if c.index != chosen.index && (c.dist <= 2*chosen.dist+seedGram || c.unrefined) {
@@ -36,13 +38,15 @@ func (b *seedBase) alternatives(all []candidate, chosen candidate) []candidate {
 		}
 	}
 	slices.SortStableFunc(near, func(a, c candidate) int { return a.dist - c.dist })
-	units := 0
-	for i, c := range near[:min(len(near), seedAlternatives)] {
-		if units += b.version(c.index).Len(); units > seedAlternativeUnits {
-			return near[:i]
+	var indices []int
+	total := 0
+	for _, c := range near[:min(len(near), seedAlternatives)] {
+		if total += c.size; total > seedAlternativeBytes {
+			break
 		}
+		indices = append(indices, c.index)
 	}
-	return near[:min(len(near), seedAlternatives)]
+	return indices
 }
 
 // keepDoubtful turns into omissions the deletions, among edits of the choice's base, of
@@ -90,7 +94,7 @@ func (c baseChoice) doubtful(spans [][2]int) [][2]int {
 	for _, span := range spans {
 		off := span[0]
 		c.base.EachID(span[0], span[1], func(client, clock uint64, n int) {
-			if client != ServerClientID || !c.mine.holds(clock, uint64(n)) {
+			if client != ServerClientID || !c.bases.mine.holds(clock, uint64(n)) {
 				others = append(others, [2]int{off, off + n})
 			}
 			off += n
@@ -101,8 +105,8 @@ func (c baseChoice) doubtful(spans [][2]int) [][2]int {
 	}
 	others = mergeSpans(others)
 	var lacked [][2]int
-	for _, alt := range c.alternatives {
-		c.base.Lacking(alt, others, func(from, to int) { lacked = append(lacked, [2]int{from, to}) })
+	for _, index := range c.alternatives {
+		c.base.Lacking(c.bases.version(index), others, func(from, to int) { lacked = append(lacked, [2]int{from, to}) })
 	}
 	return mergeSpans(lacked)
 }
