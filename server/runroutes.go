@@ -292,7 +292,7 @@ func (s *Server) watchRuns(w http.ResponseWriter, r *http.Request) error {
 			chunk = ": keep-alive\n\n"
 		case <-live.exited.Done():
 			return nil
-		case <-s.stopping:
+		case <-s.stopping.Done():
 			return nil
 		case <-r.Context().Done():
 			return nil

@@ -154,10 +154,10 @@ type Server struct {
 	expirer    *expirer // nil unless Options.RoomTTL is positive
 	relays     relays   // the sockets carried to other nodes
 	runner     *runner
-	// stopping is closed by BeginShutdown: the event streams end, and so do the waits of room
+	// stopping ends with BeginShutdown: the event streams end, and so do the waits of room
 	// sockets for their room's owner.
-	stopping      chan struct{}
-	beginShutdown sync.Once
+	stopping      context.Context
+	beginShutdown context.CancelFunc
 }
 
 // New returns a Server with every route registered.
@@ -180,8 +180,8 @@ func New(opts Options) (*Server, error) {
 		addrConns: &addrConns{max: opts.MaxConnectionsPerAddress, open: make(map[string]int)},
 		liveness:  newLiveness(opts.PingInterval),
 		runner:    newRunner(opts.Run, opts.Store),
-		stopping:  make(chan struct{}),
 	}
+	s.stopping, s.beginShutdown = context.WithCancel(context.Background())
 	go s.liveness.run()
 	if opts.RoomTTL > 0 {
 		s.expirer = startExpirer(s.rooms, opts.RoomTTL)
@@ -197,9 +197,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // BeginShutdown ends what http.Server.Shutdown would wait for: every event stream (GET
 // /rooms/{roomId}/runs/events), and every room socket's wait for its room's owner (it is
-// refused with 1013, and its client tries again elsewhere). Register it with
+// closed with 1001, and its client tries again elsewhere). Register it with
 // RegisterOnShutdown. Shutdown calls it too.
-func (s *Server) BeginShutdown() { s.beginShutdown.Do(func() { close(s.stopping) }) }
+func (s *Server) BeginShutdown() { s.beginShutdown() }
 
 // Shutdown closes every room's connections as going away, flushes every room to the store and
 // waits until every connection is closed. The HTTP server must have stopped accepting

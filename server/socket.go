@@ -111,14 +111,8 @@ func (s *Server) serveRoomSocket(w http.ResponseWriter, r *http.Request, session
 // untilShutdown returns a context of ctx that also ends when the server begins to shut down.
 func (s *Server) untilShutdown(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
-	go func() {
-		select {
-		case <-s.stopping:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
+	stop := context.AfterFunc(s.stopping, cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // isUpgrade reports whether r asks for a WebSocket.
