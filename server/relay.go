@@ -23,10 +23,10 @@ import (
 // waits for the head of the owner's answer (an owner that gives none within ownerTimeout,
 // paused or cut off, is tried again until its lease is released or expires, and this node
 // takes the room), passes it on, and from then on joins the two connections byte for byte
-// (netpipe). The owner answers the
-// handshake and speaks the protocol with the client as if it were connected directly: it checks
-// the client's messages against its own limits, and its close frames reach the client as they
-// are. The relaying node neither parses nor copies frames: the kernel moves the bytes.
+// (netpipe). The owner answers the handshake and speaks the protocol with the client as if it
+// were connected directly: it checks the client's messages against its own limits, and its
+// close frames reach the client as they are. The relaying node neither parses nor copies
+// frames: the kernel moves the bytes.
 //
 // When either connection ends, the node closes the other: a client whose owner went away sees
 // its connection end (1006) and reconnects, as after the crash of a node it reached directly.

@@ -293,13 +293,11 @@ func (b *bench) measureLoad(ctx context.Context, s setup, input string, rate flo
 		"-duration", b.duration.String(), "-warmup", b.warmup.String()}
 	busy := harness.MachineBusy()
 	r, err := harness.Load(ctx, b.bin, args)
-	if err == nil {
-		r.MachineBusy = busy()
-	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s %s: %v; logs %s\n", s, input, err, c.logs())
 		return nil, nil
 	}
+	r.MachineBusy = busy()
 	fmt.Fprintf(os.Stderr, "%-15s %s: %s\n", s, input, r.Summary())
 	return r, nil
 }

@@ -23,7 +23,8 @@ func MachineBusy() func() float64 {
 }
 
 // cpuTimes returns the busy and total time of all cores, in clock ticks, from the first line
-// of /proc/stat: user nice system idle iowait irq softirq steal ...
+// of /proc/stat: user nice system idle iowait irq softirq steal, then guest and guest_nice,
+// which user and nice already count.
 func cpuTimes() (busy, total uint64, err error) {
 	f, err := os.Open("/proc/stat")
 	if err != nil {
@@ -38,7 +39,7 @@ func cpuTimes() (busy, total uint64, err error) {
 	if len(fields) < 6 || fields[0] != "cpu" {
 		return 0, 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
 	}
-	for i, f := range fields[1:] {
+	for i, f := range fields[1:min(len(fields), 9)] {
 		n, err := strconv.ParseUint(f, 10, 64)
 		if err != nil {
 			return 0, 0, fmt.Errorf("/proc/stat: %w", err)
